@@ -1,0 +1,685 @@
+"""The typed records every metric is computed from.
+
+Each record is a frozen, slotted attrs class. Field validators run when a record is built and
+raise `InvalidRecordError` naming the record (its kind and id), the field, the value received
+and what was expected. Timestamps must be timezone-aware ``datetime`` values; they are stored
+in UTC. (Loaders that read dates from files attach the data set's calendar time zone.)
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from types import MappingProxyType
+from typing import Any, Final
+
+import attrs
+from dateutil.relativedelta import relativedelta
+
+from advocacy_kpis.errors import InvalidRecordError
+from advocacy_kpis.scope import check_currency
+
+__all__ = [
+    "QBR",
+    "Account",
+    "AdvocacyAction",
+    "Advocate",
+    "Ask",
+    "Asset",
+    "CommunityMember",
+    "Contract",
+    "Effort",
+    "Feedback",
+    "Mention",
+    "Opportunity",
+    "ProductChange",
+    "ProgramCost",
+    "PromptAction",
+    "ReferenceRequest",
+    "Referral",
+    "ReferralPrompt",
+    "Review",
+    "Sentiment",
+    "SocialShare",
+    "SurveyKind",
+    "SurveyResponse",
+]
+
+
+# -- enums --------------------------------------------------------------------------------------
+
+
+class Asset(enum.Enum):
+    """The six advocacy assets a programme asks customers for."""
+
+    REFERENCE = "reference"
+    CASE_STUDY = "case_study"
+    SPEAKING = "speaking"
+    REVIEW = "review"
+    COMMUNITY = "community"
+    REFERRAL = "referral"
+
+
+class Effort(enum.Enum):
+    """How much an ask costs the advocate; the tap policy spaces asks by effort class."""
+
+    HIGH = "high"
+    LOW = "low"
+
+
+class Sentiment(enum.Enum):
+    """The polarity of a piece of feedback or a public mention."""
+
+    POSITIVE = "positive"
+    NEUTRAL = "neutral"
+    NEGATIVE = "negative"
+
+
+class SurveyKind(enum.Enum):
+    """The survey question a response answers, with its score scale."""
+
+    NPS = "nps"
+    """How likely to recommend, 0-10."""
+    CSAT = "csat"
+    """Satisfaction, 1-5."""
+    REPURCHASE = "repurchase"
+    """How likely to buy again, 0-10."""
+    UPSELL = "upsell"
+    """How likely to buy more, 0-10."""
+
+    @property
+    def scale(self) -> tuple[int, int]:
+        """The lowest and highest valid score."""
+        return (1, 5) if self is SurveyKind.CSAT else (0, 10)
+
+
+class PromptAction(enum.Enum):
+    """A step a customer takes towards referring, short of sending a referral."""
+
+    OPENED_PROMPT = "opened_prompt"
+    CLICKED_REFER = "clicked_refer"
+    COPIED_LINK = "copied_link"
+
+
+# -- field helpers ------------------------------------------------------------------------------
+
+
+def _who(instance: Any) -> str:
+    ident = getattr(instance, "id", None)
+    return f"{type(instance).__name__} {ident!r}"
+
+
+def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecordError:
+    return InvalidRecordError(_who(instance), field, value, expected)
+
+
+def _to_utc(value: Any) -> Any:
+    """Normalise an aware datetime to UTC; anything else is left for the validator to reject."""
+    if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(UTC)
+    return value
+
+
+def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, datetime):
+        raise _fail(instance, attribute.name, value, "a timezone-aware datetime")
+    if value.tzinfo is None:
+        raise _fail(instance, attribute.name, value, "a timezone-aware datetime (this one is naive)")
+
+
+def _check_optional_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_instant(instance, attribute, value)
+
+
+# Field specifications, spread into attrs.field(...) so the attrs mypy plugin still sees which
+# fields have defaults (an explicit default= or factory= beside the spread).
+_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _check_instant}
+_OPTIONAL_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _check_optional_instant}
+
+
+def _check_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, str) or not value:
+        raise _fail(instance, attribute.name, value, "a non-empty string")
+
+
+def _check_optional_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_id(instance, attribute, value)
+
+
+_ID: Final[dict[str, Any]] = {"validator": _check_id}
+_OPTIONAL_ID: Final[dict[str, Any]] = {"validator": _check_optional_id}
+
+
+def _check_optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, str):
+        raise _fail(instance, attribute.name, value, "a string or None")
+
+
+_OPTIONAL_TEXT: Final[dict[str, Any]] = {"validator": _check_optional_text}
+
+
+def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, bool):
+        raise _fail(instance, attribute.name, value, "True or False")
+
+
+_FLAG: Final[dict[str, Any]] = {"validator": _check_bool}
+
+
+def _enum_converter(kind: type[enum.Enum]) -> Any:
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return kind(value)
+            except ValueError:
+                return value
+        return value
+
+    return convert
+
+
+def _enum_validator(kind: type[enum.Enum]) -> Any:
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, kind):
+            names = ", ".join(repr(member.value) for member in kind)
+            raise _fail(instance, attribute.name, value, f"one of {names}")
+
+    return check
+
+
+def _enum(kind: type[enum.Enum]) -> dict[str, Any]:
+    return {"converter": _enum_converter(kind), "validator": _enum_validator(kind)}
+
+
+def _optional_enum(kind: type[enum.Enum]) -> dict[str, Any]:
+    validate = _enum_validator(kind)
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None:
+            validate(instance, attribute, value)
+
+    return {"converter": _enum_converter(kind), "validator": check}
+
+
+def _to_assets(value: Any) -> Any:
+    convert = _enum_converter(Asset)
+    if isinstance(value, (list, tuple)):
+        return tuple(convert(item) for item in value)
+    return value
+
+
+def _to_decimal(value: Any) -> Any:
+    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def _check_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise _fail(instance, attribute.name, value, "a non-negative Decimal (money is never a float)")
+
+
+_AMOUNT: Final[dict[str, Any]] = {"converter": _to_decimal, "validator": _check_amount}
+
+
+def _check_optional_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None:
+        _check_amount(instance, attribute, value)
+
+
+def _check_currency_field(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not check_currency(value):
+        raise _fail(instance, attribute.name, value, "an ISO 4217 code of three upper-case letters")
+
+
+_CURRENCY: Final[dict[str, Any]] = {"validator": _check_currency_field}
+
+
+def _freeze_attributes(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return MappingProxyType(dict(value))
+    return value
+
+
+def _check_attributes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, Mapping):
+        raise _fail(instance, attribute.name, value, "a mapping of attribute name to value")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, (str, bool, int)):
+            raise _fail(instance, attribute.name, {key: item}, "string keys with str, bool or int values")
+
+
+def _empty_attributes() -> Mapping[str, str | bool | int]:
+    return MappingProxyType({})
+
+
+_ATTRIBUTES: Final[dict[str, Any]] = {
+    "converter": _freeze_attributes,
+    "validator": _check_attributes,
+    "eq": attrs.cmp_using(eq=lambda a, b: dict(a) == dict(b)),
+    "hash": False,
+}
+
+
+def _not_before(instance: Any, later: str, earlier: str, *, strict: bool = False) -> None:
+    """Cross-field check: ``later`` may not come before ``earlier`` (nor equal it when strict)."""
+    late, early = getattr(instance, later), getattr(instance, earlier)
+    if late is None or early is None:
+        return
+    if late < early or (strict and late == early):
+        relation = "later than" if strict else "at or after"
+        raise _fail(instance, later, late, f"{relation} {earlier} ({early.isoformat()})")
+
+
+# -- records ------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Account:
+    """A customer (or former customer) account.
+
+    Attributes:
+        id: unique account id.
+        customer_since: when the account became a customer.
+        churned_at: when it stopped being one, or None while it is still a customer.
+        activated_at: when it first reached value (time-to-first-referral cohorts use this, else
+            ``customer_since``).
+        onboarded_at: when onboarding was completed.
+        tier, region, industry: the usual segmenting attributes.
+        icp: whether the account fits the ideal customer profile.
+        acquisition_channel: how it was won; ``"referral"`` marks an account acquired through a
+            referral (so does a `Referral` whose ``converted_account_id`` names it).
+        name: display name.
+        attributes: further segmenting attributes (string keys; str, bool or int values).
+    """
+
+    id: str = attrs.field(**_ID)
+    customer_since: datetime = attrs.field(**_INSTANT)
+    churned_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    activated_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    onboarded_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    tier: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    region: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    industry: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    icp: bool = attrs.field(default=False, **_FLAG)
+    acquisition_channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    name: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "churned_at", "customer_since", strict=True)
+        _not_before(self, "activated_at", "customer_since")
+        _not_before(self, "onboarded_at", "customer_since")
+
+    def segment_view(self) -> dict[str, Any]:
+        """The attribute values a `Segment` is matched against."""
+        view: dict[str, Any] = dict(self.attributes)
+        view.update(
+            tier=self.tier,
+            region=self.region,
+            industry=self.industry,
+            icp=self.icp,
+            acquisition_channel=self.acquisition_channel,
+        )
+        return view
+
+    def is_customer_at(self, instant: datetime) -> bool:
+        """Whether the account is a customer at ``instant`` (the state just before it)."""
+        return self.customer_since < instant and (self.churned_at is None or self.churned_at >= instant)
+
+
+@attrs.frozen
+class Contract:
+    """A subscription contract of one account.
+
+    A contract is live at ``t`` when ``start < t <= end``, so a contract ending on the instant
+    its renewal starts is never counted twice. ``arr`` is the annualised recurring value.
+    ``tcv`` is the whole-term value; when omitted it is ``arr`` times the term in years.
+    """
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    start: datetime = attrs.field(**_INSTANT)
+    end: datetime = attrs.field(**_INSTANT)
+    arr: Decimal = attrs.field(**_AMOUNT)
+    currency: str = attrs.field(**_CURRENCY)
+    renewal_of: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    tcv: Decimal | None = attrs.field(default=None, converter=_to_decimal, validator=_check_optional_amount)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "end", "start", strict=True)
+        if self.renewal_of == self.id:
+            raise _fail(self, "renewal_of", self.renewal_of, "the id of another contract")
+
+    @property
+    def term_years(self) -> Decimal:
+        """The term in years: whole years and months from the calendar, leftover days over 365."""
+        delta = relativedelta(self.end, self.start)
+        return Decimal(delta.years) + Decimal(delta.months) / 12 + Decimal(delta.days) / 365
+
+    @property
+    def total_value(self) -> Decimal:
+        """Total contract value: ``tcv`` when given, else ``arr`` x term in years."""
+        return self.tcv if self.tcv is not None else self.arr * self.term_years
+
+    @property
+    def first_year_value(self) -> Decimal:
+        """Annual contract value: the value of the first year (the whole value if shorter)."""
+        term = self.term_years
+        if term <= 1:
+            return self.total_value
+        return self.total_value / term
+
+    def is_live_at(self, instant: datetime) -> bool:
+        """Whether the contract is live at ``instant``: ``start < instant <= end``."""
+        return self.start < instant <= self.end
+
+
+@attrs.frozen
+class Referral:
+    """A referral (invitation) sent by a customer account to a prospect.
+
+    Attributes:
+        account_id: the referring account.
+        invited_at: when the referral was sent.
+        converted_at: when the referred prospect became a customer, if it did.
+        converted_account_id: the account the prospect became, when known.
+        personalized: whether the sender wrote their own message instead of the default one.
+        sender_id: the user who sent it.
+        channel: email, link, in-app, ...
+    """
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    invited_at: datetime = attrs.field(**_INSTANT)
+    converted_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    converted_account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    personalized: bool = attrs.field(default=False, **_FLAG)
+    sender_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "converted_at", "invited_at")
+        if self.converted_account_id is not None and self.converted_at is None:
+            raise _fail(self, "converted_at", None, "set when converted_account_id is set")
+
+
+@attrs.frozen
+class ReferralPrompt:
+    """A step towards referring (opened the prompt, clicked refer, copied the link)."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    occurred_at: datetime = attrs.field(**_INSTANT)
+    action: PromptAction = attrs.field(**_enum(PromptAction))
+    user_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+
+@attrs.frozen
+class SurveyResponse:
+    """One answer to one survey question.
+
+    Scores: ``nps``, ``repurchase`` and ``upsell`` take 0-10, ``csat`` 1-5 (integers).
+    ``respondent_id`` identifies the person; when absent the account is the respondent.
+    """
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    kind: SurveyKind = attrs.field(**_enum(SurveyKind))
+    score: int = attrs.field()
+    responded_at: datetime = attrs.field(**_INSTANT)
+    respondent_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+    @score.validator
+    def _check_score(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        low, high = self.kind.scale if isinstance(self.kind, SurveyKind) else (0, 10)
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            kind = self.kind.value if isinstance(self.kind, SurveyKind) else self.kind
+            raise _fail(self, attribute.name, value, f"an integer from {low} to {high} for a {kind} survey")
+
+    @property
+    def respondent(self) -> str:
+        """Who answered: ``respondent_id`` when given, else the account."""
+        return self.respondent_id if self.respondent_id is not None else f"account:{self.account_id}"
+
+
+@attrs.frozen
+class Feedback:
+    """A piece of customer feedback labelled with its sentiment."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    received_at: datetime = attrs.field(**_INSTANT)
+    sentiment: Sentiment = attrs.field(**_enum(Sentiment))
+    channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    text: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+
+
+@attrs.frozen
+class Advocate:
+    """A person at a customer account enrolled in the advocacy programme."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    enrolled_at: datetime = attrs.field(**_INSTANT)
+    opted_out_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "opted_out_at", "enrolled_at")
+
+    def is_enrolled_at(self, instant: datetime) -> bool:
+        """Whether the advocate is in the pool at ``instant`` (state just before it)."""
+        return self.enrolled_at < instant and (self.opted_out_at is None or self.opted_out_at >= instant)
+
+
+@attrs.frozen
+class Ask:
+    """A request made to a customer for an advocacy asset.
+
+    ``advocate_id`` names the contact asked; when absent the tap policy spaces asks per account.
+    """
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    asked_at: datetime = attrs.field(**_INSTANT)
+    asset: Asset = attrs.field(**_enum(Asset))
+    advocate_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    accepted: bool | None = attrs.field(default=None)
+
+    @property
+    def contact(self) -> str:
+        """Whom the tap policy spaces asks for: the advocate, else the account."""
+        return self.advocate_id if self.advocate_id is not None else f"account:{self.account_id}"
+
+
+@attrs.frozen
+class AdvocacyAction:
+    """An advocacy asset delivered by a customer (a reference call taken, a case study, ...)."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    asset: Asset = attrs.field(**_enum(Asset))
+    completed_at: datetime = attrs.field(**_INSTANT)
+    advocate_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+
+@attrs.frozen
+class ReferenceRequest:
+    """A request from sales for a customer reference.
+
+    It has no account of its own; segments match its ``attributes`` (industry, region, ...).
+    ``account_id`` is the account that filled it, when it was filled.
+    """
+
+    id: str = attrs.field(**_ID)
+    requested_at: datetime = attrs.field(**_INSTANT)
+    filled_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "filled_at", "requested_at")
+
+
+@attrs.frozen
+class Review:
+    """A public review on a platform such as G2, Capterra, TrustRadius or an app store."""
+
+    id: str = attrs.field(**_ID)
+    published_at: datetime = attrs.field(**_INSTANT)
+    platform: str = attrs.field()
+    rating: float | None = attrs.field(default=None)
+    account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+    @platform.validator
+    def _check_platform(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) or not value:
+            raise _fail(self, attribute.name, value, "a non-empty platform name")
+
+    @rating.validator
+    def _check_rating(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is None:
+            return
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
+            raise _fail(self, attribute.name, value, "a number from 1 to 5, or None")
+
+
+@attrs.frozen
+class Mention:
+    """A public mention of the brand.
+
+    ``author_kind`` is ``influencer``, ``advocate``, ``customer``, ``media`` or ``other``.
+    """
+
+    id: str = attrs.field(**_ID)
+    published_at: datetime = attrs.field(**_INSTANT)
+    author_kind: str = attrs.field()
+    sentiment: Sentiment | None = attrs.field(default=None, **_optional_enum(Sentiment))
+    organic: bool = attrs.field(default=True, **_FLAG)
+    platform: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
+
+    @author_kind.validator
+    def _check_author(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value not in MENTION_AUTHORS:
+            raise _fail(self, attribute.name, value, f"one of {', '.join(map(repr, MENTION_AUTHORS))}")
+
+
+MENTION_AUTHORS: Final = ("influencer", "advocate", "customer", "media", "other")
+
+
+@attrs.frozen
+class SocialShare:
+    """A customer's share of content, the product or a referral link on social media."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    shared_at: datetime = attrs.field(**_INSTANT)
+    channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+    user_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+
+@attrs.frozen
+class CommunityMember:
+    """A member of the user community, with or without a customer account."""
+
+    id: str = attrs.field(**_ID)
+    joined_at: datetime = attrs.field(**_INSTANT)
+    left_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "left_at", "joined_at")
+
+
+@attrs.frozen
+class QBR:
+    """A quarterly business review, and whether the customer expressed referral intent in it."""
+
+    id: str = attrs.field(**_ID)
+    account_id: str = attrs.field(**_ID)
+    held_at: datetime = attrs.field(**_INSTANT)
+    referral_intent: bool = attrs.field(default=False, **_FLAG)
+
+
+@attrs.frozen
+class Opportunity:
+    """A sales opportunity.
+
+    ``source`` is where it came from (``referral``, ``inbound``, ``outbound``, ``partner``, ...);
+    ``influences`` lists the advocacy assets that touched it. ``account_id`` is set when the
+    prospect is (or became) an account in the data set; otherwise segments match ``attributes``.
+    """
+
+    id: str = attrs.field(**_ID)
+    created_at: datetime = attrs.field(**_INSTANT)
+    amount: Decimal = attrs.field(**_AMOUNT)
+    currency: str = attrs.field(**_CURRENCY)
+    source: str = attrs.field()
+    closed_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
+    won: bool | None = attrs.field(default=None)
+    influences: tuple[Asset, ...] = attrs.field(default=(), converter=_to_assets)
+    account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
+    attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
+
+    @source.validator
+    def _check_source(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) or not value:
+            raise _fail(self, attribute.name, value, "a non-empty source such as 'referral'")
+
+    @won.validator
+    def _check_won(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, bool):
+            raise _fail(self, attribute.name, value, "True, False or None")
+        if value is not None and self.closed_at is None:
+            raise _fail(self, "closed_at", None, "set when won is True or False")
+
+    @influences.validator
+    def _check_influences(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, tuple):
+            raise _fail(self, attribute.name, value, "a list or tuple of assets")
+        for item in value:
+            if not isinstance(item, Asset):
+                raise _fail(self, attribute.name, item, f"assets among {', '.join(a.value for a in Asset)}")
+
+    def __attrs_post_init__(self) -> None:
+        _not_before(self, "closed_at", "created_at")
+
+    @property
+    def advocacy_touched(self) -> bool:
+        """Whether an advocacy asset touched the deal (an influence, or a referral source)."""
+        return bool(self.influences) or self.source == "referral"
+
+
+@attrs.frozen
+class ProgramCost:
+    """Money spent on an advocacy programme (``program`` such as ``referral``)."""
+
+    id: str = attrs.field(**_ID)
+    incurred_at: datetime = attrs.field(**_INSTANT)
+    amount: Decimal = attrs.field(**_AMOUNT)
+    currency: str = attrs.field(**_CURRENCY)
+    program: str = attrs.field(default="referral")
+    attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
+
+    @program.validator
+    def _check_program(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if not isinstance(value, str) or not value:
+            raise _fail(self, attribute.name, value, "a non-empty programme name such as 'referral'")
+
+
+@attrs.frozen
+class ProductChange:
+    """A product release or change after which advocacy may move."""
+
+    id: str = attrs.field(**_ID)
+    released_at: datetime = attrs.field(**_INSTANT)
+    name: str = attrs.field(default="")
+    description: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
