@@ -1,0 +1,297 @@
+"""The catalogue: one `MetricSpec` per metric, and the registry that maps ids to functions.
+
+Every metric function is registered with the `metric` decorator, which checks that the
+function's name is the spec's id. The specs are the single source of the definitions shown by
+``advocacy-kpis explain``, the generated docs pages and ``catalog.to_json()``.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import attrs
+
+from advocacy_kpis.errors import ParameterError, UnknownMetricError
+from advocacy_kpis.result import Direction, MetricResult, Unit
+
+__all__ = [
+    "BasisUse",
+    "Family",
+    "MetricKind",
+    "MetricSpec",
+    "Parameter",
+    "Pitfall",
+    "SegmentUse",
+    "SignalType",
+    "Threshold",
+    "all",
+    "function",
+    "get",
+    "metric",
+    "to_json",
+]
+
+
+class Family(enum.Enum):
+    """The five families of the catalogue, in catalogue order."""
+
+    SENTIMENT = "sentiment"
+    ENGAGEMENT = "engagement"
+    REFERRALS = "referrals"
+    RETENTION = "retention"
+    PROGRAM = "program"
+
+    @property
+    def title(self) -> str:
+        """The family's heading."""
+        return _FAMILY_TITLES[self]
+
+
+_FAMILY_TITLES = {
+    Family.SENTIMENT: "Customer sentiment and loyalty",
+    Family.ENGAGEMENT: "Advocate identification and engagement",
+    Family.REFERRALS: "Referral programme impact",
+    Family.RETENTION: "Retention and expansion",
+    Family.PROGRAM: "Advocacy programme health and reach",
+}
+
+
+class MetricKind(enum.Enum):
+    """The computational shape of a metric."""
+
+    PROPORTION = "proportion"
+    """Units meeting a condition over the units in a population."""
+    RATIO = "ratio"
+    """One quantity over another, not bounded by 1."""
+    COUNT = "count"
+    """A number of events."""
+    SUM = "sum"
+    """A sum of money."""
+    SCORE = "score"
+    """A score aggregated over respondents or accounts."""
+    SURVIVAL = "survival"
+    """A time to an event, estimated with censoring."""
+
+
+class SegmentUse(enum.Enum):
+    """How a segment applies to a metric."""
+
+    ACCOUNTS = "accounts"
+    """Segments match the account each record belongs to."""
+    RECORD_ATTRIBUTES = "record_attributes"
+    """Segments match the records' own attributes (the records have no account)."""
+    NONE = "none"
+    """The metric cannot be segmented."""
+
+
+class BasisUse(enum.Enum):
+    """How a revenue basis applies to a metric."""
+
+    NONE = "none"
+    OPTIONAL = "optional"
+    """Optional: given, the rate is revenue-weighted."""
+    REQUIRED = "required"
+    CURRENCY = "currency"
+    """Required for its currency only (amounts are not contract values)."""
+
+
+class SignalType(enum.Enum):
+    """What kind of decision the metric informs."""
+
+    GROWTH = "growth"
+    RETENTION = "retention"
+    EFFICIENCY = "efficiency"
+    SENTIMENT = "sentiment"
+
+
+@attrs.frozen
+class Parameter:
+    """A parameter of a metric, with its default."""
+
+    name: str
+    default: Any
+    description: str
+
+
+@attrs.frozen
+class Threshold:
+    """A level a source names as meaningful; results past it carry a warning."""
+
+    value: float
+    breached_when: str  # "below" or "above"
+    meaning: str
+
+    def breached(self, value: float) -> bool:
+        """Whether ``value`` is past the threshold."""
+        return value < self.value if self.breached_when == "below" else value > self.value
+
+
+@attrs.frozen
+class Pitfall:
+    """A common way to get the metric wrong, and how the library guards against it."""
+
+    mistake: str
+    guard: str
+
+
+_ID = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)*")
+
+
+def _tuple(value: Any) -> tuple[Any, ...]:
+    return tuple(value)
+
+
+@attrs.frozen
+class MetricSpec:
+    """Everything the catalogue says about one metric.
+
+    Attributes:
+        id: snake_case id; the metric function has this name.
+        number: position in the catalogue (1-based).
+        name: display name.
+        family: catalogue family.
+        kind: computational shape.
+        definition: one paragraph in plain words.
+        formula: the formula in text.
+        formula_latex: the formula in LaTeX (for the docs).
+        unit: unit of the value.
+        direction: which way is good.
+        population: who or what is counted.
+        window_semantics: how the window selects the population.
+        undefined_when: when the value is None.
+        parameters: the metric's own parameters with defaults.
+        segment: how segments apply.
+        basis: how a revenue basis applies.
+        signal: growth, retention, efficiency or sentiment.
+        thresholds: levels a source names as meaningful.
+        pitfalls: common mistakes and the library's guard against each.
+        related: ids of related metrics.
+        seed: the source document(s) the definition comes from.
+        interpretation: where the sources are vague, how the library makes the definition
+            precise (None where the definition is taken as given).
+        version: definition version; results carry it.
+    """
+
+    id: str
+    number: int
+    name: str
+    family: Family
+    kind: MetricKind
+    definition: str
+    formula: str
+    formula_latex: str
+    unit: Unit
+    direction: Direction
+    population: str
+    window_semantics: str
+    undefined_when: str
+    segment: SegmentUse
+    basis: BasisUse
+    signal: SignalType
+    seed: str
+    parameters: tuple[Parameter, ...] = attrs.field(default=(), converter=_tuple)
+    thresholds: tuple[Threshold, ...] = attrs.field(default=(), converter=_tuple)
+    pitfalls: tuple[Pitfall, ...] = attrs.field(default=(), converter=_tuple)
+    related: tuple[str, ...] = attrs.field(default=(), converter=_tuple)
+    interpretation: str | None = None
+    version: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        if not _ID.fullmatch(self.id):
+            raise ParameterError("id", "MetricSpec", "a snake_case id", self.id)
+        if self.unit is Unit.MONEY and self.basis not in (BasisUse.REQUIRED, BasisUse.CURRENCY):
+            raise ParameterError(
+                "basis", f"MetricSpec {self.id!r}", "required for a money metric", self.basis
+            )
+        if not self.pitfalls:
+            raise ParameterError("pitfalls", f"MetricSpec {self.id!r}", "at least one pitfall", ())
+        if self.id in self.related:
+            raise ParameterError("related", f"MetricSpec {self.id!r}", "other metrics' ids", self.id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, enum.Enum):
+                return value.value
+            if isinstance(value, tuple):
+                return [plain(v) for v in value]
+            if attrs.has(type(value)):
+                return {k: plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
+            return value
+
+        return {k: plain(v) for k, v in attrs.asdict(self, recurse=False).items()}
+
+
+MetricFunction = Callable[..., MetricResult]
+F = TypeVar("F", bound=MetricFunction)
+
+
+@attrs.frozen
+class _Entry:
+    spec: MetricSpec
+    function: MetricFunction
+
+
+_REGISTRY: dict[str, _Entry] = {}
+
+
+def metric(spec: MetricSpec) -> Callable[[F], F]:
+    """Register a metric function under ``spec``; the function must be named ``spec.id``."""
+
+    def register(fn: F) -> F:
+        if fn.__name__ != spec.id:
+            raise ParameterError("spec", "catalog.metric", f"the spec of {fn.__name__!r}", spec.id)
+        if spec.id in _REGISTRY and _REGISTRY[spec.id].function is not fn:
+            raise ParameterError("spec", "catalog.metric", "an id not registered yet", spec.id)
+        _REGISTRY[spec.id] = _Entry(spec, fn)
+        return fn
+
+    return register
+
+
+def _entry(metric_id: str) -> _Entry:
+    try:
+        return _REGISTRY[metric_id]
+    except KeyError:
+        known = ", ".join(sorted(_REGISTRY))
+        raise UnknownMetricError(f"No metric {metric_id!r} in the catalogue. Known ids: {known}.") from None
+
+
+def get(metric_id: str) -> MetricSpec:
+    """The spec of the metric ``metric_id``.
+
+    Raises:
+        UnknownMetricError: no metric has that id.
+
+    >>> get("net_promoter_score").name
+    'Net Promoter Score'
+    """
+    return _entry(metric_id).spec
+
+
+def function(metric_id: str) -> MetricFunction:
+    """The function that computes the metric ``metric_id``."""
+    return _entry(metric_id).function
+
+
+def all() -> tuple[MetricSpec, ...]:
+    """Every registered spec, in catalogue order."""
+    return tuple(sorted((e.spec for e in _REGISTRY.values()), key=lambda s: s.number))
+
+
+def by_family() -> Mapping[Family, tuple[MetricSpec, ...]]:
+    """The specs grouped by family, in catalogue order."""
+    grouped: dict[Family, list[MetricSpec]] = {family: [] for family in Family}
+    for spec in all():
+        grouped[spec.family].append(spec)
+    return {family: tuple(specs) for family, specs in grouped.items() if specs}
+
+
+def to_json(*, indent: int | None = 2) -> str:
+    """The whole catalogue as JSON."""
+    return json.dumps([spec.to_dict() for spec in all()], indent=indent, default=str)

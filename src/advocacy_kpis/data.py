@@ -1,0 +1,612 @@
+"""`AdvocacyData`: the validated, immutable data set and the selections every metric shares.
+
+A data set holds one tuple per record kind, the instant it was extracted (``as_of``) and the
+`Calendar` its dates belong to. Building it checks what no single record can check alone
+(unique ids, references to known accounts, nothing stamped after ``as_of``) and builds the
+indexes that metrics select from: records of each kind sorted by their event time (a window is
+then two binary searches), per-account timelines, and accounts per segment. Metrics never loop
+over all records; they ask the data set.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from advocacy_kpis.errors import (
+    DuplicateIdError,
+    InvalidRecordError,
+    ParameterError,
+    SegmentNotApplicableError,
+    UnknownReferenceError,
+)
+from advocacy_kpis.records import (
+    QBR,
+    Account,
+    AdvocacyAction,
+    Advocate,
+    Ask,
+    CommunityMember,
+    Contract,
+    Feedback,
+    Mention,
+    Opportunity,
+    ProductChange,
+    ProgramCost,
+    ReferenceRequest,
+    Referral,
+    ReferralPrompt,
+    Review,
+    SocialShare,
+    SurveyResponse,
+)
+from advocacy_kpis.scope import UTC_CALENDAR, BasisKind, Calendar, RevenueBasis, Segment, Window
+
+__all__ = ["COLLECTIONS", "EVENT_TIME", "AdvocacyData", "Cohort"]
+
+R = TypeVar("R")
+
+EVENT_TIME: Final[Mapping[type, str]] = {
+    Account: "customer_since",
+    Contract: "start",
+    Referral: "invited_at",
+    ReferralPrompt: "occurred_at",
+    SurveyResponse: "responded_at",
+    Feedback: "received_at",
+    Advocate: "enrolled_at",
+    Ask: "asked_at",
+    AdvocacyAction: "completed_at",
+    ReferenceRequest: "requested_at",
+    Review: "published_at",
+    Mention: "published_at",
+    SocialShare: "shared_at",
+    CommunityMember: "joined_at",
+    QBR: "held_at",
+    Opportunity: "created_at",
+    ProgramCost: "incurred_at",
+    ProductChange: "released_at",
+}
+"""The field that stamps when a record of each kind happened: what "in W" is measured on."""
+
+COLLECTIONS: Final[Mapping[str, type]] = {
+    "accounts": Account,
+    "contracts": Contract,
+    "referrals": Referral,
+    "referral_prompts": ReferralPrompt,
+    "surveys": SurveyResponse,
+    "feedback": Feedback,
+    "advocates": Advocate,
+    "asks": Ask,
+    "actions": AdvocacyAction,
+    "reference_requests": ReferenceRequest,
+    "reviews": Review,
+    "mentions": Mention,
+    "social_shares": SocialShare,
+    "community_members": CommunityMember,
+    "qbrs": QBR,
+    "opportunities": Opportunity,
+    "program_costs": ProgramCost,
+    "product_changes": ProductChange,
+}
+
+# Timestamps that record something that has happened, so cannot lie after as_of. Contract
+# terms are agreements about the future and are exempt.
+_PAST_FIELDS: Final[Mapping[type, tuple[str, ...]]] = {
+    Account: ("customer_since", "churned_at", "activated_at", "onboarded_at"),
+    Referral: ("invited_at", "converted_at"),
+    ReferralPrompt: ("occurred_at",),
+    SurveyResponse: ("responded_at",),
+    Feedback: ("received_at",),
+    Advocate: ("enrolled_at", "opted_out_at"),
+    Ask: ("asked_at",),
+    AdvocacyAction: ("completed_at",),
+    ReferenceRequest: ("requested_at", "filled_at"),
+    Review: ("published_at",),
+    Mention: ("published_at",),
+    SocialShare: ("shared_at",),
+    CommunityMember: ("joined_at", "left_at"),
+    QBR: ("held_at",),
+    Opportunity: ("created_at", "closed_at"),
+    ProgramCost: ("incurred_at",),
+    ProductChange: ("released_at",),
+}
+
+# Account references that must resolve: (kind, field, optional?)
+_ACCOUNT_REFS: Final[tuple[tuple[type, str], ...]] = (
+    (Contract, "account_id"),
+    (Referral, "account_id"),
+    (Referral, "converted_account_id"),
+    (ReferralPrompt, "account_id"),
+    (SurveyResponse, "account_id"),
+    (Feedback, "account_id"),
+    (Advocate, "account_id"),
+    (Ask, "account_id"),
+    (AdvocacyAction, "account_id"),
+    (ReferenceRequest, "account_id"),
+    (Review, "account_id"),
+    (SocialShare, "account_id"),
+    (CommunityMember, "account_id"),
+    (QBR, "account_id"),
+    (Opportunity, "account_id"),
+)
+
+_ACCOUNT_STAMPS: Final[Mapping[str, Callable[[Account], datetime | None]]] = {
+    "customer_since": lambda a: a.customer_since,
+    "churned_at": lambda a: a.churned_at,
+    "onboarded_at": lambda a: a.onboarded_at,
+    "activated_at": lambda a: a.activated_at,
+    "activation": lambda a: a.activated_at if a.activated_at is not None else a.customer_since,
+}
+
+_ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
+
+
+def _who(record: Any) -> str:
+    return f"{type(record).__name__} {record.id!r}"
+
+
+@attrs.frozen
+class Cohort:
+    """The customer sets of a window (see the catalogue's notation).
+
+    Attributes:
+        start: S, customers at ``window.start``.
+        end: E, customers at ``window.end``.
+        new: N, accounts whose ``customer_since`` is in the window.
+        churned: accounts whose ``churned_at`` is in the window.
+    """
+
+    start: frozenset[str]
+    end: frozenset[str]
+    new: frozenset[str]
+    churned: frozenset[str]
+
+    @property
+    def retained(self) -> frozenset[str]:
+        """S ∩ E: the starting customers still there at the end."""
+        return self.start & self.end
+
+    @property
+    def active(self) -> frozenset[str]:
+        """S ∪ N: the accounts that were customers at some point in the window."""
+        return self.start | self.new
+
+
+@attrs.frozen
+class _Timeline:
+    times: list[datetime]
+    records: list[Any]
+
+
+@attrs.frozen(eq=False)
+class AdvocacyData:
+    """A validated, immutable data set of advocacy records, extracted at ``as_of``.
+
+    Build it with `from_records`; every collection is optional except ``accounts``.
+
+    Example:
+        >>> from datetime import UTC, datetime
+        >>> from advocacy_kpis.records import Account
+        >>> t = lambda *a: datetime(*a, tzinfo=UTC)
+        >>> data = AdvocacyData.from_records(
+        ...     accounts=[Account(id="a1", customer_since=t(2025, 1, 1)),
+        ...               Account(id="a2", customer_since=t(2026, 8, 1), tier="smb")],
+        ...     as_of=t(2026, 10, 1))
+        >>> q3 = Window.quarter(2026, 3)
+        >>> sorted(data.cohort(q3).new), sorted(data.cohort(q3).end)
+        (['a2'], ['a1', 'a2'])
+    """
+
+    accounts: tuple[Account, ...]
+    contracts: tuple[Contract, ...]
+    referrals: tuple[Referral, ...]
+    referral_prompts: tuple[ReferralPrompt, ...]
+    surveys: tuple[SurveyResponse, ...]
+    feedback: tuple[Feedback, ...]
+    advocates: tuple[Advocate, ...]
+    asks: tuple[Ask, ...]
+    actions: tuple[AdvocacyAction, ...]
+    reference_requests: tuple[ReferenceRequest, ...]
+    reviews: tuple[Review, ...]
+    mentions: tuple[Mention, ...]
+    social_shares: tuple[SocialShare, ...]
+    community_members: tuple[CommunityMember, ...]
+    qbrs: tuple[QBR, ...]
+    opportunities: tuple[Opportunity, ...]
+    program_costs: tuple[ProgramCost, ...]
+    product_changes: tuple[ProductChange, ...]
+    as_of: datetime
+    calendar: Calendar = UTC_CALENDAR
+    _cache: dict[Any, Any] = attrs.field(factory=dict, init=False, repr=False, alias="_cache")
+
+    @classmethod
+    def from_records(
+        cls,
+        *,
+        accounts: Iterable[Account],
+        as_of: datetime,
+        contracts: Iterable[Contract] = (),
+        referrals: Iterable[Referral] = (),
+        referral_prompts: Iterable[ReferralPrompt] = (),
+        surveys: Iterable[SurveyResponse] = (),
+        feedback: Iterable[Feedback] = (),
+        advocates: Iterable[Advocate] = (),
+        asks: Iterable[Ask] = (),
+        actions: Iterable[AdvocacyAction] = (),
+        reference_requests: Iterable[ReferenceRequest] = (),
+        reviews: Iterable[Review] = (),
+        mentions: Iterable[Mention] = (),
+        social_shares: Iterable[SocialShare] = (),
+        community_members: Iterable[CommunityMember] = (),
+        qbrs: Iterable[QBR] = (),
+        opportunities: Iterable[Opportunity] = (),
+        program_costs: Iterable[ProgramCost] = (),
+        product_changes: Iterable[ProductChange] = (),
+        calendar: Calendar = UTC_CALENDAR,
+    ) -> AdvocacyData:
+        """Validate the records and build the data set.
+
+        Args:
+            accounts: every account the other records refer to.
+            as_of: when the data was extracted (timezone-aware). Nothing after it is known.
+            calendar: the calendar of the data set (time zone of dates, fiscal year).
+            contracts, referrals, ...: the other record collections.
+
+        Raises:
+            InvalidRecordError: a record of the wrong type, or an event stamped after ``as_of``.
+            DuplicateIdError: two records of one kind share an id.
+            UnknownReferenceError: a record names an account (or a renewed contract) the data
+                set does not hold.
+            ParameterError: ``as_of`` is not a timezone-aware datetime.
+        """
+        as_of_utc = calendar.instant(as_of, name="as_of", where="AdvocacyData.from_records")
+        given = {
+            "accounts": accounts, "contracts": contracts, "referrals": referrals,
+            "referral_prompts": referral_prompts, "surveys": surveys, "feedback": feedback,
+            "advocates": advocates, "asks": asks, "actions": actions,
+            "reference_requests": reference_requests, "reviews": reviews, "mentions": mentions,
+            "social_shares": social_shares, "community_members": community_members, "qbrs": qbrs,
+            "opportunities": opportunities, "program_costs": program_costs,
+            "product_changes": product_changes,
+        }  # fmt: skip
+        collections: dict[str, tuple[Any, ...]] = {}
+        for name, kind in COLLECTIONS.items():
+            items = tuple(given[name])
+            for position, item in enumerate(items):
+                if not isinstance(item, kind):
+                    raise InvalidRecordError(f"{name}[{position}]", name, item, f"a {kind.__name__} record")
+            _check_unique(items, kind)
+            _check_not_after(items, kind, as_of_utc)
+            collections[name] = items
+        _check_references(collections)
+        return cls(as_of=as_of_utc, calendar=calendar, **collections)
+
+    # -- generic access -----------------------------------------------------------------------
+
+    def as_collections(self) -> dict[str, tuple[Any, ...]]:
+        """Every collection by its `from_records` keyword, e.g. to rebuild with records added.
+
+        >>> from advocacy_kpis.sample import tiny
+        >>> data = tiny()
+        >>> again = AdvocacyData.from_records(as_of=data.as_of, **data.as_collections())
+        >>> again.referrals == data.referrals
+        True
+        """
+        return {name: getattr(self, name) for name in COLLECTIONS}
+
+    def _cached(self, key: Any, build: Callable[[], R]) -> R:
+        if key not in self._cache:
+            self._cache[key] = build()
+        value: R = self._cache[key]
+        return value
+
+    def collection(self, kind: type[R]) -> tuple[R, ...]:
+        """All records of ``kind`` (e.g. ``data.collection(Referral)``)."""
+        for name, candidate in COLLECTIONS.items():
+            if candidate is kind:
+                records: tuple[R, ...] = getattr(self, name)
+                return records
+        raise ParameterError("kind", "AdvocacyData.collection", "a record class", kind)
+
+    def account(self, account_id: str) -> Account:
+        """The account with this id.
+
+        Raises:
+            UnknownReferenceError: no account has that id.
+        """
+        found = self._accounts_by_id().get(account_id)
+        if found is None:
+            raise UnknownReferenceError("AdvocacyData", "account_id", account_id, "a known account id")
+        return found
+
+    def _accounts_by_id(self) -> dict[str, Account]:
+        return self._cached("accounts_by_id", lambda: {a.id: a for a in self.accounts})
+
+    def _timeline(self, kind: type) -> _Timeline:
+        def build() -> _Timeline:
+            field = EVENT_TIME[kind]
+            ordered: list[Any] = sorted(self.collection(kind), key=lambda r: (getattr(r, field), r.id))
+            return _Timeline([getattr(r, field) for r in ordered], ordered)
+
+        return self._cached(("timeline", kind), build)
+
+    def _by_account(self, kind: type) -> dict[str, _Timeline]:
+        def build() -> dict[str, _Timeline]:
+            field = EVENT_TIME[kind]
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for record in self._timeline(kind).records:
+                if record.account_id is not None:
+                    grouped[record.account_id].append(record)
+            return {k: _Timeline([getattr(r, field) for r in v], v) for k, v in grouped.items()}
+
+        return self._cached(("by_account", kind), build)
+
+    # -- segments -----------------------------------------------------------------------------
+
+    def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:
+        """Refuse a segment that names an attribute no account (or record) carries.
+
+        Args:
+            segment: the segment asked for.
+            function: the metric asking, for the error message.
+            on_records: for records matched on their own ``attributes`` (reference requests,
+                mentions, costs), the record kind whose attributes are read.
+
+        Raises:
+            SegmentNotApplicableError: an attribute of the segment is unknown.
+        """
+        if segment.is_all:
+            return
+        known = self._known_attributes(on_records)
+        for name in segment.attributes:
+            if name not in known:
+                shown = ", ".join(sorted(known)) or "none"
+                raise SegmentNotApplicableError(
+                    "segment", function, f"criteria on attributes the records carry ({shown})", name
+                )
+
+    def _known_attributes(self, on_records: type | None) -> frozenset[str]:
+        def build() -> frozenset[str]:
+            names: set[str] = set()
+            if on_records is None:
+                names.update(_ACCOUNT_FIELDS)
+                for account in self.accounts:
+                    names.update(account.attributes)
+            else:
+                if on_records in (Opportunity, Review, CommunityMember):
+                    names.update(self._known_attributes(None))
+                records: tuple[Any, ...] = self.collection(on_records)
+                for record in records:
+                    names.update(getattr(record, "attributes", {}))
+            return frozenset(names)
+
+        return self._cached(("known_attributes", on_records), build)
+
+    def segment_accounts(self, segment: Segment) -> frozenset[str]:
+        """Ids of the accounts in ``segment``."""
+
+        def build() -> frozenset[str]:
+            return frozenset(a.id for a in self.accounts if segment.matches(a.segment_view()))
+
+        if segment.is_all:
+            return self._cached("all_accounts", lambda: frozenset(self._accounts_by_id()))
+        return self._cached(("segment", segment), build)
+
+    def record_in_segment(self, record: Any, segment: Segment) -> bool:
+        """Whether a record belongs to ``segment``: through its account, else its own attributes."""
+        if segment.is_all:
+            return True
+        account_id = getattr(record, "account_id", None)
+        if account_id is not None:
+            return account_id in self.segment_accounts(segment)
+        attributes = getattr(record, "attributes", None)
+        return attributes is not None and segment.matches(attributes)
+
+    # -- customers and cohorts ----------------------------------------------------------------
+
+    def _accounts_in(self, segment: Segment) -> list[Account]:
+        by_id = self._accounts_by_id()
+        return self._cached(
+            ("segment_list", segment),
+            lambda: [by_id[i] for i in sorted(self.segment_accounts(segment))],
+        )
+
+    def customers_at(self, instant: datetime, segment: Segment | None = None) -> frozenset[str]:
+        """Accounts that are customers at ``instant`` (``customer_since < t <= churned_at``)."""
+        accounts = self._accounts_in(segment or Segment.all())
+        return frozenset(a.id for a in accounts if a.is_customer_at(instant))
+
+    def cohort(self, window: Window, segment: Segment | None = None) -> Cohort:
+        """S, E, N and the churned accounts of ``window`` in ``segment``."""
+        chosen = segment or Segment.all()
+        return self._cached(
+            ("cohort", window.start, window.end, chosen), lambda: self._cohort(window, chosen)
+        )
+
+    def _cohort(self, window: Window, segment: Segment) -> Cohort:
+        start, end = window.start, window.end
+        s: set[str] = set()
+        e: set[str] = set()
+        n: set[str] = set()
+        c: set[str] = set()
+        for a in self._accounts_in(segment):
+            if a.is_customer_at(start):
+                s.add(a.id)
+            if a.is_customer_at(end):
+                e.add(a.id)
+            if start <= a.customer_since < end:
+                n.add(a.id)
+            if a.churned_at is not None and start <= a.churned_at < end:
+                c.add(a.id)
+        return Cohort(frozenset(s), frozenset(e), frozenset(n), frozenset(c))
+
+    def accounts_stamped(self, stamp: str, window: Window, segment: Segment | None = None) -> list[Account]:
+        """Accounts whose instant ``stamp`` is in ``window``, in time order.
+
+        ``stamp`` is ``"customer_since"``, ``"churned_at"``, ``"onboarded_at"``, ``"activated_at"``
+        or ``"activation"`` (``activated_at``, else ``customer_since``). Two binary searches on
+        an index built once per stamp.
+
+        Raises:
+            ParameterError: an unknown stamp.
+        """
+        if stamp not in _ACCOUNT_STAMPS:
+            raise ParameterError("stamp", "accounts_stamped", f"one of {sorted(_ACCOUNT_STAMPS)}", stamp)
+
+        def build() -> _Timeline:
+            read = _ACCOUNT_STAMPS[stamp]
+            stamped = sorted((t, a.id, a) for a in self.accounts if (t := read(a)) is not None)
+            return _Timeline([t for t, _, _ in stamped], [a for _, _, a in stamped])
+
+        timeline = self._cached(("stamped", stamp), build)
+        low = bisect.bisect_left(timeline.times, window.start)
+        high = bisect.bisect_left(timeline.times, window.end)
+        chosen: list[Account] = timeline.records[low:high]
+        if segment is None or segment.is_all:
+            return chosen
+        members = self.segment_accounts(segment)
+        return [a for a in chosen if a.id in members]
+
+    def active_in(self, window: Window, segment: Segment | None = None) -> frozenset[str]:
+        """Accounts active in ``window``: S ∪ N (a customer at some point of the window)."""
+        return self.cohort(window, segment).active
+
+    def referred_accounts(self) -> frozenset[str]:
+        """Accounts acquired through a referral.
+
+        An account counts when its ``acquisition_channel`` is ``"referral"`` or when a referral
+        record names it as ``converted_account_id``.
+        """
+
+        def build() -> frozenset[str]:
+            flagged = {a.id for a in self.accounts if a.acquisition_channel == "referral"}
+            flagged.update(r.converted_account_id for r in self.referrals if r.converted_account_id)
+            return frozenset(flagged)
+
+        return self._cached("referred", build)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def events(self, kind: type[R], window: Window, segment: Segment | None = None) -> list[R]:
+        """Records of ``kind`` whose event time (see `EVENT_TIME`) is in ``window``, in time order.
+
+        A record joins a segment through its account, or through its own ``attributes`` when
+        it has no account.
+        """
+        timeline = self._timeline(kind)
+        low = bisect.bisect_left(timeline.times, window.start)
+        high = bisect.bisect_left(timeline.times, window.end)
+        chosen: list[R] = timeline.records[low:high]
+        if segment is None or segment.is_all:
+            return chosen
+        return [r for r in chosen if self.record_in_segment(r, segment)]
+
+    def account_events(self, kind: type[R], account_id: str) -> Sequence[R]:
+        """All records of ``kind`` of one account, in time order."""
+        found = self._by_account(kind).get(account_id)
+        return found.records if found else ()
+
+    def first_event(self, kind: type[R], account_id: str, *, at_or_after: datetime | None = None) -> R | None:
+        """The account's earliest record of ``kind`` (at or after an instant, when given)."""
+        found = self._by_account(kind).get(account_id)
+        if found is None:
+            return None
+        position = 0 if at_or_after is None else bisect.bisect_left(found.times, at_or_after)
+        return found.records[position] if position < len(found.records) else None
+
+    def last_event(self, kind: type[R], account_id: str, *, before: datetime) -> R | None:
+        """The account's latest record of ``kind`` stamped strictly before ``before``."""
+        found = self._by_account(kind).get(account_id)
+        if found is None:
+            return None
+        position = bisect.bisect_left(found.times, before)
+        return found.records[position - 1] if position > 0 else None
+
+    # -- revenue ------------------------------------------------------------------------------
+
+    def arr_at(self, account_id: str, instant: datetime, basis: RevenueBasis) -> Decimal:
+        """The account's run rate at ``instant`` on ``basis`` (ARR, or MRR = ARR / 12).
+
+        Sums the ``arr`` of the account's contracts live at ``instant`` (``start < t <= end``),
+        each converted to the basis currency once.
+
+        Raises:
+            ParameterError: the basis is ACV or TCV, which have no value at an instant.
+            CurrencyMismatchError: a contract's currency has no FX rate in the basis.
+        """
+        if not basis.is_run_rate:
+            raise ParameterError(
+                "basis",
+                "arr_at",
+                "a run-rate basis (ARR or MRR) for a value at an instant",
+                basis.name,
+            )
+        total = Decimal(0)
+        for contract in self.account_events(Contract, account_id):
+            if contract.start >= instant:
+                break
+            if contract.is_live_at(instant):
+                total += basis.convert(contract.arr, contract.currency, f"Contract {contract.id!r}")
+        return total / 12 if basis.kind is BasisKind.MRR else total
+
+    def total_arr(self, account_ids: Iterable[str], instant: datetime, basis: RevenueBasis) -> Decimal:
+        """The summed run rate of several accounts at ``instant`` on ``basis``."""
+        return sum((self.arr_at(a, instant, basis) for a in account_ids), Decimal(0))
+
+    def contract_value(self, contract: Contract, basis: RevenueBasis) -> Decimal:
+        """A contract's value on ``basis``: ARR, MRR (ARR / 12), ACV (first year) or TCV (whole term)."""
+        where = f"Contract {contract.id!r}"
+        if basis.kind is BasisKind.ARR:
+            raw = contract.arr
+        elif basis.kind is BasisKind.MRR:
+            raw = contract.arr / 12
+        elif basis.kind is BasisKind.ACV:
+            raw = contract.first_year_value
+        else:
+            raw = contract.total_value
+        return basis.convert(raw, contract.currency, where)
+
+
+def _check_unique(items: tuple[Any, ...], kind: type) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.id in seen:
+            raise DuplicateIdError(
+                _who(item), "id", item.id, f"an id used by no other {kind.__name__} record"
+            )
+        seen.add(item.id)
+
+
+def _check_not_after(items: tuple[Any, ...], kind: type, as_of: datetime) -> None:
+    for field in _PAST_FIELDS.get(kind, ()):
+        for item in items:
+            value = getattr(item, field)
+            if value is not None and value > as_of:
+                raise InvalidRecordError(
+                    _who(item), field, value, f"at or before as_of ({as_of.isoformat()})"
+                )
+
+
+def _check_references(collections: dict[str, tuple[Any, ...]]) -> None:
+    account_ids = {a.id for a in collections["accounts"]}
+    by_kind = {kind: collections[name] for name, kind in COLLECTIONS.items()}
+    for kind, field in _ACCOUNT_REFS:
+        for item in by_kind[kind]:
+            value = getattr(item, field)
+            if value is not None and value not in account_ids:
+                raise UnknownReferenceError(_who(item), field, value, "the id of an account in the data set")
+    contract_ids = {c.id for c in collections["contracts"]}
+    for contract in collections["contracts"]:
+        if contract.renewal_of is not None and contract.renewal_of not in contract_ids:
+            raise UnknownReferenceError(
+                _who(contract),
+                "renewal_of",
+                contract.renewal_of,
+                "the id of a contract in the data set",
+            )
