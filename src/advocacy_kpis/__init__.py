@@ -1,0 +1,106 @@
+"""advocacy_kpis: customer-advocacy KPIs computed exactly as defined, with their uncertainty.
+
+Example:
+    >>> from advocacy_kpis import Window, metrics, sample
+    >>> data = sample.tiny()
+    >>> metrics.net_promoter_score(data, window=Window.quarter(2026, 3)).value
+    25.0
+"""
+
+from advocacy_kpis import catalog, formulas, metrics, stats
+from advocacy_kpis.data import AdvocacyData, Cohort
+from advocacy_kpis.errors import (
+    AdvocacyKpisError,
+    CurrencyMismatchError,
+    DuplicateIdError,
+    IncomparableResultsError,
+    InvalidRecordError,
+    MissingExtraError,
+    ParameterError,
+    SegmentNotApplicableError,
+    UnknownMetricError,
+    UnknownReferenceError,
+)
+from advocacy_kpis.records import (
+    QBR,
+    Account,
+    AdvocacyAction,
+    Advocate,
+    Ask,
+    Asset,
+    CommunityMember,
+    Contract,
+    Effort,
+    Feedback,
+    Mention,
+    Opportunity,
+    ProductChange,
+    ProgramCost,
+    PromptAction,
+    ReferenceRequest,
+    Referral,
+    ReferralPrompt,
+    Review,
+    Sentiment,
+    SocialShare,
+    SurveyKind,
+    SurveyResponse,
+)
+from advocacy_kpis.result import Change, Direction, Interval, MetricResult, Unit
+from advocacy_kpis.scope import Calendar, Grain, Money, RevenueBasis, Segment, Window
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "QBR",
+    "Account",
+    "AdvocacyAction",
+    "AdvocacyData",
+    "AdvocacyKpisError",
+    "Advocate",
+    "Ask",
+    "Asset",
+    "Calendar",
+    "Change",
+    "Cohort",
+    "CommunityMember",
+    "Contract",
+    "CurrencyMismatchError",
+    "Direction",
+    "DuplicateIdError",
+    "Effort",
+    "Feedback",
+    "Grain",
+    "IncomparableResultsError",
+    "Interval",
+    "InvalidRecordError",
+    "Mention",
+    "MetricResult",
+    "MissingExtraError",
+    "Money",
+    "Opportunity",
+    "ParameterError",
+    "ProductChange",
+    "ProgramCost",
+    "PromptAction",
+    "ReferenceRequest",
+    "Referral",
+    "ReferralPrompt",
+    "RevenueBasis",
+    "Review",
+    "Segment",
+    "SegmentNotApplicableError",
+    "Sentiment",
+    "SocialShare",
+    "SurveyKind",
+    "SurveyResponse",
+    "Unit",
+    "UnknownMetricError",
+    "UnknownReferenceError",
+    "Window",
+    "__version__",
+    "catalog",
+    "formulas",
+    "metrics",
+    "stats",
+]

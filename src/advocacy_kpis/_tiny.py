@@ -1,0 +1,102 @@
+"""A hand-built, six-account data set whose every metric value is worked out by hand.
+
+It is small enough to follow with a pencil; the docstrings' examples use it. The arithmetic
+behind each value is in ``docs/sample-data.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.records import Account, Contract, Referral, SurveyKind, SurveyResponse
+
+
+def _t(year: int, month: int, day: int) -> datetime:
+    return datetime(year, month, day, tzinfo=UTC)
+
+
+TINY_AS_OF = _t(2026, 10, 15)
+
+
+def tiny_accounts() -> list[Account]:
+    """The six accounts of `tiny`."""
+    return [
+        Account(id="a1", customer_since=_t(2024, 3, 1), activated_at=_t(2024, 3, 15),
+                onboarded_at=_t(2024, 4, 1), tier="enterprise", region="EMEA", industry="software",
+                icp=True, acquisition_channel="outbound", name="Northwind"),
+        Account(id="a2", customer_since=_t(2025, 2, 1), activated_at=_t(2025, 2, 10),
+                onboarded_at=_t(2025, 3, 1), tier="enterprise", region="NA", industry="finance",
+                icp=True, acquisition_channel="inbound", name="Globex"),
+        Account(id="a3", customer_since=_t(2025, 6, 1), tier="smb", region="EMEA",
+                industry="retail", acquisition_channel="inbound", name="Initech"),
+        Account(id="a4", customer_since=_t(2024, 9, 1), churned_at=_t(2026, 8, 15), tier="smb",
+                region="NA", industry="retail", acquisition_channel="outbound", name="Umbrella"),
+        Account(id="a5", customer_since=_t(2026, 7, 20), tier="mid", region="EMEA",
+                industry="software", icp=True, acquisition_channel="referral", name="Hooli"),
+        Account(id="a6", customer_since=_t(2026, 9, 1), tier="smb", region="NA",
+                industry="software", acquisition_channel="inbound", name="Vandelay"),
+    ]  # fmt: skip
+
+
+def tiny_contracts() -> list[Contract]:
+    """Contracts of `tiny`: a3 pays in EUR, so money metrics on it need an FX rate."""
+    usd, eur = "USD", "EUR"
+    return [
+        Contract(id="c1", account_id="a1", start=_t(2024, 3, 1), end=_t(2027, 3, 1), arr=Decimal(120000), currency=usd),
+        Contract(id="c2", account_id="a2", start=_t(2025, 2, 1), end=_t(2026, 2, 1), arr=Decimal(60000), currency=usd),
+        Contract(id="c3", account_id="a2", start=_t(2026, 2, 1), end=_t(2027, 2, 1), arr=Decimal(66000), currency=usd, renewal_of="c2"),
+        Contract(id="c4", account_id="a3", start=_t(2025, 6, 1), end=_t(2026, 6, 1), arr=Decimal(12000), currency=eur),
+        Contract(id="c5", account_id="a3", start=_t(2026, 6, 1), end=_t(2027, 6, 1), arr=Decimal(12000), currency=eur, renewal_of="c4"),
+        Contract(id="c6", account_id="a4", start=_t(2024, 9, 1), end=_t(2025, 9, 1), arr=Decimal(10000), currency=usd),
+        Contract(id="c7", account_id="a4", start=_t(2025, 9, 1), end=_t(2026, 9, 1), arr=Decimal(10000), currency=usd, renewal_of="c6"),
+        Contract(id="c8", account_id="a5", start=_t(2026, 7, 20), end=_t(2028, 7, 20), arr=Decimal(24000), currency=usd),
+        Contract(id="c9", account_id="a6", start=_t(2026, 9, 1), end=_t(2027, 9, 1), arr=Decimal(8000), currency=usd),
+    ]  # fmt: skip
+
+
+def tiny_referrals() -> list[Referral]:
+    """Referrals of `tiny`."""
+    return [
+        Referral(id="r1", account_id="a2", invited_at=_t(2025, 5, 11)),
+        Referral(id="r2", account_id="a3", invited_at=_t(2025, 10, 29), personalized=True),
+        Referral(id="r3", account_id="a1", invited_at=_t(2026, 5, 1), converted_at=_t(2026, 7, 20),
+                 converted_account_id="a5", personalized=True),
+        Referral(id="r4", account_id="a2", invited_at=_t(2026, 6, 10)),
+        Referral(id="r5", account_id="a3", invited_at=_t(2026, 8, 20)),
+    ]  # fmt: skip
+
+
+def tiny_surveys() -> list[SurveyResponse]:
+    """NPS and CSAT answers of `tiny`; respondent u3 answers NPS twice in 2026Q3."""
+    nps, csat = SurveyKind.NPS, SurveyKind.CSAT
+    return [
+        SurveyResponse(id="s1", account_id="a1", kind=nps, score=10, responded_at=_t(2026, 7, 5), respondent_id="u1"),
+        SurveyResponse(id="s2", account_id="a1", kind=nps, score=9, responded_at=_t(2026, 8, 5), respondent_id="u2"),
+        SurveyResponse(id="s3", account_id="a2", kind=nps, score=8, responded_at=_t(2026, 7, 10)),
+        SurveyResponse(id="s4", account_id="a3", kind=nps, score=3, responded_at=_t(2026, 7, 12), respondent_id="u3"),
+        SurveyResponse(id="s5", account_id="a3", kind=nps, score=5, responded_at=_t(2026, 9, 1), respondent_id="u3"),
+        SurveyResponse(id="s6", account_id="a1", kind=nps, score=9, responded_at=_t(2026, 4, 20), respondent_id="u1"),
+        SurveyResponse(id="s7", account_id="a2", kind=nps, score=6, responded_at=_t(2026, 5, 2)),
+        SurveyResponse(id="s8", account_id="a1", kind=csat, score=5, responded_at=_t(2026, 7, 6), respondent_id="u1"),
+        SurveyResponse(id="s9", account_id="a2", kind=csat, score=4, responded_at=_t(2026, 8, 1)),
+        SurveyResponse(id="s10", account_id="a3", kind=csat, score=2, responded_at=_t(2026, 8, 2)),
+        SurveyResponse(id="s11", account_id="a6", kind=csat, score=4, responded_at=_t(2026, 9, 20)),
+    ]  # fmt: skip
+
+
+def tiny() -> AdvocacyData:
+    """The hand-built six-account data set, extracted at 2026-10-15 UTC.
+
+    >>> data = tiny()
+    >>> len(data.accounts), data.as_of.date()
+    (6, datetime.date(2026, 10, 15))
+    """
+    return AdvocacyData.from_records(
+        accounts=tiny_accounts(),
+        contracts=tiny_contracts(),
+        referrals=tiny_referrals(),
+        surveys=tiny_surveys(),
+        as_of=TINY_AS_OF,
+    )

@@ -1,0 +1,266 @@
+"""The ``advocacy-kpis`` command: browse the catalogue and compute metrics on the sample data.
+
+Commands:
+    catalog            list every metric
+    explain ID         the definition, formula, population and common mistakes of one metric
+    compute ID         compute one metric (``--sample`` data, ``--window``, ``--segment``,
+                       ``--basis``, ``--param name=value``, ``--json``)
+    demo               the catalogue over the last four quarters of the sample data, overall and per tier
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import sys
+import textwrap
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any, TextIO
+
+from advocacy_kpis import catalog
+from advocacy_kpis.catalog import BasisUse, MetricSpec
+from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError
+from advocacy_kpis.result import MetricResult, format_value
+from advocacy_kpis.scope import RevenueBasis, Segment, Window
+
+__all__ = ["main"]
+
+DEMO_BASIS = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
+"""The basis the demo uses: ARR in USD, with a fixed EUR rate for the accounts billed in euros."""
+
+
+def _sample() -> AdvocacyData:
+    from advocacy_kpis import sample
+
+    return sample.generate()
+
+
+def _wrap(text: str, indent: str = "  ") -> str:
+    return textwrap.fill(text, width=96, initial_indent=indent, subsequent_indent=indent)
+
+
+def _cmd_catalog(out: TextIO) -> int:
+    for family, specs in catalog.by_family().items():
+        out.write(f"{family.title}\n")
+        for spec in specs:
+            out.write(f"  {spec.number:>2}. {spec.id:<40} {spec.name} [{spec.unit.value}]\n")
+    return 0
+
+
+def explain_text(spec: MetricSpec) -> str:
+    """The plain-text explanation ``advocacy-kpis explain`` prints."""
+    lines = [
+        f"{spec.name} ({spec.id}), catalogue #{spec.number}, {spec.family.title}",
+        "",
+        "Definition:",
+        _wrap(spec.definition),
+        "",
+        f"Formula:   {spec.formula}",
+        f"Unit:      {spec.unit.value} ({spec.direction.value.replace('_', ' ')})",
+        f"Segment:   {spec.segment.value}    Basis: {spec.basis.value}    Signal: {spec.signal.value}",
+        "",
+        "Population:",
+        _wrap(spec.population),
+        "Window:",
+        _wrap(spec.window_semantics),
+        "Undefined when:",
+        _wrap(spec.undefined_when),
+    ]
+    if spec.parameters:
+        lines += ["Parameters:"] + [f"  {p.name} = {p.default!r}: {p.description}" for p in spec.parameters]
+    if spec.thresholds:
+        lines += ["Thresholds:"] + [f"  {t.breached_when} {t.value:g}: {t.meaning}" for t in spec.thresholds]
+    if spec.interpretation:
+        lines += ["Interpretation (the sources are vague here):", _wrap(spec.interpretation)]
+    lines += ["Common mistakes, and the guard:"]
+    for pitfall in spec.pitfalls:
+        lines += [_wrap(f"- {pitfall.mistake}"), _wrap(f"guard: {pitfall.guard}", "    ")]
+    if spec.related:
+        lines += [f"Related:   {', '.join(spec.related)}"]
+    lines += [f"Source:    seed {spec.seed}; definition version {spec.version}"]
+    return "\n".join(lines) + "\n"
+
+
+def _parse_param(text: str) -> tuple[str, Any]:
+    name, sep, raw = text.partition("=")
+    if not sep or not name:
+        raise ParameterError("--param", "advocacy-kpis compute", "NAME=VALUE", text)
+    value: Any = raw
+    for cast in (int, float):
+        try:
+            value = cast(raw)
+            break
+        except ValueError:
+            continue
+    return name.strip(), value
+
+
+def compute(
+    metric_id: str,
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    params: dict[str, Any] | None = None,
+) -> MetricResult:
+    """Compute one metric by id, passing only the arguments its function accepts.
+
+    Raises:
+        UnknownMetricError: no such metric.
+        ParameterError: a parameter the metric does not take.
+    """
+    function = catalog.function(metric_id)
+    accepted = inspect.signature(function).parameters
+    kwargs: dict[str, Any] = {"window": window}
+    if segment is not None and not segment.is_all:
+        kwargs["segment"] = segment
+    if basis is not None:
+        if "basis" not in accepted:
+            raise ParameterError("basis", metric_id, "omitted (this metric is not revenue-based)", basis.name)
+        kwargs["basis"] = basis
+    for name, value in (params or {}).items():
+        if name not in accepted or name in ("data", "window", "segment", "basis"):
+            options = [p for p in accepted if p not in ("data", "window", "segment", "basis")]
+            raise ParameterError("--param", metric_id, f"one of {options}", name)
+        kwargs[name] = value
+    return function(data, **kwargs)
+
+
+def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.sample:
+        raise ParameterError(
+            "--sample",
+            "advocacy-kpis compute",
+            "given (the command computes on the embedded sample data)",
+            False,
+        )
+    data = _sample()
+    window = Window.parse(args.window)
+    segment = Segment.parse(args.segment) if args.segment else None
+    basis = RevenueBasis.parse(args.basis) if args.basis else None
+    if basis is not None and args.fx:
+        basis = RevenueBasis(basis.kind, basis.currency, dict(_parse_fx(f) for f in args.fx))
+    params = dict(_parse_param(p) for p in args.param)
+    spec = catalog.get(args.metric)
+    if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
+        basis = RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency, dict(DEMO_BASIS.fx_rates))
+    result = compute(args.metric, data, window=window, segment=segment, basis=basis, params=params)
+    if args.json:
+        out.write(json.dumps(result.to_dict(), indent=2) + "\n")
+        return 0
+    out.write(f"{spec.name} ({spec.id})\n")
+    out.write(f"  window:   {result.window.label}   segment: {result.segment.name}")
+    out.write(f"   basis: {result.basis.name if result.basis else '-'}\n")
+    out.write(f"  value:    {format_value(result)}\n")
+    if result.numerator is not None:
+        out.write(f"  ratio:    {result.numerator} / {result.denominator}\n")
+    if result.components:
+        shown = ", ".join(f"{k}={v}" for k, v in result.components.items())
+        out.write(_wrap(f"details:  {shown}") + "\n")
+    for warning in result.warnings:
+        out.write(_wrap(f"warning:  {warning}") + "\n")
+    return 0
+
+
+def _parse_fx(text: str) -> tuple[str, Decimal]:
+    code, sep, rate = text.partition("=")
+    if not sep:
+        raise ParameterError("--fx", "advocacy-kpis compute", "CUR=RATE such as EUR=1.08", text)
+    return code.strip().upper(), Decimal(rate.strip())
+
+
+def _demo_cell(spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment) -> str:
+    basis = DEMO_BASIS if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
+    result = compute(spec.id, data, window=window, segment=segment, basis=basis)
+    if result.value is None:
+        return "undefined"
+    text = format_value(result).split(" [")[0]
+    return text.replace(" per month", "/mo")
+
+
+def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    out.write(f"\n{title}\n")
+    out.write(
+        "  ".join(
+            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
+        )
+        + "\n"
+    )
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in rows:
+        out.write(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+            + "\n"
+        )
+
+
+def _cmd_demo(out: TextIO) -> int:
+    data = _sample()
+    latest = Window.quarter(data.as_of.year, (data.as_of.month - 1) // 3 + 1).previous()
+    quarters = [latest.shift(-k) for k in (3, 2, 1, 0)]
+    specs = catalog.all()
+    out.write(
+        f"advocacy_kpis demo: {len(data.accounts)} synthetic accounts (sample.generate()), "
+        f"as of {data.as_of.date()}; money on {DEMO_BASIS.name} with EUR at 1.08.\n"
+    )
+    segments = [("All accounts", Segment.all())] + [
+        (f"Tier: {tier}", Segment.where(tier=tier)) for tier in ("enterprise", "mid", "smb")
+    ]
+    header = ["metric", *[q.label for q in quarters]]
+    for title, segment in segments:
+        rows = [[spec.id, *[_demo_cell(spec, data, q, segment) for q in quarters]] for spec in specs]
+        _table(title, header, rows, out)
+    out.write("\nRates are percentages; 'undefined' means the population was empty (never shown as 0).\n")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="advocacy-kpis", description=__doc__.split("\n")[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("catalog", help="list every metric")
+    explain = commands.add_parser("explain", help="explain one metric")
+    explain.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    run = commands.add_parser("compute", help="compute one metric")
+    run.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    run.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    run.add_argument(
+        "--window", required=True, help="2026Q3, 2026-07, 2026, FY2027Q1 or 2026-01-01/2026-03-15"
+    )
+    run.add_argument("--segment", help="criteria such as tier=enterprise,region=EMEA|NA")
+    run.add_argument("--basis", help="revenue basis such as arr:USD (money metrics default to arr:USD)")
+    run.add_argument(
+        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
+    )
+    run.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    commands.add_parser("demo", help="the catalogue on the sample data, last four quarters")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; returns the exit status (0 on success, 2 on a usage error)."""
+    stream = out if out is not None else sys.stdout
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "catalog":
+            return _cmd_catalog(stream)
+        if args.command == "explain":
+            stream.write(explain_text(catalog.get(args.metric)))
+            return 0
+        if args.command == "compute":
+            return _cmd_compute(args, stream)
+        return _cmd_demo(stream)
+    except AdvocacyKpisError as error:
+        sys.stderr.write(f"advocacy-kpis: error: {error}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

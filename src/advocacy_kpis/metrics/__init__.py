@@ -1,0 +1,20 @@
+"""The metric functions, one module per catalogue family.
+
+Every function takes the data set first and everything else by keyword:
+``metric(data, *, window, segment=..., basis=...)``, and returns a `MetricResult`.
+"""
+
+from advocacy_kpis.metrics.engagement import time_to_first_referral
+from advocacy_kpis.metrics.referrals import client_referral_rate, referral_conversion_rate
+from advocacy_kpis.metrics.retention import customer_churn_rate, customer_retention_rate
+from advocacy_kpis.metrics.sentiment import customer_satisfaction_score, net_promoter_score
+
+__all__ = [
+    "client_referral_rate",
+    "customer_churn_rate",
+    "customer_retention_rate",
+    "customer_satisfaction_score",
+    "net_promoter_score",
+    "referral_conversion_rate",
+    "time_to_first_referral",
+]

@@ -1,0 +1,265 @@
+"""Family 1, customer sentiment and loyalty: what customers say about you."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from advocacy_kpis.catalog import (
+    BasisUse,
+    Family,
+    MetricKind,
+    MetricSpec,
+    Pitfall,
+    SegmentUse,
+    SignalType,
+    metric,
+)
+from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.formulas import csat, is_satisfied, nps, nps_category, weighted_nps
+from advocacy_kpis.metrics._common import build, check_args, check_confidence, zero
+from advocacy_kpis.records import SurveyKind, SurveyResponse
+from advocacy_kpis.result import Direction, MetricResult, Unit
+from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.stats import nps_interval, wilson_interval
+
+__all__ = ["customer_satisfaction_score", "latest_per_respondent", "net_promoter_score"]
+
+
+def latest_per_respondent(responses: list[SurveyResponse]) -> tuple[list[SurveyResponse], int]:
+    """Keep each respondent's latest response; return them and how many earlier ones were dropped.
+
+    Responses stamped at the same instant are ordered by score, so the choice never depends on
+    record ids.
+    """
+    latest: dict[str, SurveyResponse] = {}
+    for response in responses:
+        kept = latest.get(response.respondent)
+        if kept is None or (response.responded_at, response.score) > (
+            kept.responded_at,
+            kept.score,
+        ):
+            latest[response.respondent] = response
+    return list(latest.values()), len(responses) - len(latest)
+
+
+NPS_SPEC = MetricSpec(
+    id="net_promoter_score",
+    number=1,
+    name="Net Promoter Score",
+    family=Family.SENTIMENT,
+    kind=MetricKind.SCORE,
+    definition=(
+        "How many more respondents would recommend you than would warn others off. Each respondent "
+        "answers 0-10; 9 and 10 are promoters, 7 and 8 passives, 0 to 6 detractors. The score is the "
+        "percentage of promoters minus the percentage of detractors, so it runs from -100 to 100."
+    ),
+    formula="NPS = 100 * (promoters - detractors) / respondents",
+    formula_latex=r"\mathrm{NPS} = 100 \cdot \frac{P - D}{n}",
+    unit=Unit.SCORE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="People who answered an NPS survey in the window; one answer per respondent.",
+    window_semantics=(
+        "Responses with responded_at in W. A respondent who answered more than once in W counts once, "
+        "with their latest answer. The respondent is respondent_id when given, else the account."
+    ),
+    undefined_when=(
+        "No NPS response falls in the window and segment (or, weighted, none of the respondents' "
+        "accounts has revenue at W.end)."
+    ),
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.OPTIONAL,
+    signal=SignalType.SENTIMENT,
+    seed="000, 003, 004",
+    pitfalls=(
+        Pitfall(
+            "Counting every answer, so the customers surveyed most often weigh most.",
+            "One answer per respondent per window: the latest; the number dropped is reported.",
+        ),
+        Pitfall(
+            "Reading NPS alone as advocacy, without tracking what customers actually do.",
+            "Related metrics (customer_advocacy_rate, referral_program_participation_rate) measure actions; "
+            "the docs pair them.",
+        ),
+        Pitfall(
+            "Reporting a move of a few points from a small sample as real.",
+            "An adjusted-Wald interval comes with every value and change_from() tests the difference.",
+        ),
+        Pitfall(
+            "Treating a 9-10 score as a yes to an advocacy ask.",
+            "The readiness score uses NPS only as one recent signal among several.",
+        ),
+    ),
+    related=("customer_satisfaction_score", "customer_loyalty_index", "referral_readiness_score"),
+    interpretation=(
+        "The sources do not say how to treat repeat answers; the library keeps each respondent's "
+        "latest answer in the window (ties at one instant: the higher score). The revenue-weighted "
+        "variant weights each respondent by the ARR (or MRR) of their account at W.end."
+    ),
+)
+
+
+@metric(NPS_SPEC)
+def net_promoter_score(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Net Promoter Score of the respondents in ``window``.
+
+    .. math:: \mathrm{NPS} = 100 \cdot \frac{P - D}{n}
+
+    Args:
+        data: the data set.
+        window: responses with ``responded_at`` in this window count.
+        segment: accounts whose respondents count (default: all).
+        basis: optional ARR or MRR basis; given, each respondent is weighted by the run rate of
+            their account at ``window.end`` and no interval is given.
+        confidence: level of the adjusted-Wald interval.
+
+    Returns:
+        A score in [-100, 100] with components ``promoters``, ``passives``, ``detractors`` and
+        ``respondents``, and the interval.
+
+    Raises:
+        ParameterError: a bad argument, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Undefined when:
+        No NPS response falls in the window and segment.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> data = tiny()
+        >>> r = net_promoter_score(data, window=Window.quarter(2026, 3))
+        >>> r.value, dict(r.components)
+        (25.0, {'promoters': 2, 'passives': 1, 'detractors': 1, 'respondents': 4})
+        >>> net_promoter_score(data, window=Window.quarter(2025, 1)).undefined_reason
+        'no NPS responses in the window and segment'
+    """
+    chosen = check_args(NPS_SPEC, data, window, segment, basis)
+    level = check_confidence(confidence, NPS_SPEC.id)
+    answers = [r for r in data.events(SurveyResponse, window, chosen) if r.kind is SurveyKind.NPS]
+    kept, dropped = latest_per_respondent(answers)
+    groups = Counter(nps_category(r.score) for r in kept)
+    p, passive, d = groups["promoter"], groups["passive"], groups["detractor"]
+    components = {"promoters": p, "passives": passive, "detractors": d, "respondents": len(kept)}
+    details = {"repeat_answers_dropped": dropped}
+    reason = "no NPS responses in the window and segment"
+    if basis is None:
+        value, interval = nps(p, passive, d), nps_interval(p, passive, d, level)
+        warnings = []
+        if value is not None and interval is not None and not interval.contains(value):
+            warnings.append(
+                "the adjusted-Wald interval is centred on the adjusted score and excludes the raw "
+                "score: too few respondents to read this value"
+            )
+        return build(
+            NPS_SPEC, data, window=window, segment=chosen, value=value, undefined_reason=reason,
+            numerator=p - d, denominator=len(kept), sample_size=len(kept), interval=interval,
+            components=components, details=details, warnings=warnings,
+        )  # fmt: skip
+    weights = {"promoter": zero(), "passive": zero(), "detractor": zero()}
+    for response in kept:
+        weights[nps_category(response.score)] += data.arr_at(response.account_id, window.end, basis)
+    value = weighted_nps(weights["promoter"], weights["passive"], weights["detractor"])
+    if kept and value is None:
+        reason = f"no respondent's account has {basis.name} at {window.end.isoformat()}"
+    return build(
+        NPS_SPEC, data, window=window, segment=chosen, value=value, undefined_reason=reason,
+        basis=basis, numerator=weights["promoter"] - weights["detractor"],
+        denominator=sum(weights.values(), zero()), sample_size=len(kept), components=components,
+        details={**details, "weights_at": window.end.isoformat()},
+    )  # fmt: skip
+
+
+CSAT_SPEC = MetricSpec(
+    id="customer_satisfaction_score",
+    number=2,
+    name="Customer Satisfaction Score (CSAT)",
+    family=Family.SENTIMENT,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "The share of satisfaction answers that are positive: on a 1-5 scale, the answers of 4 or 5 "
+        "out of all answers given in the window."
+    ),
+    formula="CSAT = responses scoring 4 or 5 / responses",
+    formula_latex=r"\mathrm{CSAT} = \frac{\#\{r : s_r \geq 4\}}{\#\{r\}}",
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="CSAT survey responses (scores 1-5).",
+    window_semantics="Responses with responded_at in W. Every response counts (CSAT is asked per interaction).",
+    undefined_when="No CSAT response falls in the window and segment.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.NONE,
+    signal=SignalType.SENTIMENT,
+    seed="004",
+    pitfalls=(
+        Pitfall(
+            "Averaging the 1-5 scores and calling the mean CSAT.",
+            "CSAT here is the share of 4s and 5s, the standard definition; the mean score is in details.",
+        ),
+        Pitfall(
+            "Reporting a rate from a handful of answers.",
+            "A Wilson interval and a small-sample warning come with every value.",
+        ),
+    ),
+    related=("net_promoter_score", "referral_readiness_score"),
+    interpretation=(
+        "Each response counts, including several from one respondent in the window, because CSAT "
+        "is usually asked after each interaction; NPS, a relationship survey, counts each respondent once."
+    ),
+)
+
+
+@metric(CSAT_SPEC)
+def customer_satisfaction_score(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Share of CSAT responses in ``window`` scoring 4 or 5.
+
+    .. math:: \mathrm{CSAT} = \frac{\#\{r : s_r \geq 4\}}{\#\{r\}}
+
+    Args:
+        data: the data set.
+        window: responses with ``responded_at`` in this window count.
+        segment: accounts whose responses count (default: all).
+        confidence: level of the Wilson interval.
+
+    Returns:
+        A rate in [0, 1] with components ``satisfied`` and ``responses``; the mean score is in
+        ``details``.
+
+    Raises:
+        ParameterError: a bad argument.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Undefined when:
+        No CSAT response falls in the window and segment.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = customer_satisfaction_score(tiny(), window=Window.quarter(2026, 3))
+        >>> r.value, r.numerator, r.denominator
+        (0.75, 3, 4)
+        >>> customer_satisfaction_score(tiny(), window=Window.quarter(2025, 1)).value is None
+        True
+    """
+    chosen = check_args(CSAT_SPEC, data, window, segment, None)
+    level = check_confidence(confidence, CSAT_SPEC.id)
+    answers = [r for r in data.events(SurveyResponse, window, chosen) if r.kind is SurveyKind.CSAT]
+    satisfied = sum(1 for r in answers if is_satisfied(r.score))
+    mean = sum(r.score for r in answers) / len(answers) if answers else None
+    return build(
+        CSAT_SPEC, data, window=window, segment=chosen, value=csat(satisfied, len(answers)),
+        undefined_reason="no CSAT responses in the window and segment", numerator=satisfied,
+        denominator=len(answers), sample_size=len(answers),
+        interval=wilson_interval(satisfied, len(answers), level),
+        components={"satisfied": satisfied, "responses": len(answers)}, details={"mean_score": mean},
+    )  # fmt: skip
