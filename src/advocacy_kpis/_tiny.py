@@ -10,7 +10,30 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.records import Account, Contract, Referral, SurveyKind, SurveyResponse
+from advocacy_kpis.records import (
+    QBR,
+    Account,
+    AdvocacyAction,
+    Advocate,
+    Ask,
+    Asset,
+    CommunityMember,
+    Contract,
+    Feedback,
+    Mention,
+    Opportunity,
+    ProductChange,
+    ProgramCost,
+    PromptAction,
+    ReferenceRequest,
+    Referral,
+    ReferralPrompt,
+    Review,
+    Sentiment,
+    SocialShare,
+    SurveyKind,
+    SurveyResponse,
+)
 
 
 def _t(year: int, month: int, day: int) -> datetime:
@@ -86,6 +109,90 @@ def tiny_surveys() -> list[SurveyResponse]:
     ]  # fmt: skip
 
 
+def tiny_programme() -> dict[str, list[object]]:
+    """The advocacy-programme records of `tiny`: prompts, shares, advocates, asks, actions, QBRs, ..."""
+    a = Asset
+    return {
+        "referral_prompts": [
+            ReferralPrompt(id="p1", account_id="a2", occurred_at=_t(2026, 7, 3), action=PromptAction.CLICKED_REFER),
+            ReferralPrompt(id="p2", account_id="a6", occurred_at=_t(2026, 9, 10), action=PromptAction.COPIED_LINK),
+            ReferralPrompt(id="p3", account_id="a1", occurred_at=_t(2026, 4, 2), action=PromptAction.OPENED_PROMPT),
+        ],
+        "social_shares": [
+            SocialShare(id="h1", account_id="a1", shared_at=_t(2026, 7, 8), channel="linkedin"),
+            SocialShare(id="h2", account_id="a1", shared_at=_t(2026, 8, 19), channel="linkedin"),
+            SocialShare(id="h3", account_id="a5", shared_at=_t(2026, 9, 2), channel="x"),
+            SocialShare(id="h4", account_id="a3", shared_at=_t(2026, 5, 5), channel="linkedin"),
+        ],
+        "advocates": [
+            Advocate(id="v1", account_id="a1", enrolled_at=_t(2024, 6, 1)),
+            Advocate(id="v2", account_id="a2", enrolled_at=_t(2025, 6, 1)),
+            Advocate(id="v3", account_id="a4", enrolled_at=_t(2025, 1, 10), opted_out_at=_t(2026, 3, 1)),
+        ],
+        "asks": [
+            Ask(id="k1", account_id="a1", asked_at=_t(2026, 4, 15), asset=a.CASE_STUDY, advocate_id="v1", accepted=True),
+            Ask(id="k2", account_id="a1", asked_at=_t(2026, 6, 1), asset=a.REFERENCE, advocate_id="v1", accepted=True),
+            Ask(id="k3", account_id="a2", asked_at=_t(2026, 7, 20), asset=a.REFERRAL, advocate_id="v2"),
+            Ask(id="k4", account_id="a5", asked_at=_t(2026, 9, 15), asset=a.REFERRAL),
+        ],
+        "actions": [
+            AdvocacyAction(id="x1", account_id="a1", asset=a.CASE_STUDY, completed_at=_t(2025, 11, 1), advocate_id="v1"),
+            AdvocacyAction(id="x2", account_id="a1", asset=a.REFERENCE, completed_at=_t(2026, 8, 10), advocate_id="v1"),
+            AdvocacyAction(id="x3", account_id="a2", asset=a.REVIEW, completed_at=_t(2026, 1, 20), advocate_id="v2"),
+            AdvocacyAction(id="x4", account_id="a2", asset=a.REVIEW, completed_at=_t(2026, 9, 5), advocate_id="v2"),
+            AdvocacyAction(id="x5", account_id="a3", asset=a.COMMUNITY, completed_at=_t(2026, 7, 25)),
+        ],
+        "qbrs": [
+            QBR(id="q1", account_id="a1", held_at=_t(2026, 7, 14), referral_intent=True),
+            QBR(id="q2", account_id="a2", held_at=_t(2026, 8, 4)),
+            QBR(id="q3", account_id="a1", held_at=_t(2026, 4, 12)),
+            QBR(id="q4", account_id="a2", held_at=_t(2026, 5, 6), referral_intent=True),
+        ],
+        "opportunities": [
+            Opportunity(id="o1", created_at=_t(2026, 7, 5), amount=Decimal(50000), currency="USD", source="referral",
+                        closed_at=_t(2026, 9, 20), won=True, attributes={"region": "EMEA"}),
+            Opportunity(id="o2", created_at=_t(2026, 8, 1), amount=Decimal(30000), currency="USD", source="inbound",
+                        influences=(a.REFERENCE,), attributes={"region": "NA"}),
+            Opportunity(id="o3", created_at=_t(2026, 8, 20), amount=Decimal(20000), currency="USD", source="outbound",
+                        closed_at=_t(2026, 9, 30), won=False, attributes={"region": "NA"}),
+            Opportunity(id="o4", created_at=_t(2026, 5, 10), amount=Decimal(40000), currency="USD", source="referral",
+                        closed_at=_t(2026, 7, 15), won=True, attributes={"region": "EMEA"}),
+        ],
+        "program_costs": [
+            ProgramCost(id="pc1", incurred_at=_t(2026, 7, 1), amount=Decimal(10000), currency="USD", program="referral"),
+            ProgramCost(id="pc2", incurred_at=_t(2026, 8, 1), amount=Decimal(5000), currency="USD", program="referral"),
+            ProgramCost(id="pc3", incurred_at=_t(2026, 8, 1), amount=Decimal(3000), currency="USD", program="advocacy"),
+        ],
+        "reviews": [
+            Review(id="w1", published_at=_t(2026, 7, 11), platform="G2", rating=5.0, account_id="a1"),
+            Review(id="w2", published_at=_t(2026, 9, 5), platform="G2", rating=4.0, account_id="a2"),
+            Review(id="w3", published_at=_t(2026, 8, 2), platform="Capterra", rating=4.0),
+        ],
+        "feedback": [
+            Feedback(id="f1", account_id="a1", received_at=_t(2026, 7, 9), sentiment=Sentiment.POSITIVE),
+            Feedback(id="f2", account_id="a3", received_at=_t(2026, 8, 12), sentiment=Sentiment.NEGATIVE),
+            Feedback(id="f3", account_id="a2", received_at=_t(2026, 9, 1), sentiment=Sentiment.NEUTRAL),
+        ],
+        "mentions": [
+            Mention(id="m1", published_at=_t(2026, 7, 21), author_kind="influencer", sentiment=Sentiment.POSITIVE,
+                    attributes={"region": "EMEA"}),
+            Mention(id="m2", published_at=_t(2026, 8, 30), author_kind="customer", sentiment=Sentiment.NEGATIVE,
+                    attributes={"region": "NA"}),
+        ],
+        "community_members": [
+            CommunityMember(id="cm1", joined_at=_t(2025, 3, 1), account_id="a1"),
+            CommunityMember(id="cm2", joined_at=_t(2026, 8, 1), account_id="a3"),
+            CommunityMember(id="cm3", joined_at=_t(2026, 2, 1), left_at=_t(2026, 9, 1)),
+        ],
+        "reference_requests": [
+            ReferenceRequest(id="rq1", requested_at=_t(2026, 7, 2), filled_at=_t(2026, 7, 9), account_id="a1",
+                             attributes={"industry": "software", "region": "EMEA"}),
+            ReferenceRequest(id="rq2", requested_at=_t(2026, 9, 20), attributes={"industry": "finance", "region": "NA"}),
+        ],
+        "product_changes": [ProductChange(id="pr1", released_at=_t(2026, 6, 15), name="New billing")],
+    }  # fmt: skip
+
+
 def tiny() -> AdvocacyData:
     """The hand-built six-account data set, extracted at 2026-10-15 UTC.
 
@@ -99,4 +206,5 @@ def tiny() -> AdvocacyData:
         referrals=tiny_referrals(),
         surveys=tiny_surveys(),
         as_of=TINY_AS_OF,
+        **tiny_programme(),  # type: ignore[arg-type]
     )

@@ -493,6 +493,11 @@ class Ask:
     advocate_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
     accepted: bool | None = attrs.field(default=None)
 
+    @accepted.validator
+    def _check_accepted(self, attribute: attrs.Attribute[Any], value: Any) -> None:
+        if value is not None and not isinstance(value, bool):
+            raise _fail(self, attribute.name, value, "True, False or None (not answered yet)")
+
     @property
     def contact(self) -> str:
         """Whom the tap policy spaces asks for: the advocate, else the account."""
