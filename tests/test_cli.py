@@ -1,0 +1,73 @@
+"""The advocacy-kpis command line."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from advocacy_kpis import catalog
+from advocacy_kpis.cli import main
+
+
+def run(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    code = main(list(argv), out)
+    return code, out.getvalue()
+
+
+def test_catalog_lists_every_metric() -> None:
+    code, text = run("catalog")
+    assert code == 0
+    for spec in catalog.all():
+        assert spec.id in text
+
+
+def test_explain_prints_the_definition_formula_and_pitfalls() -> None:
+    code, text = run("explain", "net_promoter_score")
+    spec = catalog.get("net_promoter_score")
+    assert code == 0
+    assert spec.formula in text and "Common mistakes" in text and "Interpretation" in text
+    assert spec.definition.split()[0] in text
+
+
+def test_compute_prints_json(capsys: pytest.CaptureFixture[str]) -> None:
+    code, text = run(
+        "compute",
+        "net_promoter_score",
+        "--sample",
+        "--window",
+        "2026Q3",
+        "--segment",
+        "tier=enterprise",
+        "--json",
+    )
+    assert code == 0
+    payload = json.loads(text)
+    assert payload["metric"] == "net_promoter_score" and payload["segment"] == {"tier": ["enterprise"]}
+    assert payload["window"]["label"] == "2026Q3"
+
+
+def test_compute_human_output_has_value_and_interval() -> None:
+    code, text = run("compute", "client_referral_rate", "--sample", "--window", "2026Q2")
+    assert code == 0 and "value:" in text and "%" in text
+
+
+def test_unknown_metric_and_bad_param_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("explain", "nps")[0] == 2
+    assert "No metric 'nps'" in capsys.readouterr().err
+    assert (
+        run(
+            "compute",
+            "referral_conversion_rate",
+            "--sample",
+            "--window",
+            "2026Q2",
+            "--param",
+            "horizon=5",
+        )[0]
+        == 2
+    )
+    assert "horizon_days" in capsys.readouterr().err
+    assert run("compute", "net_promoter_score", "--window", "2026Q2")[0] == 2

@@ -1,0 +1,168 @@
+"""AdvocacyData: cross-record validation and the shared selections."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+
+from advocacy_kpis import (
+    Account,
+    AdvocacyData,
+    Contract,
+    CurrencyMismatchError,
+    DuplicateIdError,
+    InvalidRecordError,
+    ParameterError,
+    Referral,
+    RevenueBasis,
+    Segment,
+    SegmentNotApplicableError,
+    SurveyResponse,
+    UnknownReferenceError,
+    Window,
+)
+from advocacy_kpis.sample import tiny
+from tests.strategies import AS_OF, WINDOWS, datasets, windows
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def build(**collections: object) -> AdvocacyData:
+    collections.setdefault("accounts", [Account(id="a1", customer_since=T0)])
+    return AdvocacyData.from_records(as_of=AS_OF, **collections)  # type: ignore[arg-type]
+
+
+def test_unknown_account_id_is_named() -> None:
+    referral = Referral(id="r-7", account_id="ghost", invited_at=T0)
+    with pytest.raises(UnknownReferenceError) as caught:
+        build(referrals=[referral])
+    assert "Referral 'r-7'" in str(caught.value)
+    assert "'account_id'" in str(caught.value) and "'ghost'" in str(caught.value)
+
+
+def test_duplicate_ids_are_named() -> None:
+    with pytest.raises(DuplicateIdError, match="Account 'a1'.*'id'"):
+        build(accounts=[Account(id="a1", customer_since=T0), Account(id="a1", customer_since=T0)])
+
+
+def test_unknown_renewed_contract_is_named() -> None:
+    c = Contract(
+        id="c2",
+        account_id="a1",
+        start=T0,
+        end=T0 + timedelta(days=1),
+        arr=Decimal(1),
+        currency="USD",
+        renewal_of="c1",
+    )
+    with pytest.raises(UnknownReferenceError, match="Contract 'c2'.*'renewal_of'.*'c1'"):
+        build(contracts=[c])
+
+
+def test_events_after_as_of_are_refused() -> None:
+    late = SurveyResponse(
+        id="s1", account_id="a1", kind="nps", score=9, responded_at=AS_OF + timedelta(seconds=1)
+    )
+    with pytest.raises(InvalidRecordError, match="SurveyResponse 's1'.*'responded_at'.*as_of"):
+        build(surveys=[late])
+
+
+def test_wrong_record_type_is_named_by_position() -> None:
+    with pytest.raises(InvalidRecordError, match=r"referrals\[0\]"):
+        build(referrals=[{"id": "r"}])
+
+
+def test_naive_as_of_is_refused() -> None:
+    with pytest.raises(ParameterError, match="'as_of'"):
+        AdvocacyData.from_records(accounts=[], as_of=datetime(2026, 1, 1))
+
+
+def test_mixed_currencies_without_fx_is_an_error_naming_both() -> None:
+    data = tiny()  # a3 pays in EUR
+    with pytest.raises(CurrencyMismatchError, match="EUR.*USD"):
+        data.total_arr(["a1", "a3"], datetime(2026, 7, 1, tzinfo=UTC), RevenueBasis.arr("USD"))
+    with_fx = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.10")})
+    total = data.total_arr(["a1", "a3"], datetime(2026, 7, 1, tzinfo=UTC), with_fx)
+    assert total == Decimal(120000) + Decimal(12000) * Decimal("1.10")
+
+
+def test_arr_counts_a_contract_on_its_end_instant_and_not_twice_at_renewal() -> None:
+    data = tiny()
+    usd = RevenueBasis.arr("USD")
+    renewal = datetime(2026, 2, 1, tzinfo=UTC)  # c2 ends and c3 starts
+    assert data.arr_at("a2", renewal, usd) == Decimal(60000)
+    assert data.arr_at("a2", renewal + timedelta(seconds=1), usd) == Decimal(66000)
+    assert data.arr_at("a2", renewal, RevenueBasis.mrr("USD")) == Decimal(5000)
+
+
+def test_unknown_segment_attribute_is_refused() -> None:
+    with pytest.raises(SegmentNotApplicableError, match="'segment'.*'plan'"):
+        tiny().check_segment(Segment.where(plan="pro"), "some_metric")
+
+
+def test_cohort_boundaries_follow_the_state_just_before_t() -> None:
+    start, end = datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 10, 1, tzinfo=UTC)
+    accounts = [
+        Account(id="since-at-start", customer_since=start),
+        Account(id="churn-at-start", customer_since=T0, churned_at=start),
+        Account(id="churn-at-end", customer_since=T0, churned_at=end),
+        Account(id="since-at-end", customer_since=end),
+    ]
+    data = AdvocacyData.from_records(accounts=accounts, as_of=end)
+    cohort = data.cohort(Window.quarter(2026, 3))
+    assert cohort.start == {"churn-at-start", "churn-at-end"}
+    assert cohort.new == {"since-at-start"}
+    assert cohort.churned == {"churn-at-start"}
+    assert cohort.end == {"since-at-start", "churn-at-end"}
+
+
+@given(datasets(), windows())
+def test_cohort_identities(data: AdvocacyData, window: Window) -> None:
+    cohort = data.cohort(window)
+    assert cohort.start - cohort.end == cohort.start & cohort.churned
+    assert len(cohort.end) == len(cohort.start) + len(cohort.new) - len(cohort.churned)
+
+
+@given(datasets())
+def test_events_equal_a_naive_scan(data: AdvocacyData) -> None:
+    for window in WINDOWS:
+        naive = sorted(r.id for r in data.referrals if window.start <= r.invited_at < window.end)
+        assert sorted(r.id for r in data.events(Referral, window)) == naive
+        segment = Segment.where(tier="smb")
+        smb = {a.id for a in data.accounts if a.tier == "smb"}
+        assert sorted(r.id for r in data.events(Referral, window, segment)) == sorted(
+            r.id for r in data.referrals if r.account_id in smb and window.contains(r.invited_at)
+        )
+
+
+@given(datasets())
+def test_accounts_stamped_equal_a_naive_scan(data: AdvocacyData) -> None:
+    for window in WINDOWS:
+        naive = {a.id for a in data.accounts if window.contains(a.activated_at or a.customer_since)}
+        assert {a.id for a in data.accounts_stamped("activation", window)} == naive
+
+
+def test_first_and_last_event_per_account() -> None:
+    data = tiny()
+    first = data.first_event(Referral, "a2")
+    assert first is not None and first.id == "r1"
+    later = data.first_event(Referral, "a2", at_or_after=datetime(2025, 5, 12, tzinfo=UTC))
+    assert later is not None and later.id == "r4"
+    last = data.last_event(Referral, "a2", before=datetime(2026, 6, 10, tzinfo=UTC))
+    assert last is not None and last.id == "r1"
+    assert data.first_event(Referral, "a6") is None
+
+
+def test_referred_accounts_from_channel_or_conversion() -> None:
+    accounts = [
+        Account(id="by-channel", customer_since=T0, acquisition_channel="referral"),
+        Account(id="by-referral", customer_since=T0 + timedelta(days=3)),
+        Account(id="plain", customer_since=T0),
+    ]
+    referral = Referral(id="r", account_id="plain", invited_at=T0, converted_at=T0 + timedelta(days=3),
+                        converted_account_id="by-referral")  # fmt: skip
+    data = AdvocacyData.from_records(accounts=accounts, referrals=[referral], as_of=AS_OF)
+    assert data.referred_accounts() == {"by-channel", "by-referral"}

@@ -1,0 +1,263 @@
+"""Windows, calendars, segments, revenue bases and money."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advocacy_kpis import (
+    Calendar,
+    CurrencyMismatchError,
+    Money,
+    ParameterError,
+    RevenueBasis,
+    Segment,
+    Window,
+)
+from advocacy_kpis.scope import Grain
+
+BERLIN = Calendar(timezone=ZoneInfo("Europe/Berlin"))
+NEW_YORK = Calendar(timezone=ZoneInfo("America/New_York"), week_start=6, fiscal_year_start_month=10)
+CALENDARS = st.sampled_from([Calendar(), BERLIN, NEW_YORK, Calendar(fiscal_year_start_month=2)])
+
+
+@st.composite
+def calendar_windows(draw: st.DrawFn) -> Window:
+    calendar = draw(CALENDARS)
+    year = draw(st.integers(2019, 2030))
+    kind = draw(st.sampled_from(["year", "quarter", "month", "fq", "fy", "between", "week"]))
+    if kind == "year":
+        return Window.year(year, calendar)
+    if kind == "quarter":
+        return Window.quarter(year, draw(st.integers(1, 4)), calendar)
+    if kind == "month":
+        return Window.month(year, draw(st.integers(1, 12)), calendar)
+    if kind == "fq":
+        return Window.fiscal_quarter(year, draw(st.integers(1, 4)), calendar)
+    if kind == "fy":
+        return Window.fiscal_year(year, calendar)
+    if kind == "week":
+        return Window.week(date(year, 1, 1) + timedelta(days=draw(st.integers(0, 364))), calendar)
+    first = date(year, 1, 1) + timedelta(days=draw(st.integers(0, 700)))
+    return Window.between(first, first + timedelta(days=draw(st.integers(1, 400))), calendar)
+
+
+def assert_tiles(parent: Window, pieces: list[Window]) -> None:
+    assert pieces, "a split is never empty"
+    assert pieces[0].start == parent.start
+    assert pieces[-1].end == parent.end
+    for before, after in itertools.pairwise(pieces):
+        assert before.end == after.start, "no gap and no overlap between consecutive pieces"
+    assert all(p.start < p.end for p in pieces)
+
+
+@given(calendar_windows(), st.sampled_from(list(Grain)))
+def test_split_tiles_the_parent_exactly(window: Window, grain: Grain) -> None:
+    assert_tiles(window, window.split(grain))
+
+
+@given(calendar_windows(), st.sampled_from(list(Grain)))
+def test_every_instant_of_the_parent_is_in_exactly_one_piece(window: Window, grain: Grain) -> None:
+    pieces = window.split(grain)
+    probes = [window.start, window.end - timedelta(microseconds=1)] + [p.start for p in pieces]
+    for instant in probes:
+        assert sum(p.contains(instant) for p in pieces) == 1
+
+
+def test_months_across_daylight_saving_in_berlin_tile_and_start_at_local_midnight() -> None:
+    months = Window.year(2026, BERLIN).split("month")
+    assert_tiles(Window.year(2026, BERLIN), months)
+    assert [m.label for m in months] == [f"2026-{m:02d}" for m in range(1, 13)]
+    for m in months:
+        local = m.start.astimezone(BERLIN.timezone)
+        assert (local.day, local.hour, local.minute) == (1, 0, 0)
+    march = months[2]
+    # Clocks go forward on 29 March 2026 in Berlin: March has 31 local days but one hour less.
+    assert march.duration == timedelta(days=31, hours=-1)
+    assert months[9].duration == timedelta(days=31, hours=1)
+
+
+def test_weeks_across_daylight_saving_tile_and_the_edges_are_partial() -> None:
+    q1 = Window.quarter(2026, 1, NEW_YORK)
+    weeks = q1.split("week")
+    assert_tiles(q1, weeks)
+    # 1 Jan 2026 is a Thursday and New York weeks here start on Sunday: a partial first week.
+    assert weeks[0].grain is None and weeks[1].grain is Grain.WEEK
+    assert weeks[1].start.astimezone(NEW_YORK.timezone).weekday() == 6
+    spring = [w for w in weeks if w.start <= datetime(2026, 3, 8, 12, tzinfo=UTC) < w.end]
+    assert spring[0].duration == timedelta(days=7, hours=-1)
+
+
+def test_quarter_constructors_and_labels() -> None:
+    q3 = Window.quarter(2026, 3)
+    assert (q3.start, q3.end) == (
+        datetime(2026, 7, 1, tzinfo=UTC),
+        datetime(2026, 10, 1, tzinfo=UTC),
+    )
+    assert q3.label == "2026Q3"
+    assert q3.previous() == Window.quarter(2026, 2)
+    assert q3.shift(2) == Window.quarter(2027, 1)
+    assert q3.split("month") == [Window.month(2026, m) for m in (7, 8, 9)]
+
+
+def test_fiscal_year_with_october_start_is_named_for_the_year_it_ends() -> None:
+    fy = Window.fiscal_year(2027, NEW_YORK)
+    assert fy.start.astimezone(NEW_YORK.timezone).date() == date(2026, 10, 1)
+    assert fy.end.astimezone(NEW_YORK.timezone).date() == date(2027, 10, 1)
+    quarters = fy.split("quarter")
+    assert [q.label for q in quarters] == ["FY2027Q1", "FY2027Q2", "FY2027Q3", "FY2027Q4"]
+    assert quarters[0] == Window.fiscal_quarter(2027, 1, NEW_YORK)
+    assert Window.fiscal_quarter(2027, 1, NEW_YORK).previous().label == "FY2026Q4"
+
+
+@given(calendar_windows(), st.integers(-30, 30))
+def test_shift_is_invertible_and_previous_abuts(window: Window, n: int) -> None:
+    assert window.shift(n).shift(-n) == window
+    if window.grain is not None:
+        assert window.previous().end == window.start
+        assert window.shift(1).start == window.end
+    else:
+        assert window.previous().duration == window.duration
+
+
+def test_window_is_half_open() -> None:
+    q3 = Window.quarter(2026, 3)
+    assert q3.contains(q3.start)
+    assert not q3.contains(q3.end)
+    assert q3.contains(q3.end - timedelta(microseconds=1))
+
+
+def test_trailing_window_ends_at_as_of() -> None:
+    as_of = datetime(2026, 10, 1, 12, tzinfo=UTC)
+    w = Window.trailing(90, as_of)
+    assert w.end == as_of and w.days == 90
+    assert not w.contains(as_of)
+
+
+@pytest.mark.parametrize("label", ["2026", "2026Q3", "2026-07", "2026-07-14", "2026-01-01/2026-03-15"])
+def test_parse_reads_labels_back(label: str) -> None:
+    assert Window.parse(label).label == label
+
+
+def test_parse_fiscal_in_a_calendar() -> None:
+    cal = Calendar(fiscal_year_start_month=2)
+    assert Window.parse("FY2027Q1", cal) == Window.fiscal_quarter(2027, 1, cal)
+
+
+@pytest.mark.parametrize("bad", ["2026Q5", "Q3", "2026-13", "soon", "2026-02-30"])
+def test_parse_rejects_bad_labels_naming_the_text(bad: str) -> None:
+    with pytest.raises(ParameterError, match=bad):
+        Window.parse(bad)
+
+
+def test_naive_datetime_is_refused_naming_the_parameter() -> None:
+    with pytest.raises(ParameterError, match="'start'.*timezone-aware"):
+        Window(datetime(2026, 1, 1), datetime(2026, 2, 1, tzinfo=UTC))
+    with pytest.raises(ParameterError, match="'end'"):
+        Window.between(date(2026, 1, 1), datetime(2026, 2, 1))
+
+
+def test_window_end_must_follow_start() -> None:
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(ParameterError, match="'end'.*later than start"):
+        Window(t, t)
+
+
+def test_dates_mean_midnight_in_the_calendar_zone() -> None:
+    w = Window.between(date(2026, 7, 1), date(2026, 8, 1), BERLIN)
+    assert w.start == datetime(2026, 6, 30, 22, tzinfo=UTC)
+
+
+def test_calendar_rejects_bad_settings() -> None:
+    with pytest.raises(ParameterError, match="fiscal_year_start_month"):
+        Calendar(fiscal_year_start_month=13)
+    with pytest.raises(ParameterError, match="timezone"):
+        Calendar(timezone="UTC")  # type: ignore[arg-type]
+
+
+def test_same_length_compares_grain_or_duration() -> None:
+    assert Window.quarter(2026, 3).same_length_as(Window.quarter(2026, 1))  # 92 vs 90 days
+    assert not Window.quarter(2026, 3).same_length_as(Window.month(2026, 3))
+    a = Window.between(date(2026, 1, 1), date(2026, 1, 11))
+    assert a.same_length_as(a.previous())
+
+
+# -- segments -------------------------------------------------------------------------------------
+
+segment_values = st.sampled_from(["enterprise", "smb", "mid"])
+segments = st.builds(
+    lambda tier, region: Segment.where(**{k: v for k, v in (("tier", tier), ("region", region)) if v}),
+    st.one_of(st.none(), st.lists(segment_values, min_size=1, max_size=3, unique=True).map(tuple)),
+    st.one_of(st.none(), st.sampled_from(["EMEA", "NA"])),
+)
+
+
+@given(segments)
+def test_segment_name_parses_back_and_dict_round_trips(segment: Segment) -> None:
+    assert Segment.parse(segment.name) == segment
+    assert Segment.from_dict(segment.to_dict()) == segment
+
+
+@given(
+    segments,
+    segments,
+    st.sampled_from(["enterprise", "smb"]),
+    st.sampled_from(["EMEA", "NA", "APAC"]),
+)
+def test_combining_segments_is_conjunction(a: Segment, b: Segment, tier: str, region: str) -> None:
+    view = {"tier": tier, "region": region}
+    assert (a & b).matches(view) == (a.matches(view) and b.matches(view))
+    assert (a & b) == (b & a)
+
+
+def test_segment_all_matches_everything_and_reads_all() -> None:
+    assert Segment.all().matches({}) and Segment.all().name == "all"
+    assert Segment.parse("all") == Segment.all()
+
+
+def test_segment_parse_reads_booleans_and_alternatives() -> None:
+    assert Segment.parse("tier=enterprise,region=EMEA|NA,icp=true") == Segment.where(
+        tier="enterprise", region=("EMEA", "NA"), icp=True
+    )
+
+
+def test_segment_rejects_empty_alternatives() -> None:
+    with pytest.raises(ParameterError, match="'region'"):
+        Segment.where(region=())
+
+
+# -- money ----------------------------------------------------------------------------------------
+
+
+def test_fx_conversion_multiplies_once_and_leaves_basis_currency_alone() -> None:
+    basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.10")})
+    assert basis.convert(Decimal("100"), "EUR") == Decimal("110.00")
+    assert basis.convert(Decimal("100"), "USD") == Decimal("100")
+
+
+def test_mixing_currencies_without_a_rate_names_both() -> None:
+    with pytest.raises(CurrencyMismatchError, match="GBP.*USD"):
+        RevenueBasis.arr("USD").convert(Decimal(1), "GBP")
+    with pytest.raises(CurrencyMismatchError, match="EUR.*USD"):
+        _ = Money(Decimal(1), "USD") + Money(Decimal(1), "EUR")
+
+
+def test_basis_rejects_float_rates_and_bad_codes() -> None:
+    with pytest.raises(ParameterError, match="fx_rates"):
+        RevenueBasis.arr("USD", fx_rates={"EUR": 1.1})  # type: ignore[dict-item]
+    with pytest.raises(ParameterError, match="currency"):
+        RevenueBasis.arr("usd")
+    with pytest.raises(ParameterError, match="amount"):
+        Money(1.5, "USD")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", ["arr:USD", "mrr:eur", "acv:GBP", "tcv:USD"])
+def test_basis_parse(text: str) -> None:
+    basis = RevenueBasis.parse(text)
+    assert basis.kind.value == text[:3] and basis.currency == text[4:].upper()
