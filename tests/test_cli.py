@@ -71,3 +71,51 @@ def test_unknown_metric_and_bad_param_exit_2(capsys: pytest.CaptureFixture[str])
     )
     assert "horizon_days" in capsys.readouterr().err
     assert run("compute", "net_promoter_score", "--window", "2026Q2")[0] == 2
+
+
+def test_compute_with_an_arr_basis_applies_the_sample_fx_rate_or_the_given_one() -> None:
+    code, text = run(
+        "compute", "net_promoter_score", "--sample", "--window", "2026Q2", "--basis", "arr:USD", "--json"
+    )
+    assert code == 0
+    assert json.loads(text)["basis"] == {"kind": "arr", "currency": "USD", "fx_rates": {"EUR": "1.08"}}
+    code, text = run(
+        "compute",
+        "net_promoter_score",
+        "--sample",
+        "--window",
+        "2026Q2",
+        "--basis",
+        "arr:USD",
+        "--fx",
+        "EUR=1.5",
+        "--json",
+    )
+    assert json.loads(text)["basis"]["fx_rates"] == {"EUR": "1.5"}
+
+
+def test_bad_fx_rate_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(
+            "compute",
+            "net_promoter_score",
+            "--sample",
+            "--window",
+            "2026Q2",
+            "--basis",
+            "arr:USD",
+            "--fx",
+            "EUR=abc",
+        )[0]
+        == 2
+    )
+    assert "--fx" in capsys.readouterr().err
+
+
+def test_demo_prints_every_metric_for_all_accounts_and_each_tier() -> None:
+    code, text = run("demo")
+    assert code == 0
+    for title in ("All accounts", "Tier: enterprise", "Tier: mid", "Tier: smb"):
+        assert title in text
+    for spec in catalog.all():
+        assert text.count(spec.id) == 4

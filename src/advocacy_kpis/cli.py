@@ -24,12 +24,13 @@ from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError
 from advocacy_kpis.result import MetricResult, format_value
+from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 
 __all__ = ["main"]
 
-DEMO_BASIS = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
-"""The basis the demo uses: ARR in USD, with a fixed EUR rate for the accounts billed in euros."""
+DEMO_BASIS = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
+"""The basis the demo uses: ARR in USD, with the sample's fixed EUR rate for accounts billed in euros."""
 
 
 def _sample() -> AdvocacyData:
@@ -141,13 +142,15 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     data = _sample()
     window = Window.parse(args.window)
     segment = Segment.parse(args.segment) if args.segment else None
-    basis = RevenueBasis.parse(args.basis) if args.basis else None
-    if basis is not None and args.fx:
-        basis = RevenueBasis(basis.kind, basis.currency, dict(_parse_fx(f) for f in args.fx))
-    params = dict(_parse_param(p) for p in args.param)
     spec = catalog.get(args.metric)
+    basis = RevenueBasis.parse(args.basis) if args.basis else None
     if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
-        basis = RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency, dict(DEMO_BASIS.fx_rates))
+        basis = RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+    if basis is not None:
+        # The sample bills some accounts in EUR: without --fx its documented rate applies.
+        rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
+        basis = RevenueBasis(basis.kind, basis.currency, rates)
+    params = dict(_parse_param(p) for p in args.param)
     result = compute(args.metric, data, window=window, segment=segment, basis=basis, params=params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -168,9 +171,13 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
 
 def _parse_fx(text: str) -> tuple[str, Decimal]:
     code, sep, rate = text.partition("=")
-    if not sep:
+    try:
+        value = Decimal(rate.strip())
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not sep or not value.is_finite():
         raise ParameterError("--fx", "advocacy-kpis compute", "CUR=RATE such as EUR=1.08", text)
-    return code.strip().upper(), Decimal(rate.strip())
+    return code.strip().upper(), value
 
 
 def _demo_cell(spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment) -> str:
@@ -260,6 +267,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")
         return 2
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) has gone; that is not an error of ours.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

@@ -7,7 +7,13 @@ reproducible.
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Final
+
 from advocacy_kpis._generate import generate
 from advocacy_kpis._tiny import TINY_AS_OF, tiny
 
-__all__ = ["TINY_AS_OF", "generate", "tiny"]
+__all__ = ["SAMPLE_FX_RATES", "TINY_AS_OF", "generate", "tiny"]
+
+SAMPLE_FX_RATES: Final = {"EUR": Decimal("1.08")}
+"""The fixed rate into USD used with the sample data, whose EUR-billed accounts need one."""
