@@ -427,7 +427,8 @@ class SurveyResponse:
     """One answer to one survey question.
 
     Scores: ``nps``, ``repurchase`` and ``upsell`` take 0-10, ``csat`` 1-5 (integers).
-    ``respondent_id`` identifies the person; when absent the account is the respondent.
+    ``respondent_id`` identifies the person within the account; when absent the account is the
+    respondent.
     """
 
     id: str = attrs.field(**_ID)
@@ -446,8 +447,14 @@ class SurveyResponse:
 
     @property
     def respondent(self) -> str:
-        """Who answered: ``respondent_id`` when given, else the account."""
-        return self.respondent_id if self.respondent_id is not None else f"account:{self.account_id}"
+        """Who answered: ``respondent_id`` within the account when given, else the account itself.
+
+        Respondent ids are scoped to their account, since systems often number users per
+        customer; the same id under two accounts is two people.
+        """
+        if self.respondent_id is None:
+            return f"{self.account_id}/"
+        return f"{self.account_id}/{self.respondent_id}"
 
 
 @attrs.frozen

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 
 from advocacy_kpis import (
+    Account,
     AdvocacyData,
     ParameterError,
     RevenueBasis,
@@ -28,13 +29,13 @@ from tests.strategies import TIERS, datasets, windows
 
 def naive_nps(data: AdvocacyData, window: Window, accounts: set[str] | None = None) -> tuple[int, int, int]:
     """Promoters, passives, detractors: latest answer per respondent, ties to the higher score."""
-    latest: dict[str, tuple[datetime, int]] = {}
+    latest: dict[tuple[str, str | None], tuple[datetime, int]] = {}
     for r in data.surveys:
         if r.kind is not SurveyKind.NPS or not (window.start <= r.responded_at < window.end):
             continue
         if accounts is not None and r.account_id not in accounts:
             continue
-        who = r.respondent_id or f"account:{r.account_id}"
+        who = (r.account_id, r.respondent_id)
         if who not in latest or (r.responded_at, r.score) > latest[who]:
             latest[who] = (r.responded_at, r.score)
     scores = [s for _, s in latest.values()]
@@ -164,3 +165,34 @@ def test_respondent_answering_twice_counts_once() -> None:
     )
     assert Counter(dict(again.components)) == Counter(dict(result.components))
     assert again.details["repeat_answers_dropped"] == 0
+
+
+def test_respondent_ids_are_scoped_to_their_account() -> None:
+    # Found by the disjoint-segments property: "u1" at two customers was counted as one person,
+    # so the NPS of all accounts had fewer respondents than its tiers added up to.
+    t = datetime(2026, 7, 1, tzinfo=UTC)
+    accounts = [Account(id="x", customer_since=t, tier="smb"), Account(id="y", customer_since=t, tier="mid")]
+    surveys = [
+        SurveyResponse(
+            id="s1",
+            account_id="x",
+            kind="nps",
+            score=10,
+            responded_at=t + timedelta(days=1),
+            respondent_id="u1",
+        ),
+        SurveyResponse(
+            id="s2",
+            account_id="y",
+            kind="nps",
+            score=0,
+            responded_at=t + timedelta(days=2),
+            respondent_id="u1",
+        ),
+    ]
+    data = AdvocacyData.from_records(
+        accounts=accounts, surveys=surveys, as_of=datetime(2026, 10, 1, tzinfo=UTC)
+    )
+    result = metrics.net_promoter_score(data, window=Window.quarter(2026, 3))
+    assert dict(result.components) == {"promoters": 1, "passives": 0, "detractors": 1, "respondents": 2}
+    assert result.value == 0.0

@@ -60,7 +60,8 @@ NPS_SPEC = MetricSpec(
     population="People who answered an NPS survey in the window; one answer per respondent.",
     window_semantics=(
         "Responses with responded_at in W. A respondent who answered more than once in W counts once, "
-        "with their latest answer. The respondent is respondent_id when given, else the account."
+        "with their latest answer. The respondent is respondent_id within its account when given, "
+        "else the account."
     ),
     undefined_when=(
         "No NPS response falls in the window and segment (or, weighted, none of the respondents' "
