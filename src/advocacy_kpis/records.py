@@ -507,8 +507,11 @@ class Ask:
 
     @property
     def contact(self) -> str:
-        """Whom the tap policy spaces asks for: the advocate, else the account."""
-        return self.advocate_id if self.advocate_id is not None else f"account:{self.account_id}"
+        """Whom the tap policy spaces asks for: the advocate within the account, else the account.
+
+        Like respondent ids, advocate ids are scoped to their account.
+        """
+        return f"{self.account_id}/{self.advocate_id or ''}"
 
 
 @attrs.frozen
