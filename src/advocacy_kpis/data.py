@@ -144,6 +144,8 @@ _ACCOUNT_STAMPS: Final[Mapping[str, Callable[[Account], datetime | None]]] = {
     "activation": lambda a: a.activated_at if a.activated_at is not None else a.customer_since,
 }
 
+_DERIVED_MONEY_STEP: Final = Decimal("1e-12")
+
 _ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
 
 
@@ -528,6 +530,32 @@ class AdvocacyData:
         position = bisect.bisect_left(found.times, before)
         return found.records[position - 1] if position > 0 else None
 
+    def events_of_accounts(self, kind: type[R], window: Window, account_ids: Iterable[str]) -> list[R]:
+        """Records of ``kind`` in ``window`` that belong to the accounts ``account_ids``, in time order.
+
+        Reads each account's own timeline (two binary searches per account), so the cost follows
+        the number of accounts asked about, not the number of records in the window. Records at
+        one instant are ordered by id, as in `events`. For kinds that carry an ``account_id``;
+        ids with no records of ``kind`` are skipped.
+
+        >>> from advocacy_kpis.records import Contract
+        >>> from advocacy_kpis.sample import tiny
+        >>> [c.id for c in tiny().events_of_accounts(Contract, Window.year(2026), ["a3", "a2", "a9"])]
+        ['c3', 'c5']
+        """
+        timelines = self._by_account(kind)
+        chosen: list[Any] = []
+        for account_id in set(account_ids):
+            found = timelines.get(account_id)
+            if found is not None:
+                low = bisect.bisect_left(found.times, window.start)
+                high = bisect.bisect_left(found.times, window.end)
+                chosen.extend(found.records[low:high])
+        field = EVENT_TIME[kind]
+        chosen.sort(key=lambda r: (getattr(r, field), r.id))
+        ordered: list[R] = chosen
+        return ordered
+
     # -- revenue ------------------------------------------------------------------------------
 
     def arr_at(self, account_id: str, instant: datetime, basis: RevenueBasis) -> Decimal:
@@ -570,6 +598,10 @@ class AdvocacyData:
             raw = contract.first_year_value
         else:
             raw = contract.total_value
+        if basis.kind is not BasisKind.ARR:
+            # A divided value is rounded once, far below a cent, so sums of many contracts do not
+            # depend on the order they are added in.
+            raw = raw.quantize(_DERIVED_MONEY_STEP)
         return basis.convert(raw, contract.currency, where)
 
 

@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Literal
 
@@ -26,10 +27,18 @@ __all__ = [
     "customer_churn_rate",
     "customer_retention_rate",
     "is_satisfied",
+    "new_customers_from_referrals",
     "nps",
     "nps_category",
     "proportion",
+    "rate_lift",
+    "referral_account_revenue_contribution",
+    "referral_campaign_roi",
     "referral_conversion_rate",
+    "referral_invitation_rate",
+    "referral_pipeline_contribution_rate",
+    "referral_retention_rate",
+    "revenue_from_referrals",
     "textbook_retention_rate",
     "weighted_nps",
     "weighted_share",
@@ -147,6 +156,144 @@ def referral_conversion_rate(converted: int, matured: int) -> float | None:
     0.15
     """
     return proportion(converted, matured, function="referral_conversion_rate")
+
+
+def _amount(name: str, function: str, value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise ParameterError(name, function, "a non-negative Decimal amount (never a float)", value)
+
+
+def _amount_share(names: tuple[str, str], function: str, part: Decimal, whole: Decimal) -> float | None:
+    """``part / whole`` of two amounts, with errors that name the caller's own parameters."""
+    _amount(names[0], function, part)
+    _amount(names[1], function, whole)
+    if part > whole:
+        raise ParameterError(names[0], function, f"at most {names[1]} ({whole})", part)
+    return weighted_share(part, whole, function=function)
+
+
+def new_customers_from_referrals(referred_new_customers: int, new_customers: int) -> int:
+    """How many of the new customers were acquired through a referral.
+
+    A count has no denominator, so it is never undefined: no new customers is a real 0. The
+    total of new customers is asked for only to check the count against it.
+
+    >>> new_customers_from_referrals(50, 200), new_customers_from_referrals(0, 0)
+    (50, 0)
+    """
+    function = "new_customers_from_referrals"
+    _count("referred_new_customers", function, referred_new_customers)
+    _count("new_customers", function, new_customers)
+    if referred_new_customers > new_customers:
+        raise ParameterError(
+            "referred_new_customers",
+            function,
+            f"at most new_customers ({new_customers})",
+            referred_new_customers,
+        )
+    return referred_new_customers
+
+
+def revenue_from_referrals(contract_values: Iterable[Decimal]) -> Decimal:
+    """The summed value of referred accounts' contracts, each already on the basis and in its currency.
+
+    Money summed over no contracts is a genuine 0 (unlike a ratio, nothing is divided).
+
+    >>> revenue_from_referrals([Decimal("24000"), Decimal("6000.50")])
+    Decimal('30000.50')
+    >>> revenue_from_referrals([])
+    Decimal('0')
+    """
+    total = Decimal(0)
+    for value in contract_values:
+        _amount("contract_values", "revenue_from_referrals", value)
+        total += value
+    return total
+
+
+def referral_account_revenue_contribution(referred_arr: Decimal, total_arr: Decimal) -> float | None:
+    """The share of all customers' run rate held by customers acquired through a referral.
+
+    >>> referral_account_revenue_contribution(Decimal(24000), Decimal(240000))
+    0.1
+    >>> referral_account_revenue_contribution(Decimal(0), Decimal(0)) is None
+    True
+    """
+    names = ("referred_arr", "total_arr")
+    return _amount_share(names, "referral_account_revenue_contribution", referred_arr, total_arr)
+
+
+def referral_pipeline_contribution_rate(referral_pipeline: Decimal, total_pipeline: Decimal) -> float | None:
+    """The share of new pipeline (opportunity amounts) whose source is a referral.
+
+    >>> referral_pipeline_contribution_rate(Decimal(50000), Decimal(100000))
+    0.5
+    """
+    names = ("referral_pipeline", "total_pipeline")
+    return _amount_share(names, "referral_pipeline_contribution_rate", referral_pipeline, total_pipeline)
+
+
+def referral_campaign_roi(revenue: Decimal, cost: Decimal) -> float | None:
+    """Return on the referral programme's spend, ``(revenue - cost) / cost``; None when nothing was spent.
+
+    Below 0 the programme cost more than the revenue it brought in.
+
+    >>> referral_campaign_roi(Decimal(24000), Decimal(15000)), referral_campaign_roi(Decimal(5000), Decimal(10000))
+    (0.6, -0.5)
+    >>> referral_campaign_roi(Decimal(5000), Decimal(0)) is None
+    True
+    """
+    _amount("revenue", "referral_campaign_roi", revenue)
+    _amount("cost", "referral_campaign_roi", cost)
+    return float((revenue - cost) / cost) if cost else None
+
+
+def referral_retention_rate(retained: int, starting: int) -> float | None:
+    """The share of referred customers at the start still customers at the end.
+
+    >>> referral_retention_rate(45, 50)
+    0.9
+    """
+    _count("retained", "referral_retention_rate", retained)
+    _count("starting", "referral_retention_rate", starting)
+    if retained > starting:
+        raise ParameterError(
+            "retained", "referral_retention_rate", f"at most starting ({starting})", retained
+        )
+    return proportion(retained, starting, function="referral_retention_rate")
+
+
+def rate_lift(rate: float | None, baseline: float | None) -> tuple[float | None, float | None]:
+    """How a rate compares with a baseline rate: the difference ``rate - baseline`` and the ratio.
+
+    The difference needs both rates; the ratio also needs a baseline above 0.
+
+    >>> rate_lift(1.0, 0.75)
+    (0.25, 1.3333333333333333)
+    >>> rate_lift(0.5, None), rate_lift(0.5, 0.0)
+    ((None, None), (0.5, None))
+    """
+    for name, value in (("rate", rate), ("baseline", baseline)):
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+            raise ParameterError(name, "rate_lift", "a rate in [0, 1] or None", value)
+    if rate is None or baseline is None:
+        return None, None
+    return rate - baseline, (rate / baseline if baseline else None)
+
+
+def referral_invitation_rate(referrals: int, active_accounts: int) -> float | None:
+    """Referrals sent per active account; None when no account was active.
+
+    Not a share: one account may send many referrals, so the value can exceed 1.
+
+    >>> referral_invitation_rate(30, 20)
+    1.5
+    """
+    _count("referrals", "referral_invitation_rate", referrals)
+    _count("active_accounts", "referral_invitation_rate", active_accounts)
+    return referrals / active_accounts if active_accounts else None
 
 
 def customer_retention_rate(retained: int, starting: int) -> float | None:

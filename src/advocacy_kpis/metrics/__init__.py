@@ -5,7 +5,17 @@ Every function takes the data set first and everything else by keyword:
 """
 
 from advocacy_kpis.metrics.engagement import time_to_first_referral
-from advocacy_kpis.metrics.referrals import client_referral_rate, referral_conversion_rate
+from advocacy_kpis.metrics.referrals import (
+    client_referral_rate,
+    new_customers_from_referrals,
+    referral_account_revenue_contribution,
+    referral_campaign_roi,
+    referral_conversion_rate,
+    referral_invitation_rate,
+    referral_pipeline_contribution_rate,
+    referral_retention_rate,
+    revenue_from_referrals,
+)
 from advocacy_kpis.metrics.retention import customer_churn_rate, customer_retention_rate
 from advocacy_kpis.metrics.sentiment import customer_satisfaction_score, net_promoter_score
 
@@ -15,6 +25,13 @@ __all__ = [
     "customer_retention_rate",
     "customer_satisfaction_score",
     "net_promoter_score",
+    "new_customers_from_referrals",
+    "referral_account_revenue_contribution",
+    "referral_campaign_roi",
     "referral_conversion_rate",
+    "referral_invitation_rate",
+    "referral_pipeline_contribution_rate",
+    "referral_retention_rate",
+    "revenue_from_referrals",
     "time_to_first_referral",
 ]

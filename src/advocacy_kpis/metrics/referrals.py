@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import attrs
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -16,7 +20,16 @@ from advocacy_kpis.catalog import (
     metric,
 )
 from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.formulas import new_customers_from_referrals as new_from_referrals_formula
+from advocacy_kpis.formulas import proportion, rate_lift, weighted_share
+from advocacy_kpis.formulas import referral_account_revenue_contribution as contribution_formula
+from advocacy_kpis.formulas import referral_campaign_roi as roi_formula
 from advocacy_kpis.formulas import referral_conversion_rate as conversion_formula
+from advocacy_kpis.formulas import referral_invitation_rate as invitation_formula
+from advocacy_kpis.formulas import referral_pipeline_contribution_rate as pipeline_formula
+from advocacy_kpis.formulas import referral_retention_rate as retention_formula
+from advocacy_kpis.formulas import revenue_from_referrals as revenue_formula
 from advocacy_kpis.metrics._common import (
     account_share,
     build,
@@ -24,13 +37,27 @@ from advocacy_kpis.metrics._common import (
     check_confidence,
     positive_int,
     weight_note,
+    zero,
 )
-from advocacy_kpis.records import Referral
+from advocacy_kpis.records import Contract, Opportunity, ProgramCost, Referral
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
-from advocacy_kpis.stats import wilson_interval
+from advocacy_kpis.stats import poisson_rate_interval, two_proportion_test, wilson_interval
 
-__all__ = ["client_referral_rate", "referral_conversion_rate"]
+__all__ = [
+    "client_referral_rate",
+    "new_customers_from_referrals",
+    "referral_account_revenue_contribution",
+    "referral_campaign_roi",
+    "referral_conversion_rate",
+    "referral_invitation_rate",
+    "referral_pipeline_contribution_rate",
+    "referral_retention_rate",
+    "revenue_from_referrals",
+]
+
+REFERRAL_SOURCE = "referral"
+"""The opportunity source, and the programme name of costs, that mean the referral programme."""
 
 REFERRED = (
     "An account counts as acquired through a referral when its acquisition_channel is 'referral' "
@@ -236,4 +263,865 @@ def referral_conversion_rate(
         components={"sent": len(sent), "matured": matured, "converted": converted,
                     "immature_excluded": immature},
         details={"horizon_days": horizon_days}, warnings=warnings,
+    )  # fmt: skip
+
+
+def _required(basis: RevenueBasis | None) -> RevenueBasis:
+    """The basis `check_args` has already insisted on, with its type narrowed."""
+    if basis is None:  # pragma: no cover - check_args refuses a missing basis first
+        raise ParameterError("basis", "referral metrics", "a RevenueBasis (required)", None)
+    return basis
+
+
+NEW_FROM_REFERRALS_SPEC = MetricSpec(
+    id="new_customers_from_referrals",
+    number=21,
+    name="New Users from Referrals",
+    family=Family.REFERRALS,
+    kind=MetricKind.COUNT,
+    definition=(
+        "How many accounts became customers in the window through a referral from an existing "
+        "customer: the volume word of mouth adds to new-logo growth, where client_referral_rate "
+        "gives its share."
+    ),
+    formula="new customers from referrals = |N ∩ Referred|",
+    formula_latex=r"|N \cap \mathrm{Referred}|",
+    unit=Unit.COUNT,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="N, the accounts whose customer_since is in W, of which those acquired through a referral.",
+    window_semantics=(
+        "An account is new in W when its customer_since is in W (half-open: one won exactly at W.end "
+        "belongs to the next window). " + REFERRED
+    ),
+    undefined_when="Never: a window without a referred new customer has a count of 0, a real zero.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.NONE,
+    signal=SignalType.GROWTH,
+    seed="001, 002",
+    pitfalls=(
+        Pitfall(
+            "Counting invitations or sign-ups through a referral link instead of customers actually won.",
+            "Only accounts whose customer_since is in W count; invitations are referral_invitation_rate's.",
+        ),
+        Pitfall(
+            "Counting an account twice when both its channel and a converted referral point to it.",
+            "Accounts are counted as a set: a referred new customer counts once however many referrals name it.",
+        ),
+        Pitfall(
+            "Comparing a month's count with a quarter's.",
+            "Results carry their window; change_from() refuses windows of different length and tests "
+            "counts with a conditional binomial test.",
+        ),
+    ),
+    related=("client_referral_rate", "referral_conversion_rate", "revenue_from_referrals"),
+    interpretation=(
+        "The seeds count users who joined; the library counts accounts (new customers), not the people "
+        "or seats within them. " + REFERRED + " When the referral was sent does not matter, only that "
+        "customer_since falls in W. The interval is the Poisson score interval of the count."
+    ),
+)
+
+
+@metric(NEW_FROM_REFERRALS_SPEC)
+def new_customers_from_referrals(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Number of accounts acquired through a referral that became customers in ``window``.
+
+    .. math:: |N \cap \mathrm{Referred}|
+
+    Args:
+        data: the data set.
+        window: new customers have ``customer_since`` in this window.
+        segment: accounts counted (default: all).
+        confidence: level of the Poisson score interval of the count.
+
+    Returns:
+        A count (int); components ``referred_new_customers`` and ``new_customers``.
+
+    Raises:
+        ParameterError: a bad argument.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Undefined when:
+        Never: no referred new customer is a count of 0.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = new_customers_from_referrals(tiny(), window=Window.quarter(2026, 3))
+        >>> r.value, dict(r.components)
+        (1, {'referred_new_customers': 1, 'new_customers': 2})
+        >>> new_customers_from_referrals(tiny(), window=Window.year(2020)).value
+        0
+    """
+    chosen = check_args(NEW_FROM_REFERRALS_SPEC, data, window, segment, None)
+    level = check_confidence(confidence, NEW_FROM_REFERRALS_SPEC.id)
+    new = data.cohort(window, chosen).new
+    count = new_from_referrals_formula(len(new & data.referred_accounts()), len(new))
+    return build(
+        NEW_FROM_REFERRALS_SPEC, data, window=window, segment=chosen, value=count, sample_size=count,
+        interval=poisson_rate_interval(count, 1.0, level),
+        components={"referred_new_customers": count, "new_customers": len(new)},
+    )  # fmt: skip
+
+
+@attrs.frozen
+class _ReferralRevenue:
+    """Contracts starting in a window on referred accounts, valued on a basis: first deals and renewals apart."""
+
+    first_contracts: int
+    renewals: int
+    first_value: Decimal
+    renewal_value: Decimal
+    accounts: int
+
+    @property
+    def contracts(self) -> int:
+        return self.first_contracts + self.renewals
+
+    @property
+    def total(self) -> Decimal:
+        return revenue_formula((self.first_value, self.renewal_value))
+
+    def components(self) -> dict[str, int]:
+        return {
+            "contracts": self.contracts,
+            "first_contracts": self.first_contracts,
+            "renewals": self.renewals,
+            "accounts": self.accounts,
+        }
+
+
+def _referral_revenue(
+    data: AdvocacyData, window: Window, segment: Segment, basis: RevenueBasis
+) -> _ReferralRevenue:
+    """The tally behind revenue_from_referrals, shared with referral_campaign_roi."""
+    accounts = data.referred_accounts() & data.segment_accounts(segment)
+    first: list[Decimal] = []
+    renewals: list[Decimal] = []
+    billed: set[str] = set()
+    for contract in data.events_of_accounts(Contract, window, accounts):
+        # Converted once, here: the sums below only add values already in the basis currency.
+        value = data.contract_value(contract, basis)
+        (first if contract.renewal_of is None else renewals).append(value)
+        billed.add(contract.account_id)
+    return _ReferralRevenue(
+        len(first), len(renewals), revenue_formula(first), revenue_formula(renewals), len(billed)
+    )
+
+
+NO_REFERRED_CONTRACTS = "no contracts started in W on referred accounts"
+
+REVENUE_SPEC = MetricSpec(
+    id="revenue_from_referrals",
+    number=22,
+    name="Revenue from Referrals",
+    family=Family.REFERRALS,
+    kind=MetricKind.SUM,
+    definition=(
+        "The value of the contracts that customers won through referrals signed in the window, on the "
+        "chosen revenue basis: what the referral programme brings in, first deals and renewals alike, "
+        "with the two reported apart."
+    ),
+    formula="revenue from referrals = sum of the basis value of contracts starting in W on referred accounts",
+    formula_latex=r"\sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)",
+    unit=Unit.MONEY,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="Contracts whose start is in W and whose account was acquired through a referral.",
+    window_semantics=(
+        "A contract belongs to W when its start is in W (half-open). Its value on the basis: ARR, its "
+        "arr; MRR, arr / 12; ACV, the value of its first year (all of it when the term is a year or "
+        "less); TCV, the whole term (tcv when given, else arr times the term in years). " + REFERRED
+    ),
+    undefined_when=(
+        "Never: when no contract starts in W on a referred account the revenue is 0, with a warning."
+    ),
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.GROWTH,
+    seed="001",
+    pitfalls=(
+        Pitfall(
+            "Adding up amounts billed in different currencies as if they were one.",
+            "Each contract is converted once into the basis currency through the basis' FX rates; a "
+            "currency without a rate raises CurrencyMismatchError naming both currencies.",
+        ),
+        Pitfall(
+            "Mixing ARR, ACV and TCV between periods, so one multi-year deal reads as a jump.",
+            "The basis is required and recorded on the result; change_from() refuses a different basis.",
+        ),
+        Pitfall(
+            "Crediting renewals to the referral as if they were new business.",
+            "Renewals of referred accounts count, but details give first-contract and renewal revenue apart.",
+        ),
+    ),
+    related=(
+        "referral_campaign_roi",
+        "referral_account_revenue_contribution",
+        "new_customers_from_referrals",
+    ),
+    interpretation=(
+        "The sources give no formula. The library takes every contract that starts in W on an account "
+        "acquired through a referral, whenever that account was won, so renewals and expansions count; "
+        "details split first contracts (renewal_of empty) from renewals. Money summed over no contracts "
+        "is a genuine 0, unlike a ratio with nothing to divide: the value is then Decimal 0 with the "
+        "warning '" + NO_REFERRED_CONTRACTS + "'."
+    ),
+)
+
+
+@metric(REVENUE_SPEC)
+def revenue_from_referrals(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Value, on ``basis``, of the contracts starting in ``window`` on accounts acquired through a referral.
+
+    .. math:: \sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)
+
+    Args:
+        data: the data set.
+        window: contracts with ``start`` in this window count.
+        segment: accounts whose contracts count (default: all).
+        basis: required: ARR, MRR, ACV or TCV and the currency (with FX rates for other currencies).
+
+    Returns:
+        Money (Decimal in the basis currency); components ``contracts``, ``first_contracts``,
+        ``renewals`` and ``accounts``; details ``first_contract_revenue`` and ``renewal_revenue``.
+
+    Raises:
+        ParameterError: a bad argument, or no basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a contract is in a currency the basis has no FX rate for.
+
+    Undefined when:
+        Never: with no contract the revenue is ``Decimal(0)`` and a warning says so.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> q3 = Window.quarter(2026, 3)
+        >>> [revenue_from_referrals(tiny(), window=q3, basis=b("USD")).value
+        ...  for b in (RevenueBasis.arr, RevenueBasis.mrr, RevenueBasis.acv, RevenueBasis.tcv)]
+        [Decimal('24000'), Decimal('2000'), Decimal('24000'), Decimal('48000')]
+        >>> r = revenue_from_referrals(tiny(), window=Window.quarter(2026, 2), basis=RevenueBasis.arr("USD"))
+        >>> r.value, r.warnings
+        (Decimal('0'), ('no contracts started in W on referred accounts',))
+    """
+    chosen = check_args(REVENUE_SPEC, data, window, segment, basis)
+    tally = _referral_revenue(data, window, chosen, _required(basis))
+    return build(
+        REVENUE_SPEC, data, window=window, segment=chosen, value=tally.total, basis=basis,
+        sample_size=tally.contracts, components=tally.components(),
+        details={"first_contract_revenue": tally.first_value, "renewal_revenue": tally.renewal_value},
+        warnings=() if tally.contracts else (NO_REFERRED_CONTRACTS,), small_sample=False,
+    )  # fmt: skip
+
+
+CONTRIBUTION_SPEC = MetricSpec(
+    id="referral_account_revenue_contribution",
+    number=23,
+    name="Referral Account Revenue Contribution",
+    family=Family.REFERRALS,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "The part of the recurring revenue base at the close of the window held by customers won through "
+        "a referral: how much of the business word of mouth has built up, not just what it added lately."
+    ),
+    formula="ARR at W.end of referred customers at W.end / ARR at W.end of all customers at W.end",
+    formula_latex=(
+        r"\frac{\sum_{a \in E \cap \mathrm{Referred}} \mathrm{ARR}_a(W_{end})}{\sum_{a \in E} \mathrm{ARR}_a(W_{end})}"
+    ),
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="E, the customers at W.end, each weighted by its run rate at W.end.",
+    window_semantics=(
+        "Only the instant W.end matters: customers then (customer_since before it, not churned before "
+        "it) and their contracts live then (start < W.end <= end). " + REFERRED
+    ),
+    undefined_when="No customer at W.end in the segment, or their run rate at W.end adds up to 0.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.GROWTH,
+    seed="001, 002",
+    pitfalls=(
+        Pitfall(
+            "Dividing revenue recognised during the window, so the share follows billing dates.",
+            "The share is of run rate (ARR or MRR) at the instant W.end; ACV and TCV bases are refused.",
+        ),
+        Pitfall(
+            "Keeping referred accounts that have churned in the numerator.",
+            "Only customers at W.end count, above and below the line alike.",
+        ),
+        Pitfall(
+            "Reading a share of logos as a share of revenue.",
+            "The value is revenue-weighted; the plain share of accounts is in details for comparison.",
+        ),
+    ),
+    related=("revenue_from_referrals", "client_referral_rate", "referral_retention_rate"),
+    interpretation=(
+        "The seed speaks of total revenue; the library reads it as the recurring revenue base at the end "
+        "of the window: the arr of contracts live at W.end of the customers at W.end (ARR and MRR give "
+        "the same share). Contracts in another currency are converted once at the basis' rate."
+    ),
+)
+
+
+@metric(CONTRIBUTION_SPEC)
+def referral_account_revenue_contribution(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Share of the customers' run rate at ``window.end`` held by customers acquired through a referral.
+
+    .. math::
+        \frac{\sum_{a \in E \cap \mathrm{Referred}} \mathrm{ARR}_a(W_{end})}{\sum_{a \in E} \mathrm{ARR}_a(W_{end})}
+
+    Args:
+        data: the data set.
+        window: customers and run rates are read at ``window.end``.
+        segment: accounts counted (default: all).
+        basis: required ARR or MRR basis (ACV and TCV have no value at an instant).
+
+    Returns:
+        A rate in [0, 1]; numerator and denominator are the two run rates (Decimal); components
+        count the accounts; ``details["account_share"]`` is the unweighted share of accounts.
+
+    Raises:
+        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a live contract is in a currency the basis has no FX rate for.
+
+    Undefined when:
+        No customer at ``window.end``, or their run rate then is 0.
+
+    Example:
+        >>> from decimal import Decimal
+        >>> from advocacy_kpis.sample import tiny
+        >>> basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
+        >>> r = referral_account_revenue_contribution(tiny(), window=Window.quarter(2026, 3), basis=basis)
+        >>> round(r.value, 6), r.numerator, r.denominator
+        (0.103914, Decimal('24000'), Decimal('230960.00'))
+        >>> referral_account_revenue_contribution(tiny(), window=Window.year(2020), basis=basis).undefined_reason
+        'no customers at the end of the window in the segment'
+    """
+    chosen = check_args(CONTRIBUTION_SPEC, data, window, segment, basis, run_rate=True)
+    weights = _required(basis)
+    customers = data.cohort(window, chosen).end
+    referred = customers & data.referred_accounts()
+    part = data.total_arr(referred, window.end, weights)
+    whole = data.total_arr(customers, window.end, weights)
+    reason = (
+        f"the customers at the end of the window have no {weights.name} then"
+        if customers
+        else "no customers at the end of the window in the segment"
+    )
+    return build(
+        CONTRIBUTION_SPEC, data, window=window, segment=chosen, value=contribution_formula(part, whole),
+        undefined_reason=reason, basis=basis, numerator=part, denominator=whole, sample_size=len(customers),
+        components={"referred_customers": len(referred), "customers": len(customers)},
+        details={"account_share": proportion(len(referred), len(customers)), **weight_note(window.end)},
+    )  # fmt: skip
+
+
+PIPELINE_SPEC = MetricSpec(
+    id="referral_pipeline_contribution_rate",
+    number=24,
+    name="Referral Opportunity Pipeline Contribution Rate",
+    family=Family.REFERRALS,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "Of the sales pipeline opened in the window, measured by the opportunities' amounts, the share "
+        "that came from referrals."
+    ),
+    formula="amount of referral-sourced opportunities created in W / amount of all opportunities created in W",
+    formula_latex=r"\frac{\sum_{o \in W,\ \mathrm{src}_o = \mathrm{referral}} x_o}{\sum_{o \in W} x_o}",
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="Opportunities whose created_at is in W.",
+    window_semantics=(
+        "An opportunity belongs to W when created_at is in W, whatever becomes of it later. Each amount "
+        "is converted into the basis currency once. A segment matches an opportunity through its account "
+        "when it has one, else through its own attributes."
+    ),
+    undefined_when="No opportunity created in W in the segment, or their amounts add up to 0.",
+    segment=SegmentUse.RECORD_ATTRIBUTES,
+    basis=BasisUse.CURRENCY,
+    signal=SignalType.GROWTH,
+    seed="001",
+    pitfalls=(
+        Pitfall(
+            "Counting deals instead of their value, so many small referral deals look like a big share.",
+            "The rate weighs opportunities by amount; the share by number is in details.",
+        ),
+        Pitfall(
+            "Adding amounts in several currencies without converting them.",
+            "Each amount is converted once through the basis' FX rates; a currency without a rate is a "
+            "CurrencyMismatchError naming both currencies.",
+        ),
+        Pitfall(
+            "Crediting every deal an advocate touched to referrals.",
+            "Only opportunities whose source is 'referral' count; advocate_influenced_pipeline covers influence.",
+        ),
+    ),
+    related=("advocate_influenced_pipeline", "referral_conversion_rate", "revenue_from_referrals"),
+    interpretation=(
+        "An opportunity is referral pipeline when its source is exactly 'referral'; influences do not "
+        "count. The basis supplies only the currency: amounts are the opportunities' own, not contract "
+        "values, so ARR, MRR, ACV and TCV bases in one currency give the same value."
+    ),
+)
+
+
+@metric(PIPELINE_SPEC)
+def referral_pipeline_contribution_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Share of the amount of opportunities created in ``window`` that referrals sourced.
+
+    .. math:: \frac{\sum_{o \in W,\ \mathrm{src}_o = \mathrm{referral}} x_o}{\sum_{o \in W} x_o}
+
+    Args:
+        data: the data set.
+        window: opportunities with ``created_at`` in this window count.
+        segment: matched through an opportunity's account, else its attributes (default: all).
+        basis: required for its currency (and FX rates); its kind is not used.
+
+    Returns:
+        A rate in [0, 1]; numerator and denominator are the amounts (Decimal); components
+        ``opportunities`` and ``referral_opportunities``; ``details["share_by_count"]``.
+
+    Raises:
+        ParameterError: a bad argument, or no basis.
+        SegmentNotApplicableError: the segment names an attribute neither accounts nor
+            opportunities carry.
+        CurrencyMismatchError: an amount is in a currency the basis has no FX rate for.
+
+    Undefined when:
+        No opportunity was created in the window and segment, or their amounts add up to 0.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> usd = RevenueBasis.arr("USD")
+        >>> r = referral_pipeline_contribution_rate(tiny(), window=Window.quarter(2026, 3), basis=usd)
+        >>> r.value, r.numerator, r.denominator
+        (0.5, Decimal('50000'), Decimal('100000'))
+        >>> referral_pipeline_contribution_rate(tiny(), window=Window.year(2020), basis=usd).undefined_reason
+        'no opportunities created in the window and segment'
+    """
+    chosen = check_args(PIPELINE_SPEC, data, window, segment, basis, on_records=Opportunity)
+    currency = _required(basis)
+    opportunities = data.events(Opportunity, window, chosen)
+    referral: list[Decimal] = []
+    every: list[Decimal] = []
+    for opportunity in opportunities:
+        amount = currency.convert(opportunity.amount, opportunity.currency, f"Opportunity {opportunity.id!r}")
+        every.append(amount)
+        if opportunity.source == REFERRAL_SOURCE:
+            referral.append(amount)
+    part, whole = sum(referral, zero()), sum(every, zero())
+    reason = (
+        "the opportunities created in the window have a total amount of 0"
+        if opportunities
+        else "no opportunities created in the window and segment"
+    )
+    return build(
+        PIPELINE_SPEC, data, window=window, segment=chosen, value=pipeline_formula(part, whole),
+        undefined_reason=reason, basis=basis, numerator=part, denominator=whole,
+        sample_size=len(opportunities),
+        components={"opportunities": len(opportunities), "referral_opportunities": len(referral)},
+        details={"share_by_count": proportion(len(referral), len(opportunities))},
+    )  # fmt: skip
+
+
+ROI_SPEC = MetricSpec(
+    id="referral_campaign_roi",
+    number=25,
+    name="Referral Campaign ROI",
+    family=Family.REFERRALS,
+    kind=MetricKind.RATIO,
+    definition=(
+        "What the referral programme returned for each unit spent on it in the window: the revenue from "
+        "referrals, less the programme's cost, over that cost. 0 is break-even; below 0 the programme "
+        "cost more than it brought in."
+    ),
+    formula="(revenue_from_referrals in W - referral programme cost in W) / referral programme cost in W",
+    formula_latex=r"\frac{R_B(W) - C(W)}{C(W)}",
+    unit=Unit.RATIO,
+    direction=Direction.HIGHER_IS_BETTER,
+    population=(
+        "Revenue: contracts starting in W on referred accounts. Cost: ProgramCost records of the "
+        "'referral' programme incurred in W."
+    ),
+    window_semantics=(
+        "Revenue exactly as revenue_from_referrals (contract start in W). A cost belongs to W when its "
+        "incurred_at is in W and its program is 'referral'. Both are converted into the basis currency "
+        "once. Segments match revenue through accounts and costs through their own attributes."
+    ),
+    undefined_when="No referral programme cost incurred in W (in the segment), or the costs add up to 0.",
+    segment=SegmentUse.RECORD_ATTRIBUTES,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.EFFICIENCY,
+    seed="002",
+    pitfalls=(
+        Pitfall(
+            "Dividing revenue by cost, so a programme that merely breaks even shows a return of 1.",
+            "Cost is netted out of the numerator: 0 is break-even; revenue and cost are in components.",
+        ),
+        Pitfall(
+            "Setting one tier's revenue against the whole programme's cost.",
+            "A segment must name attributes that both accounts and cost records carry; otherwise "
+            "SegmentNotApplicableError.",
+        ),
+        Pitfall(
+            "Counting the spend of other programmes (reviews, events) as referral cost.",
+            "Only costs whose program is 'referral' count.",
+        ),
+        Pitfall(
+            "Changing the revenue basis between periods (a year of ARR one quarter, whole TCV the next).",
+            "The basis is required and recorded; change_from() refuses a different basis.",
+        ),
+    ),
+    related=("revenue_from_referrals", "referral_pipeline_contribution_rate", "referral_conversion_rate"),
+    interpretation=(
+        "The seed sets revenue from referred customers against the programme's cost; the library nets "
+        "them, (revenue - cost) / cost, with revenue exactly as revenue_from_referrals on the same basis "
+        "(renewals included; details give the return on first contracts alone) and cost in the same "
+        "window. Revenue and cost are matched by window, not by campaign: spend in one window may bring "
+        "revenue in a later one. Cost records have no account, so a segment must name attributes that "
+        "both accounts and cost records carry."
+    ),
+)
+
+
+@metric(ROI_SPEC)
+def referral_campaign_roi(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Return on the referral programme's cost in ``window``: revenue from referrals, net of cost, over cost.
+
+    .. math:: \frac{R_B(W) - C(W)}{C(W)}
+
+    Args:
+        data: the data set.
+        window: contracts starting and costs incurred in this window count.
+        segment: revenue matches through accounts, costs through their attributes; the segment's
+            attributes must be known to both (default: all).
+        basis: required: the revenue basis of revenue_from_referrals, and the currency of costs.
+
+    Returns:
+        A ratio (float, may be negative); numerator ``revenue - cost`` and denominator ``cost``
+        (Decimal); components ``revenue``, ``cost``, ``contracts``, ``cost_records``; details
+        ``first_contract_roi``.
+
+    Raises:
+        ParameterError: a bad argument, or no basis.
+        SegmentNotApplicableError: the segment names an attribute accounts or cost records lack.
+        CurrencyMismatchError: a contract or cost is in a currency the basis has no FX rate for.
+
+    Undefined when:
+        No referral programme cost was incurred in the window (and segment), or it adds up to 0.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> usd = RevenueBasis.arr("USD")
+        >>> r = referral_campaign_roi(tiny(), window=Window.quarter(2026, 3), basis=usd)
+        >>> r.value, r.numerator, r.denominator
+        (0.6, Decimal('9000'), Decimal('15000'))
+        >>> referral_campaign_roi(tiny(), window=Window.quarter(2026, 2), basis=usd).undefined_reason
+        'no referral programme cost incurred in the window and segment'
+    """
+    chosen = check_args(ROI_SPEC, data, window, segment, basis)
+    data.check_segment(chosen, ROI_SPEC.id, on_records=ProgramCost)
+    money = _required(basis)
+    revenue = _referral_revenue(data, window, chosen, money)
+    costs = [c for c in data.events(ProgramCost, window, chosen) if c.program == REFERRAL_SOURCE]
+    cost = sum((money.convert(c.amount, c.currency, f"ProgramCost {c.id!r}") for c in costs), zero())
+    reason = (
+        "the referral programme costs in the window add up to 0"
+        if costs
+        else "no referral programme cost incurred in the window and segment"
+    )
+    return build(
+        ROI_SPEC, data, window=window, segment=chosen, value=roi_formula(revenue.total, cost),
+        undefined_reason=reason, basis=basis, numerator=revenue.total - cost, denominator=cost,
+        sample_size=len(costs), small_sample=False,
+        components={"revenue": revenue.total, "cost": cost, "contracts": revenue.contracts,
+                    "cost_records": len(costs)},
+        details={"first_contract_roi": roi_formula(revenue.first_value, cost),
+                 "first_contract_revenue": revenue.first_value, "renewal_revenue": revenue.renewal_value},
+    )  # fmt: skip
+
+
+RETENTION_SPEC = MetricSpec(
+    id="referral_retention_rate",
+    number=26,
+    name="Referral Retention Rate",
+    family=Family.REFERRALS,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "Of the customers won through a referral that you had when the window opened, the share you "
+        "still have when it closes, set beside the same rate for the other customers to show whether "
+        "referred customers stay longer."
+    ),
+    formula="referral retention = |S ∩ Referred ∩ E| / |S ∩ Referred|",
+    formula_latex=r"\frac{|S \cap \mathrm{Referred} \cap E|}{|S \cap \mathrm{Referred}|}",
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="S ∩ Referred: accounts that were customers at W.start and came through a referral.",
+    window_semantics=(
+        "The cohort S is taken at W.start and looked up again at W.end (E), each as the state just "
+        "before that instant: a churn stamped exactly on W.start leaves the account in S but lost, a "
+        "churn stamped exactly on W.end leaves it kept. " + REFERRED
+    ),
+    undefined_when=(
+        "No customer acquired through a referral at W.start in the segment (or, weighted, none of them "
+        "has run rate at W.start)."
+    ),
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.OPTIONAL,
+    signal=SignalType.RETENTION,
+    seed="002",
+    pitfalls=(
+        Pitfall(
+            "Including referred customers won during the window, who were never exposed to all of it.",
+            "The cohort is fixed at W.start; accounts won later join the next window's cohort.",
+        ),
+        Pitfall(
+            "Claiming referred customers stay longer from a gap of a few accounts.",
+            "The non-referred rate, the lift and a two-proportion test (p-value, Newcombe interval) "
+            "are in details.",
+        ),
+        Pitfall(
+            "Comparing with all customers, the referred ones included, which shrinks any gap.",
+            "The baseline is the non-referred customers at W.start only.",
+        ),
+    ),
+    related=("customer_retention_rate", "referral_account_revenue_contribution", "client_referral_rate"),
+    interpretation=(
+        "The seed's 'remain active or subscribed over a period' is read as: a customer at W.start that "
+        "is still a customer at W.end. The baseline is the non-referred customers of the same S; the "
+        "lift is the referred rate minus the baseline, with their ratio. The test assumes the two groups "
+        "are independent samples. With a basis, rates and lift are weighted by run rate at W.start; the "
+        "test stays on account counts."
+    ),
+)
+
+_TEST_NOTE = (
+    "two-proportion z-test of referred against non-referred retention on account counts; it assumes "
+    "the two groups are independent samples"
+)
+
+
+def _retention_comparison(
+    data: AdvocacyData,
+    window: Window,
+    basis: RevenueBasis | None,
+    groups: tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
+    confidence: float,
+) -> dict[str, Any]:
+    """Referred against non-referred retention: baseline, lift and the two-proportion test."""
+    kept, referred, others_kept, others = groups
+    rates: list[float | None] = []
+    for hits, population in ((kept, referred), (others_kept, others)):
+        if basis is None:
+            rates.append(retention_formula(len(hits), len(population)))
+        else:
+            part = data.total_arr(hits, window.start, basis)
+            rates.append(weighted_share(part, data.total_arr(population, window.start, basis)))
+    lift, ratio = rate_lift(rates[0], rates[1])
+    test = two_proportion_test(len(others_kept), len(others), len(kept), len(referred), confidence)
+    return {
+        "non_referred_rate": rates[1],
+        "lift": lift,
+        "lift_ratio": ratio,
+        "test_p_value": test.p_value if test else None,
+        "test_interval": test.interval if test else None,
+        "test_note": _TEST_NOTE,
+        **(weight_note(window.start) if basis else {}),
+    }
+
+
+@metric(RETENTION_SPEC)
+def referral_retention_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Share of the referred customers at ``window.start`` still customers at ``window.end``.
+
+    .. math:: \frac{|S \cap \mathrm{Referred} \cap E|}{|S \cap \mathrm{Referred}|}
+
+    Args:
+        data: the data set.
+        window: the window whose start and end define S and E.
+        segment: accounts counted (default: all).
+        basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
+        confidence: level of the Wilson interval and of the test's interval.
+
+    Returns:
+        A rate in [0, 1]; components count both groups at the start and retained; details give
+        ``non_referred_rate``, ``lift`` (referred minus non-referred), ``lift_ratio``,
+        ``test_p_value`` and ``test_interval`` (Newcombe, of the same difference on counts).
+
+    Raises:
+        ParameterError: a bad argument, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: with a basis, a live contract in a currency without an FX rate.
+
+    Undefined when:
+        No referred customer at ``window.start`` (weighted: none with run rate then).
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = referral_retention_rate(tiny(), window=Window.month(2026, 8))
+        >>> r.value, r.details["non_referred_rate"], r.details["lift"], r.details["lift_ratio"]
+        (1.0, 0.75, 0.25, 1.3333333333333333)
+        >>> referral_retention_rate(tiny(), window=Window.quarter(2026, 3)).undefined_reason
+        'no customers acquired through a referral at the start of the window in the segment'
+    """
+    chosen = check_args(RETENTION_SPEC, data, window, segment, basis)
+    level = check_confidence(confidence, RETENTION_SPEC.id)
+    cohort = data.cohort(window, chosen)
+    referred = cohort.start & data.referred_accounts()
+    others = cohort.start - referred
+    kept, others_kept = referred & cohort.end, others & cohort.end
+    return account_share(
+        RETENTION_SPEC, data, window=window, segment=chosen, basis=basis, hits=kept, population=referred,
+        weight_at=window.start,
+        empty_reason="no customers acquired through a referral at the start of the window in the segment",
+        confidence=level,
+        components={"referred_start": len(referred), "referred_retained": len(kept),
+                    "non_referred_start": len(others), "non_referred_retained": len(others_kept)},
+        details=_retention_comparison(data, window, basis, (kept, referred, others_kept, others), level),
+    )  # fmt: skip
+
+
+INVITATION_SPEC = MetricSpec(
+    id="referral_invitation_rate",
+    number=27,
+    name="Referral Invitation Rate",
+    family=Family.REFERRALS,
+    kind=MetricKind.RATIO,
+    definition=(
+        "How many referral invitations were sent in the window for each account that was a customer "
+        "during it: the volume of asking peers, whether a few champions send many or many send one."
+    ),
+    formula="referral invitation rate = referrals sent in W / accounts active in W",
+    formula_latex=r"\frac{\#\{r : i_r \in W\}}{|S \cup N|}",
+    unit=Unit.RATIO,
+    direction=Direction.HIGHER_IS_BETTER,
+    population=(
+        "Referrals whose invited_at is in W, sent by accounts of the segment, over the accounts active "
+        "in W (customers at some point of it)."
+    ),
+    window_semantics=(
+        "A referral belongs to W when invited_at is in W (half-open). Active in W = S ∪ N: customer_since "
+        "before W.end and not churned before W.start."
+    ),
+    undefined_when="No account of the segment was active in W.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.NONE,
+    signal=SignalType.GROWTH,
+    seed="001",
+    pitfalls=(
+        Pitfall(
+            "Reading the rate as the share of accounts that refer, when one account may send ten.",
+            "The value is a ratio that may exceed 1; the number of distinct senders is in components and "
+            "referral_program_participation_rate gives the share of accounts.",
+        ),
+        Pitfall(
+            "Dividing by every account ever won, so churned accounts dilute the rate.",
+            "The base is the accounts active in W.",
+        ),
+        Pitfall(
+            "Not noticing invitations sent by accounts that were not customers during W.",
+            "They are counted, as they were sent, and reported in components with a warning.",
+        ),
+    ),
+    related=(
+        "referral_program_participation_rate",
+        "referral_conversion_rate",
+        "new_customers_from_referrals",
+    ),
+    interpretation=(
+        "Every referral sent in W by an account of the segment counts, even when that account was not a "
+        "customer during W (an invitation sent after churning, say); how many is in components and a "
+        "warning. The interval is a Poisson score interval with the active accounts as exposure."
+    ),
+)
+
+
+@metric(INVITATION_SPEC)
+def referral_invitation_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Referrals sent in ``window`` per account active in it.
+
+    .. math:: \frac{\#\{r : i_r \in W\}}{|S \cup N|}
+
+    Args:
+        data: the data set.
+        window: referrals with ``invited_at`` in this window count; the base is the accounts active in it.
+        segment: referring and active accounts counted (default: all).
+        confidence: level of the Poisson score interval.
+
+    Returns:
+        A ratio (invitations per account, may exceed 1); components ``referrals``,
+        ``active_accounts``, ``senders`` and ``from_inactive_accounts``.
+
+    Raises:
+        ParameterError: a bad argument.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Undefined when:
+        No account was active in the window and segment.
+
+    Example:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = referral_invitation_rate(tiny(), window=Window.quarter(2026, 2))
+        >>> r.value, r.numerator, r.denominator
+        (0.5, 2, 4)
+        >>> referral_invitation_rate(tiny(), window=Window.year(2020)).undefined_reason
+        'no accounts active in the window and segment'
+    """
+    chosen = check_args(INVITATION_SPEC, data, window, segment, None)
+    level = check_confidence(confidence, INVITATION_SPEC.id)
+    sent = data.events(Referral, window, chosen)
+    active = data.active_in(window, chosen)
+    inactive = sum(r.account_id not in active for r in sent)
+    warnings = [f"{inactive} referrals were sent by accounts not active in the window"] if inactive else []
+    return build(
+        INVITATION_SPEC, data, window=window, segment=chosen,
+        value=invitation_formula(len(sent), len(active)),
+        undefined_reason="no accounts active in the window and segment", numerator=len(sent),
+        denominator=len(active), sample_size=len(active),
+        interval=poisson_rate_interval(len(sent), len(active), level),
+        components={"referrals": len(sent), "active_accounts": len(active),
+                    "senders": len({r.account_id for r in sent}), "from_inactive_accounts": inactive},
+        warnings=warnings,
     )  # fmt: skip
