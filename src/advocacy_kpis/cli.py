@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import AdvocacyKpisError, ParameterError
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SegmentNotApplicableError
 from advocacy_kpis.result import MetricResult, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
@@ -182,7 +182,11 @@ def _parse_fx(text: str) -> tuple[str, Decimal]:
 
 def _demo_cell(spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment) -> str:
     basis = DEMO_BASIS if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
-    result = compute(spec.id, data, window=window, segment=segment, basis=basis)
+    try:
+        result = compute(spec.id, data, window=window, segment=segment, basis=basis)
+    except SegmentNotApplicableError:
+        # e.g. programme costs carry no tier: the metric cannot be cut this way.
+        return "n/a"
     if result.value is None:
         return "undefined"
     text = format_value(result).split(" [")[0]
@@ -224,7 +228,10 @@ def _cmd_demo(out: TextIO) -> int:
     for title, segment in segments:
         rows = [[spec.id, *[_demo_cell(spec, data, q, segment) for q in quarters]] for spec in specs]
         _table(title, header, rows, out)
-    out.write("\nRates are percentages; 'undefined' means the population was empty (never shown as 0).\n")
+    out.write(
+        "\nRates are percentages; 'undefined' means there was nothing to measure (never shown as 0); "
+        "'n/a' means the metric's records cannot be segmented that way.\n"
+    )
     return 0
 
 
