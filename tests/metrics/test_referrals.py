@@ -731,3 +731,20 @@ def test_formulas_validate_their_arguments() -> None:
         formulas.referral_invitation_rate(1, -3)
     assert formulas.referral_invitation_rate(0, 0) is None
     assert formulas.referral_campaign_roi(Decimal(0), Decimal(100)) == -1.0
+
+
+def test_immature_cohort_warns_that_early_conversions_make_it_read_high() -> None:
+    # One referral converted after 5 days, one sent the same day still open: only the
+    # conversion has matured, so the rate is 1/1 and the result must say why it is high.
+    t = datetime(2026, 9, 1, tzinfo=UTC)
+    accounts = [Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC))]
+    referrals = [
+        Referral(id="r1", account_id="a", invited_at=t, converted_at=t + timedelta(days=5)),
+        Referral(id="r2", account_id="a", invited_at=t),
+    ]
+    data = AdvocacyData.from_records(
+        accounts=accounts, referrals=referrals, as_of=datetime(2026, 10, 1, tzinfo=UTC)
+    )
+    result = metrics.referral_conversion_rate(data, window=Window.quarter(2026, 3))
+    assert (result.value, result.numerator, result.denominator) == (1.0, 1, 1)
+    assert any("reads high" in w and "1 referrals" in w for w in result.warnings)

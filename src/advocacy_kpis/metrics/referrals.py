@@ -250,7 +250,10 @@ def referral_conversion_rate(
     immature = len(sent) - matured
     warnings = []
     if immature:
-        warnings.append(f"{immature} referrals sent in the window have not matured by as_of and are excluded")
+        warnings.append(
+            f"{immature} referrals sent in the window have not matured by as_of and are excluded; "
+            "early conversions among them are counted, so until the cohort matures the rate reads high"
+        )
     reason = (
         f"none of the {len(sent)} referrals sent in the window has matured (horizon {horizon_days} days)"
         if sent
