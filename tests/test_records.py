@@ -215,5 +215,7 @@ def test_contract_is_live_on_its_end_instant_not_its_start() -> None:
 def test_ask_acceptance_is_a_bool_or_unanswered() -> None:
     from advocacy_kpis import Ask
 
-    assert error_of(Ask, id="k", account_id="a", asked_at=T0, asset="review", accepted="yes").field == "accepted"
+    assert (
+        error_of(Ask, id="k", account_id="a", asked_at=T0, asset="review", accepted="yes").field == "accepted"
+    )
     assert Ask(id="k", account_id="a", asked_at=T0, asset="review").accepted is None
