@@ -166,3 +166,25 @@ def test_referred_accounts_from_channel_or_conversion() -> None:
                         converted_account_id="by-referral")  # fmt: skip
     data = AdvocacyData.from_records(accounts=accounts, referrals=[referral], as_of=AS_OF)
     assert data.referred_accounts() == {"by-channel", "by-referral"}
+
+
+def test_derived_contract_values_sum_the_same_in_any_order() -> None:
+    # MRR of 1000 a year is 83.333...: rounded once at 1e-12, so sums are exact and order-free.
+    contracts = [
+        Contract(
+            id=f"c{i}",
+            account_id="a1",
+            start=T0,
+            end=T0 + timedelta(days=365),
+            arr=Decimal(v),
+            currency="USD",
+        )
+        for i, v in enumerate(["1000", "7", "123456789.01", "0.05"])
+    ]
+    data = build(contracts=contracts)
+    mrr = RevenueBasis.mrr("USD")
+    values = [data.contract_value(c, mrr) for c in contracts]
+    assert values[0] == Decimal("83.333333333333")
+    assert sum(values, Decimal(0)) == sum(reversed(values), Decimal(0))
+    assert data.contract_value(contracts[0], RevenueBasis.arr("USD")) == Decimal("1000")
+    assert str(data.contract_value(contracts[2], RevenueBasis.arr("USD"))) == "123456789.01"

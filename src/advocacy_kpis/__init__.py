@@ -1,6 +1,6 @@
 """advocacy_kpis: customer-advocacy KPIs computed exactly as defined, with their uncertainty.
 
-Example:
+Examples:
     >>> from advocacy_kpis import Window, metrics, sample
     >>> data = sample.tiny()
     >>> metrics.net_promoter_score(data, window=Window.quarter(2026, 3)).value

@@ -965,7 +965,7 @@ def generate(
         ParameterError: ``n_accounts`` is not a non-negative integer, ``seed`` not an integer,
             ``as_of`` not timezone-aware, or ``currency`` not a three-letter ISO 4217 code.
 
-    Example:
+    Examples:
         >>> data = generate(50, seed=1)
         >>> len(data.accounts), len({c.account_id for c in data.contracts})
         (50, 50)

@@ -196,9 +196,10 @@ def tiny_programme() -> dict[str, list[object]]:
 def tiny() -> AdvocacyData:
     """The hand-built six-account data set, extracted at 2026-10-15 UTC.
 
-    >>> data = tiny()
-    >>> len(data.accounts), data.as_of.date()
-    (6, datetime.date(2026, 10, 15))
+    Examples:
+        >>> data = tiny()
+        >>> len(data.accounts), data.as_of.date()
+        (6, datetime.date(2026, 10, 15))
     """
     return AdvocacyData.from_records(
         accounts=tiny_accounts(),

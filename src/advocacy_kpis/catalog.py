@@ -268,8 +268,9 @@ def get(metric_id: str) -> MetricSpec:
     Raises:
         UnknownMetricError: no metric has that id.
 
-    >>> get("net_promoter_score").name
-    'Net Promoter Score'
+    Examples:
+        >>> get("net_promoter_score").name
+        'Net Promoter Score'
     """
     return _entry(metric_id).spec
 

@@ -145,6 +145,7 @@ _ACCOUNT_STAMPS: Final[Mapping[str, Callable[[Account], datetime | None]]] = {
 }
 
 _DERIVED_MONEY_STEP: Final = Decimal("1e-12")
+_DERIVED_MONEY_EXPONENT: Final = -12
 
 _ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
 
@@ -192,7 +193,7 @@ class AdvocacyData:
 
     Build it with `from_records`; every collection is optional except ``accounts``.
 
-    Example:
+    Examples:
         >>> from datetime import UTC, datetime
         >>> from advocacy_kpis.records import Account
         >>> t = lambda *a: datetime(*a, tzinfo=UTC)
@@ -258,7 +259,23 @@ class AdvocacyData:
             accounts: every account the other records refer to.
             as_of: when the data was extracted (timezone-aware). Nothing after it is known.
             calendar: the calendar of the data set (time zone of dates, fiscal year).
-            contracts, referrals, ...: the other record collections.
+            contracts: subscription contracts.
+            referrals: referrals sent by customers.
+            referral_prompts: steps towards referring (prompt opened, link copied, ...).
+            surveys: NPS, CSAT, repurchase and upsell answers.
+            feedback: feedback labelled with its sentiment.
+            advocates: people enrolled in the advocacy programme.
+            asks: requests made to customers for advocacy assets.
+            actions: advocacy assets delivered.
+            reference_requests: requests from sales for a reference.
+            reviews: public reviews.
+            mentions: public mentions of the brand.
+            social_shares: customers' social shares.
+            community_members: members of the user community.
+            qbrs: quarterly business reviews.
+            opportunities: sales opportunities.
+            program_costs: money spent on advocacy programmes.
+            product_changes: product releases.
 
         Raises:
             InvalidRecordError: a record of the wrong type, or an event stamped after ``as_of``.
@@ -294,11 +311,12 @@ class AdvocacyData:
     def as_collections(self) -> dict[str, tuple[Any, ...]]:
         """Every collection by its `from_records` keyword, e.g. to rebuild with records added.
 
-        >>> from advocacy_kpis.sample import tiny
-        >>> data = tiny()
-        >>> again = AdvocacyData.from_records(as_of=data.as_of, **data.as_collections())
-        >>> again.referrals == data.referrals
-        True
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> data = tiny()
+            >>> again = AdvocacyData.from_records(as_of=data.as_of, **data.as_collections())
+            >>> again.referrals == data.referrals
+            True
         """
         return {name: getattr(self, name) for name in COLLECTIONS}
 
@@ -538,10 +556,11 @@ class AdvocacyData:
         one instant are ordered by id, as in `events`. For kinds that carry an ``account_id``;
         ids with no records of ``kind`` are skipped.
 
-        >>> from advocacy_kpis.records import Contract
-        >>> from advocacy_kpis.sample import tiny
-        >>> [c.id for c in tiny().events_of_accounts(Contract, Window.year(2026), ["a3", "a2", "a9"])]
-        ['c3', 'c5']
+        Examples:
+            >>> from advocacy_kpis.records import Contract
+            >>> from advocacy_kpis.sample import tiny
+            >>> [c.id for c in tiny().events_of_accounts(Contract, Window.year(2026), ["a3", "a2", "a9"])]
+            ['c3', 'c5']
         """
         timelines = self._by_account(kind)
         chosen: list[Any] = []
@@ -598,9 +617,10 @@ class AdvocacyData:
             raw = contract.first_year_value
         else:
             raw = contract.total_value
-        if basis.kind is not BasisKind.ARR:
-            # A divided value is rounded once, far below a cent, so sums of many contracts do not
-            # depend on the order they are added in.
+        exponent = raw.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < _DERIVED_MONEY_EXPONENT:
+            # An inexact division (1000 / 12) is rounded once, far below a cent, so sums of many
+            # contracts do not depend on the order they are added in; exact values stay as they are.
             raw = raw.quantize(_DERIVED_MONEY_STEP)
         return basis.convert(raw, contract.currency, where)
 

@@ -4,7 +4,7 @@ These are the formulas the metric functions call after they have selected and ta
 population, exposed so they can be used without a data set. Where the denominator is zero the
 value is undefined and the function returns ``None``, never 0 (a real NPS or rate can be 0).
 
-Example:
+Examples:
     >>> client_referral_rate(50, 200)
     0.25
     >>> nps(promoters=61, passives=23, detractors=19)
@@ -56,8 +56,9 @@ def proportion(numerator: int, denominator: int, *, function: str = "proportion"
     Raises:
         ParameterError: a count is negative or the numerator exceeds the denominator.
 
-    >>> proportion(3, 4), proportion(0, 0)
-    (0.75, None)
+    Examples:
+        >>> proportion(3, 4), proportion(0, 0)
+        (0.75, None)
     """
     _count("numerator", function, numerator)
     _count("denominator", function, denominator)
@@ -69,8 +70,9 @@ def proportion(numerator: int, denominator: int, *, function: str = "proportion"
 def weighted_share(part: Decimal, whole: Decimal, *, function: str = "weighted_share") -> float | None:
     """The share ``part / whole`` of a total weight (revenue-weighted rates), None when ``whole`` is 0.
 
-    >>> weighted_share(Decimal("250"), Decimal("1000"))
-    0.25
+    Examples:
+        >>> weighted_share(Decimal("250"), Decimal("1000"))
+        0.25
     """
     if part < 0 or whole < 0:
         raise ParameterError("part" if part < 0 else "whole", function, "a non-negative amount", part)
@@ -82,8 +84,9 @@ def weighted_share(part: Decimal, whole: Decimal, *, function: str = "weighted_s
 def nps_category(score: int) -> Literal["promoter", "passive", "detractor"]:
     """Promoters score 9-10, passives 7-8, detractors 0-6.
 
-    >>> [nps_category(s) for s in (6, 7, 8, 9)]
-    ['detractor', 'passive', 'passive', 'promoter']
+    Examples:
+        >>> [nps_category(s) for s in (6, 7, 8, 9)]
+        ['detractor', 'passive', 'passive', 'promoter']
     """
     if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
         raise ParameterError("score", "nps_category", "an integer from 0 to 10", score)
@@ -97,8 +100,9 @@ def nps(promoters: int, passives: int, detractors: int) -> float | None:
 
     Returns a score in [-100, 100], or None when there are no respondents.
 
-    >>> nps(promoters=5, passives=3, detractors=2)
-    30.0
+    Examples:
+        >>> nps(promoters=5, passives=3, detractors=2)
+        30.0
     """
     for name, value in (
         ("promoters", promoters),
@@ -113,8 +117,9 @@ def nps(promoters: int, passives: int, detractors: int) -> float | None:
 def weighted_nps(promoters: Decimal, passives: Decimal, detractors: Decimal) -> float | None:
     """Revenue-weighted NPS: the same formula over the summed weights of each group.
 
-    >>> weighted_nps(Decimal(600), Decimal(100), Decimal(300))
-    30.0
+    Examples:
+        >>> weighted_nps(Decimal(600), Decimal(100), Decimal(300))
+        30.0
     """
     total = promoters + passives + detractors
     if min(promoters, passives, detractors) < 0:
@@ -134,8 +139,9 @@ def is_satisfied(score: int) -> bool:
 def csat(satisfied: int, responses: int) -> float | None:
     """Customer satisfaction: the share of responses scoring 4 or 5 (of 5).
 
-    >>> csat(42, 50)
-    0.84
+    Examples:
+        >>> csat(42, 50)
+        0.84
     """
     return proportion(satisfied, responses, function="csat")
 
@@ -143,8 +149,9 @@ def csat(satisfied: int, responses: int) -> float | None:
 def client_referral_rate(referred_new_customers: int, new_customers: int) -> float | None:
     """The share of new customers acquired through a referral.
 
-    >>> client_referral_rate(50, 200)
-    0.25
+    Examples:
+        >>> client_referral_rate(50, 200)
+        0.25
     """
     return proportion(referred_new_customers, new_customers, function="client_referral_rate")
 
@@ -152,8 +159,9 @@ def client_referral_rate(referred_new_customers: int, new_customers: int) -> flo
 def referral_conversion_rate(converted: int, matured: int) -> float | None:
     """The share of matured referrals that converted within the horizon.
 
-    >>> referral_conversion_rate(12, 80)
-    0.15
+    Examples:
+        >>> referral_conversion_rate(12, 80)
+        0.15
     """
     return proportion(converted, matured, function="referral_conversion_rate")
 
@@ -178,8 +186,9 @@ def new_customers_from_referrals(referred_new_customers: int, new_customers: int
     A count has no denominator, so it is never undefined: no new customers is a real 0. The
     total of new customers is asked for only to check the count against it.
 
-    >>> new_customers_from_referrals(50, 200), new_customers_from_referrals(0, 0)
-    (50, 0)
+    Examples:
+        >>> new_customers_from_referrals(50, 200), new_customers_from_referrals(0, 0)
+        (50, 0)
     """
     function = "new_customers_from_referrals"
     _count("referred_new_customers", function, referred_new_customers)
@@ -199,10 +208,11 @@ def revenue_from_referrals(contract_values: Iterable[Decimal]) -> Decimal:
 
     Money summed over no contracts is a genuine 0 (unlike a ratio, nothing is divided).
 
-    >>> revenue_from_referrals([Decimal("24000"), Decimal("6000.50")])
-    Decimal('30000.50')
-    >>> revenue_from_referrals([])
-    Decimal('0')
+    Examples:
+        >>> revenue_from_referrals([Decimal("24000"), Decimal("6000.50")])
+        Decimal('30000.50')
+        >>> revenue_from_referrals([])
+        Decimal('0')
     """
     total = Decimal(0)
     for value in contract_values:
@@ -214,10 +224,11 @@ def revenue_from_referrals(contract_values: Iterable[Decimal]) -> Decimal:
 def referral_account_revenue_contribution(referred_arr: Decimal, total_arr: Decimal) -> float | None:
     """The share of all customers' run rate held by customers acquired through a referral.
 
-    >>> referral_account_revenue_contribution(Decimal(24000), Decimal(240000))
-    0.1
-    >>> referral_account_revenue_contribution(Decimal(0), Decimal(0)) is None
-    True
+    Examples:
+        >>> referral_account_revenue_contribution(Decimal(24000), Decimal(240000))
+        0.1
+        >>> referral_account_revenue_contribution(Decimal(0), Decimal(0)) is None
+        True
     """
     names = ("referred_arr", "total_arr")
     return _amount_share(names, "referral_account_revenue_contribution", referred_arr, total_arr)
@@ -226,8 +237,9 @@ def referral_account_revenue_contribution(referred_arr: Decimal, total_arr: Deci
 def referral_pipeline_contribution_rate(referral_pipeline: Decimal, total_pipeline: Decimal) -> float | None:
     """The share of new pipeline (opportunity amounts) whose source is a referral.
 
-    >>> referral_pipeline_contribution_rate(Decimal(50000), Decimal(100000))
-    0.5
+    Examples:
+        >>> referral_pipeline_contribution_rate(Decimal(50000), Decimal(100000))
+        0.5
     """
     names = ("referral_pipeline", "total_pipeline")
     return _amount_share(names, "referral_pipeline_contribution_rate", referral_pipeline, total_pipeline)
@@ -238,10 +250,11 @@ def referral_campaign_roi(revenue: Decimal, cost: Decimal) -> float | None:
 
     Below 0 the programme cost more than the revenue it brought in.
 
-    >>> referral_campaign_roi(Decimal(24000), Decimal(15000)), referral_campaign_roi(Decimal(5000), Decimal(10000))
-    (0.6, -0.5)
-    >>> referral_campaign_roi(Decimal(5000), Decimal(0)) is None
-    True
+    Examples:
+        >>> referral_campaign_roi(Decimal(24000), Decimal(15000)), referral_campaign_roi(Decimal(5000), Decimal(10000))
+        (0.6, -0.5)
+        >>> referral_campaign_roi(Decimal(5000), Decimal(0)) is None
+        True
     """
     _amount("revenue", "referral_campaign_roi", revenue)
     _amount("cost", "referral_campaign_roi", cost)
@@ -251,8 +264,9 @@ def referral_campaign_roi(revenue: Decimal, cost: Decimal) -> float | None:
 def referral_retention_rate(retained: int, starting: int) -> float | None:
     """The share of referred customers at the start still customers at the end.
 
-    >>> referral_retention_rate(45, 50)
-    0.9
+    Examples:
+        >>> referral_retention_rate(45, 50)
+        0.9
     """
     _count("retained", "referral_retention_rate", retained)
     _count("starting", "referral_retention_rate", starting)
@@ -268,10 +282,11 @@ def rate_lift(rate: float | None, baseline: float | None) -> tuple[float | None,
 
     The difference needs both rates; the ratio also needs a baseline above 0.
 
-    >>> rate_lift(1.0, 0.75)
-    (0.25, 1.3333333333333333)
-    >>> rate_lift(0.5, None), rate_lift(0.5, 0.0)
-    ((None, None), (0.5, None))
+    Examples:
+        >>> rate_lift(1.0, 0.75)
+        (0.25, 1.3333333333333333)
+        >>> rate_lift(0.5, None), rate_lift(0.5, 0.0)
+        ((None, None), (0.5, None))
     """
     for name, value in (("rate", rate), ("baseline", baseline)):
         if value is None:
@@ -288,8 +303,9 @@ def referral_invitation_rate(referrals: int, active_accounts: int) -> float | No
 
     Not a share: one account may send many referrals, so the value can exceed 1.
 
-    >>> referral_invitation_rate(30, 20)
-    1.5
+    Examples:
+        >>> referral_invitation_rate(30, 20)
+        1.5
     """
     _count("referrals", "referral_invitation_rate", referrals)
     _count("active_accounts", "referral_invitation_rate", active_accounts)
@@ -299,8 +315,9 @@ def referral_invitation_rate(referrals: int, active_accounts: int) -> float | No
 def customer_retention_rate(retained: int, starting: int) -> float | None:
     """``|S ∩ E| / |S|``: the share of the starting customers still customers at the end.
 
-    >>> customer_retention_rate(90, 100)
-    0.9
+    Examples:
+        >>> customer_retention_rate(90, 100)
+        0.9
     """
     return proportion(retained, starting, function="customer_retention_rate")
 
@@ -308,8 +325,9 @@ def customer_retention_rate(retained: int, starting: int) -> float | None:
 def customer_churn_rate(churned: int, starting: int) -> float | None:
     """``|S \\ E| / |S|``: the share of the starting customers lost in the window.
 
-    >>> customer_churn_rate(10, 100)
-    0.1
+    Examples:
+        >>> customer_churn_rate(10, 100)
+        0.1
     """
     return proportion(churned, starting, function="customer_churn_rate")
 
@@ -320,8 +338,9 @@ def textbook_retention_rate(end: int, new: int, start: int) -> float | None:
     It equals `customer_retention_rate` only when no customer acquired inside the window also
     churned inside it; otherwise it understates retention. Shown for comparison.
 
-    >>> textbook_retention_rate(end=95, new=5, start=100)
-    0.9
+    Examples:
+        >>> textbook_retention_rate(end=95, new=5, start=100)
+        0.9
     """
     for name, value in (("end", end), ("new", new), ("start", start)):
         _count(name, "textbook_retention_rate", value)

@@ -61,7 +61,7 @@ class Calendar:
             calendar year in which it ends, so with a February start FY2027 runs from
             1 February 2026 to 1 February 2027.
 
-    Example:
+    Examples:
         >>> from zoneinfo import ZoneInfo
         >>> cal = Calendar(timezone=ZoneInfo("Europe/Berlin"), fiscal_year_start_month=2)
         >>> cal.midnight(date(2026, 7, 1)).isoformat()
@@ -164,7 +164,7 @@ class Window:
         calendar: the calendar the window was built in.
         fiscal: whether the quarter or year is a fiscal one (changes labels and alignment).
 
-    Example:
+    Examples:
         >>> q3 = Window.quarter(2026, 3)
         >>> q3.label, q3.previous().label, q3.shift(2).label
         ('2026Q3', '2026Q2', '2027Q1')
@@ -224,10 +224,11 @@ class Window:
     def fiscal_year(cls, fiscal_year: int, calendar: Calendar) -> Window:
         """Fiscal year ``fiscal_year`` of ``calendar`` (named after the calendar year it ends in).
 
-        >>> cal = Calendar(fiscal_year_start_month=2)
-        >>> w = Window.fiscal_year(2027, cal)
-        >>> w.start.date(), w.end.date(), w.label
-        (datetime.date(2026, 2, 1), datetime.date(2027, 2, 1), 'FY2027')
+        Examples:
+            >>> cal = Calendar(fiscal_year_start_month=2)
+            >>> w = Window.fiscal_year(2027, cal)
+            >>> w.start.date(), w.end.date(), w.label
+            (datetime.date(2026, 2, 1), datetime.date(2027, 2, 1), 'FY2027')
         """
         first = _fiscal_start(fiscal_year, calendar)
         return cls._period(_local_midnight(first, calendar), Grain.YEAR, calendar, fiscal=True)
@@ -236,10 +237,11 @@ class Window:
     def fiscal_quarter(cls, fiscal_year: int, quarter: int, calendar: Calendar) -> Window:
         """Quarter ``quarter`` (1-4) of fiscal year ``fiscal_year`` of ``calendar``.
 
-        >>> cal = Calendar(fiscal_year_start_month=2)
-        >>> w = Window.fiscal_quarter(2027, 1, cal)
-        >>> w.start.date(), w.end.date(), w.label
-        (datetime.date(2026, 2, 1), datetime.date(2026, 5, 1), 'FY2027Q1')
+        Examples:
+            >>> cal = Calendar(fiscal_year_start_month=2)
+            >>> w = Window.fiscal_quarter(2027, 1, cal)
+            >>> w.start.date(), w.end.date(), w.label
+            (datetime.date(2026, 2, 1), datetime.date(2026, 5, 1), 'FY2027Q1')
         """
         _check_int("quarter", "Window.fiscal_quarter", quarter, 1, 4)
         first = _fiscal_start(fiscal_year, calendar) + relativedelta(months=3 * (quarter - 1))
@@ -253,9 +255,10 @@ class Window:
 
         Dates mean midnight in ``calendar``'s time zone; datetimes must be timezone-aware.
 
-        >>> w = Window.between(date(2026, 1, 1), date(2026, 1, 15))
-        >>> w.days
-        14.0
+        Examples:
+            >>> w = Window.between(date(2026, 1, 1), date(2026, 1, 15))
+            >>> w.days
+            14.0
         """
         first = calendar.instant(start, name="start", where="Window.between")
         last = calendar.instant(end, name="end", where="Window.between")
@@ -265,9 +268,10 @@ class Window:
     def trailing(cls, days: int, as_of: date | datetime, calendar: Calendar = UTC_CALENDAR) -> Window:
         """The ``days`` days that end at ``as_of`` (excluded): ``[as_of - days, as_of)``.
 
-        >>> w = Window.trailing(90, datetime(2026, 10, 1, tzinfo=UTC))
-        >>> w.start.date(), w.days
-        (datetime.date(2026, 7, 3), 90.0)
+        Examples:
+            >>> w = Window.trailing(90, datetime(2026, 10, 1, tzinfo=UTC))
+            >>> w.start.date(), w.days
+            (datetime.date(2026, 7, 3), 90.0)
         """
         if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
             raise ParameterError("days", "Window.trailing", "a positive integer", days)
@@ -282,8 +286,9 @@ class Window:
         ``2026-07-14`` (day), ``FY2027`` and ``FY2027Q1`` (fiscal, in ``calendar``), and
         ``2026-01-01/2026-03-15`` (an arbitrary span of dates).
 
-        >>> Window.parse("2026Q3") == Window.quarter(2026, 3)
-        True
+        Examples:
+            >>> Window.parse("2026Q3") == Window.quarter(2026, 3)
+            True
         """
         value = text.strip()
         patterns: list[tuple[str, Any]] = [
@@ -393,8 +398,9 @@ class Window:
         previous one ends, and the last ends at ``end``. Where the window does not begin or end on
         a period boundary the first or last piece is a partial period (with ``grain`` None).
 
-        >>> [w.label for w in Window.year(2026).split("quarter")]
-        ['2026Q1', '2026Q2', '2026Q3', '2026Q4']
+        Examples:
+            >>> [w.label for w in Window.year(2026).split("quarter")]
+            ['2026Q1', '2026Q2', '2026Q3', '2026Q4']
         """
         step = _as_grain(grain, "Window.split")
         pieces = []
@@ -526,7 +532,7 @@ class Segment:
     A segment is a conjunction of criteria; each criterion names an attribute and the values it
     may take. ``Segment.all()`` has no criteria and matches everything.
 
-    Example:
+    Examples:
         >>> s = Segment.where(tier="enterprise") & Segment.where(region=("EMEA", "NA"))
         >>> s.name
         'region in {EMEA, NA} & tier=enterprise'
@@ -604,8 +610,9 @@ class Segment:
 
         Values ``true`` and ``false`` are read as booleans.
 
-        >>> Segment.parse("tier=enterprise,icp=true") == Segment.where(tier="enterprise", icp=True)
-        True
+        Examples:
+            >>> Segment.parse("tier=enterprise,icp=true") == Segment.where(tier="enterprise", icp=True)
+            True
         """
         value = text.strip()
         if value in ("", "all"):
@@ -666,8 +673,9 @@ def _decimal(value: Any) -> Decimal:
 class Money:
     """An exact amount in one currency.
 
-    >>> Money(Decimal("10.50"), "USD") + Money(Decimal("2"), "USD")
-    Money(amount=Decimal('12.50'), currency='USD')
+    Examples:
+        >>> Money(Decimal("10.50"), "USD") + Money(Decimal("2"), "USD")
+        Money(amount=Decimal('12.50'), currency='USD')
     """
 
     amount: Decimal = attrs.field(converter=_decimal)
@@ -736,7 +744,7 @@ class RevenueBasis:
     multiplying by its rate; amounts already in the basis currency are not touched. An amount in
     a currency with no rate is an error, never silently summed.
 
-    Example:
+    Examples:
         >>> basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.10")})
         >>> basis.convert(Decimal("100"), "EUR")
         Decimal('110.00')
@@ -772,8 +780,9 @@ class RevenueBasis:
     def parse(cls, text: str) -> RevenueBasis:
         """Read ``arr:USD``, ``mrr:EUR``, ``acv:USD`` or ``tcv:GBP``.
 
-        >>> RevenueBasis.parse("arr:USD") == RevenueBasis.arr("USD")
-        True
+        Examples:
+            >>> RevenueBasis.parse("arr:USD") == RevenueBasis.arr("USD")
+            True
         """
         match = re.fullmatch(r"\s*(arr|mrr|acv|tcv)\s*:\s*([A-Za-z]{3})\s*", text, flags=re.IGNORECASE)
         if not match:

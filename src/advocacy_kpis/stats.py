@@ -91,8 +91,9 @@ def _count(name: str, function: str, value: int) -> None:
 def z_value(confidence: float) -> float:
     """The two-sided standard normal quantile for ``confidence``.
 
-    >>> round(z_value(0.95), 4)
-    1.96
+    Examples:
+        >>> round(z_value(0.95), 4)
+        1.96
     """
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
         raise _fail("confidence", "z_value", "a number strictly between 0 and 1", confidence)
@@ -121,9 +122,10 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     Raises:
         ParameterError: negative counts, or ``successes > n``.
 
-    >>> ci = wilson_interval(50, 200)
-    >>> round(ci.low, 4), round(ci.high, 4)
-    (0.1951, 0.3143)
+    Examples:
+        >>> ci = wilson_interval(50, 200)
+        >>> round(ci.low, 4), round(ci.high, 4)
+        (0.1951, 0.3143)
     """
     _count("successes", "wilson_interval", successes)
     _count("n", "wilson_interval", n)
@@ -162,9 +164,10 @@ def nps_interval(promoters: int, passives: int, detractors: int, confidence: flo
     Raises:
         ParameterError: a negative count.
 
-    >>> ci = nps_interval(61, 23, 19)
-    >>> round(ci.low, 1), round(ci.high, 1)
-    (24.7, 54.5)
+    Examples:
+        >>> ci = nps_interval(61, 23, 19)
+        >>> round(ci.low, 1), round(ci.high, 1)
+        (24.7, 54.5)
     """
     for name, value in (
         ("promoters", promoters),
@@ -189,9 +192,10 @@ def poisson_rate_interval(count: int, exposure: float, confidence: float = 0.95)
     Raises:
         ParameterError: a negative count or exposure.
 
-    >>> ci = poisson_rate_interval(12, 3.0)
-    >>> round(ci.low, 3), round(ci.high, 3)
-    (2.288, 6.992)
+    Examples:
+        >>> ci = poisson_rate_interval(12, 3.0)
+        >>> round(ci.low, 3), round(ci.high, 3)
+        (2.288, 6.992)
     """
     _count("count", "poisson_rate_interval", count)
     if isinstance(exposure, bool) or not isinstance(exposure, (int, float)) or exposure < 0:
@@ -218,9 +222,10 @@ def two_proportion_test(x1: int, n1: int, x2: int, n2: int, confidence: float = 
     Returns:
         The test, or None when either sample is empty.
 
-    >>> t = two_proportion_test(30, 100, 45, 100)
-    >>> round(t.estimate, 2), round(t.p_value, 4)
-    (0.15, 0.0285)
+    Examples:
+        >>> t = two_proportion_test(30, 100, 45, 100)
+        >>> round(t.estimate, 2), round(t.p_value, 4)
+        (0.15, 0.0285)
     """
     for name, value in (("x1", x1), ("n1", n1), ("x2", x2), ("n2", n2)):
         _count(name, "two_proportion_test", value)
@@ -256,9 +261,10 @@ def nps_difference_test(
     Returns:
         The test, or None when either sample is empty.
 
-    >>> t = nps_difference_test((40, 30, 30), (50, 30, 20))
-    >>> round(t.estimate, 1), round(t.p_value, 3)
-    (20.0, 0.083)
+    Examples:
+        >>> t = nps_difference_test((40, 30, 30), (50, 30, 20))
+        >>> round(t.estimate, 1), round(t.p_value, 3)
+        (20.0, 0.083)
     """
     for label, counts in (("first", first), ("second", second)):
         for value in counts:
@@ -302,8 +308,9 @@ def conditional_binomial_test(
     Returns:
         The test (estimate: rate 2 minus rate 1), or None when both counts are 0.
 
-    >>> round(conditional_binomial_test(10, 30).p_value, 4)
-    0.0022
+    Examples:
+        >>> round(conditional_binomial_test(10, 30).p_value, 4)
+        0.0022
     """
     _count("x1", "conditional_binomial_test", x1)
     _count("x2", "conditional_binomial_test", x2)
@@ -378,11 +385,12 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Surviv
     Raises:
         ParameterError: the sequences differ in length, or a duration is negative.
 
-    >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
-    >>> curve.times, [round(s, 3) for s in curve.survival]
-    ((2.0, 3.0, 5.0), [0.8, 0.6, 0.3])
-    >>> curve.median()
-    5.0
+    Examples:
+        >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
+        >>> curve.times, [round(s, 3) for s in curve.survival]
+        ((2.0, 3.0, 5.0), [0.8, 0.6, 0.3])
+        >>> curve.median()
+        5.0
     """
     if len(durations) != len(observed):
         raise _fail(

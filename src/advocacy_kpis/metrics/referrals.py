@@ -134,7 +134,7 @@ def client_referral_rate(
     Undefined when:
         No account became a customer in the window and segment.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = client_referral_rate(tiny(), window=Window.quarter(2026, 3))
         >>> r.value, r.numerator, r.denominator
@@ -230,7 +230,7 @@ def referral_conversion_rate(
     Undefined when:
         No referral of the window has matured by ``as_of``.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = referral_conversion_rate(tiny(), window=Window.quarter(2026, 2))
         >>> r.value, dict(r.components)
@@ -353,7 +353,7 @@ def new_customers_from_referrals(
     Undefined when:
         Never: no referred new customer is a count of 0.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = new_customers_from_referrals(tiny(), window=Window.quarter(2026, 3))
         >>> r.value, dict(r.components)
@@ -507,7 +507,7 @@ def revenue_from_referrals(
     Undefined when:
         Never: with no contract the revenue is ``Decimal(0)`` and a warning says so.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> q3 = Window.quarter(2026, 3)
         >>> [revenue_from_referrals(tiny(), window=q3, basis=b("USD")).value
@@ -607,7 +607,7 @@ def referral_account_revenue_contribution(
     Undefined when:
         No customer at ``window.end``, or their run rate then is 0.
 
-    Example:
+    Examples:
         >>> from decimal import Decimal
         >>> from advocacy_kpis.sample import tiny
         >>> basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
@@ -716,7 +716,7 @@ def referral_pipeline_contribution_rate(
     Undefined when:
         No opportunity was created in the window and segment, or their amounts add up to 0.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> usd = RevenueBasis.arr("USD")
         >>> r = referral_pipeline_contribution_rate(tiny(), window=Window.quarter(2026, 3), basis=usd)
@@ -842,7 +842,7 @@ def referral_campaign_roi(
     Undefined when:
         No referral programme cost was incurred in the window (and segment), or it adds up to 0.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> usd = RevenueBasis.arr("USD")
         >>> r = referral_campaign_roi(tiny(), window=Window.quarter(2026, 3), basis=usd)
@@ -995,7 +995,7 @@ def referral_retention_rate(
     Undefined when:
         No referred customer at ``window.start`` (weighted: none with run rate then).
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = referral_retention_rate(tiny(), window=Window.month(2026, 8))
         >>> r.value, r.details["non_referred_rate"], r.details["lift"], r.details["lift_ratio"]
@@ -1104,7 +1104,7 @@ def referral_invitation_rate(
     Undefined when:
         No account was active in the window and segment.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = referral_invitation_rate(tiny(), window=Window.quarter(2026, 2))
         >>> r.value, r.numerator, r.denominator

@@ -115,7 +115,7 @@ def customer_retention_rate(
     Undefined when:
         No account is a customer at ``window.start``.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = customer_retention_rate(tiny(), window=Window.quarter(2026, 3))
         >>> r.value, r.numerator, r.denominator
@@ -202,7 +202,7 @@ def customer_churn_rate(
     Undefined when:
         No account is a customer at ``window.start``.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> customer_churn_rate(tiny(), window=Window.quarter(2026, 3)).value
         0.25

@@ -131,7 +131,7 @@ def net_promoter_score(
     Undefined when:
         No NPS response falls in the window and segment.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> data = tiny()
         >>> r = net_promoter_score(data, window=Window.quarter(2026, 3))
@@ -244,7 +244,7 @@ def customer_satisfaction_score(
     Undefined when:
         No CSAT response falls in the window and segment.
 
-    Example:
+    Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = customer_satisfaction_score(tiny(), window=Window.quarter(2026, 3))
         >>> r.value, r.numerator, r.denominator
