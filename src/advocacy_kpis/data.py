@@ -540,13 +540,63 @@ class AdvocacyData:
         position = 0 if at_or_after is None else bisect.bisect_left(found.times, at_or_after)
         return found.records[position] if position < len(found.records) else None
 
-    def last_event(self, kind: type[R], account_id: str, *, before: datetime) -> R | None:
-        """The account's latest record of ``kind`` stamped strictly before ``before``."""
+    def last_event(
+        self,
+        kind: type[R],
+        account_id: str,
+        *,
+        before: datetime,
+        not_before: datetime | None = None,
+        where: Callable[[R], bool] | None = None,
+    ) -> R | None:
+        """The account's latest record of ``kind`` stamped strictly before ``before``.
+
+        Args:
+            kind: the record class.
+            account_id: the account.
+            before: only records stamped before this instant count.
+            not_before: when given, only records stamped at or after it count.
+            where: when given, only records it accepts count (e.g. NPS answers among surveys).
+        """
         found = self._by_account(kind).get(account_id)
         if found is None:
             return None
         position = bisect.bisect_left(found.times, before)
-        return found.records[position - 1] if position > 0 else None
+        low = 0 if not_before is None else bisect.bisect_left(found.times, not_before)
+        for index in range(position - 1, low - 1, -1):
+            record: R = found.records[index]
+            if where is None or where(record):
+                return record
+        return None
+
+    def accounts_with(
+        self,
+        kind: type[R],
+        window: Window,
+        segment: Segment | None = None,
+        where: Callable[[R], bool] | None = None,
+    ) -> frozenset[str]:
+        """Accounts with at least one record of ``kind`` in ``window`` (accepted by ``where``)."""
+        return frozenset(
+            r.account_id  # type: ignore[attr-defined]
+            for r in self.events(kind, window, segment)
+            if getattr(r, "account_id", None) is not None and (where is None or where(r))
+        )
+
+    def by_contact(self, kind: type[R]) -> Mapping[str, Sequence[R]]:
+        """Records of ``kind`` grouped by their ``contact`` (advocate within account), in time order.
+
+        For asks and advocacy actions: the contact is the advocate within the account, else the
+        account itself.
+        """
+
+        def build() -> dict[str, list[Any]]:
+            grouped: dict[str, list[Any]] = defaultdict(list)
+            for record in self._timeline(kind).records:
+                grouped[record.contact].append(record)
+            return dict(grouped)
+
+        return self._cached(("by_contact", kind), build)
 
     def events_of_accounts(self, kind: type[R], window: Window, account_ids: Iterable[str]) -> list[R]:
         """Records of ``kind`` in ``window`` that belong to the accounts ``account_ids``, in time order.

@@ -15,31 +15,41 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Literal
 
 from advocacy_kpis.errors import ParameterError
 
 __all__ = [
+    "advocate_re_engagement_rate",
     "client_referral_rate",
     "csat",
     "customer_churn_rate",
     "customer_retention_rate",
     "is_satisfied",
+    "mean_score",
     "new_customers_from_referrals",
     "nps",
     "nps_category",
+    "personalized_referral_outreach_rate",
     "proportion",
     "rate_lift",
+    "readiness_score",
     "referral_account_revenue_contribution",
     "referral_campaign_roi",
     "referral_conversion_rate",
+    "referral_discussion_initiation_rate",
+    "referral_intent_in_qbrs",
     "referral_invitation_rate",
     "referral_pipeline_contribution_rate",
+    "referral_program_participation_rate",
+    "referral_ready_account_rate",
     "referral_retention_rate",
     "revenue_from_referrals",
+    "share_rate_among_icps",
     "textbook_retention_rate",
+    "warm_introduction_offer_rate",
     "weighted_nps",
     "weighted_share",
 ]
@@ -345,3 +355,110 @@ def textbook_retention_rate(end: int, new: int, start: int) -> float | None:
     for name, value in (("end", end), ("new", new), ("start", start)):
         _count(name, "textbook_retention_rate", value)
     return (end - new) / start if start else None
+
+
+def referral_program_participation_rate(referring_accounts: int, active_accounts: int) -> float | None:
+    """The share of active accounts that sent at least one referral.
+
+    Examples:
+        >>> referral_program_participation_rate(3, 12)
+        0.25
+    """
+    return proportion(referring_accounts, active_accounts, function="referral_program_participation_rate")
+
+
+def readiness_score(components: Mapping[str, bool], weights: Mapping[str, float]) -> float:
+    """The readiness score of one account: the summed weights of the components it meets.
+
+    Examples:
+        >>> readiness_score({"promoter": True, "tenure": True, "satisfied": False},
+        ...                 {"promoter": 40, "tenure": 15, "satisfied": 20})
+        55.0
+    """
+    unknown = set(components) - set(weights)
+    if unknown:
+        raise ParameterError("components", "readiness_score", "names that have a weight", sorted(unknown))
+    return float(sum(weights[name] for name, met in components.items() if met))
+
+
+def mean_score(scores: Iterable[float]) -> float | None:
+    """The mean of scores, None when there are none.
+
+    Examples:
+        >>> mean_score([70.0, 40.0]), mean_score([])
+        (55.0, None)
+    """
+    values = list(scores)
+    return sum(values) / len(values) if values else None
+
+
+def referral_ready_account_rate(ready_accounts: int, customers: int) -> float | None:
+    """The share of customers whose readiness score reaches the threshold.
+
+    Examples:
+        >>> referral_ready_account_rate(2, 5)
+        0.4
+    """
+    return proportion(ready_accounts, customers, function="referral_ready_account_rate")
+
+
+def advocate_re_engagement_rate(re_engaged: int, lapsed: int) -> float | None:
+    """The share of lapsed advocates who completed an advocacy action again.
+
+    Examples:
+        >>> advocate_re_engagement_rate(1, 4)
+        0.25
+    """
+    return proportion(re_engaged, lapsed, function="advocate_re_engagement_rate")
+
+
+def share_rate_among_icps(sharing_icp_accounts: int, icp_accounts: int) -> float | None:
+    """The share of ideal-customer-profile accounts that shared at least once.
+
+    Examples:
+        >>> share_rate_among_icps(1, 4)
+        0.25
+    """
+    return proportion(sharing_icp_accounts, icp_accounts, function="share_rate_among_icps")
+
+
+def referral_discussion_initiation_rate(initiating_accounts: int, active_accounts: int) -> float | None:
+    """The share of active accounts that started towards a referral (a prompt step or a referral).
+
+    Examples:
+        >>> referral_discussion_initiation_rate(3, 6)
+        0.5
+    """
+    return proportion(initiating_accounts, active_accounts, function="referral_discussion_initiation_rate")
+
+
+def personalized_referral_outreach_rate(personalizing_accounts: int, referring_accounts: int) -> float | None:
+    """The share of referring accounts that wrote at least one personal message.
+
+    Examples:
+        >>> personalized_referral_outreach_rate(1, 2)
+        0.5
+    """
+    return proportion(
+        personalizing_accounts, referring_accounts, function="personalized_referral_outreach_rate"
+    )
+
+
+def warm_introduction_offer_rate(asked_accounts: int, active_accounts: int) -> float | None:
+    """The share of active accounts asked for a referral.
+
+    Examples:
+        >>> warm_introduction_offer_rate(2, 6)
+        0.3333333333333333
+    """
+    return proportion(asked_accounts, active_accounts, function="warm_introduction_offer_rate")
+
+
+def referral_intent_in_qbrs(qbrs_with_intent: int, qbrs: int) -> float | None:
+    """The share of QBRs in which the customer expressed referral intent.
+
+    Examples:
+        >>> referral_intent_in_qbrs(1, 2)
+        0.5
+    """
+    return proportion(qbrs_with_intent, qbrs, function="referral_intent_in_qbrs")

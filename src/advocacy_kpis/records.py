@@ -524,6 +524,11 @@ class AdvocacyAction:
     completed_at: datetime = attrs.field(**_INSTANT)
     advocate_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
+    @property
+    def contact(self) -> str:
+        """Who delivered it: the advocate within the account, else the account (as `Ask.contact`)."""
+        return f"{self.account_id}/{self.advocate_id or ''}"
+
 
 @attrs.frozen
 class ReferenceRequest:

@@ -143,7 +143,7 @@ def account_share(
     basis: RevenueBasis | None,
     hits: Collection[str],
     population: Collection[str],
-    weight_at: datetime,
+    weight_at: datetime | Mapping[str, datetime],
     empty_reason: str,
     confidence: float = 0.95,
     components: Mapping[str, Any] | None = None,
@@ -166,17 +166,42 @@ def account_share(
             sample_size=len(population), interval=wilson_interval(len(hits), len(population), confidence),
             components=counts, details=details, warnings=warnings,
         )  # fmt: skip
-    part = data.total_arr(hits, weight_at, basis)
-    whole = data.total_arr(population, weight_at, basis)
+    part = _weight(data, hits, weight_at, basis)
+    whole = _weight(data, population, weight_at, basis)
     weighted = weighted_share(part, whole, function=spec.id)
-    reason = (
-        empty_reason if not population else f"the population has no {basis.name} at {weight_at.isoformat()}"
-    )
+    when = weight_at.isoformat() if isinstance(weight_at, datetime) else "the weighting instants"
+    reason = empty_reason if not population else f"the population has no {basis.name} at {when}"
     return build(
         spec, data, window=window, segment=segment, value=weighted, undefined_reason=reason,
         basis=basis, numerator=part, denominator=whole, sample_size=len(population),
         components=counts, details=details, warnings=warnings,
     )  # fmt: skip
+
+
+def _weight(
+    data: AdvocacyData,
+    accounts: Collection[str],
+    weight_at: datetime | Mapping[str, datetime],
+    basis: RevenueBasis,
+) -> Decimal:
+    if isinstance(weight_at, datetime):
+        return data.total_arr(accounts, weight_at, basis)
+    return sum((data.arr_at(a, weight_at[a], basis) for a in accounts), Decimal(0))
+
+
+def last_customer_instants(
+    data: AdvocacyData, accounts: Collection[str], window: Window
+) -> dict[str, datetime]:
+    """For accounts active in ``window``: the last instant in it at which each was a customer.
+
+    That is ``window.end``, or the churn instant of an account that churned inside the window,
+    so a customer lost mid-window is weighted by the revenue it had then, not by zero.
+    """
+    instants: dict[str, datetime] = {}
+    for account_id in accounts:
+        churned = data.account(account_id).churned_at
+        instants[account_id] = churned if churned is not None and churned < window.end else window.end
+    return instants
 
 
 def weight_note(weight_at: datetime) -> dict[str, str]:

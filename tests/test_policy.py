@@ -1,0 +1,66 @@
+"""The tap policy and the readiness model: calendar gaps, classification and validation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from advocacy_kpis import Asset, Effort, ParameterError
+from advocacy_kpis.policy import DEFAULT_TAP_POLICY, ReadinessModel, TapPolicy
+
+
+def test_default_classification_follows_the_catalogue() -> None:
+    high = {a for a in Asset if DEFAULT_TAP_POLICY.effort_of(a) is Effort.HIGH}
+    assert high == {Asset.REFERENCE, Asset.CASE_STUDY, Asset.SPEAKING}
+
+
+def test_gaps_are_calendar_months() -> None:
+    # 31 January + 1 month is 28 February (dateutil clips to the month's end), + 3 months 30 April.
+    jan31 = datetime(2026, 1, 31, tzinfo=UTC)
+    assert DEFAULT_TAP_POLICY.earliest_next(jan31, Effort.LOW) == datetime(2026, 2, 28, tzinfo=UTC)
+    assert DEFAULT_TAP_POLICY.earliest_next(jan31, Effort.HIGH) == datetime(2026, 4, 30, tzinfo=UTC)
+
+
+def test_an_ask_exactly_at_the_gap_respects_the_policy() -> None:
+    first = datetime(2026, 3, 15, tzinfo=UTC)
+    assert DEFAULT_TAP_POLICY.allows(first, datetime(2026, 6, 15, tzinfo=UTC), Effort.HIGH)
+    assert not DEFAULT_TAP_POLICY.allows(first, datetime(2026, 6, 14, 23, tzinfo=UTC), Effort.HIGH)
+    assert DEFAULT_TAP_POLICY.allows(None, first, Effort.HIGH)
+
+
+@given(st.integers(1, 12), st.integers(1, 12), st.integers(0, 400))
+def test_allows_is_monotone_in_the_second_ask(high: int, low: int, days: int) -> None:
+    from datetime import timedelta
+
+    policy = TapPolicy(high_effort_gap_months=high, low_effort_gap_months=low)
+    first = datetime(2026, 1, 1, tzinfo=UTC)
+    second = first + timedelta(days=days)
+    for effort in Effort:
+        if policy.allows(first, second, effort):
+            assert policy.allows(first, second + timedelta(days=1), effort)
+
+
+def test_policy_validates_its_settings() -> None:
+    with pytest.raises(ParameterError, match="'high_effort_gap_months'.*positive integer.*0"):
+        TapPolicy(high_effort_gap_months=0)
+    with pytest.raises(ParameterError, match="'effort'.*every Asset"):
+        TapPolicy(effort={Asset.REVIEW: Effort.LOW})
+
+
+def test_readiness_model_validates_weights_and_spans() -> None:
+    with pytest.raises(ParameterError, match="adding up to 100"):
+        ReadinessModel(
+            weights={
+                "promoter": 10,
+                "satisfied": 10,
+                "tenure": 10,
+                "not_recently_tapped": 10,
+                "recent_action": 10,
+            }
+        )
+    with pytest.raises(ParameterError, match="'signal_days'"):
+        ReadinessModel(signal_days=0)
+    assert ReadinessModel() == ReadinessModel()
