@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from advocacy_kpis import (
@@ -42,6 +43,9 @@ from advocacy_kpis import (
 )
 from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.records import MENTION_AUTHORS
+
+HEAVY = settings(max_examples=max(10, settings.default.max_examples * 5 // 8))
+"""For properties that build several data sets per example: fewer examples, scaled by the profile."""
 
 EPOCH = datetime(2025, 7, 1, tzinfo=UTC)
 SPAN_DAYS = 550  # to 2027-01-01

@@ -11,13 +11,13 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy_kpis import AdvocacyData, MetricResult, RevenueBasis, Window, catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.result import Unit
-from tests.strategies import datasets, relabel, shuffled, windows
+from tests.strategies import HEAVY, datasets, relabel, shuffled, windows
 
 BASIS = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.25")})
 SPECS = catalog.all()
@@ -46,7 +46,7 @@ def essence(result: MetricResult) -> tuple[Any, ...]:
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
 @given(data=datasets(), window=windows())
-@settings(max_examples=25)
+@HEAVY
 def test_value_within_bounds_and_undefined_has_reason(
     spec: MetricSpec, data: AdvocacyData, window: Window
 ) -> None:
@@ -73,7 +73,7 @@ def test_value_within_bounds_and_undefined_has_reason(
 
 @pytest.mark.parametrize("spec", SPECS, ids=[s.id for s in SPECS])
 @given(data=datasets(), window=windows(), seed=st.integers(0, 1000))
-@settings(max_examples=20)
+@HEAVY
 def test_input_order_and_ids_change_nothing(
     spec: MetricSpec, data: AdvocacyData, window: Window, seed: int
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy_kpis import (
@@ -32,7 +32,7 @@ from advocacy_kpis import (
 )
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.scope import BasisKind
-from tests.strategies import REGIONS, TIERS, datasets, windows
+from tests.strategies import HEAVY, REGIONS, TIERS, datasets, windows
 
 
 def test_seed_worked_example_fifty_of_two_hundred_is_25_percent() -> None:
@@ -195,7 +195,7 @@ def tiny_with_a3_referred() -> AdvocacyData:
 
 
 @given(datasets(max_accounts=8), windows(), st.data())
-@settings(max_examples=20)
+@HEAVY
 def test_events_of_accounts_equals_naive_selection(
     data: AdvocacyData, window: Window, draw: st.DataObject
 ) -> None:
@@ -227,7 +227,7 @@ def test_tiny_new_customers_from_referrals_by_hand() -> None:
 
 
 @given(datasets(max_accounts=8), windows(), st.sampled_from((None, *TIERS)))
-@settings(max_examples=20)
+@HEAVY
 def test_new_customers_from_referrals_equals_naive_oracle(
     data: AdvocacyData, window: Window, tier: str | None
 ) -> None:
@@ -296,7 +296,7 @@ def test_fx_rate_is_applied_exactly_once() -> None:
 
 
 @given(datasets(max_accounts=8), windows(), st.sampled_from(["arr", "mrr", "acv", "tcv"]))
-@settings(max_examples=20)
+@HEAVY
 def test_revenue_from_referrals_equals_naive_oracle(data: AdvocacyData, window: Window, kind: str) -> None:
     first, renewals = naive_referral_revenue(data, window, kind)
     basis = RevenueBasis(BasisKind(kind), "USD", FX)  # type: ignore[arg-type]
@@ -338,7 +338,7 @@ def test_contribution_of_customers_without_revenue_is_undefined_not_zero() -> No
 
 
 @given(datasets(max_accounts=8), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_revenue_contribution_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
     customers = {a.id for a in data.accounts if is_customer(a, window.end)}
     part = naive_arr_at(data, customers & naive_referred(data), window.end)
@@ -373,7 +373,7 @@ def test_tiny_pipeline_contribution_by_hand() -> None:
 
 
 @given(datasets(max_accounts=8), windows(), st.sampled_from((None, *REGIONS)))
-@settings(max_examples=20)
+@HEAVY
 def test_pipeline_contribution_equals_naive_oracle(
     data: AdvocacyData, window: Window, region: str | None
 ) -> None:
@@ -442,7 +442,7 @@ def test_campaign_roi_segment_must_be_carried_by_costs_too() -> None:
 
 
 @given(datasets(max_accounts=8), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_campaign_roi_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
     first, renewals = naive_referral_revenue(data, window, "arr")
     costs = [c for c in data.program_costs if c.program == "referral" and in_window(c.incurred_at, window)]
@@ -509,7 +509,7 @@ def test_revenue_weighted_referral_retention_by_hand() -> None:
 
 
 @given(datasets(max_accounts=8), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_referral_retention_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
     start = {a.id for a in data.accounts if is_customer(a, window.start)}
     end = {a.id for a in data.accounts if is_customer(a, window.end)}
@@ -557,7 +557,7 @@ def test_invitations_may_exceed_one_per_account() -> None:
 
 
 @given(datasets(max_accounts=8), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_invitation_rate_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
     sent = [r for r in data.referrals if in_window(r.invited_at, window)]
     active = {
@@ -586,7 +586,7 @@ def _whole_and_tiers(
 
 
 @given(datasets(max_accounts=8), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_counts_and_sums_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
     whole, parts = _whole_and_tiers(metrics.new_customers_from_referrals, data, window)
     assert sum(p.value for p in parts) == whole.value  # type: ignore[misc]
@@ -628,7 +628,7 @@ def _family(data: AdvocacyData, window: Window, segment: Segment | None) -> list
 
 
 @given(datasets(max_accounts=6), windows())
-@settings(max_examples=20)
+@HEAVY
 def test_records_outside_the_window_or_segment_change_nothing(data: AdvocacyData, window: Window) -> None:
     before = window.start - timedelta(hours=1)
     collections = {name: list(records) for name, records in data.as_collections().items()}
