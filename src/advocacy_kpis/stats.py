@@ -1,20 +1,30 @@
-"""Confidence intervals and tests used by the metrics, in closed form (no SciPy needed).
+r"""Confidence intervals and tests used by the metrics, in closed form with the standard library.
 
-Proportions use the Wilson score interval; NPS the adjusted-Wald interval of Rocks (2016);
-event counts the Poisson score interval; changes between periods a two-proportion z-test with
-Newcombe's interval, an adjusted NPS difference test, or the conditional binomial test for
-counts. Time-to-event metrics use the Kaplan-Meier estimator. All tests assume the two samples
-are independent.
+Proportions get the Wilson score interval, NPS the adjusted-Wald interval of Rocks (2016), event
+rates the Poisson score interval, and time-to-event metrics the Kaplan-Meier estimator. A change
+between two periods is tested with a pooled two-proportion z-test (with Newcombe's interval), an
+adjusted-Wald NPS difference test, or the exact conditional binomial test for two counts. Every
+two-sample test assumes the two samples are independent: comparing the same respondents twice
+(paired data) needs a different test.
+
+Examples:
+    >>> ci = wilson_interval(50, 200)
+    >>> round(ci.low, 4), round(ci.high, 4)
+    (0.1951, 0.3143)
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+import numbers
+import operator
+from collections.abc import Callable, Sequence
 from statistics import NormalDist
 
 import attrs
+
+from advocacy_kpis.errors import ParameterError
 
 __all__ = [
     "Interval",
@@ -32,10 +42,33 @@ __all__ = [
 
 _NORMAL = NormalDist()
 
+# scipy.stats.binomtest treats pmf values within this relative distance of the observed one as
+# ties, so that outcomes equally likely in exact arithmetic are not lost to rounding.
+_TIE_TOLERANCE = 1e-7
+
+# A tail sum stops once the rest of the tail is provably below this share of what it holds.
+_NEGLIGIBLE = 1e-17
+
+# Survival probabilities are running products, so one that is exactly 1/2 in exact arithmetic
+# may come out a few ulps above it.
+_QUANTILE_SLACK = 1e-12
+
 
 @attrs.frozen
 class Interval:
-    """A confidence interval ``[low, high]`` at a confidence level, and how it was computed."""
+    """A confidence interval ``[low, high]``, its confidence level, and how it was computed.
+
+    Attributes:
+        low: lower bound.
+        high: upper bound.
+        confidence: confidence level, e.g. 0.95.
+        method: how it was computed: ``wilson``, ``nps-adjusted-wald``, ``poisson-score`` or
+            ``newcombe``.
+
+    Examples:
+        >>> Interval(0.2, 0.3, method="wilson")
+        Interval(low=0.2, high=0.3, confidence=0.95, method='wilson')
+    """
 
     low: float
     high: float
@@ -43,11 +76,30 @@ class Interval:
     method: str = ""
 
     def contains(self, x: float) -> bool:
-        """Whether ``low <= x <= high``."""
+        """Whether the interval holds ``x``, bounds included: ``low <= x <= high``.
+
+        Args:
+            x: the value to look for.
+
+        Returns:
+            True when ``x`` lies in ``[low, high]``.
+
+        Examples:
+            >>> Interval(0.2, 0.3).contains(0.3), Interval(0.2, 0.3).contains(0.31)
+            (True, False)
+        """
         return self.low <= x <= self.high
 
     def to_dict(self) -> dict[str, float | str]:
-        """JSON-safe form."""
+        """The interval as a JSON-safe dictionary.
+
+        Returns:
+            ``low``, ``high``, ``confidence`` and ``method`` by name.
+
+        Examples:
+            >>> Interval(0.2, 0.3, 0.9, "wilson").to_dict()
+            {'low': 0.2, 'high': 0.3, 'confidence': 0.9, 'method': 'wilson'}
+        """
         return {
             "low": self.low,
             "high": self.high,
@@ -61,14 +113,18 @@ class TestResult:
     """The outcome of a two-sample test.
 
     Attributes:
-        estimate: the difference, second sample minus first.
-        statistic: the z statistic where the test has one.
-        p_value: two-sided p-value.
-        interval: confidence interval of the difference, where the test gives one.
+        estimate: the change from the first sample to the second (second minus first).
+        statistic: the z statistic, where the test has one.
+        p_value: the two-sided p-value.
+        interval: confidence interval of the change, where the test gives one.
         method: ``two-proportion-z``, ``nps-difference-z`` or ``conditional-binomial``.
+
+    Examples:
+        >>> TestResult(0.15, 2.19, 0.028, None, "two-proportion-z").p_value
+        0.028
     """
 
-    __test__ = False  # not a pytest test class
+    __test__ = False  # pytest would otherwise try to collect it as a test class
 
     estimate: float
     statistic: float | None
@@ -77,270 +133,469 @@ class TestResult:
     method: str
 
 
-def _fail(parameter: str, function: str, expected: str, got: object) -> ValueError:
-    from advocacy_kpis.errors import ParameterError
+def _count(function: str, name: str, value: int) -> int:
+    if not isinstance(value, bool):
+        try:
+            number = operator.index(value)
+        except TypeError:
+            pass
+        else:
+            if number >= 0:
+                return number
+    raise ParameterError(name, function, "a non-negative integer", value)
 
-    return ParameterError(parameter, function, expected, got)
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def _count(name: str, function: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise _fail(name, function, "a non-negative integer", value)
+def _real(function: str, name: str, value: float, *, positive: bool = False) -> float:
+    if _is_real(value) and math.isfinite(value) and (value > 0 if positive else value >= 0):
+        return float(value)
+    expected = "a positive finite number" if positive else "a non-negative finite number"
+    raise ParameterError(name, function, expected, value)
 
 
-def z_value(confidence: float) -> float:
-    """The two-sided standard normal quantile for ``confidence``.
-
-    Examples:
-        >>> round(z_value(0.95), 4)
-        1.96
-    """
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise _fail("confidence", "z_value", "a number strictly between 0 and 1", confidence)
-    return _NORMAL.inv_cdf(1 - (1 - confidence) / 2)
+def _z(function: str, confidence: float) -> float:
+    if not (_is_real(confidence) and 0 < confidence < 1):
+        expected = "a number strictly between 0 and 1"
+        raise ParameterError("confidence", function, expected, confidence)
+    return _NORMAL.inv_cdf(1 - (1 - float(confidence)) / 2)
 
 
 def _two_sided_p(z: float) -> float:
-    return 2 * (1 - _NORMAL.cdf(abs(z)))
+    # erfc keeps its precision far into the tail, where 1 - cdf(|z|) would round to 0.
+    return math.erfc(abs(z) / math.sqrt(2))
+
+
+def z_value(confidence: float) -> float:
+    r"""The two-sided standard normal quantile for a confidence level.
+
+    .. math:: z = \Phi^{-1}\left(1 - \frac{1 - c}{2}\right)
+
+    Args:
+        confidence: the confidence level ``c``, strictly between 0 and 1.
+
+    Returns:
+        The quantile ``z``, e.g. 1.96 for 0.95.
+
+    Raises:
+        ParameterError: ``confidence`` is not strictly between 0 and 1 (a ``ValueError``).
+
+    Examples:
+        >>> round(z_value(0.95), 4), round(z_value(0.90), 4)
+        (1.96, 1.6449)
+    """
+    return _z("z_value", confidence)
 
 
 def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interval | None:
-    r"""Wilson score interval for a proportion.
+    r"""The Wilson score interval for a proportion.
+
+    With :math:`\hat p = x / n`:
 
     .. math::
         \frac{\hat p + \frac{z^2}{2n} \pm z \sqrt{\frac{\hat p (1 - \hat p)}{n} + \frac{z^2}{4n^2}}}
              {1 + \frac{z^2}{n}}
 
     Args:
-        successes: units meeting the condition.
+        successes: units meeting the condition, ``x``.
         n: units in the population.
         confidence: confidence level.
 
     Returns:
-        The interval, or None when ``n`` is 0.
+        The interval (method ``wilson``), within [0, 1]; None when ``n`` is 0.
 
     Raises:
-        ParameterError: negative counts, or ``successes > n``.
+        ParameterError: a negative count, ``successes > n``, or a confidence outside (0, 1)
+            (a ``ValueError``).
 
     Examples:
         >>> ci = wilson_interval(50, 200)
         >>> round(ci.low, 4), round(ci.high, 4)
         (0.1951, 0.3143)
+        >>> wilson_interval(0, 0) is None
+        True
     """
-    _count("successes", "wilson_interval", successes)
-    _count("n", "wilson_interval", n)
+    successes = _count("wilson_interval", "successes", successes)
+    n = _count("wilson_interval", "n", n)
     if successes > n:
-        raise _fail("successes", "wilson_interval", f"between 0 and n ({n})", successes)
+        raise ParameterError("successes", "wilson_interval", f"between 0 and n ({n})", successes)
+    z = _z("wilson_interval", confidence)
     if n == 0:
         return None
-    z = z_value(confidence)
     p = successes / n
-    denominator = 1 + z * z / n
-    centre = (p + z * z / (2 * n)) / denominator
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
+    z2 = z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    # At p = 0 or 1 the bound is exactly 0 or 1; the formula only gets there up to rounding.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == n else min(1.0, centre + half)
     return Interval(low, high, confidence, "wilson")
 
 
-def _adjusted(promoters: int, passives: int, detractors: int) -> tuple[float, float, float]:
-    """Adjusted NPS (as a difference of shares), its variance V' and n' (Rocks 2016)."""
+def _adjusted_nps(promoters: int, passives: int, detractors: int) -> tuple[float, float, float]:
     n = promoters + passives + detractors + 3
     p = (promoters + 0.75) / n
     d = (detractors + 0.75) / n
     return p - d, p + d - (p - d) ** 2, float(n)
 
 
-def nps_interval(promoters: int, passives: int, detractors: int, confidence: float = 0.95) -> Interval | None:
-    r"""Adjusted-Wald confidence interval for NPS (Rocks, The American Statistician, 2016).
+def nps_interval(
+    promoters: int,
+    passives: int,
+    detractors: int,
+    confidence: float = 0.95,
+) -> Interval | None:
+    r"""The adjusted-Wald confidence interval for NPS (Rocks, The American Statistician, 2016).
 
-    Add 3/4 to promoters and to detractors and 3 to n; with the adjusted shares p', d':
-    :math:`100 (\mathrm{NPS}' \pm z \sqrt{V'/n'})`, :math:`V' = p' + d' - (p' - d')^2`,
+    Add 3/4 to promoters and to detractors and 3 to :math:`n = P + Q + D`; then with
+    :math:`p' = (P + 0.75) / (n + 3)` and :math:`d' = (D + 0.75) / (n + 3)`:
+
+    .. math::
+        100 \left(\mathrm{NPS}' \pm z \sqrt{\frac{V'}{n + 3}}\right), \quad
+        \mathrm{NPS}' = p' - d', \quad V' = p' + d' - (p' - d')^2
+
     clipped to [-100, 100].
 
+    Args:
+        promoters: respondents scoring 9 or 10, ``P``.
+        passives: respondents scoring 7 or 8, ``Q``.
+        detractors: respondents scoring 0 to 6, ``D``.
+        confidence: confidence level.
+
     Returns:
-        The interval, or None when there are no respondents.
+        The interval in NPS points (method ``nps-adjusted-wald``); None when there are no
+        respondents.
 
     Raises:
-        ParameterError: a negative count.
+        ParameterError: a negative count, or a confidence outside (0, 1) (a ``ValueError``).
 
     Examples:
         >>> ci = nps_interval(61, 23, 19)
-        >>> round(ci.low, 1), round(ci.high, 1)
-        (24.7, 54.5)
+        >>> round(ci.low, 2), round(ci.high, 2)
+        (24.73, 54.51)
     """
-    for name, value in (
-        ("promoters", promoters),
-        ("passives", passives),
-        ("detractors", detractors),
-    ):
-        _count(name, "nps_interval", value)
+    promoters = _count("nps_interval", "promoters", promoters)
+    passives = _count("nps_interval", "passives", passives)
+    detractors = _count("nps_interval", "detractors", detractors)
+    z = _z("nps_interval", confidence)
     if promoters + passives + detractors == 0:
         return None
-    centre, variance, n = _adjusted(promoters, passives, detractors)
-    half = z_value(confidence) * math.sqrt(variance / n)
+    centre, variance, n = _adjusted_nps(promoters, passives, detractors)
+    half = z * math.sqrt(variance / n)
     low, high = max(-1.0, centre - half), min(1.0, centre + half)
     return Interval(100 * low, 100 * high, confidence, "nps-adjusted-wald")
 
 
 def poisson_rate_interval(count: int, exposure: float, confidence: float = 0.95) -> Interval | None:
-    r"""Score interval for a Poisson rate: :math:`(x + z^2/2 \pm z\sqrt{x + z^2/4}) / t`.
+    r"""The score confidence interval for a Poisson rate, in closed form.
+
+    .. math:: \frac{x + \frac{z^2}{2} \pm z \sqrt{x + \frac{z^2}{4}}}{t}
+
+    with the lower bound clipped at 0.
+
+    Args:
+        count: events observed, ``x``.
+        exposure: the exposure ``t`` they were observed over (e.g. months).
+        confidence: confidence level.
 
     Returns:
-        The interval of events per unit of exposure, or None when ``exposure`` is 0.
+        The interval of events per unit of exposure (method ``poisson-score``); None when
+        ``exposure`` is 0.
 
     Raises:
-        ParameterError: a negative count or exposure.
+        ParameterError: a negative count, a negative or non-finite exposure, or a confidence
+            outside (0, 1) (a ``ValueError``).
 
     Examples:
         >>> ci = poisson_rate_interval(12, 3.0)
         >>> round(ci.low, 3), round(ci.high, 3)
         (2.288, 6.992)
     """
-    _count("count", "poisson_rate_interval", count)
-    if isinstance(exposure, bool) or not isinstance(exposure, (int, float)) or exposure < 0:
-        raise _fail("exposure", "poisson_rate_interval", "a non-negative number", exposure)
+    count = _count("poisson_rate_interval", "count", count)
+    exposure = _real("poisson_rate_interval", "exposure", exposure)
+    z = _z("poisson_rate_interval", confidence)
     if exposure == 0:
         return None
-    z = z_value(confidence)
     centre = count + z * z / 2
     half = z * math.sqrt(count + z * z / 4)
-    return Interval(
-        max(0.0, (centre - half) / exposure),
-        (centre + half) / exposure,
-        confidence,
-        "poisson-score",
-    )
+    low = max(0.0, (centre - half) / exposure)
+    return Interval(low, (centre + half) / exposure, confidence, "poisson-score")
 
 
-def two_proportion_test(x1: int, n1: int, x2: int, n2: int, confidence: float = 0.95) -> TestResult | None:
-    """Pooled two-proportion z-test of ``x2/n2`` against ``x1/n1``, with Newcombe's interval.
+def two_proportion_test(
+    x1: int,
+    n1: int,
+    x2: int,
+    n2: int,
+    confidence: float = 0.95,
+) -> TestResult | None:
+    r"""Pooled two-proportion z-test of a change from ``x1 / n1`` to ``x2 / n2``.
 
-    The interval for ``p2 - p1`` is Newcombe's hybrid score interval (method 10, 1998), built
-    from the two Wilson intervals.
+    With :math:`p_i = x_i / n_i`, the pooled :math:`p = (x_1 + x_2) / (n_1 + n_2)` and
+    :math:`d = p_2 - p_1`:
+
+    .. math:: z = \frac{d}{\sqrt{p (1 - p) (1 / n_1 + 1 / n_2)}}
+
+    (0 with a p-value of 1 when the pooled :math:`p` is 0 or 1). The interval for :math:`d` is
+    Newcombe's hybrid score interval (method 10 of Newcombe, 1998), from the Wilson intervals
+    :math:`[l_i, u_i]` of the two samples:
+
+    .. math::
+        \left[d - \sqrt{(p_2 - l_2)^2 + (u_1 - p_1)^2},\;
+              d + \sqrt{(u_2 - p_2)^2 + (p_1 - l_1)^2}\right]
+
+    Args:
+        x1: successes in the first sample.
+        n1: size of the first sample.
+        x2: successes in the second sample.
+        n2: size of the second sample.
+        confidence: confidence level of the interval.
 
     Returns:
-        The test, or None when either sample is empty.
+        The test (method ``two-proportion-z``, estimate :math:`d`, interval method
+        ``newcombe``); None when either sample is empty.
+
+    Raises:
+        ParameterError: a negative count, a count of successes above its sample size, or a
+            confidence outside (0, 1) (a ``ValueError``).
 
     Examples:
         >>> t = two_proportion_test(30, 100, 45, 100)
-        >>> round(t.estimate, 2), round(t.p_value, 4)
-        (0.15, 0.0285)
+        >>> round(t.estimate, 2), round(t.statistic, 4), round(t.p_value, 4)
+        (0.15, 2.1909, 0.0285)
+        >>> round(t.interval.low, 4), round(t.interval.high, 4)
+        (0.0159, 0.2768)
     """
-    for name, value in (("x1", x1), ("n1", n1), ("x2", x2), ("n2", n2)):
-        _count(name, "two_proportion_test", value)
+    function = "two_proportion_test"
+    x1, n1 = _count(function, "x1", x1), _count(function, "n1", n1)
+    x2, n2 = _count(function, "x2", x2), _count(function, "n2", n2)
+    if x1 > n1:
+        raise ParameterError("x1", function, f"between 0 and n1 ({n1})", x1)
+    if x2 > n2:
+        raise ParameterError("x2", function, f"between 0 and n2 ({n2})", x2)
+    _z(function, confidence)
     if n1 == 0 or n2 == 0:
         return None
-    first, second = wilson_interval(x1, n1, confidence), wilson_interval(x2, n2, confidence)
+    first = wilson_interval(x1, n1, confidence)
+    second = wilson_interval(x2, n2, confidence)
     assert first is not None and second is not None
     p1, p2 = x1 / n1, x2 / n2
     difference = p2 - p1
     pooled = (x1 + x2) / (n1 + n2)
-    spread = math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
-    statistic = difference / spread if spread > 0 else 0.0
-    p_value = _two_sided_p(statistic) if spread > 0 else 1.0
-    low = difference - math.sqrt((p2 - second.low) ** 2 + (first.high - p1) ** 2)
-    high = difference + math.sqrt((second.high - p2) ** 2 + (p1 - first.low) ** 2)
-    return TestResult(
-        difference,
-        statistic,
-        p_value,
-        Interval(low, high, confidence, "newcombe"),
-        "two-proportion-z",
-    )
+    if 0 < pooled < 1:
+        statistic = difference / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
+        p_value = _two_sided_p(statistic)
+    else:
+        statistic, p_value = 0.0, 1.0
+    low = difference - math.hypot(p2 - second.low, first.high - p1)
+    high = difference + math.hypot(second.high - p2, p1 - first.low)
+    interval = Interval(low, high, confidence, "newcombe")
+    return TestResult(difference, statistic, p_value, interval, "two-proportion-z")
+
+
+def _nps_counts(function: str, name: str, counts: tuple[int, int, int]) -> tuple[int, int, int]:
+    expected = "a tuple of three non-negative integers (promoters, passives, detractors)"
+    try:
+        promoters, passives, detractors = counts
+        return (
+            _count(function, name, promoters),
+            _count(function, name, passives),
+            _count(function, name, detractors),
+        )
+    except (TypeError, ValueError):
+        raise ParameterError(name, function, expected, counts) from None
 
 
 def nps_difference_test(
-    first: tuple[int, int, int], second: tuple[int, int, int], confidence: float = 0.95
+    first: tuple[int, int, int],
+    second: tuple[int, int, int],
+    confidence: float = 0.95,
 ) -> TestResult | None:
-    """Test of the change in NPS between two independent samples of (promoters, passives, detractors).
+    r"""Adjusted-Wald z-test of the change in NPS between two independent samples.
 
-    The estimate is the plain difference in NPS points; the statistic and interval use the
-    adjusted values of `nps_interval`: ``(NPS2' - NPS1') / sqrt(V1'/n1' + V2'/n2')``.
+    With the adjusted values of `nps_interval` for each sample (:math:`\mathrm{NPS}_i'`,
+    :math:`V_i'`, :math:`n_i' = n_i + 3`):
+
+    .. math::
+        z = \frac{\mathrm{NPS}_2' - \mathrm{NPS}_1'}{\sqrt{V_1' / n_1' + V_2' / n_2'}}, \quad
+        100 \left(\mathrm{NPS}_2' - \mathrm{NPS}_1' \pm z_c \sqrt{V_1' / n_1' + V_2' / n_2'}\right)
+
+    the interval clipped to [-200, 200]. The estimate is the plain change in NPS points,
+    :math:`100 \left(\frac{P_2 - D_2}{n_2} - \frac{P_1 - D_1}{n_1}\right)`.
+
+    Args:
+        first: ``(promoters, passives, detractors)`` of the first sample.
+        second: ``(promoters, passives, detractors)`` of the second sample.
+        confidence: confidence level of the interval.
 
     Returns:
-        The test, or None when either sample is empty.
+        The test (method ``nps-difference-z``, interval method ``nps-adjusted-wald``); None when
+        either sample has no respondents.
+
+    Raises:
+        ParameterError: a sample is not three non-negative integers, or a confidence outside
+            (0, 1) (a ``ValueError``).
 
     Examples:
         >>> t = nps_difference_test((40, 30, 30), (50, 30, 20))
-        >>> round(t.estimate, 1), round(t.p_value, 3)
-        (20.0, 0.083)
+        >>> round(t.estimate, 1), round(t.statistic, 4), round(t.p_value, 4)
+        (20.0, 1.7323, 0.0832)
+        >>> round(t.interval.low, 2), round(t.interval.high, 2)
+        (-2.55, 41.39)
     """
-    for label, counts in (("first", first), ("second", second)):
-        for value in counts:
-            _count(label, "nps_difference_test", value)
-    if sum(first) == 0 or sum(second) == 0:
+    function = "nps_difference_test"
+    first = _nps_counts(function, "first", first)
+    second = _nps_counts(function, "second", second)
+    z = _z(function, confidence)
+    total1, total2 = sum(first), sum(second)
+    if total1 == 0 or total2 == 0:
         return None
-    c1, v1, n1 = _adjusted(*first)
-    c2, v2, n2 = _adjusted(*second)
-    plain = 100 * ((second[0] - second[2]) / sum(second) - (first[0] - first[2]) / sum(first))
-    spread = math.sqrt(v1 / n1 + v2 / n2)
-    statistic = (c2 - c1) / spread
-    half = z_value(confidence) * spread
+    centre1, variance1, adjusted_n1 = _adjusted_nps(*first)
+    centre2, variance2, adjusted_n2 = _adjusted_nps(*second)
+    plain = 100 * ((second[0] - second[2]) / total2 - (first[0] - first[2]) / total1)
+    # V' > 0 always: both adjusted shares are positive, so the spread is never 0.
+    spread = math.sqrt(variance1 / adjusted_n1 + variance2 / adjusted_n2)
+    difference = centre2 - centre1
+    statistic = difference / spread
     interval = Interval(
-        max(-200.0, 100 * (c2 - c1 - half)),
-        min(200.0, 100 * (c2 - c1 + half)),
+        max(-200.0, 100 * (difference - z * spread)),
+        min(200.0, 100 * (difference + z * spread)),
         confidence,
         "nps-adjusted-wald",
     )
     return TestResult(plain, statistic, _two_sided_p(statistic), interval, "nps-difference-z")
 
 
-def _log_binomial_pmf(k: int, n: int, p: float) -> float:
-    if p <= 0:
-        return 0.0 if k == 0 else -math.inf
-    if p >= 1:
-        return 0.0 if k == n else -math.inf
-    return (
-        math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
-        + k * math.log(p) + (n - k) * math.log1p(-p)
-    )  # fmt: skip
+def _log_binomial_pmf(k: int, n: int, log_p: float, log_q: float) -> float:
+    log_choose = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1)
+    return log_choose + k * log_p + (n - k) * log_q
+
+
+def _tail_sum(start: int, step: int, n: int, log_pmf: Callable[[int], float]) -> float:
+    """Sum of the pmf from ``start`` outward (``step`` -1 or +1), away from the mode."""
+    k, log_term = start, log_pmf(start)
+    total = 0.0
+    while True:
+        term = math.exp(log_term)
+        total += term
+        k += step
+        if not 0 <= k <= n:
+            return total
+        log_next = log_pmf(k)
+        ratio = math.exp(log_next - log_term)
+        # The binomial is log-concave: moving away from the mode each ratio is smaller than the
+        # last, so the rest of the tail is at most the geometric series term * r / (1 - r).
+        if ratio < 1 and term * ratio / (1 - ratio) <= _NEGLIGIBLE * total:
+            return total
+        log_term = log_next
+
+
+def _binomial_two_sided_p(k: int, n: int, log_p: float, log_q: float) -> float:
+    def log_pmf(i: int) -> float:
+        return _log_binomial_pmf(i, n, log_p, log_q)
+
+    mean = n * math.exp(log_p)
+    if k == mean:
+        return 1.0
+    threshold = log_pmf(k) + math.log1p(_TIE_TOLERANCE)
+    # The pmf is unimodal, so the outcomes no more likely than k are the tail beyond k and a
+    # tail on the other side of the mean, found by bisection on the monotone side.
+    if k < mean:
+        low, high = math.ceil(mean), n + 1
+        while low < high:
+            middle = (low + high) // 2
+            if log_pmf(middle) <= threshold:
+                high = middle
+            else:
+                low = middle + 1
+        other = _tail_sum(low, 1, n, log_pmf) if low <= n else 0.0
+        return min(1.0, _tail_sum(k, -1, n, log_pmf) + other)
+    low, high = -1, math.floor(mean)
+    while low < high:
+        middle = (low + high + 1) // 2
+        if log_pmf(middle) <= threshold:
+            low = middle
+        else:
+            high = middle - 1
+    other = _tail_sum(low, -1, n, log_pmf) if low >= 0 else 0.0
+    return min(1.0, _tail_sum(k, 1, n, log_pmf) + other)
 
 
 def conditional_binomial_test(
-    x1: int, x2: int, exposure1: float = 1.0, exposure2: float = 1.0
+    x1: int,
+    x2: int,
+    exposure1: float = 1.0,
+    exposure2: float = 1.0,
 ) -> TestResult | None:
-    """Exact test that two Poisson counts have the same rate per unit of exposure.
+    r"""Exact conditional test that two Poisson counts come from the same rate.
 
-    Under equal rates, ``x1`` given ``x1 + x2`` is binomial with ``p = exposure1 / (exposure1 +
-    exposure2)``; the two-sided p-value sums the outcomes no more likely than ``x1``.
+    Under equal rates per unit of exposure,
+
+    .. math:: x_1 \mid x_1 + x_2 \sim \mathrm{Binomial}\left(x_1 + x_2,
+        \frac{t_1}{t_1 + t_2}\right)
+
+    and the two-sided p-value sums the probabilities of the outcomes no more likely than
+    :math:`x_1` (the minimum-likelihood method of ``scipy.stats.binomtest``, with the same
+    relative tolerance of 1e-7 for ties). The pmf is computed in log space with ``lgamma``, so
+    large counts work.
+
+    Args:
+        x1: events in the first period or group.
+        x2: events in the second.
+        exposure1: exposure of the first, :math:`t_1` (e.g. months).
+        exposure2: exposure of the second, :math:`t_2`.
 
     Returns:
-        The test (estimate: rate 2 minus rate 1), or None when both counts are 0.
+        The test (method ``conditional-binomial``; estimate :math:`x_2 / t_2 - x_1 / t_1`, no
+        statistic, no interval); None when both counts are 0.
+
+    Raises:
+        ParameterError: a negative count, or an exposure that is not a positive finite number
+            (a ``ValueError``).
 
     Examples:
-        >>> round(conditional_binomial_test(10, 30).p_value, 4)
-        0.0022
+        >>> t = conditional_binomial_test(10, 30)
+        >>> t.estimate, round(t.p_value, 6)
+        (20.0, 0.002221)
     """
-    _count("x1", "conditional_binomial_test", x1)
-    _count("x2", "conditional_binomial_test", x2)
-    for name, value in (("exposure1", exposure1), ("exposure2", exposure2)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-            raise _fail(name, "conditional_binomial_test", "a positive number", value)
+    function = "conditional_binomial_test"
+    x1, x2 = _count(function, "x1", x1), _count(function, "x2", x2)
+    exposure1 = _real(function, "exposure1", exposure1, positive=True)
+    exposure2 = _real(function, "exposure2", exposure2, positive=True)
     n = x1 + x2
     if n == 0:
         return None
-    p = exposure1 / (exposure1 + exposure2)
-    observed = _log_binomial_pmf(x1, n, p)
-    tolerance = math.log1p(1e-7)
-    total = sum(
-        math.exp(lp) for k in range(n + 1) if (lp := _log_binomial_pmf(k, n, p)) <= observed + tolerance
-    )
-    return TestResult(x2 / exposure2 - x1 / exposure1, None, min(1.0, total), None, "conditional-binomial")
+    larger, smaller = max(exposure1, exposure2), min(exposure1, exposure2)
+    # Logs of t_i / (t_1 + t_2) without forming the sum, which could overflow or lose t_i.
+    log_total = math.log(larger) + math.log1p(smaller / larger)
+    log_p = math.log(exposure1) - log_total
+    log_q = math.log(exposure2) - log_total
+    p_value = _binomial_two_sided_p(x1, n, log_p, log_q)
+    estimate = x2 / exposure2 - x1 / exposure1
+    return TestResult(estimate, None, p_value, None, "conditional-binomial")
 
 
 @attrs.frozen
 class SurvivalCurve:
-    """A Kaplan-Meier survival curve.
+    r"""A Kaplan-Meier survival curve: the share still without the event over time.
 
     Attributes:
-        times: distinct event times, ascending.
-        survival: S(t) just after each of those times.
+        times: the distinct times at which events happened, ascending.
+        survival: :math:`S(t)` just after each of those times.
         at_risk: subjects at risk just before each time.
         events: events at each time.
         n: subjects.
         n_events: subjects whose event was observed.
         n_censored: subjects censored before their event.
+        longest: the longest duration seen, event or censored (0.0 without subjects).
+
+    Examples:
+        >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
+        >>> curve.times, curve.at_risk, curve.events
+        ((2.0, 3.0, 5.0), (5, 4, 2), (1, 1, 1))
     """
 
     times: tuple[float, ...]
@@ -353,81 +608,155 @@ class SurvivalCurve:
     longest: float = 0.0
 
     def survival_at(self, t: float) -> float:
-        """S(t): the estimated share still without the event at ``t`` (1 before the first event)."""
+        """The estimated share still without the event at ``t``, :math:`S(t)`.
+
+        A right-continuous step function: at an event time it already includes that time's
+        events; before the first event it is 1.
+
+        Args:
+            t: the time.
+
+        Returns:
+            :math:`S(t)`, in [0, 1].
+
+        Examples:
+            >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
+            >>> curve.survival_at(1.0), curve.survival_at(2.0), round(curve.survival_at(4.0), 3)
+            (1.0, 0.8, 0.6)
+        """
         position = bisect.bisect_right(self.times, t)
         return self.survival[position - 1] if position else 1.0
 
     def share_by(self, horizon: float) -> float:
-        """``1 - S(horizon)``: the estimated share that reached the event by ``horizon``."""
-        return 1.0 - self.survival_at(horizon) if self.n else 0.0
+        """The estimated share that reached the event by ``horizon``, :math:`1 - S(horizon)`.
+
+        Args:
+            horizon: the time.
+
+        Returns:
+            The share in [0, 1]; 0.0 for a curve without subjects.
+
+        Examples:
+            >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
+            >>> round(curve.share_by(4.0), 3), round(curve.share_by(10.0), 3)
+            (0.4, 0.7)
+        """
+        return 1.0 - self.survival_at(horizon)
 
     def quantile(self, q: float) -> float | None:
-        """The smallest time by which a share ``q`` reached the event, or None if never."""
+        """The smallest time by which a share ``q`` reached the event: min t with 1 - S(t) >= q.
+
+        Args:
+            q: the share, in (0, 1].
+
+        Returns:
+            The time, or None when the curve never gets there.
+
+        Raises:
+            ParameterError: ``q`` is not in (0, 1] (a ``ValueError``).
+
+        Examples:
+            >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
+            >>> curve.quantile(0.25), curve.quantile(0.4), curve.quantile(0.9)
+            (3.0, 3.0, None)
+        """
+        if not (_is_real(q) and 0 < q <= 1):
+            raise ParameterError("q", "SurvivalCurve.quantile", "a number in (0, 1]", q)
         for time, survival in zip(self.times, self.survival, strict=True):
-            if 1 - survival >= q - 1e-12:
+            if 1 - survival >= q - _QUANTILE_SLACK:
                 return time
         return None
 
     def median(self) -> float | None:
-        """The smallest time at which S(t) <= 0.5, or None when the curve never gets there."""
+        r"""The median time to the event: the smallest time at which :math:`S(t) \le 0.5`.
+
+        Returns:
+            The time, or None when the curve never falls to 0.5 (too few events observed).
+
+        Examples:
+            >>> kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False]).median()
+            5.0
+            >>> kaplan_meier([5, 10, 10], [True, False, False]).median() is None
+            True
+        """
         return self.quantile(0.5)
 
     def observed_horizon(self) -> float:
-        """The longest follow-up seen, event or censored."""
+        """The longest duration seen, event or censored: how far the curve can be trusted.
+
+        Returns:
+            The duration; 0.0 for a curve without subjects.
+
+        Examples:
+            >>> kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False]).observed_horizon()
+            8.0
+        """
         return self.longest
 
 
 def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> SurvivalCurve:
-    r"""The Kaplan-Meier product-limit estimator: :math:`\hat S(t) = \prod_{t_i \le t} (1 - d_i / n_i)`.
+    r"""The Kaplan-Meier product-limit estimator of the survival function.
 
-    Events at a time are counted before censorings at the same time.
+    .. math:: \hat S(t) = \prod_{t_i \le t} \left(1 - \frac{d_i}{n_i}\right)
+
+    where :math:`d_i` events happen at time :math:`t_i` and :math:`n_i` subjects are still at
+    risk just before it. Events at a time are counted before censorings at the same time (a
+    subject censored at :math:`t_i` was at risk at :math:`t_i`).
+
+    Args:
+        durations: each subject's time to its event, or to censoring; non-negative.
+        observed: for each subject, whether its event was observed (False: censored).
+
+    Returns:
+        The curve; without subjects, a curve with ``n == 0`` (no median, ``share_by`` 0.0).
 
     Raises:
-        ParameterError: the sequences differ in length, or a duration is negative.
+        ParameterError: the sequences differ in length, or a duration is negative or not a
+            finite number (a ``ValueError``).
 
     Examples:
         >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
         >>> curve.times, [round(s, 3) for s in curve.survival]
         ((2.0, 3.0, 5.0), [0.8, 0.6, 0.3])
-        >>> curve.median()
-        5.0
+        >>> curve.median(), (curve.n, curve.n_events, curve.n_censored)
+        (5.0, (5, 3, 2))
     """
     if len(durations) != len(observed):
-        raise _fail(
-            "observed",
-            "kaplan_meier",
-            f"as many flags as durations ({len(durations)})",
-            len(observed),
-        )
+        expected = f"as long as durations ({len(durations)} items)"
+        raise ParameterError("observed", "kaplan_meier", expected, len(observed))
     for index, value in enumerate(durations):
-        if not value >= 0:
-            raise _fail(f"durations[{index}]", "kaplan_meier", "a non-negative number", value)
-    pairs = sorted((float(d), not bool(o)) for d, o in zip(durations, observed, strict=True))
-    at_risk = len(pairs)
-    survival = 1.0
+        _real("kaplan_meier", f"durations[{index}]", value)
+    # Sorting on "censored" puts a time's events (False) before its censorings (True).
+    subjects = sorted((float(d), not o) for d, o in zip(durations, observed, strict=True))
     times: list[float] = []
-    curve: list[float] = []
-    risks: list[int] = []
-    counts: list[int] = []
-    index = 0
-    while index < len(pairs):
-        time = pairs[index][0]
-        events = censored = 0
-        while index < len(pairs) and pairs[index][0] == time:
-            if pairs[index][1]:
-                censored += 1
-            else:
-                events += 1
-            index += 1
-        if events:
-            survival *= 1 - events / at_risk
+    survival: list[float] = []
+    at_risk: list[int] = []
+    events: list[int] = []
+    remaining = len(subjects)
+    current = 1.0
+    start = 0
+    while start < len(subjects):
+        time = subjects[start][0]
+        end = start
+        while end < len(subjects) and subjects[end][0] == time:
+            end += 1
+        deaths = sum(1 for _, censored in subjects[start:end] if not censored)
+        if deaths:
+            current *= 1 - deaths / remaining
             times.append(time)
-            curve.append(survival)
-            risks.append(at_risk)
-            counts.append(events)
-        at_risk -= events + censored
-    n_events = sum(1 for _, c in pairs if not c)
+            survival.append(current)
+            at_risk.append(remaining)
+            events.append(deaths)
+        remaining -= end - start
+        start = end
+    n_events = sum(events)
     return SurvivalCurve(
-        tuple(times), tuple(curve), tuple(risks), tuple(counts), len(pairs), n_events,
-        len(pairs) - n_events, pairs[-1][0] if pairs else 0.0,
-    )  # fmt: skip
+        times=tuple(times),
+        survival=tuple(survival),
+        at_risk=tuple(at_risk),
+        events=tuple(events),
+        n=len(subjects),
+        n_events=n_events,
+        n_censored=len(subjects) - n_events,
+        longest=subjects[-1][0] if subjects else 0.0,
+    )
