@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy_kpis import Asset, Effort, ParameterError
-from advocacy_kpis.policy import DEFAULT_TAP_POLICY, ReadinessModel, TapPolicy
+from advocacy_kpis.policy import (
+    DEFAULT_EFFORT,
+    DEFAULT_READINESS_MODEL,
+    DEFAULT_TAP_POLICY,
+    ReadinessModel,
+    TapPolicy,
+)
 
 
 def test_default_classification_follows_the_catalogue() -> None:
@@ -64,3 +71,42 @@ def test_readiness_model_validates_weights_and_spans() -> None:
     with pytest.raises(ParameterError, match="'signal_days'"):
         ReadinessModel(signal_days=0)
     assert ReadinessModel() == ReadinessModel()
+
+
+def test_gap_and_effort_follow_a_custom_policy() -> None:
+    # A team that treats reviews as heavy and spaces heavy asks six months apart.
+    effort = {**DEFAULT_EFFORT, Asset.REVIEW: Effort.HIGH}
+    policy = TapPolicy(high_effort_gap_months=6, effort=effort)
+    assert policy.effort_of(Asset.REVIEW) is Effort.HIGH
+    assert policy.gap(Effort.HIGH) == relativedelta(months=6)
+    assert policy.gap(Effort.LOW) == relativedelta(months=1)
+    assert policy != DEFAULT_TAP_POLICY
+    assert TapPolicy(effort=dict(DEFAULT_EFFORT)) == DEFAULT_TAP_POLICY
+
+
+def test_policy_classification_cannot_be_changed_afterwards() -> None:
+    effort = dict(DEFAULT_EFFORT)
+    policy = TapPolicy(effort=effort)
+    effort[Asset.REFERRAL] = Effort.HIGH  # the caller's dict, not the policy's copy
+    assert policy.effort_of(Asset.REFERRAL) is Effort.LOW
+    with pytest.raises(TypeError):
+        policy.effort[Asset.REFERRAL] = Effort.HIGH  # type: ignore[index]
+
+
+def test_readiness_model_validates_scores_weights_and_policy() -> None:
+    weights = {"promoter": 40, "satisfied": 20, "tenure": 15, "not_recently_tapped": 15, "recent_action": 10}
+    with pytest.raises(ParameterError, match="'weights'.*non-negative weight for tenure"):
+        ReadinessModel(weights={**weights, "tenure": -15, "promoter": 70})
+    with pytest.raises(ParameterError, match="'weights'.*weights for exactly"):
+        ReadinessModel(weights={**weights, "loyalty": 0})
+    with pytest.raises(ParameterError, match="'promoter_score'.*from 0 to 10"):
+        ReadinessModel(promoter_score=11)
+    with pytest.raises(ParameterError, match="'satisfied_score'.*from 1 to 5"):
+        ReadinessModel(satisfied_score=0)
+    with pytest.raises(ParameterError, match="'tenure_days'.*positive integer"):
+        ReadinessModel(tenure_days=1.5)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'tap_policy'.*a TapPolicy"):
+        ReadinessModel(tap_policy="quarterly")  # type: ignore[arg-type]
+    model = ReadinessModel(weights={**weights, "promoter": 45, "recent_action": 5})
+    assert model.weights["promoter"] == 45 and model != DEFAULT_READINESS_MODEL
+    assert hash(DEFAULT_READINESS_MODEL) == hash(ReadinessModel())

@@ -185,6 +185,25 @@ class ReadinessModel:
     satisfied_score: int = attrs.field(default=4, validator=_score_between(1, 5))
     tap_policy: TapPolicy = attrs.field(default=DEFAULT_TAP_POLICY, validator=_check_tap_policy)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, recorded in results so a score says which model produced it.
+
+        Examples:
+            >>> ReadinessModel().to_dict()["high_effort_gap_months"]
+            3
+        """
+        return {
+            "weights": dict(self.weights),
+            "signal_days": self.signal_days,
+            "tenure_days": self.tenure_days,
+            "promoter_score": self.promoter_score,
+            "satisfied_score": self.satisfied_score,
+            "high_effort_gap_months": self.tap_policy.high_effort_gap_months,
+            "high_effort_assets": sorted(
+                a.value for a in Asset if self.tap_policy.effort_of(a) is Effort.HIGH
+            ),
+        }
+
 
 DEFAULT_READINESS_MODEL: Final = ReadinessModel()
 """Promoter 40, satisfied 20, tenure 15, not recently tapped 15, recent action 10."""

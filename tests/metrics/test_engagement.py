@@ -2,29 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy_kpis import (
+    QBR,
     Account,
+    AdvocacyAction,
     AdvocacyData,
+    Ask,
     Asset,
     Contract,
+    MetricResult,
     ParameterError,
+    PromptAction,
     Referral,
+    ReferralPrompt,
     RevenueBasis,
     Segment,
+    SocialShare,
     SurveyKind,
+    SurveyResponse,
     Window,
     metrics,
 )
-from advocacy_kpis.policy import ReadinessModel
+from advocacy_kpis.metrics._common import last_customer_instants
+from advocacy_kpis.policy import ReadinessModel, TapPolicy
 from advocacy_kpis.sample import tiny
-from advocacy_kpis.stats import kaplan_meier
+from advocacy_kpis.stats import kaplan_meier, poisson_rate_interval
 from tests.strategies import HEAVY, TIERS, datasets, windows
 
 
@@ -95,76 +107,169 @@ def in_window(t: datetime, window: Window) -> bool:
     return window.start <= t < window.end
 
 
-ACTIVE_RATES = {
-    "referral_program_participation_rate": lambda d, w: {
-        r.account_id for r in d.referrals if in_window(r.invited_at, w)
-    },
-    "referral_discussion_initiation_rate": lambda d, w: (
-        {r.account_id for r in d.referrals if in_window(r.invited_at, w)}
-        | {p.account_id for p in d.referral_prompts if in_window(p.occurred_at, w)}
-    ),
-    "warm_introduction_offer_rate": lambda d, w: {
-        k.account_id for k in d.asks if k.asset is Asset.REFERRAL and in_window(k.asked_at, w)
-    },
-}
+def share(hits: set[str], population: set[str]) -> tuple[int, int]:
+    return len(hits & population), len(population)
 
 
-@pytest.mark.parametrize("metric_id", sorted(ACTIVE_RATES))
-@given(data=datasets(), window=windows())
-@HEAVY
-def test_active_account_rates_equal_naive_oracle(metric_id: str, data: AdvocacyData, window: Window) -> None:
-    population = active(data, window)
-    hits = ACTIVE_RATES[metric_id](data, window) & population
-    result = getattr(metrics, metric_id)(data, window=window)
-    assert (result.numerator, result.denominator) == (len(hits), len(population))
-    parts = [getattr(metrics, metric_id)(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
-    assert sum(p.numerator for p in parts) == result.numerator
-    assert sum(p.denominator for p in parts) == result.denominator
+def referrers(data: AdvocacyData, window: Window) -> set[str]:
+    return {r.account_id for r in data.referrals if in_window(r.invited_at, window)}
 
 
-@given(datasets(), windows())
-@HEAVY
-def test_personalized_outreach_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
-    sent = [r for r in data.referrals if in_window(r.invited_at, window)]
-    senders = {r.account_id for r in sent}
-    personal = {r.account_id for r in sent if r.personalized}
-    result = metrics.personalized_referral_outreach_rate(data, window=window)
-    assert (result.numerator, result.denominator) == (len(personal), len(senders))
-
-
-@given(datasets(), windows())
-@HEAVY
-def test_shares_and_icp_share_rate_equal_naive_oracle(data: AdvocacyData, window: Window) -> None:
-    shares = [s for s in data.social_shares if in_window(s.shared_at, window)]
-    assert metrics.social_shares(data, window=window).value == len(shares)
-    icp = {a.id for a in data.accounts if a.icp} & active(data, window)
-    sharing = {s.account_id for s in shares} & icp
-    result = metrics.share_rate_among_icps(data, window=window)
-    assert (result.numerator, result.denominator) == (len(sharing), len(icp))
-
-
-@given(datasets(), windows())
-@HEAVY
-def test_qbr_intent_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
-    held = [q for q in data.qbrs if in_window(q.held_at, window)]
-    result = metrics.referral_intent_in_qbrs(data, window=window)
-    assert (result.numerator, result.denominator) == (sum(q.referral_intent for q in held), len(held))
-
-
-@given(datasets(), windows(), st.sampled_from([30, 90, 200]))
-@HEAVY
-def test_re_engagement_equals_naive_oracle(data: AdvocacyData, window: Window, lapse: int) -> None:
+def naive_re_engagement(data: AdvocacyData, window: Window, lapse_days: int) -> tuple[int, int]:
     by_contact: dict[tuple[str, str | None], list[datetime]] = {}
     for x in data.actions:
         by_contact.setdefault((x.account_id, x.advocate_id), []).append(x.completed_at)
     lapsed = re_engaged = 0
     for times in by_contact.values():
         earlier = [t for t in times if t < window.start]
-        if earlier and max(earlier) < window.start - timedelta(days=lapse):
+        if earlier and max(earlier) < window.start - timedelta(days=lapse_days):
             lapsed += 1
             re_engaged += any(in_window(t, window) for t in times)
+    return re_engaged, lapsed
+
+
+# Each oracle gives (numerator, denominator) from plain loops over the records.
+ORACLES: dict[str, Callable[[AdvocacyData, Window], tuple[int, int]]] = {
+    "referral_program_participation_rate": lambda d, w: share(referrers(d, w), active(d, w)),
+    "referral_discussion_initiation_rate": lambda d, w: share(
+        referrers(d, w) | {p.account_id for p in d.referral_prompts if in_window(p.occurred_at, w)},
+        active(d, w),
+    ),
+    "warm_introduction_offer_rate": lambda d, w: share(
+        {k.account_id for k in d.asks if k.asset is Asset.REFERRAL and in_window(k.asked_at, w)}, active(d, w)
+    ),
+    "personalized_referral_outreach_rate": lambda d, w: share(
+        {r.account_id for r in d.referrals if r.personalized and in_window(r.invited_at, w)}, referrers(d, w)
+    ),
+    "share_rate_among_icps": lambda d, w: share(
+        {s.account_id for s in d.social_shares if in_window(s.shared_at, w)},
+        {a.id for a in d.accounts if a.icp} & active(d, w),
+    ),
+    "referral_intent_in_qbrs": lambda d, w: (
+        sum(q.referral_intent for q in d.qbrs if in_window(q.held_at, w)),
+        sum(1 for q in d.qbrs if in_window(q.held_at, w)),
+    ),
+    "advocate_re_engagement_rate": lambda d, w: naive_re_engagement(d, w, 90),
+}
+
+
+@given(datasets(), windows())
+@HEAVY
+def test_rates_equal_naive_oracles_within_bounds_and_add_up_over_tiers(
+    data: AdvocacyData, window: Window
+) -> None:
+    for metric_id, oracle in ORACLES.items():
+        function = getattr(metrics, metric_id)
+        result = function(data, window=window)
+        numerator, denominator = oracle(data, window)
+        assert (result.numerator, result.denominator) == (numerator, denominator), metric_id
+        if denominator:
+            assert result.value == numerator / denominator and 0 <= result.value <= 1
+        else:
+            assert result.value is None and result.undefined_reason
+        parts = [function(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
+        assert sum(p.numerator for p in parts) == numerator, metric_id
+        assert sum(p.denominator for p in parts) == denominator, metric_id
+
+
+@given(datasets(), windows())
+@HEAVY
+def test_social_shares_equal_naive_count_and_add_up_over_tiers(data: AdvocacyData, window: Window) -> None:
+    shares = [s for s in data.social_shares if in_window(s.shared_at, window)]
+    result = metrics.social_shares(data, window=window)
+    assert result.value == len(shares) and isinstance(result.value, int)
+    assert result.components["accounts"] == len({s.account_id for s in shares})
+    assert sum(result.details["by_channel"].values()) == len(shares)
+    assert result.interval == poisson_rate_interval(len(shares), 1.0)
+    parts = [metrics.social_shares(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
+    assert sum(p.value for p in parts) == result.value
+
+
+@given(datasets(), windows(), st.sampled_from([1, 30, 200]))
+@HEAVY
+def test_re_engagement_equals_naive_oracle_for_any_lapse(
+    data: AdvocacyData, window: Window, lapse: int
+) -> None:
     result = metrics.advocate_re_engagement_rate(data, window=window, lapse_days=lapse)
-    assert (result.numerator, result.denominator) == (re_engaged, lapsed)
+    assert (result.numerator, result.denominator) == naive_re_engagement(data, window, lapse)
+
+
+def with_records(data: AdvocacyData, **extra: list[Any]) -> AdvocacyData:
+    collections = {name: list(records) for name, records in data.as_collections().items()}
+    for name, records in extra.items():
+        collections[name] += records
+    return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **collections)
+
+
+def programme_records(account_ids: list[str], at: datetime, tag: str) -> dict[str, list[Any]]:
+    """One of every record the in-window metrics read, for each account, all stamped ``at``."""
+    return {
+        "referrals": [
+            Referral(id=f"{tag}r{a}", account_id=a, invited_at=at, personalized=True) for a in account_ids
+        ],
+        "referral_prompts": [
+            ReferralPrompt(id=f"{tag}p{a}", account_id=a, occurred_at=at, action=PromptAction.COPIED_LINK)
+            for a in account_ids
+        ],
+        "asks": [Ask(id=f"{tag}k{a}", account_id=a, asked_at=at, asset=Asset.REFERRAL) for a in account_ids],
+        "social_shares": [SocialShare(id=f"{tag}h{a}", account_id=a, shared_at=at) for a in account_ids],
+        "qbrs": [QBR(id=f"{tag}q{a}", account_id=a, held_at=at, referral_intent=True) for a in account_ids],
+    }
+
+
+IN_WINDOW_ONLY = [m for m in ORACLES if m != "advocate_re_engagement_rate"] + ["social_shares"]
+
+
+def essence(result: MetricResult) -> tuple[Any, ...]:
+    return result.value, result.numerator, result.denominator, dict(result.components)
+
+
+@given(datasets(), windows())
+@HEAVY
+def test_records_outside_the_window_or_segment_change_nothing(data: AdvocacyData, window: Window) -> None:
+    everyone = [a.id for a in data.accounts]
+    outside = programme_records(everyone, window.start - timedelta(seconds=1), "before")
+    if window.end <= data.as_of:
+        for name, records in programme_records(everyone, window.end, "end").items():
+            outside[name] += records
+    later = with_records(data, **outside)
+    not_smb = [a.id for a in data.accounts if a.tier != "smb"]
+    elsewhere = with_records(data, **programme_records(not_smb, window.start, "in"))
+    smb = Segment.where(tier="smb")
+    for metric_id in IN_WINDOW_ONLY:
+        function = getattr(metrics, metric_id)
+        assert essence(function(later, window=window)) == essence(function(data, window=window)), metric_id
+        assert essence(function(elsewhere, window=window, segment=smb)) == essence(
+            function(data, window=window, segment=smb)
+        ), metric_id
+
+
+@given(datasets(), windows())
+@HEAVY
+def test_time_to_advocacy_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+    durations, observed = [], []
+    for account in data.accounts:
+        origin = account.onboarded_at
+        if origin is None or not window.start <= origin < window.end:
+            continue
+        stop = account.churned_at or data.as_of
+        later = sorted(
+            [x.completed_at for x in data.actions if x.account_id == account.id and x.completed_at >= origin]
+            + [r.invited_at for r in data.referrals if r.account_id == account.id and r.invited_at >= origin]
+        )
+        if later and later[0] <= stop:
+            durations.append((later[0] - origin).total_seconds() / 86400)
+            observed.append(True)
+        else:
+            durations.append(max(0.0, (stop - origin).total_seconds() / 86400))
+            observed.append(False)
+    result = metrics.time_to_advocacy(data, window=window)
+    assert result.components["cohort"] == len(durations)
+    assert result.components["events"] == sum(observed)
+    assert result.value == (kaplan_meier(durations, observed).median() if durations else None)
+    parts = [metrics.time_to_advocacy(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
+    assert sum(p.components["cohort"] for p in parts) == len(durations)
+    assert sum(p.components["events"] for p in parts) == sum(observed)
 
 
 def naive_readiness(data: AdvocacyData, account_id: str, at: datetime) -> float:
@@ -176,20 +281,21 @@ def naive_readiness(data: AdvocacyData, account_id: str, at: datetime) -> float:
             for s in data.surveys
             if s.account_id == account_id and s.kind is kind and since <= s.responded_at < at
         ]
-        return max(answers, key=lambda s: (s.responded_at, s.id)).score if answers else None
+        # At one instant the higher score wins, as in net_promoter_score.
+        return max(answers, key=lambda s: (s.responded_at, s.score)).score if answers else None
 
     account = next(a for a in data.accounts if a.id == account_id)
     high = {Asset.REFERENCE, Asset.CASE_STUDY, Asset.SPEAKING}
-    three_months_before = (
-        at.replace(year=at.year - 1, month=at.month + 9) if at.month <= 3 else at.replace(month=at.month - 3)
-    )
     score = 0.0
     nps, csat = latest(SurveyKind.NPS), latest(SurveyKind.CSAT)
     score += 40 if nps is not None and nps >= 9 else 0
     score += 20 if csat is not None and csat >= 4 else 0
     score += 15 if account.onboarded_at is not None and account.onboarded_at + timedelta(days=90) <= at else 0
+    # A heavy ask blocks another until three calendar months after it.
     tapped = any(
-        k.account_id == account_id and k.asset in high and three_months_before <= k.asked_at < at
+        k.account_id == account_id
+        and k.asset in high
+        and k.asked_at < at < k.asked_at + relativedelta(months=3)
         for k in data.asks
     )
     score += 0 if tapped else 15
@@ -209,9 +315,8 @@ def test_readiness_scores_equal_naive_oracle(data: AdvocacyData, window: Window)
     }
     assert set(scores) == customers
     for account_id, readiness in scores.items():
-        # Two answers at one instant make "latest" ambiguous; the naive oracle breaks ties by id,
-        # the library by score, so compare only where no tie exists.
-        assert readiness.score == naive_readiness(data, account_id, window.end) or _has_tie(data, account_id)
+        assert readiness.score == naive_readiness(data, account_id, window.end)
+        assert 0 <= readiness.score <= 100
     result = metrics.referral_readiness_score(data, window=window)
     if customers:
         assert result.value == pytest.approx(sum(r.score for r in scores.values()) / len(customers))
@@ -219,11 +324,11 @@ def test_readiness_scores_equal_naive_oracle(data: AdvocacyData, window: Window)
         assert ready.numerator == sum(r.score >= 70 for r in scores.values())
     else:
         assert result.value is None
-
-
-def _has_tie(data: AdvocacyData, account_id: str) -> bool:
-    stamps = [(s.kind, s.responded_at) for s in data.surveys if s.account_id == account_id]
-    return len(stamps) != len(set(stamps))
+    parts = [
+        metrics.referral_ready_account_rate(data, window=window, segment=Segment.where(tier=t)) for t in TIERS
+    ]
+    assert sum(p.denominator for p in parts) == len(customers)
+    assert sum(p.numerator for p in parts) == sum(r.score >= 70 for r in scores.values())
 
 
 def test_tiny_readiness_by_hand() -> None:
@@ -298,3 +403,215 @@ def test_time_to_advocacy_seed_example_is_sixty_days() -> None:
     )
     result = metrics.time_to_advocacy(data, window=Window.quarter(2026, 1))
     assert result.value == 60.0
+
+
+def test_time_to_advocacy_takes_the_earlier_of_action_and_referral_after_onboarding() -> None:
+    # Onboarded 2026-07-10. A review on 07-05 came before onboarding: ignored. The first
+    # referral (08-19, 40 days) precedes the first later action (09-08, 60 days): 40 days.
+    onboarded = datetime(2026, 7, 10, tzinfo=UTC)
+    account = Account(id="a", customer_since=datetime(2026, 6, 1, tzinfo=UTC), onboarded_at=onboarded)
+    data = AdvocacyData.from_records(
+        accounts=[account],
+        actions=[
+            AdvocacyAction(
+                id="x0", account_id="a", asset=Asset.REVIEW, completed_at=onboarded - timedelta(days=5)
+            ),
+            AdvocacyAction(
+                id="x1", account_id="a", asset=Asset.REVIEW, completed_at=onboarded + timedelta(days=60)
+            ),
+        ],
+        referrals=[Referral(id="r", account_id="a", invited_at=onboarded + timedelta(days=40))],
+        as_of=datetime(2026, 12, 1, tzinfo=UTC),
+    )
+    assert metrics.time_to_advocacy(data, window=Window.quarter(2026, 3)).value == 40.0
+
+
+def test_time_to_advocacy_does_not_see_advocacy_after_churn() -> None:
+    # Onboarded 07-01, churned 08-01, "acted" on 09-01: censored at 31 days, so no median.
+    t = datetime(2026, 7, 1, tzinfo=UTC)
+    account = Account(
+        id="a",
+        customer_since=t - timedelta(days=30),
+        onboarded_at=t,
+        churned_at=datetime(2026, 8, 1, tzinfo=UTC),
+    )
+    action = AdvocacyAction(
+        id="x", account_id="a", asset=Asset.COMMUNITY, completed_at=datetime(2026, 9, 1, tzinfo=UTC)
+    )
+    data = AdvocacyData.from_records(
+        accounts=[account], actions=[action], as_of=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    result = metrics.time_to_advocacy(data, window=Window.quarter(2026, 3))
+    assert result.value is None
+    assert dict(result.components) == {"cohort": 1, "events": 0, "censored": 1}
+    assert result.details["longest_follow_up_days"] == 31.0
+
+
+def test_re_engagement_counts_advocates_within_their_account() -> None:
+    # The advocate id "p" appears at two accounts: two contacts. Both last acted in January
+    # (lapsed at 2026-07-01 with 90 days); only b's p acts again in Q3: 1 of 2.
+    jan, aug = datetime(2026, 1, 10, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC)
+    since = datetime(2025, 1, 1, tzinfo=UTC)
+    data = AdvocacyData.from_records(
+        accounts=[Account(id="a", customer_since=since), Account(id="b", customer_since=since)],
+        actions=[
+            AdvocacyAction(id="x1", account_id="a", asset=Asset.REVIEW, completed_at=jan, advocate_id="p"),
+            AdvocacyAction(id="x2", account_id="b", asset=Asset.REVIEW, completed_at=jan, advocate_id="p"),
+            AdvocacyAction(id="x3", account_id="b", asset=Asset.REVIEW, completed_at=aug, advocate_id="p"),
+        ],
+        as_of=datetime(2026, 10, 15, tzinfo=UTC),
+    )
+    result = metrics.advocate_re_engagement_rate(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator, result.value) == (1, 2, 0.5)
+
+
+def test_tiny_weighted_rates_by_hand() -> None:
+    # ARR on USD with EUR at 1.08. At 2026-10-01: a1 120000 (c1), a2 66000 (c3), a3 12000 EUR
+    # = 12960 (c5), a5 24000 (c8), a6 8000 (c9); a4 churned 2026-08-15 and weighs its c7 10000
+    # at that instant. Active in Q3: all six, 240960; customers at W.end: all but a4, 230960.
+    basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
+    q3 = Window.quarter(2026, 3)
+    data = tiny()
+    # Warm introductions: referral asks to a2 and a5: 66000 + 24000 = 90000 of 240960.
+    warm = metrics.warm_introduction_offer_rate(data, window=q3, basis=basis)
+    assert (warm.numerator, warm.denominator) == (Decimal(90000), Decimal("240960.00"))
+    assert warm.value == pytest.approx(90000 / 240960)
+    # Discussions: a2 (prompt), a6 (prompt), a3 (referral r5): 66000 + 8000 + 12960 = 86960.
+    started = metrics.referral_discussion_initiation_rate(data, window=q3, basis=basis)
+    assert started.numerator == Decimal("86960.00")
+    assert started.value == pytest.approx(86960 / 240960)
+    # Participation: a3 referred (r5): 12960 of 240960.
+    joined = metrics.referral_program_participation_rate(data, window=q3, basis=basis)
+    assert joined.value == pytest.approx(12960 / 240960)
+    # Ready at threshold 60: a1 (100) and a2 (60): 186000 of 230960.
+    ready = metrics.referral_ready_account_rate(data, window=q3, basis=basis, threshold=60)
+    assert (ready.numerator, ready.denominator) == (Decimal(186000), Decimal("230960.00"))
+    assert ready.value == pytest.approx(186000 / 230960)
+
+
+def test_icp_share_rate_reports_the_segment_asked_for() -> None:
+    # The ICP restriction is part of the definition, not of the segment: results stay comparable.
+    result = metrics.share_rate_among_icps(tiny(), window=Window.quarter(2026, 3))
+    assert result.segment == Segment.all()
+    smb = metrics.share_rate_among_icps(
+        tiny(), window=Window.quarter(2026, 3), segment=Segment.where(tier="smb")
+    )
+    assert smb.value is None and "no ICP accounts" in (smb.undefined_reason or "")
+
+
+def test_readiness_tie_at_one_instant_takes_the_higher_score() -> None:
+    # Two NPS answers from one account at the same instant (6 and 9): promoter, whatever the ids.
+    t = datetime(2026, 9, 1, tzinfo=UTC)
+    account = Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC))
+    for ids in (("s1", "s2"), ("s2", "s1")):
+        surveys = [
+            SurveyResponse(id=ids[0], account_id="a", kind=SurveyKind.NPS, score=9, responded_at=t),
+            SurveyResponse(id=ids[1], account_id="a", kind=SurveyKind.NPS, score=6, responded_at=t),
+        ]
+        data = AdvocacyData.from_records(accounts=[account], surveys=surveys, as_of=t + timedelta(days=40))
+        scores = metrics.readiness_scores(data, at=datetime(2026, 10, 1, tzinfo=UTC))
+        assert scores["a"].components["promoter"] is True
+
+
+def test_readiness_ask_exactly_one_gap_earlier_no_longer_blocks() -> None:
+    # A reference ask on 2026-07-01 reopens high-effort asks on 2026-10-01 (TapPolicy.allows),
+    # so at that instant the account is not recently tapped; a day earlier it still is.
+    since = datetime(2025, 1, 1, tzinfo=UTC)
+    ask = Ask(id="k", account_id="a", asked_at=datetime(2026, 7, 1, tzinfo=UTC), asset=Asset.REFERENCE)
+    data = AdvocacyData.from_records(
+        accounts=[Account(id="a", customer_since=since)], asks=[ask], as_of=datetime(2026, 10, 15, tzinfo=UTC)
+    )
+    at = datetime(2026, 10, 1, tzinfo=UTC)
+    assert metrics.readiness_scores(data, at=at)["a"].components["not_recently_tapped"] is True
+    before = metrics.readiness_scores(data, at=at - timedelta(days=1))["a"]
+    assert before.components["not_recently_tapped"] is False
+    # A low-effort ask never costs the tap points, and a longer policy gap keeps the block.
+    longer = ReadinessModel(tap_policy=TapPolicy(high_effort_gap_months=4))
+    assert metrics.readiness_scores(data, at=at, model=longer)["a"].components["not_recently_tapped"] is False
+
+
+def test_account_readiness_components_are_read_only() -> None:
+    readiness = metrics.readiness_scores(tiny(), at=datetime(2026, 10, 1, tzinfo=UTC))["a1"]
+    with pytest.raises(TypeError):
+        readiness.components["promoter"] = False  # type: ignore[index]
+
+
+Q3 = Window.quarter(2026, 3)
+BAD_PARAMETERS = [
+    ("referral_program_participation_rate", {"confidence": 1.5}, "confidence"),
+    ("referral_program_participation_rate", {"basis": RevenueBasis.acv("USD")}, "basis"),
+    ("referral_discussion_initiation_rate", {"segment": "tier=smb"}, "segment"),
+    ("warm_introduction_offer_rate", {"basis": "arr:USD"}, "basis"),
+    ("referral_readiness_score", {"model": "default"}, "model"),
+    ("referral_readiness_score", {"window": None}, "window"),
+    ("referral_ready_account_rate", {"threshold": -1}, "threshold"),
+    ("referral_ready_account_rate", {"threshold": "70"}, "threshold"),
+    ("referral_ready_account_rate", {"model": None}, "model"),
+    ("advocate_re_engagement_rate", {"lapse_days": 0}, "lapse_days"),
+    ("advocate_re_engagement_rate", {"lapse_days": True}, "lapse_days"),
+    ("social_shares", {"segment": 3}, "segment"),
+    ("share_rate_among_icps", {"segment": Segment.where(colour="red")}, "segment"),
+    ("personalized_referral_outreach_rate", {"confidence": 0}, "confidence"),
+    ("referral_intent_in_qbrs", {"confidence": "high"}, "confidence"),
+    ("time_to_advocacy", {"window": "2026Q3"}, "window"),
+]
+
+
+@pytest.mark.parametrize(("metric_id", "bad", "parameter"), BAD_PARAMETERS)
+def test_bad_parameters_raise_naming_the_parameter(
+    metric_id: str, bad: dict[str, Any], parameter: str
+) -> None:
+    kwargs: dict[str, Any] = {"window": Q3, **bad}
+    with pytest.raises(ParameterError, match=f"'{parameter}' parameter"):
+        getattr(metrics, metric_id)(tiny(), **kwargs)
+
+
+def test_readiness_scores_checks_its_arguments() -> None:
+    with pytest.raises(ParameterError, match="'at' parameter"):
+        metrics.readiness_scores(tiny(), at=datetime(2026, 10, 1))
+    with pytest.raises(ParameterError, match="'segment' parameter"):
+        metrics.readiness_scores(tiny(), at=datetime(2026, 10, 1, tzinfo=UTC), segment="smb")  # type: ignore[arg-type]
+
+
+# -- the AdvocacyData selection helpers family 2 added ------------------------------------------
+
+
+def test_last_event_within_a_span_and_filtered() -> None:
+    data = tiny()
+    nps = lambda s: s.kind is SurveyKind.NPS  # noqa: E731
+    at = datetime(2026, 9, 1, tzinfo=UTC)
+    # a1's answers before 09-01 in time order: s6 (04-20 NPS), s1 (07-05 NPS), s8 (07-06 CSAT), s2 (08-05 NPS).
+    assert data.last_event(SurveyResponse, "a1", before=at).id == "s2"  # type: ignore[union-attr]
+    assert data.last_event(SurveyResponse, "a1", before=datetime(2026, 8, 1, tzinfo=UTC)).id == "s8"  # type: ignore[union-attr]
+    found = data.last_event(SurveyResponse, "a1", before=datetime(2026, 8, 1, tzinfo=UTC), where=nps)
+    assert found is not None and found.id == "s1"
+    span = data.last_event(SurveyResponse, "a1", before=at, not_before=datetime(2026, 8, 5, tzinfo=UTC))
+    assert span is not None and span.id == "s2"  # stamped exactly at not_before: inside
+    assert (
+        data.last_event(SurveyResponse, "a1", before=at, not_before=datetime(2026, 8, 6, tzinfo=UTC)) is None
+    )
+    assert data.last_event(SurveyResponse, "a9", before=at) is None
+
+
+def test_accounts_with_records_in_a_window() -> None:
+    data = tiny()
+    assert data.accounts_with(Referral, Window.quarter(2026, 2)) == {"a1", "a2"}
+    personal = data.accounts_with(Referral, Window.quarter(2026, 2), where=lambda r: r.personalized)
+    assert personal == {"a1"}
+    assert data.accounts_with(Referral, Window.quarter(2026, 2), Segment.where(tier="smb")) == frozenset()
+
+
+def test_by_contact_groups_actions_per_advocate_within_account() -> None:
+    grouped = tiny().by_contact(AdvocacyAction)
+    assert {contact: [x.id for x in actions] for contact, actions in grouped.items()} == {
+        "a1/v1": ["x1", "x2"],
+        "a2/v2": ["x3", "x4"],
+        "a3/": ["x5"],
+    }
+    assert tiny().by_contact(Ask).keys() == {"a1/v1", "a2/v2", "a5/"}
+
+
+def test_last_customer_instants_stop_at_churn() -> None:
+    data = tiny()
+    instants = last_customer_instants(data, ["a1", "a4"], Q3)
+    assert instants == {"a1": Q3.end, "a4": datetime(2026, 8, 15, tzinfo=UTC)}

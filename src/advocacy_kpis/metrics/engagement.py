@@ -34,6 +34,7 @@ from advocacy_kpis.metrics._common import (
     last_customer_instants,
     positive_int,
     survival_result,
+    weight_note,
 )
 from advocacy_kpis.policy import DEFAULT_READINESS_MODEL, ReadinessModel
 from advocacy_kpis.records import (
@@ -212,6 +213,7 @@ def _active_share(
         weight_at=last_customer_instants(data, active, window) if basis else window.end,
         empty_reason="no accounts active in the window and segment",
         confidence=check_confidence(confidence, spec.id),
+        details={"weights_at": "each account's last instant as a customer in W"} if basis else None,
     )  # fmt: skip
 
 
@@ -364,6 +366,20 @@ def readiness_scores(
 
     See `ReadinessModel` for the components. Signals are read strictly before ``at``.
 
+    Args:
+        data: the data set.
+        at: the instant of scoring (timezone-aware); the customers at it are scored.
+        segment: accounts scored (default: all).
+        model: the readiness model (weights, spans, thresholds, tap policy).
+
+    Returns:
+        An `AccountReadiness` per customer, keyed and ordered by account id; empty when there
+        are no customers at ``at``.
+
+    Raises:
+        ParameterError: a bad argument.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
     Examples:
         >>> from datetime import UTC, datetime
         >>> from advocacy_kpis.sample import tiny
@@ -488,7 +504,10 @@ def referral_readiness_score(
         value=mean_score(r.score for r in scores.values()),
         undefined_reason="no customers at the end of the window in the segment", sample_size=len(scores),
         components={"customers": len(scores), **met},
-        details={"scores": {a: r.score for a, r in scores.items()}, "at": window.end.isoformat()},
+        details={
+            "scores": {a: r.score for a, r in scores.items()}, "at": window.end.isoformat(),
+            "model": model.to_dict(),
+        },
     )  # fmt: skip
 
 
@@ -582,7 +601,10 @@ def referral_ready_account_rate(
         READY_RATE_SPEC, data, window=window, segment=chosen, basis=basis, hits=ready,
         population=frozenset(scores), weight_at=window.end,
         empty_reason="no customers at the end of the window in the segment",
-        confidence=check_confidence(confidence, READY_RATE_SPEC.id), details={"threshold": threshold},
+        confidence=check_confidence(confidence, READY_RATE_SPEC.id),
+        details={
+            "threshold": threshold, "model": model.to_dict(), **(weight_note(window.end) if basis else {}),
+        },
     )  # fmt: skip
 
 
