@@ -1,101 +1,219 @@
-"""MkDocs hook: one documentation page per metric, generated from the catalogue at build time.
+"""MkDocs hook: the metric pages, generated from the catalogue at build time.
 
-The pages are never written by hand, so they cannot drift from `advocacy_kpis.catalog`: adding a
-metric to the catalogue adds its page and its place in the navigation.
+Nothing here names a metric. At every build the hook reads `advocacy_kpis.catalog` and adds
+
+- ``metrics/index.md``: every registered metric, grouped by family;
+- ``metrics/<id>.md``: one page per metric, built from its `MetricSpec`, with the function's
+  reference rendered by mkdocstrings on the page itself;
+- ``api/metrics.md``: the reference of every module that defines a metric;
+
+and puts the Metrics section in the navigation after Concepts (or where ``mkdocs.yml`` has a
+``Metrics`` placeholder). Registering a new metric, or a new family module, adds its pages and
+its place in the navigation with no change to this file or to ``mkdocs.yml``.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
 from advocacy_kpis import catalog
-from advocacy_kpis.catalog import MetricSpec
+from advocacy_kpis.catalog import BasisUse, MetricSpec
 
-_INDEX = "metrics/index.md"
+METRICS_INDEX = "metrics/index.md"
+METRICS_API = "api/metrics.md"
+SECTION = "Metrics"
+
+_BASIS_USE = {
+    BasisUse.NONE: "none",
+    BasisUse.OPTIONAL: "optional (weights the rate by revenue)",
+    BasisUse.REQUIRED: "required",
+    BasisUse.CURRENCY: "required (for its currency)",
+}
+
+# Prose fields are plain text: keep Markdown, HTML and math from reading anything into them.
+_PROSE_ESCAPES = [(re.compile(r"([*$])"), r"\\\1"), (re.compile(r"<(?=[A-Za-z/!?])"), "&lt;")]
 
 
-def _page_path(spec: MetricSpec) -> str:
+def page_path(spec: MetricSpec) -> str:
+    """The docs path of a metric's page."""
     return f"metrics/{spec.id}.md"
 
 
-def on_config(config: MkDocsConfig) -> MkDocsConfig:
-    """Insert the generated Metrics section after Concepts in the navigation."""
-    section: list[Any] = [{"Overview": _INDEX}]
+def prose(text: str) -> str:
+    """Spec text made safe to place in a Markdown paragraph."""
+    for pattern, replacement in _PROSE_ESCAPES:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def cell(text: str) -> str:
+    """Spec text made safe to place in a Markdown table cell."""
+    return prose(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _words(value: str) -> str:
+    return value.replace("_", " ")
+
+
+# --- navigation -------------------------------------------------------------------------------
+
+
+def metrics_nav() -> list[Any]:
+    """The Metrics section: the overview, then one subsection per family."""
+    section: list[Any] = [{"Overview": METRICS_INDEX}]
     for family, specs in catalog.by_family().items():
-        section.append({family.title: [{spec.name: _page_path(spec)} for spec in specs]})
+        section.append({family.title: [{spec.name: page_path(spec)} for spec in specs]})
+    return section
+
+
+def _title(item: Any) -> str | None:
+    return next(iter(item)) if isinstance(item, dict) and len(item) == 1 else None
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """Put the generated Metrics section in the navigation.
+
+    A ``Metrics`` entry already in ``nav`` (a placeholder, or the section from an earlier run
+    on the same config) is replaced in place; otherwise the section goes after Concepts, or
+    at the end.
+    """
     nav = list(config.nav or [])
-    position = next((i + 1 for i, item in enumerate(nav) if "Concepts" in item), len(nav))
-    nav.insert(position, {"Metrics": section})
+    entry = {SECTION: metrics_nav()}
+    titles = [_title(item) for item in nav]
+    if SECTION in titles:
+        nav[titles.index(SECTION)] = entry
+    elif "Concepts" in titles:
+        nav.insert(titles.index("Concepts") + 1, entry)
+    else:
+        nav.append(entry)
     config.nav = nav
     return config
 
 
+# --- pages ------------------------------------------------------------------------------------
+
+
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add the overview and one page per registered metric."""
-    files.append(File.generated(config, _INDEX, content=overview()))
-    for spec in catalog.all():
-        files.append(File.generated(config, _page_path(spec), content=metric_page(spec)))
+    """Add the generated pages to the site's files."""
+    generated = {
+        METRICS_INDEX: overview(),
+        METRICS_API: metrics_api(),
+        **{page_path(spec): metric_page(spec) for spec in catalog.all()},
+    }
+    for path, content in generated.items():
+        existing = files.get_file_from_path(path)
+        if existing is not None:
+            # A hand-written file at a generated path would silently drift: the catalogue wins.
+            files.remove(existing)
+        files.append(File.generated(config, path, content=content))
     return files
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def overview() -> str:
-    """The metrics index: every metric by family."""
+    """The Markdown of the metrics overview: every metric, grouped by family."""
+    specs = catalog.all()
     lines = [
         "# Metrics",
         "",
-        "Every metric of the catalogue, generated from `advocacy_kpis.catalog`. Each page gives the",
-        "definition, the formula, the population and window rules, when the value is undefined,",
-        "the common mistakes and the library's guard against each, and the function's reference.",
+        f"The library defines {len(specs)} metrics. This page and every page below it are generated",
+        "from `advocacy_kpis.catalog` when the site is built, so they always match the code. A",
+        "metric's page gives its definition and formula, which records it counts and how the window",
+        "selects them, when it is undefined, its parameters, the library's interpretation where the",
+        "sources leave room for one, the usual mistakes with the guard against each, and the",
+        "function's reference.",
         "",
     ]
-    for family, specs in catalog.by_family().items():
-        lines += [f"## {family.title}", "", "| # | Metric | Unit | Direction |", "|---|---|---|---|"]
-        for spec in specs:
-            direction = spec.direction.value.replace("_", " ")
-            lines.append(
-                f"| {spec.number} | [{spec.name}]({spec.id}.md) (`{spec.id}`) | {spec.unit.value} | {direction} |"
-            )
+    for family, members in catalog.by_family().items():
+        lines += [
+            f"## {family.title}",
+            "",
+            "| # | Metric | Unit | Direction | Family |",
+            "|--:|---|---|---|---|",
+        ]
+        lines += [
+            f"| {spec.number} | [{cell(spec.name)}]({spec.id}.md) `{spec.id}` | {spec.unit.value} "
+            f"| {_words(spec.direction.value)} | {cell(family.title)} |"
+            for spec in members
+        ]
         lines.append("")
     return "\n".join(lines)
 
 
+def metrics_api() -> str:
+    """The Markdown of the metric functions' reference: each module that defines a metric."""
+    modules = _unique(catalog.function(spec.id).__module__ for spec in catalog.all())
+    lines = [
+        "# Metric functions",
+        "",
+        "The modules that define the metrics, one per family, with their helpers. Each metric",
+        "also has its own page under [Metrics](../metrics/index.md).",
+        "",
+    ]
+    for module in modules:
+        lines += [f"::: {module}", ""]
+    return "\n".join(lines)
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _default(value: Any) -> str:
+    # A module-level constant (a policy object) reads better by its name than by its repr.
+    if isinstance(value, str) and value.isidentifier() and value.isupper():
+        return value
+    return repr(value)
+
+
 def _related(spec: MetricSpec) -> str:
-    registered = {s.id for s in catalog.all()}
-    links = [f"[`{other}`]({other}.md)" if other in registered else f"`{other}`" for other in spec.related]
-    return ", ".join(links)
+    registered = {other.id: other for other in catalog.all()}
+    items = []
+    for other_id in spec.related:
+        other = registered.get(other_id)
+        if other is None:
+            items.append(f"- `{other_id}` (not in the library yet)")
+        else:
+            items.append(f"- [{prose(other.name)}]({other_id}.md) `{other_id}`")
+    return "\n".join(items)
+
+
+def _usage(spec: MetricSpec) -> list[str]:
+    needs_basis = spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY)
+    names = "RevenueBasis, Window, metrics, sample" if needs_basis else "Window, metrics, sample"
+    arguments = "data, window=Window.quarter(2026, 3)"
+    lines = ["```python", f"from advocacy_kpis import {names}", "", "data = sample.generate()"]
+    if needs_basis:
+        lines.append('basis = RevenueBasis.arr("USD", fx_rates=sample.SAMPLE_FX_RATES)')
+        arguments += ", basis=basis"
+    lines += [
+        f"result = metrics.{spec.id}({arguments})",
+        "result.value, result.interval, result.warnings",
+        "```",
+    ]
+    return lines
 
 
 def metric_page(spec: MetricSpec) -> str:
     """The Markdown page of one metric."""
-    function = catalog.function(spec.id)
-    module = function.__module__
-    basis_note = {
-        "none": "no",
-        "optional": "optional (revenue-weighted)",
-        "required": "required",
-        "currency": "required (currency only)",
-    }[spec.basis.value]
+    module = catalog.function(spec.id).__module__
     lines = [
-        f"# {spec.name}",
+        f"# {prose(spec.name)}",
         "",
-        f"`{spec.id}` · catalogue #{spec.number} · {spec.family.title}",
+        f"`{spec.id}` · metric {spec.number} · {prose(spec.family.title)}",
         "",
-        "| Unit | Direction | Kind | Signal | Segment | Revenue basis | Version | Source |",
+        "| Unit | Direction | Kind | Signal | Segment | Revenue basis | Version | Seed |",
         "|---|---|---|---|---|---|---|---|",
-        f"| {spec.unit.value} | {spec.direction.value.replace('_', ' ')} | {spec.kind.value} "
-        f"| {spec.signal.value} | {spec.segment.value.replace('_', ' ')} | {basis_note} "
-        f"| {spec.version} | seed {_cell(spec.seed)} |",
+        f"| {spec.unit.value} | {_words(spec.direction.value)} | {spec.kind.value} | {spec.signal.value} "
+        f"| {_words(spec.segment.value)} | {_BASIS_USE[spec.basis]} | {spec.version} | {cell(spec.seed)} |",
         "",
         "## Definition",
         "",
-        spec.definition,
+        prose(spec.definition),
         "",
         "## Formula",
         "",
@@ -107,43 +225,35 @@ def metric_page(spec: MetricSpec) -> str:
         "",
         "## Population and window",
         "",
-        f"**Population.** {spec.population}",
+        f"**Population.** {prose(spec.population)}",
         "",
-        f"**Window.** {spec.window_semantics}",
+        f"**Window.** {prose(spec.window_semantics)}",
         "",
-        f"**Undefined when.** {spec.undefined_when}",
+        f"**Undefined when.** {prose(spec.undefined_when)}",
         "",
     ]
     if spec.interpretation:
-        lines += ['!!! note "Interpretation"', "", f"    {spec.interpretation}", ""]
+        body = [f"    {line}" if line.strip() else "" for line in prose(spec.interpretation).splitlines()]
+        lines += ['!!! info "Interpretation"', "", *body, ""]
     if spec.parameters:
         lines += ["## Parameters", "", "| Name | Default | Meaning |", "|---|---|---|"]
-        lines += [f"| `{p.name}` | `{p.default!r}` | {_cell(p.description)} |" for p in spec.parameters]
+        lines += [
+            f"| `{p.name}` | `{_default(p.default)}` | {cell(p.description)} |" for p in spec.parameters
+        ]
         lines.append("")
     if spec.thresholds:
         lines += ["## Thresholds", ""]
-        lines += [f"- {t.breached_when} **{t.value:g}**: {t.meaning}" for t in spec.thresholds]
+        lines += [
+            f"- Flagged when {t.breached_when} **{t.value:g}**: {prose(t.meaning)}" for t in spec.thresholds
+        ]
         lines.append("")
     lines += ["## Common mistakes", "", "| Mistake | How the library guards against it |", "|---|---|"]
-    lines += [f"| {_cell(p.mistake)} | {_cell(p.guard)} |" for p in spec.pitfalls]
+    lines += [f"| {cell(p.mistake)} | {cell(p.guard)} |" for p in spec.pitfalls]
     lines.append("")
     if spec.related:
         lines += ["## Related metrics", "", _related(spec), ""]
-    needs_basis = spec.basis.value in ("required", "currency")
-    call = f"metrics.{spec.id}(data, window=Window.quarter(2026, 3)"
-    call += ", basis=RevenueBasis.arr('USD', fx_rates=sample.SAMPLE_FX_RATES))" if needs_basis else ")"
-    imports = "RevenueBasis, Window, metrics, sample" if needs_basis else "Window, metrics, sample"
+    lines += ["## Usage", "", *_usage(spec), ""]
     lines += [
-        "## Usage",
-        "",
-        "```python",
-        f"from advocacy_kpis import {imports}",
-        "",
-        "data = sample.generate()",
-        f"result = {call}",
-        "print(result.value, result.warnings)",
-        "```",
-        "",
         "## Reference",
         "",
         f"::: {module}.{spec.id}",
