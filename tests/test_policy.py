@@ -110,3 +110,10 @@ def test_readiness_model_validates_scores_weights_and_policy() -> None:
     model = ReadinessModel(weights={**weights, "promoter": 45, "recent_action": 5})
     assert model.weights["promoter"] == 45 and model != DEFAULT_READINESS_MODEL
     assert hash(DEFAULT_READINESS_MODEL) == hash(ReadinessModel())
+
+
+def test_policies_are_importable_from_the_package() -> None:
+    import advocacy_kpis
+
+    assert advocacy_kpis.TapPolicy is TapPolicy and advocacy_kpis.ReadinessModel is ReadinessModel
+    assert "TapPolicy" in advocacy_kpis.__all__ and "ReadinessModel" in advocacy_kpis.__all__

@@ -7,7 +7,7 @@ Examples:
     25.0
 """
 
-from advocacy_kpis import catalog, formulas, metrics, stats
+from advocacy_kpis import catalog, formulas, metrics, policy, stats
 from advocacy_kpis.data import AdvocacyData, Cohort
 from advocacy_kpis.errors import (
     AdvocacyKpisError,
@@ -21,6 +21,7 @@ from advocacy_kpis.errors import (
     UnknownMetricError,
     UnknownReferenceError,
 )
+from advocacy_kpis.policy import ReadinessModel, TapPolicy
 from advocacy_kpis.records import (
     QBR,
     Account,
@@ -83,6 +84,7 @@ __all__ = [
     "ProductChange",
     "ProgramCost",
     "PromptAction",
+    "ReadinessModel",
     "ReferenceRequest",
     "Referral",
     "ReferralPrompt",
@@ -94,6 +96,7 @@ __all__ = [
     "SocialShare",
     "SurveyKind",
     "SurveyResponse",
+    "TapPolicy",
     "Unit",
     "UnknownMetricError",
     "UnknownReferenceError",
@@ -102,5 +105,6 @@ __all__ = [
     "catalog",
     "formulas",
     "metrics",
+    "policy",
     "stats",
 ]

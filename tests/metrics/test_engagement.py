@@ -183,6 +183,10 @@ def test_social_shares_equal_naive_count_and_add_up_over_tiers(data: AdvocacyDat
     assert result.interval == poisson_rate_interval(len(shares), 1.0)
     parts = [metrics.social_shares(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
     assert sum(p.value for p in parts) == result.value
+    narrower = metrics.social_shares(data, window=window, confidence=0.8)
+    assert narrower.interval == poisson_rate_interval(len(shares), 1.0, 0.8)
+    assert result.interval is not None and narrower.interval is not None
+    assert result.interval.low <= narrower.interval.low <= narrower.interval.high <= result.interval.high
 
 
 @given(datasets(), windows(), st.sampled_from([1, 30, 200]))
@@ -550,6 +554,7 @@ BAD_PARAMETERS = [
     ("advocate_re_engagement_rate", {"lapse_days": 0}, "lapse_days"),
     ("advocate_re_engagement_rate", {"lapse_days": True}, "lapse_days"),
     ("social_shares", {"segment": 3}, "segment"),
+    ("social_shares", {"confidence": 1.0}, "confidence"),
     ("share_rate_among_icps", {"segment": Segment.where(colour="red")}, "segment"),
     ("personalized_referral_outreach_rate", {"confidence": 0}, "confidence"),
     ("referral_intent_in_qbrs", {"confidence": "high"}, "confidence"),

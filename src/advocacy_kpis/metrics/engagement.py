@@ -761,7 +761,9 @@ SHARES_SPEC = MetricSpec(
 
 
 @metric(SHARES_SPEC)
-def social_shares(data: AdvocacyData, *, window: Window, segment: Segment | None = None) -> MetricResult:
+def social_shares(
+    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+) -> MetricResult:
     r"""Number of social shares in ``window``.
 
     .. math:: |\{s : s.\mathrm{shared\_at} \in W\}|
@@ -770,6 +772,7 @@ def social_shares(data: AdvocacyData, *, window: Window, segment: Segment | None
         data: the data set.
         window: the window.
         segment: accounts whose shares count (default: all).
+        confidence: level of the Poisson interval (the window is one unit of exposure).
 
     Returns:
         A count with a Poisson interval; details by channel and the number of sharing accounts.
@@ -794,7 +797,7 @@ def social_shares(data: AdvocacyData, *, window: Window, segment: Segment | None
     channels = Counter(s.channel or "unknown" for s in shares)
     return build(
         SHARES_SPEC, data, window=window, segment=chosen, value=len(shares), sample_size=len(shares),
-        interval=poisson_rate_interval(len(shares), 1.0),
+        interval=poisson_rate_interval(len(shares), 1.0, check_confidence(confidence, SHARES_SPEC.id)),
         components={"shares": len(shares), "accounts": len({s.account_id for s in shares})},
         details={"by_channel": dict(sorted(channels.items()))}, small_sample=False,
     )  # fmt: skip
