@@ -62,6 +62,27 @@ def test_unknown_renewed_contract_is_named() -> None:
         build(contracts=[c])
 
 
+def test_renewal_of_another_accounts_contract_is_refused() -> None:
+    def contract(id: str, account_id: str, renewal_of: str | None = None) -> Contract:
+        return Contract(
+            id=id,
+            account_id=account_id,
+            start=T0,
+            end=T0 + timedelta(days=1),
+            arr=Decimal(1),
+            currency="USD",
+            renewal_of=renewal_of,
+        )
+
+    accounts = [Account(id="a1", customer_since=T0), Account(id="a2", customer_since=T0)]
+    with pytest.raises(
+        InvalidRecordError, match="Contract 'c2'.*'renewal_of'.*same account \\('a2'\\).*'c1'"
+    ):
+        build(accounts=accounts, contracts=[contract("c1", "a1"), contract("c2", "a2", "c1")])
+    same = build(accounts=accounts, contracts=[contract("c1", "a1"), contract("c2", "a1", "c1")])
+    assert len(same.contracts) == 2
+
+
 def test_events_after_as_of_are_refused() -> None:
     late = SurveyResponse(
         id="s1", account_id="a1", kind="nps", score=9, responded_at=AS_OF + timedelta(seconds=1)

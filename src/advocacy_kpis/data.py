@@ -278,7 +278,8 @@ class AdvocacyData:
             product_changes: product releases.
 
         Raises:
-            InvalidRecordError: a record of the wrong type, or an event stamped after ``as_of``.
+            InvalidRecordError: a record of the wrong type, an event stamped after ``as_of``, or
+                a contract renewing another account's contract.
             DuplicateIdError: two records of one kind share an id.
             UnknownReferenceError: a record names an account (or a renewed contract) the data
                 set does not hold.
@@ -703,12 +704,22 @@ def _check_references(collections: dict[str, tuple[Any, ...]]) -> None:
             value = getattr(item, field)
             if value is not None and value not in account_ids:
                 raise UnknownReferenceError(_who(item), field, value, "the id of an account in the data set")
-    contract_ids = {c.id for c in collections["contracts"]}
+    account_of = {c.id: c.account_id for c in collections["contracts"]}
     for contract in collections["contracts"]:
-        if contract.renewal_of is not None and contract.renewal_of not in contract_ids:
+        if contract.renewal_of is None:
+            continue
+        if contract.renewal_of not in account_of:
             raise UnknownReferenceError(
                 _who(contract),
                 "renewal_of",
                 contract.renewal_of,
                 "the id of a contract in the data set",
+            )
+        if account_of[contract.renewal_of] != contract.account_id:
+            raise InvalidRecordError(
+                _who(contract),
+                "renewal_of",
+                contract.renewal_of,
+                f"a contract of the same account ({contract.account_id!r}), "
+                f"not of {account_of[contract.renewal_of]!r}",
             )
