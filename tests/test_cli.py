@@ -119,3 +119,25 @@ def test_demo_prints_every_metric_for_all_accounts_and_each_tier() -> None:
         assert title in text
     for spec in catalog.all():
         assert text.count(spec.id) == 4
+
+
+def test_demo_marks_small_samples_and_footnotes_other_warnings() -> None:
+    from advocacy_kpis import Segment, Window, metrics, sample
+
+    q3 = Window.quarter(2026, 3)
+    conversion = metrics.referral_conversion_rate(sample.generate(), window=q3)
+    caveats = [w for w in conversion.warnings if not w.startswith("small sample")]
+    assert caveats, "the sample's latest quarter has referrals that have not matured"
+    _, text = run("demo")
+    all_accounts = text.split("Tier: enterprise")[0]
+    row = next(line for line in all_accounts.splitlines() if line.startswith("referral_conversion_rate"))
+    marker = row.split()[-1]
+    assert marker.startswith("[") and marker.endswith("]")
+    assert f"{marker} {caveats[0]}" in all_accounts
+    enterprise = text.split("Tier: enterprise")[1].split("Tier: mid")[0]
+    nps = metrics.net_promoter_score(
+        sample.generate(), window=q3.shift(-3), segment=Segment.where(tier="enterprise")
+    )
+    assert nps.sample_size < 30
+    row = next(line for line in enterprise.splitlines() if line.startswith("net_promoter_score"))
+    assert row.split()[1].endswith("*")

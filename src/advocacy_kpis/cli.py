@@ -23,6 +23,7 @@ from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SegmentNotApplicableError
+from advocacy_kpis.metrics._common import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.result import MetricResult, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
@@ -180,7 +181,10 @@ def _parse_fx(text: str) -> tuple[str, Decimal]:
     return code.strip().upper(), value
 
 
-def _demo_cell(spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment) -> str:
+def _demo_cell(
+    spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment, notes: list[str]
+) -> str:
+    """The cell text; warnings other than a small sample go to ``notes`` and get a marker."""
     basis = DEMO_BASIS if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
     try:
         result = compute(spec.id, data, window=window, segment=segment, basis=basis)
@@ -189,8 +193,14 @@ def _demo_cell(spec: MetricSpec, data: AdvocacyData, window: Window, segment: Se
         return "n/a"
     if result.value is None:
         return "undefined"
-    text = format_value(result).split(" [")[0]
-    return text.replace(" per month", "/mo")
+    text = format_value(result).split(" [")[0].replace(" per month", "/mo")
+    if any(w.startswith(SMALL_SAMPLE_NOTE) for w in result.warnings):
+        text += "*"
+    for warning in result.warnings:
+        if not warning.startswith(SMALL_SAMPLE_NOTE):
+            notes.append(warning)
+            text += f" [{len(notes)}]"
+    return text
 
 
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
@@ -226,11 +236,15 @@ def _cmd_demo(out: TextIO) -> int:
     ]
     header = ["metric", *[q.label for q in quarters]]
     for title, segment in segments:
-        rows = [[spec.id, *[_demo_cell(spec, data, q, segment) for q in quarters]] for spec in specs]
+        notes: list[str] = []
+        rows = [[spec.id, *[_demo_cell(spec, data, q, segment, notes) for q in quarters]] for spec in specs]
         _table(title, header, rows, out)
+        for number, note in enumerate(notes, start=1):
+            out.write(f"[{number}] {note}\n")
     out.write(
         "\nRates are percentages; 'undefined' means there was nothing to measure (never shown as 0); "
-        "'n/a' means the metric's records cannot be segmented that way.\n"
+        "'n/a' means the metric's records cannot be segmented that way; * marks a sample under "
+        f"{SMALL_SAMPLE} (read the interval: advocacy-kpis compute ID --sample --window ...).\n"
     )
     return 0
 

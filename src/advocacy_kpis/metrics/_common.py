@@ -18,6 +18,9 @@ from advocacy_kpis.stats import Interval, wilson_interval
 SMALL_SAMPLE = 30
 """Below this many units a result carries a small-sample warning."""
 
+SMALL_SAMPLE_NOTE = "small sample: "
+"""How a small-sample warning begins, so a reader of results can tell it from the others."""
+
 
 def check_args(
     spec: MetricSpec,
@@ -109,7 +112,7 @@ def build(
     if value is None and undefined_reason is None:
         raise ParameterError("undefined_reason", "build", "a reason when value is None", None)
     if small_sample and value is not None and 0 < sample_size < SMALL_SAMPLE:
-        notes.append(f"small sample: {sample_size} < {SMALL_SAMPLE}; read the interval, not the point")
+        notes.append(f"{SMALL_SAMPLE_NOTE}{sample_size} < {SMALL_SAMPLE}; read the interval, not the point")
     if value is not None:
         for threshold in spec.thresholds:
             if threshold.breached(float(value)):
