@@ -77,3 +77,52 @@ def test_weighted_forms() -> None:
 def test_bad_counts_are_refused_naming_the_parameter(call: object, parameter: str) -> None:
     with pytest.raises(ParameterError, match=f"'{parameter}'"):
         call()  # type: ignore[operator]
+
+
+# Metrics whose formula has another name than the metric's id.
+FORMULA_NAMES = {
+    "net_promoter_score": "nps",
+    "customer_satisfaction_score": "csat",
+    "time_to_first_referral": "median_time_to_event",
+    "time_to_advocacy": "median_time_to_event",
+}
+
+
+def test_every_registered_metric_has_its_formula() -> None:
+    from advocacy_kpis import catalog
+
+    for spec in catalog.all():
+        name = FORMULA_NAMES.get(spec.id, spec.id)
+        assert name in formulas.__all__ and callable(getattr(formulas, name)), spec.id
+
+
+def test_readiness_score_is_the_mean_of_account_scores() -> None:
+    assert formulas.referral_readiness_score([100.0, 55.0, 0.0, 25.0]) == 45.0
+    assert formulas.referral_readiness_score([]) is None
+    with pytest.raises(ParameterError, match="'account_scores'.*from 0 to 100.*101"):
+        formulas.referral_readiness_score([50.0, 101.0])
+
+
+def test_social_shares_is_a_count() -> None:
+    assert formulas.social_shares(0) == 0
+    with pytest.raises(ParameterError, match="'shares'"):
+        formulas.social_shares(-1)
+
+
+def test_median_time_to_event_by_hand() -> None:
+    # Events at 5 and 8; censored at 6 and 12. S(5) = 3/4; at 8 two are at risk: S = 3/4 * 1/2 = 3/8.
+    assert formulas.median_time_to_event([5, 6, 8, 12], [True, False, True, False]) == 8.0
+    # Only one event among four: S never reaches 1/2, so there is no median, not a short one.
+    assert formulas.median_time_to_event([5, 60, 90, 120], [True, False, False, False]) is None
+    assert formulas.median_time_to_event([], []) is None
+
+
+@given(st.lists(st.tuples(st.integers(0, 400), st.booleans()), max_size=40))
+def test_median_time_to_event_without_censoring_is_the_lower_median(subjects: list[tuple[int, bool]]) -> None:
+    durations = sorted(d for d, _ in subjects)
+    median = formulas.median_time_to_event(durations, [True] * len(durations))
+    if not durations:
+        assert median is None
+    else:
+        # S(t) = share still waiting after t; it first reaches 1/2 at the ceil(n/2)-th smallest time.
+        assert median == durations[(len(durations) + 1) // 2 - 1]

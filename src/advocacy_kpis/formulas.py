@@ -15,11 +15,12 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal
 
 from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.stats import kaplan_meier
 
 __all__ = [
     "advocate_re_engagement_rate",
@@ -29,6 +30,7 @@ __all__ = [
     "customer_retention_rate",
     "is_satisfied",
     "mean_score",
+    "median_time_to_event",
     "new_customers_from_referrals",
     "nps",
     "nps_category",
@@ -44,10 +46,12 @@ __all__ = [
     "referral_invitation_rate",
     "referral_pipeline_contribution_rate",
     "referral_program_participation_rate",
+    "referral_readiness_score",
     "referral_ready_account_rate",
     "referral_retention_rate",
     "revenue_from_referrals",
     "share_rate_among_icps",
+    "social_shares",
     "textbook_retention_rate",
     "warm_introduction_offer_rate",
     "weighted_nps",
@@ -392,6 +396,27 @@ def mean_score(scores: Iterable[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def referral_readiness_score(account_scores: Iterable[float]) -> float | None:
+    """The mean readiness score of the customers scored, None when there are none.
+
+    Each account's score comes from `readiness_score`.
+
+    Raises:
+        ParameterError: a score below 0 or above 100.
+
+    Examples:
+        >>> referral_readiness_score([85.0, 40.0, 15.0])
+        46.666...
+        >>> referral_readiness_score([]) is None
+        True
+    """
+    scores = list(account_scores)
+    for score in scores:
+        if isinstance(score, bool) or not isinstance(score, int | float) or not 0 <= score <= 100:
+            raise ParameterError("account_scores", "referral_readiness_score", "scores from 0 to 100", score)
+    return mean_score(scores)
+
+
 def referral_ready_account_rate(ready_accounts: int, customers: int) -> float | None:
     """The share of customers whose readiness score reaches the threshold.
 
@@ -410,6 +435,39 @@ def advocate_re_engagement_rate(re_engaged: int, lapsed: int) -> float | None:
         0.25
     """
     return proportion(re_engaged, lapsed, function="advocate_re_engagement_rate")
+
+
+def social_shares(shares: int) -> int:
+    """The count of social shares: a count, so 0 when there were none (never undefined).
+
+    Examples:
+        >>> social_shares(12), social_shares(0)
+        (12, 0)
+    """
+    _count("shares", "social_shares", shares)
+    return shares
+
+
+def median_time_to_event(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
+    """The Kaplan-Meier median time to an event, with censoring; None when it is not reached.
+
+    The formula of ``time_to_first_referral`` and ``time_to_advocacy``: ``durations[i]`` is the
+    time from subject ``i``'s origin to its event when ``observed[i]``, else to the end of its
+    observation (censored). The median is the first time at which the estimated share still
+    without the event falls to one half or below; it does not exist (None) while fewer than half
+    are known to have had the event. Averaging only the observed times instead would leave out
+    every subject still waiting and report a time that is too short.
+
+    Raises:
+        ParameterError: the sequences differ in length, or a duration is negative or not finite.
+
+    Examples:
+        >>> median_time_to_event([10, 20, 30, 40], [True, True, False, False])
+        20.0
+        >>> median_time_to_event([10, 50, 60], [True, False, False]) is None
+        True
+    """
+    return kaplan_meier(durations, observed).median()
 
 
 def share_rate_among_icps(sharing_icp_accounts: int, icp_accounts: int) -> float | None:

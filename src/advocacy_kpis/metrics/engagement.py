@@ -24,8 +24,10 @@ from advocacy_kpis.catalog import (
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.formulas import advocate_re_engagement_rate as advocate_re_engagement_rate_formula
-from advocacy_kpis.formulas import mean_score, readiness_score
+from advocacy_kpis.formulas import readiness_score
 from advocacy_kpis.formulas import referral_intent_in_qbrs as referral_intent_in_qbrs_formula
+from advocacy_kpis.formulas import referral_readiness_score as referral_readiness_score_formula
+from advocacy_kpis.formulas import social_shares as social_shares_formula
 from advocacy_kpis.metrics._common import (
     account_share,
     build,
@@ -501,7 +503,7 @@ def referral_readiness_score(
     met = {name: sum(r.components[name] for r in scores.values()) for name in model.weights}
     return build(
         READINESS_SPEC, data, window=window, segment=chosen,
-        value=mean_score(r.score for r in scores.values()),
+        value=referral_readiness_score_formula(r.score for r in scores.values()),
         undefined_reason="no customers at the end of the window in the segment", sample_size=len(scores),
         components={"customers": len(scores), **met},
         details={
@@ -796,7 +798,8 @@ def social_shares(
     shares = data.events(SocialShare, window, chosen)
     channels = Counter(s.channel or "unknown" for s in shares)
     return build(
-        SHARES_SPEC, data, window=window, segment=chosen, value=len(shares), sample_size=len(shares),
+        SHARES_SPEC, data, window=window, segment=chosen, value=social_shares_formula(len(shares)),
+        sample_size=len(shares),
         interval=poisson_rate_interval(len(shares), 1.0, check_confidence(confidence, SHARES_SPEC.id)),
         components={"shares": len(shares), "accounts": len({s.account_id for s in shares})},
         details={"by_channel": dict(sorted(channels.items()))}, small_sample=False,
