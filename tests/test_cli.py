@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from advocacy_kpis import catalog
+from advocacy_kpis import RevenueBasis, catalog
 from advocacy_kpis.cli import main
 
 
@@ -141,3 +141,23 @@ def test_demo_marks_small_samples_and_footnotes_other_warnings() -> None:
     assert nps.sample_size < 30
     row = next(line for line in enterprise.splitlines() if line.startswith("net_promoter_score"))
     assert row.split()[1].endswith("*")
+
+
+@pytest.mark.parametrize("spec", catalog.all(), ids=lambda s: s.id)
+def test_compute_works_for_every_metric_with_and_without_a_basis(spec: catalog.MetricSpec) -> None:
+    from advocacy_kpis import Window, metrics, sample
+
+    code, text = run("compute", spec.id, "--sample", "--window", "2026Q2", "--json")
+    assert code == 0, spec.id
+    result = json.loads(text)
+    assert result["metric"] == spec.id and result["window"]["label"] == "2026Q2"
+    if spec.basis is catalog.BasisUse.NONE:
+        return
+    code, text = run("compute", spec.id, "--sample", "--window", "2026Q2", "--basis", "arr:USD", "--json")
+    assert code == 0, spec.id
+    weighted = json.loads(text)
+    assert weighted["basis"]["kind"] == "arr" and weighted["basis"]["currency"] == "USD"
+    # The command computes exactly what the function computes with the sample's FX rate.
+    basis = RevenueBasis.arr("USD", fx_rates=sample.SAMPLE_FX_RATES)
+    direct = getattr(metrics, spec.id)(sample.generate(), window=Window.quarter(2026, 2), basis=basis)
+    assert weighted["value"] == direct.to_dict()["value"]
