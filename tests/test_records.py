@@ -50,6 +50,14 @@ def test_naive_datetime_names_record_field_and_value() -> None:
     assert "timezone-aware" in str(error)
 
 
+def test_a_bare_date_is_refused_with_the_way_to_an_instant() -> None:
+    from datetime import date
+
+    error = error_of(Account, id="acme", customer_since=date(2026, 1, 1))
+    assert_names(error, "Account 'acme'", "customer_since", "datetime.date(2026, 1, 1)")
+    assert "Calendar.instant" in str(error)
+
+
 def test_nps_score_of_eleven_is_refused() -> None:
     error = error_of(SurveyResponse, id="s-9", account_id="a", kind="nps", score=11, responded_at=T0)
     assert_names(error, "SurveyResponse 's-9'", "score", "11")

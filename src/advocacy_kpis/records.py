@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Final
@@ -123,6 +123,11 @@ def _to_utc(value: Any) -> Any:
 
 
 def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        expected = (
+            "a timezone-aware datetime (a date has no time zone: Calendar.instant(day) gives its midnight)"
+        )
+        raise _fail(instance, attribute.name, value, expected)
     if not isinstance(value, datetime):
         raise _fail(instance, attribute.name, value, "a timezone-aware datetime")
     if value.tzinfo is None:
