@@ -373,3 +373,8 @@ def shuffled(data: AdvocacyData, seed: int) -> AdvocacyData:
         rng.shuffle(items)
         fields[name] = items
     return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **fields)
+
+
+def in_window(instant: datetime, window: Window) -> bool:
+    """The half-open membership test, written out for the naive oracles."""
+    return window.start <= instant < window.end

@@ -429,6 +429,38 @@ class AdvocacyData:
         attributes = getattr(record, "attributes", None)
         return attributes is not None and segment.matches(attributes)
 
+    def outside_every_value(self, record: Any, segment: Segment) -> bool:
+        """Whether a record has no value for an attribute ``segment`` reads.
+
+        Such a record is in no segment on that attribute, so figures over ``tier=enterprise``,
+        ``tier=mid`` and ``tier=smb`` do not add up to the figure over all records. The record's
+        values are its account's when it has one, else its own ``attributes``.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> data = tiny()
+            >>> data.outside_every_value(data.accounts[0], Segment.where(tier="smb"))
+            False
+        """
+        if segment.is_all:
+            return False
+        if isinstance(record, Account):
+            view = record.segment_view()
+        else:
+            account_id = getattr(record, "account_id", None)
+            if account_id is not None:
+                view = self._accounts_by_id()[account_id].segment_view()
+            else:
+                view = dict(getattr(record, "attributes", {}))
+        return any(view.get(name) is None for name in segment.attributes)
+
+    def accounts_outside_every_value(self, segment: Segment) -> int:
+        """How many accounts have no value for an attribute ``segment`` reads (see `outside_every_value`)."""
+        return self._cached(
+            ("outside", segment),
+            lambda: sum(1 for a in self.accounts if self.outside_every_value(a, segment)),
+        )
+
     # -- customers and cohorts ----------------------------------------------------------------
 
     def _accounts_in(self, segment: Segment) -> list[Account]:

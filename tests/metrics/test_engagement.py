@@ -37,7 +37,7 @@ from advocacy_kpis.metrics._common import last_customer_instants
 from advocacy_kpis.policy import ReadinessModel, TapPolicy
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.stats import kaplan_meier, poisson_rate_interval
-from tests.strategies import HEAVY, TIERS, datasets, windows
+from tests.strategies import HEAVY, TIERS, datasets, in_window, windows
 
 
 @given(datasets(), windows())
@@ -101,10 +101,6 @@ def active(data: AdvocacyData, window: Window) -> set[str]:
         for a in data.accounts
         if a.customer_since < window.end and (a.churned_at is None or a.churned_at >= window.start)
     }
-
-
-def in_window(t: datetime, window: Window) -> bool:
-    return window.start <= t < window.end
 
 
 def share(hits: set[str], population: set[str]) -> tuple[int, int]:

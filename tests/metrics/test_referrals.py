@@ -32,7 +32,7 @@ from advocacy_kpis import (
 )
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.scope import BasisKind
-from tests.strategies import HEAVY, REGIONS, TIERS, datasets, windows
+from tests.strategies import HEAVY, REGIONS, TIERS, datasets, in_window, windows
 
 
 def test_seed_worked_example_fifty_of_two_hundred_is_25_percent() -> None:
@@ -121,10 +121,6 @@ FX = {"EUR": Decimal("1.25")}
 BASIS = RevenueBasis.arr("USD", fx_rates=FX)
 Q2, Q3 = Window.quarter(2026, 2), Window.quarter(2026, 3)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def in_window(instant: datetime, window: Window) -> bool:
-    return window.start <= instant < window.end
 
 
 def is_customer(account: Account, instant: datetime) -> bool:

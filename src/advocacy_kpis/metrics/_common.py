@@ -89,6 +89,15 @@ def scope_warnings(data: AdvocacyData, window: Window) -> list[str]:
     return []
 
 
+def unsegmented_note(count: int, what: str, segment: Segment) -> str:
+    """The warning that ``count`` records have no value for an attribute ``segment`` reads."""
+    names = " or ".join(repr(n) for n in segment.attributes)
+    return (
+        f"{count} {what} have no value for {names}, so they are in no segment on it: "
+        "figures over such segments do not add up to the whole"
+    )
+
+
 def build(
     spec: MetricSpec,
     data: AdvocacyData,
@@ -106,9 +115,17 @@ def build(
     details: Mapping[str, Any] | None = None,
     warnings: Collection[str] = (),
     small_sample: bool = True,
+    accounts_segmented: bool = True,
 ) -> MetricResult:
-    """Assemble a result, adding the window, small-sample and threshold warnings."""
+    """Assemble a result, adding the window, small-sample, segment and threshold warnings.
+
+    ``accounts_segmented=False`` is for metrics whose records join a segment on their own
+    attributes: they warn about their own records without a value (`unsegmented_note`).
+    """
     notes = scope_warnings(data, window) + list(warnings)
+    outside = data.accounts_outside_every_value(segment) if accounts_segmented else 0
+    if outside:
+        notes.append(unsegmented_note(outside, "accounts", segment))
     if value is None and undefined_reason is None:
         raise ParameterError("undefined_reason", "build", "a reason when value is None", None)
     if small_sample and value is not None and 0 < sample_size < SMALL_SAMPLE:

@@ -36,6 +36,7 @@ from advocacy_kpis.metrics._common import (
     check_args,
     check_confidence,
     positive_int,
+    unsegmented_note,
     weight_note,
     zero,
 )
@@ -728,6 +729,7 @@ def referral_pipeline_contribution_rate(
     chosen = check_args(PIPELINE_SPEC, data, window, segment, basis, on_records=Opportunity)
     currency = _required(basis)
     opportunities = data.events(Opportunity, window, chosen)
+    outside = sum(1 for o in data.events(Opportunity, window) if data.outside_every_value(o, chosen))
     referral: list[Decimal] = []
     every: list[Decimal] = []
     for opportunity in opportunities:
@@ -747,6 +749,8 @@ def referral_pipeline_contribution_rate(
         sample_size=len(opportunities),
         components={"opportunities": len(opportunities), "referral_opportunities": len(referral)},
         details={"share_by_count": proportion(len(referral), len(opportunities))},
+        warnings=[unsegmented_note(outside, "opportunities created in the window", chosen)] if outside else [],
+        accounts_segmented=False,
     )  # fmt: skip
 
 
@@ -856,6 +860,11 @@ def referral_campaign_roi(
     money = _required(basis)
     revenue = _referral_revenue(data, window, chosen, money)
     costs = [c for c in data.events(ProgramCost, window, chosen) if c.program == REFERRAL_SOURCE]
+    outside = sum(
+        1
+        for c in data.events(ProgramCost, window)
+        if c.program == REFERRAL_SOURCE and data.outside_every_value(c, chosen)
+    )
     cost = sum((money.convert(c.amount, c.currency, f"ProgramCost {c.id!r}") for c in costs), zero())
     reason = (
         "the referral programme costs in the window add up to 0"
@@ -870,6 +879,7 @@ def referral_campaign_roi(
                     "cost_records": len(costs)},
         details={"first_contract_roi": roi_formula(revenue.first_value, cost),
                  "first_contract_revenue": revenue.first_value, "renewal_revenue": revenue.renewal_value},
+        warnings=[unsegmented_note(outside, "referral programme costs in the window", chosen)] if outside else [],
     )  # fmt: skip
 
 
