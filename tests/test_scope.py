@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from datetime import UTC, date, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -20,7 +21,7 @@ from advocacy_kpis import (
     Segment,
     Window,
 )
-from advocacy_kpis.scope import Grain
+from advocacy_kpis.scope import BasisKind, Grain
 
 BERLIN = Calendar(timezone=ZoneInfo("Europe/Berlin"))
 NEW_YORK = Calendar(timezone=ZoneInfo("America/New_York"), week_start=6, fiscal_year_start_month=10)
@@ -188,6 +189,69 @@ def test_same_length_compares_grain_or_duration() -> None:
     assert a.same_length_as(a.previous())
 
 
+# -- serialisation --------------------------------------------------------------------------------
+
+
+def through_json(payload: dict[str, object]) -> dict[str, object]:
+    loaded = json.loads(json.dumps(payload))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+@given(calendar_windows(), st.sampled_from(list(Grain)), st.integers(-3, 3))
+def test_windows_and_their_pieces_survive_json(window: Window, grain: Grain, n: int) -> None:
+    for each in [window, window.shift(n) if window.grain else window, *window.split(grain)]:
+        back = Window.from_dict(through_json(each.to_dict()))
+        assert back == each
+        assert back.label == each.label
+
+
+def test_calendar_round_trips_fixed_offsets_and_treats_utc_zone_as_utc() -> None:
+    india = Calendar(timezone=timezone(timedelta(hours=5, minutes=30)), week_start=6)
+    assert india.to_dict()["timezone"] == "UTC+05:30"
+    assert Calendar.from_dict(india.to_dict()) == india
+    newfoundland = Calendar(timezone=timezone(-timedelta(hours=3, minutes=30)))
+    assert newfoundland.to_dict()["timezone"] == "UTC-03:30"
+    assert Calendar.from_dict(newfoundland.to_dict()) == newfoundland
+    assert Calendar(timezone=ZoneInfo("UTC")) == Calendar()
+    assert Calendar.from_dict(BERLIN.to_dict()) == BERLIN
+
+
+def test_window_without_calendar_or_grain_reads_as_a_utc_span() -> None:
+    window = Window.from_dict({"start": "2026-01-01T00:00:00+01:00", "end": "2026-02-01T00:00:00Z"})
+    assert window.start == datetime(2025, 12, 31, 23, tzinfo=UTC)
+    assert window.grain is None and window.calendar == Calendar() and not window.fiscal
+
+
+@pytest.mark.parametrize(
+    ("change", "parameter", "shown"),
+    [
+        ({"start": None}, "start", "None"),
+        ({"end": "2026-10-01T00:00:00"}, "end", "2026-10-01"),
+        ({"end": "next Thursday"}, "end", "next Thursday"),
+        ({"grain": "month"}, "grain", "'month'"),
+        ({"grain": "fortnight"}, "grain", "'fortnight'"),
+        ({"fiscal": "yes"}, "fiscal", "'yes'"),
+        (
+            {"calendar": {"timezone": "Mars/Olympus", "week_start": 0, "fiscal_year_start_month": 1}},
+            "timezone",
+            "Mars/Olympus",
+        ),
+        ({"calendar": {"timezone": "UTC", "week_start": 7, "fiscal_year_start_month": 1}}, "week_start", "7"),
+    ],
+)
+def test_window_from_dict_names_the_bad_entry(change: dict[str, object], parameter: str, shown: str) -> None:
+    payload = {**Window.quarter(2026, 3).to_dict(), **change}
+    with pytest.raises(ParameterError, match=f"'{parameter}'") as caught:
+        Window.from_dict(payload)
+    assert shown in str(caught.value)
+
+
+def test_window_from_dict_names_a_missing_entry() -> None:
+    with pytest.raises(ParameterError, match="'start'.*'end'"):
+        Window.from_dict({"end": "2026-10-01T00:00:00+00:00"})
+
+
 # -- segments -------------------------------------------------------------------------------------
 
 segment_values = st.sampled_from(["enterprise", "smb", "mid"])
@@ -261,3 +325,29 @@ def test_basis_rejects_float_rates_and_bad_codes() -> None:
 def test_basis_parse(text: str) -> None:
     basis = RevenueBasis.parse(text)
     assert basis.kind.value == text[:3] and basis.currency == text[4:].upper()
+
+
+@given(
+    st.sampled_from(["arr", "mrr", "acv", "tcv"]),
+    st.dictionaries(
+        st.sampled_from(["EUR", "GBP", "JPY"]),
+        st.decimals(min_value=Decimal("0.0001"), max_value=Decimal(500), places=4),
+        max_size=3,
+    ),
+)
+def test_basis_survives_json(kind: str, rates: dict[str, Decimal]) -> None:
+    basis = RevenueBasis(BasisKind(kind), "USD", rates)
+    back = RevenueBasis.from_dict(through_json(basis.to_dict()))
+    assert back == basis
+    for code, rate in rates.items():
+        assert back.convert(Decimal(3), code) == Decimal(3) * rate
+
+
+def test_basis_from_dict_names_the_bad_entry() -> None:
+    with pytest.raises(ParameterError, match="'kind'.*'arr'.*'bookings'"):
+        RevenueBasis.from_dict({"kind": "bookings", "currency": "USD"})
+    with pytest.raises(ParameterError, match="'currency'"):
+        RevenueBasis.from_dict({"kind": "arr"})
+    with pytest.raises(ParameterError, match="fx_rates.*0.9"):
+        RevenueBasis.from_dict({"kind": "arr", "currency": "USD", "fx_rates": {"EUR": 0.9}})
+    assert RevenueBasis.from_dict({"kind": "mrr", "currency": "EUR"}) == RevenueBasis.mrr("EUR")

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from dateutil import rrule
@@ -38,6 +39,49 @@ _WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.S
 def _check_tz(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, tzinfo):
         raise ParameterError(attribute.name, "Calendar", "a tzinfo such as ZoneInfo('Europe/Berlin')", value)
+
+
+def _same_utc(value: Any) -> Any:
+    # ZoneInfo("UTC") and datetime.UTC behave identically; one spelling keeps calendars comparable.
+    return UTC if getattr(value, "key", None) == "UTC" else value
+
+
+def _tz_name(zone: tzinfo) -> str:
+    key = getattr(zone, "key", None)
+    if isinstance(key, str):
+        return key
+    if isinstance(zone, timezone):
+        offset = zone.utcoffset(None)
+        if not offset:
+            return "UTC"
+        sign = "-" if offset < timedelta(0) else "+"
+        minutes = abs(offset) // timedelta(minutes=1)
+        return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    return str(zone)
+
+
+def _tz_from_name(name: Any) -> tzinfo:
+    expected = "an IANA zone name such as 'Europe/Berlin', 'UTC' or a fixed offset such as 'UTC+02:00'"
+    if not isinstance(name, str):
+        raise ParameterError("timezone", "Calendar.from_dict", expected, name)
+    if name == "UTC":
+        return UTC
+    offset = re.fullmatch(r"UTC([+-])(\d{2}):(\d{2})", name)
+    if offset:
+        size = timedelta(hours=int(offset[2]), minutes=int(offset[3]))
+        return timezone(-size if offset[1] == "-" else size)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ParameterError("timezone", "Calendar.from_dict", expected, name) from None
+
+
+def _field(data: Any, name: str, where: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ParameterError("data", where, "a mapping as produced by to_dict()", data)
+    if name not in data:
+        raise ParameterError(name, where, f"present (the mapping has keys {sorted(data)})", None)
+    return data[name]
 
 
 def _check_range(low: int, high: int) -> Any:
@@ -68,9 +112,39 @@ class Calendar:
         '2026-06-30T22:00:00+00:00'
     """
 
-    timezone: tzinfo = attrs.field(default=UTC, validator=_check_tz)
+    timezone: tzinfo = attrs.field(default=UTC, converter=_same_utc, validator=_check_tz)
     week_start: int = attrs.field(default=0, validator=_check_range(0, 6))
     fiscal_year_start_month: int = attrs.field(default=1, validator=_check_range(1, 12))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form: the zone's IANA name (or ``UTC+HH:MM`` for a fixed offset) and the two settings.
+
+        Examples:
+            >>> from zoneinfo import ZoneInfo
+            >>> Calendar(timezone=ZoneInfo("Europe/Berlin"), fiscal_year_start_month=2).to_dict()
+            {'timezone': 'Europe/Berlin', 'week_start': 0, 'fiscal_year_start_month': 2}
+            >>> Calendar.from_dict(Calendar().to_dict()) == Calendar()
+            True
+        """
+        return {
+            "timezone": _tz_name(self.timezone),
+            "week_start": self.week_start,
+            "fiscal_year_start_month": self.fiscal_year_start_month,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Calendar:
+        """Inverse of `to_dict`.
+
+        Raises:
+            ParameterError: an entry is missing, the zone name is unknown or a setting is out of range.
+        """
+        where = "Calendar.from_dict"
+        return cls(
+            timezone=_tz_from_name(_field(data, "timezone", where)),
+            week_start=_field(data, "week_start", where),
+            fiscal_year_start_month=_field(data, "fiscal_year_start_month", where),
+        )
 
     def midnight(self, day: date) -> datetime:
         """The instant (in UTC) at which ``day`` begins in this calendar's time zone."""
@@ -412,14 +486,65 @@ class Window:
             pieces.append(Window(first, last, step if whole else None, self.calendar, fiscal))
         return pieces
 
-    def to_dict(self) -> dict[str, str | None]:
-        """JSON-safe description: ISO start and end, label and grain."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe description: ISO start and end, label, grain, whether fiscal, and the calendar.
+
+        `from_dict` reads it back; ``label`` is there for people and is not read.
+
+        Examples:
+            >>> q3 = Window.quarter(2026, 3)
+            >>> q3.to_dict()["start"], q3.to_dict()["label"]
+            ('2026-07-01T00:00:00+00:00', '2026Q3')
+            >>> Window.from_dict(q3.to_dict()) == q3
+            True
+        """
         return {
             "start": self.start.isoformat(),
             "end": self.end.isoformat(),
             "label": self.label,
             "grain": self.grain.value if self.grain else None,
+            "fiscal": self.fiscal,
+            "calendar": self.calendar.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Window:
+        """Inverse of `to_dict`.
+
+        ``grain``, ``calendar`` and ``fiscal`` may be left out (an arbitrary span, UTC, calendar
+        periods). A ``grain`` must name a period that runs exactly from ``start`` to ``end`` in the
+        calendar, so a window read back behaves like the one written.
+
+        Raises:
+            ParameterError: an entry is missing or malformed, or the span is not one ``grain``.
+        """
+        where = "Window.from_dict"
+        start, end = (_iso_instant(_field(data, name, where), name, where) for name in ("start", "end"))
+        calendar = Calendar.from_dict(data["calendar"]) if data.get("calendar") is not None else UTC_CALENDAR
+        fiscal = data.get("fiscal", False)
+        if not isinstance(fiscal, bool):
+            raise ParameterError("fiscal", where, "true or false", fiscal)
+        raw_grain = data.get("grain")
+        grain = None if raw_grain is None else _as_grain(raw_grain, where)
+        if grain is not None:
+            local_start = calendar.local(start)
+            if (local_start + grain.step).astimezone(UTC) != end:
+                span = f"{start.isoformat()} to {end.isoformat()}"
+                raise ParameterError("grain", where, f"a period that runs exactly from {span}", raw_grain)
+        return cls(start, end, grain, calendar, fiscal)
+
+
+def _iso_instant(text: Any, name: str, where: str) -> datetime:
+    expected = "an ISO 8601 instant with a UTC offset"
+    if not isinstance(text, str):
+        raise ParameterError(name, where, expected, text)
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None or value.utcoffset() is None:
+        raise ParameterError(name, where, expected, text)
+    return value.astimezone(UTC)
 
 
 def _check_int(name: str, function: str, value: Any, low: int, high: int) -> None:
@@ -820,9 +945,30 @@ class RevenueBasis:
         return amount if currency == self.currency else amount * rate
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
+        """JSON-safe form, rates as decimal strings.
+
+        Examples:
+            >>> RevenueBasis.tcv("EUR", fx_rates={"USD": Decimal("0.91")}).to_dict()
+            {'kind': 'tcv', 'currency': 'EUR', 'fx_rates': {'USD': '0.91'}}
+        """
         return {
             "kind": self.kind.value,
             "currency": self.currency,
             "fx_rates": {code: str(rate) for code, rate in self.fx_rates},
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RevenueBasis:
+        """Inverse of `to_dict`; ``fx_rates`` may be left out.
+
+        Raises:
+            ParameterError: an entry is missing, the kind is unknown, or a rate is not a positive decimal.
+        """
+        where = "RevenueBasis.from_dict"
+        raw_kind = _field(data, "kind", where)
+        try:
+            kind = BasisKind(raw_kind)
+        except ValueError:
+            kinds = ", ".join(repr(k.value) for k in BasisKind)
+            raise ParameterError("kind", where, f"one of {kinds}", raw_kind) from None
+        return cls(kind, _field(data, "currency", where), data.get("fx_rates"))
