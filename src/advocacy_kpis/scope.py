@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal
+from typing import Any, Literal, TypeGuard
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
@@ -39,6 +39,10 @@ _WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.S
 def _check_tz(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, tzinfo):
         raise ParameterError(attribute.name, "Calendar", "a tzinfo such as ZoneInfo('Europe/Berlin')", value)
+
+
+def _aware(value: Any) -> TypeGuard[datetime]:
+    return isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None
 
 
 def _same_utc(value: Any) -> Any:
@@ -163,7 +167,7 @@ class Calendar:
             ParameterError: ``value`` is a naive datetime or not a date at all.
         """
         if isinstance(value, datetime):
-            if value.tzinfo is None or value.utcoffset() is None:
+            if not _aware(value):
                 raise ParameterError(name, where, "a timezone-aware datetime or a date", value)
             return value.astimezone(UTC)
         if isinstance(value, date):
@@ -210,7 +214,7 @@ def _as_grain(value: Grain | str, function: str) -> Grain:
 
 
 def _utc(value: Any, name: str, where: str) -> datetime:
-    if not isinstance(value, datetime) or value.tzinfo is None or value.utcoffset() is None:
+    if not _aware(value):
         raise ParameterError(name, where, "a timezone-aware datetime", value)
     return value.astimezone(UTC)
 
@@ -512,8 +516,9 @@ class Window:
         """Inverse of `to_dict`.
 
         ``grain``, ``calendar`` and ``fiscal`` may be left out (an arbitrary span, UTC, calendar
-        periods). A ``grain`` must name a period that runs exactly from ``start`` to ``end`` in the
-        calendar, so a window read back behaves like the one written.
+        periods). With a ``grain``, ``end`` must be exactly one such period after ``start`` in the
+        calendar, so a window read back behaves like the one written. As with the constructor,
+        ``start`` itself is not checked to fall on a period boundary.
 
         Raises:
             ParameterError: an entry is missing or malformed, or the span is not one ``grain``.
@@ -525,13 +530,13 @@ class Window:
         if not isinstance(fiscal, bool):
             raise ParameterError("fiscal", where, "true or false", fiscal)
         raw_grain = data.get("grain")
-        grain = None if raw_grain is None else _as_grain(raw_grain, where)
-        if grain is not None:
-            local_start = calendar.local(start)
-            if (local_start + grain.step).astimezone(UTC) != end:
-                span = f"{start.isoformat()} to {end.isoformat()}"
-                raise ParameterError("grain", where, f"a period that runs exactly from {span}", raw_grain)
-        return cls(start, end, grain, calendar, fiscal)
+        if raw_grain is None:
+            return cls(start, end, None, calendar, fiscal)
+        window = cls._period(calendar.local(start), _as_grain(raw_grain, where), calendar, fiscal)
+        if window.end != end:
+            span = f"{start.isoformat()} to {end.isoformat()}"
+            raise ParameterError("grain", where, f"a period that runs exactly from {span}", raw_grain)
+        return window
 
 
 def _iso_instant(text: Any, name: str, where: str) -> datetime:
@@ -542,9 +547,9 @@ def _iso_instant(text: Any, name: str, where: str) -> datetime:
         value = datetime.fromisoformat(text)
     except ValueError:
         value = None
-    if value is None or value.tzinfo is None or value.utcoffset() is None:
-        raise ParameterError(name, where, expected, text)
-    return value.astimezone(UTC)
+    if _aware(value):
+        return value.astimezone(UTC)
+    raise ParameterError(name, where, expected, text)
 
 
 def _check_int(name: str, function: str, value: Any, low: int, high: int) -> None:
