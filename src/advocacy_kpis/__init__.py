@@ -48,7 +48,8 @@ from advocacy_kpis.records import (
     SurveyResponse,
 )
 from advocacy_kpis.result import Change, Direction, Interval, MetricResult, Unit
-from advocacy_kpis.scope import Calendar, Grain, Money, RevenueBasis, Segment, Window
+from advocacy_kpis.scope import Calendar, Grain, Money, RevenueBasis, Segment, SegmentsBy, Window
+from advocacy_kpis.scorecard import BreakdownRow, PeriodChange, Scorecard, compute, scorecard
 
 __version__ = "0.1.0"
 
@@ -61,6 +62,7 @@ __all__ = [
     "Advocate",
     "Ask",
     "Asset",
+    "BreakdownRow",
     "Calendar",
     "Change",
     "Cohort",
@@ -81,6 +83,7 @@ __all__ = [
     "Money",
     "Opportunity",
     "ParameterError",
+    "PeriodChange",
     "ProductChange",
     "ProgramCost",
     "PromptAction",
@@ -90,8 +93,10 @@ __all__ = [
     "ReferralPrompt",
     "RevenueBasis",
     "Review",
+    "Scorecard",
     "Segment",
     "SegmentNotApplicableError",
+    "SegmentsBy",
     "Sentiment",
     "SocialShare",
     "SurveyKind",
@@ -103,8 +108,10 @@ __all__ = [
     "Window",
     "__version__",
     "catalog",
+    "compute",
     "formulas",
     "metrics",
     "policy",
+    "scorecard",
     "stats",
 ]

@@ -5,13 +5,15 @@ Commands:
     explain ID         the definition, formula, population and common mistakes of one metric
     compute ID         compute one metric (``--sample`` data, ``--window``, ``--segment``,
                        ``--basis``, ``--param name=value``, ``--json``)
-    demo               the catalogue over the last four quarters of the sample data, overall and per tier
+    scorecard          many metrics over windows and segments (``--windows 2025Q4..2026Q3``,
+                       ``--grain``, ``--by tier``, ``--metrics``/``--all``, ``--format table|json|csv``)
+    demo               the headline scorecard of the sample data: last four quarters, overall and by tier
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
+import csv
 import json
 import sys
 import textwrap
@@ -22,11 +24,12 @@ from typing import Any, TextIO
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SegmentNotApplicableError
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError
 from advocacy_kpis.metrics._common import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
-from advocacy_kpis.result import MetricResult, format_value
+from advocacy_kpis.result import MetricResult, Unit, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
-from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
+from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, compute, scorecard, unit_label
 
 __all__ = ["main"]
 
@@ -100,38 +103,6 @@ def _parse_param(text: str) -> tuple[str, Any]:
     return name.strip(), value
 
 
-def compute(
-    metric_id: str,
-    data: AdvocacyData,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    basis: RevenueBasis | None = None,
-    params: dict[str, Any] | None = None,
-) -> MetricResult:
-    """Compute one metric by id, passing only the arguments its function accepts.
-
-    Raises:
-        UnknownMetricError: no such metric.
-        ParameterError: a parameter the metric does not take.
-    """
-    function = catalog.function(metric_id)
-    accepted = inspect.signature(function).parameters
-    kwargs: dict[str, Any] = {"window": window}
-    if segment is not None and not segment.is_all:
-        kwargs["segment"] = segment
-    if basis is not None:
-        if "basis" not in accepted:
-            raise ParameterError("basis", metric_id, "omitted (this metric is not revenue-based)", basis.name)
-        kwargs["basis"] = basis
-    for name, value in (params or {}).items():
-        if name not in accepted or name in ("data", "window", "segment", "basis"):
-            options = [p for p in accepted if p not in ("data", "window", "segment", "basis")]
-            raise ParameterError("--param", metric_id, f"one of {options}", name)
-        kwargs[name] = value
-    return function(data, **kwargs)
-
-
 def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     if not args.sample:
         raise ParameterError(
@@ -152,7 +123,7 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
         rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
         basis = RevenueBasis(basis.kind, basis.currency, rates)
     params = dict(_parse_param(p) for p in args.param)
-    result = compute(args.metric, data, window=window, segment=segment, basis=basis, params=params)
+    result = compute(args.metric, data, window=window, segment=segment, basis=basis, **params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return 0
@@ -181,28 +152,6 @@ def _parse_fx(text: str) -> tuple[str, Decimal]:
     return code.strip().upper(), value
 
 
-def _demo_cell(
-    spec: MetricSpec, data: AdvocacyData, window: Window, segment: Segment, notes: list[str]
-) -> str:
-    """The cell text; warnings other than a small sample go to ``notes`` and get a marker."""
-    basis = DEMO_BASIS if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
-    try:
-        result = compute(spec.id, data, window=window, segment=segment, basis=basis)
-    except SegmentNotApplicableError:
-        # e.g. programme costs carry no tier: the metric cannot be cut this way.
-        return "n/a"
-    if result.value is None:
-        return "undefined"
-    text = format_value(result).split(" [")[0].replace(" per month", "/mo")
-    if any(w.startswith(SMALL_SAMPLE_NOTE) for w in result.warnings):
-        text += "*"
-    for warning in result.warnings:
-        if not warning.startswith(SMALL_SAMPLE_NOTE):
-            notes.append(warning)
-            text += f" [{len(notes)}]"
-    return text
-
-
 def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     out.write(f"\n{title}\n")
@@ -222,31 +171,159 @@ def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], out
         )
 
 
-def _cmd_demo(out: TextIO) -> int:
-    data = _sample()
-    latest = Window.quarter(data.as_of.year, (data.as_of.month - 1) // 3 + 1).previous()
-    quarters = [latest.shift(-k) for k in (3, 2, 1, 0)]
-    specs = catalog.all()
-    out.write(
-        f"advocacy_kpis demo: {len(data.accounts)} synthetic accounts (sample.generate()), "
-        f"as of {data.as_of.date()}; money on {DEMO_BASIS.name} with EUR at 1.08.\n"
-    )
-    segments = [("All accounts", Segment.all())] + [
-        (f"Tier: {tier}", Segment.where(tier=tier)) for tier in ("enterprise", "mid", "smb")
-    ]
-    header = ["metric", *[q.label for q in quarters]]
-    for title, segment in segments:
+def _last_quarters(data: AdvocacyData, count: int) -> list[Window]:
+    """The last ``count`` quarters that ended by ``as_of``, oldest first."""
+    current = Window.quarter(data.as_of.year, (data.as_of.month - 1) // 3 + 1, data.calendar)
+    latest = current if current.end <= data.as_of else current.previous()
+    return [latest.shift(-k) for k in range(count - 1, -1, -1)]
+
+
+def _cell_text(result: MetricResult, notes: list[str]) -> str:
+    """A cell: the value without its interval; ``*`` marks a small sample, ``[n]`` a footnote."""
+    if result.value is None:
+        reason = result.undefined_reason or ""
+        return "n/a" if reason.startswith(_NOT_APPLICABLE) else "undefined"
+    value = result.value
+    if result.unit is Unit.RATE:
+        text = f"{float(value):.1%}"
+    elif result.unit is Unit.MONEY:
+        text = f"{Decimal(value):,.0f}"
+    elif isinstance(value, int):
+        text = str(value)
+    elif result.unit is Unit.RATIO:
+        text = f"{float(value):.2f}"
+    else:
+        text = f"{float(value):.1f}"
+    if any(w.startswith(SMALL_SAMPLE_NOTE) for w in result.warnings):
+        text += "*"
+    for warning in result.warnings:
+        if warning.startswith(SMALL_SAMPLE_NOTE):
+            continue
+        if warning not in notes:
+            notes.append(warning)
+        text += f" [{notes.index(warning) + 1}]"
+    return text
+
+
+_NOT_APPLICABLE = (
+    "this metric cannot be segmented",
+    "this metric's records cannot be cut",
+    "this metric needs",
+)
+
+
+def _scorecard_tables(card: Scorecard, out: TextIO) -> None:
+    header = ["metric", *[w.label for w in card.windows]]
+    for segment in card.segments:
         notes: list[str] = []
-        rows = [[spec.id, *[_demo_cell(spec, data, q, segment, notes) for q in quarters]] for spec in specs]
+        rows = [
+            [
+                f"{metric} ({unit_label(metric, card.basis)})",
+                *[_cell_text(card.get(metric, w, segment), notes) for w in card.windows],
+            ]
+            for metric in card.metrics
+        ]
+        title = "All accounts" if segment.is_all else f"Segment: {segment.name}"
         _table(title, header, rows, out)
         for number, note in enumerate(notes, start=1):
-            out.write(f"[{number}] {note}\n")
+            out.write(_wrap(f"[{number}] {note}", "") + "\n")
     out.write(
-        "\nRates are percentages; 'undefined' means there was nothing to measure (never shown as 0); "
-        "'n/a' means the metric's records cannot be segmented that way; * marks a sample under "
-        f"{SMALL_SAMPLE} (read the interval: advocacy-kpis compute ID --sample --window ...).\n"
+        "\n'undefined' means there was nothing to measure (never shown as 0); 'n/a' means the metric "
+        f"cannot be cut that way or needs a basis; * marks a sample under {SMALL_SAMPLE} (read the interval: "
+        "advocacy-kpis compute ID --sample --window ...).\n"
+    )
+
+
+def _cmd_demo(out: TextIO) -> int:
+    data = _sample()
+    quarters = _last_quarters(data, 4)
+    headline = [m for m in HEADLINE_METRICS if m in {s.id for s in catalog.all()}]
+    card = scorecard(data, metrics=headline, windows=quarters, segments=Segment.by("tier"), basis=DEMO_BASIS)
+    out.write(
+        f"advocacy_kpis demo: the headline scorecard of {len(data.accounts)} synthetic accounts "
+        f"(sample.generate()), as of {data.as_of.date()}; money on {DEMO_BASIS.name} with EUR at 1.08.\n"
+    )
+    _scorecard_tables(card, out)
+    out.write(
+        "\nThe whole catalogue: advocacy-kpis scorecard --sample --all --by tier\n"
+        "One metric with its interval and components: advocacy-kpis compute net_promoter_score --sample "
+        f"--window {quarters[-1].label}\n"
     )
     return 0
+
+
+def _windows_arg(text: str | None, grain: str | None, data: AdvocacyData) -> list[Window]:
+    """``--windows``: ``2025Q4..2026Q3`` (with ``--grain``), a comma-separated list, or the last four quarters."""
+    if text is None:
+        windows = _last_quarters(data, 4)
+        return [p for w in windows for p in w.split(grain)] if grain else windows
+    if ".." in text:
+        first_text, _, last_text = text.partition("..")
+        first = Window.parse(first_text.strip(), data.calendar)
+        last = Window.parse(last_text.strip(), data.calendar)
+        if last.end <= first.start:
+            raise ParameterError(
+                "--windows", "advocacy-kpis scorecard", "FIRST..LAST with LAST after FIRST", text
+            )
+        chosen = grain or (first.grain.value if first.grain is not None else None)
+        if chosen is None:
+            raise ParameterError(
+                "--grain",
+                "advocacy-kpis scorecard",
+                "month, quarter or year for a range of ad-hoc windows",
+                None,
+            )
+        span = Window.between(first.start, last.end, data.calendar)
+        return span.split(chosen)
+    windows = [Window.parse(part.strip(), data.calendar) for part in text.split(",") if part.strip()]
+    return [p for w in windows for p in w.split(grain)] if grain else windows
+
+
+def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
+    data = _sample()
+    windows = _windows_arg(args.windows, args.grain, data)
+    if args.all:
+        ids: list[str] = [s.id for s in catalog.all()]
+    elif args.metrics:
+        ids = [m.strip() for m in args.metrics.split(",") if m.strip()]
+    else:
+        ids = [m for m in HEADLINE_METRICS if m in {s.id for s in catalog.all()}]
+    segments: list[Segment | SegmentsBy] = [Segment.all()]
+    for by in args.by:
+        segments.append(Segment.by(*[name.strip() for name in by.split(",") if name.strip()]))
+    basis = (
+        RevenueBasis.parse(args.basis) if args.basis else RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+    )
+    rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
+    basis = RevenueBasis(basis.kind, basis.currency, rates)
+    params = dict(_parse_param(p) for p in args.param)
+    card = scorecard(data, metrics=ids, windows=windows, segments=segments, basis=basis, params=params)
+    if args.format == "json":
+        out.write(json.dumps(card.to_rows(), indent=2) + "\n")
+    elif args.format == "csv":
+        _write_csv(card.to_rows(), out)
+    else:
+        out.write(f"Scorecard on the sample data, as of {data.as_of.date()}; money on {basis.name}.\n")
+        _scorecard_tables(card, out)
+    return 0
+
+
+def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
+    writer = csv.writer(out, lineterminator="\n")
+    columns = list(rows[0]) if rows else []
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -268,7 +345,33 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
-    commands.add_parser("demo", help="the catalogue on the sample data, last four quarters")
+    card = commands.add_parser("scorecard", help="many metrics over windows and segments")
+    card.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    card.add_argument(
+        "--windows",
+        help="2025Q4..2026Q3 (a range, split by --grain), or 2026Q1,2026Q2; default: last four quarters",
+    )
+    card.add_argument(
+        "--grain",
+        choices=["month", "quarter", "year"],
+        help="split the windows into months, quarters or years",
+    )
+    card.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        help="segment by an attribute, e.g. tier (repeatable; tier,region crosses)",
+    )
+    picked = card.add_mutually_exclusive_group()
+    picked.add_argument("--metrics", help="comma-separated metric ids (default: the headline metrics)")
+    picked.add_argument("--all", action="store_true", help="every metric of the catalogue")
+    card.add_argument("--basis", help="revenue basis such as arr:USD (default arr:USD)")
+    card.add_argument(
+        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
+    )
+    card.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
+    card.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+    commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
     return parser
 
 
@@ -284,6 +387,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return 0
         if args.command == "compute":
             return _cmd_compute(args, stream)
+        if args.command == "scorecard":
+            return _cmd_scorecard(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")

@@ -9,6 +9,7 @@ are handled by a tested library rather than by hand.
 from __future__ import annotations
 
 import enum
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
@@ -684,6 +685,20 @@ class Segment:
         """Accounts whose attributes take the given values (a collection means any of them)."""
         return cls(tuple(sorted((k, _freeze_values(k, v)) for k, v in criteria.items())))
 
+    @classmethod
+    def by(cls, *attributes: str) -> SegmentsBy:
+        """The whole plus one segment per value of ``attributes`` present in a data set.
+
+        With several attributes, one segment per combination of their values (the crossing).
+        The values are read when a scorecard resolves it against its data set.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> [s.name for s in Segment.by("tier").resolve(tiny())]
+            ['all', 'tier=enterprise', 'tier=mid', 'tier=smb']
+        """
+        return SegmentsBy(attributes)
+
     @property
     def is_all(self) -> bool:
         """Whether the segment matches everything."""
@@ -761,6 +776,62 @@ class Segment:
             items = [v.strip() for v in re.split(r"[|,]", raw) if v.strip()]
             criteria[match[1]] = frozenset(_parse_scalar(v) for v in items)
         return cls.where(**criteria)
+
+
+def _names(value: Iterable[str]) -> tuple[str, ...]:
+    return tuple(value)
+
+
+def _check_attributes(_: Any, __: Any, value: tuple[str, ...]) -> None:
+    if not value or not all(isinstance(name, str) and name.strip() for name in value):
+        raise ParameterError("attributes", "Segment.by", "one or more attribute names such as 'tier'", value)
+    if len(set(value)) != len(value):
+        raise ParameterError("attributes", "Segment.by", "distinct attribute names", value)
+
+
+@attrs.frozen
+class SegmentsBy:
+    """Segments by the values of one or more attributes, resolved against a data set.
+
+    Build it with `Segment.by`.
+    """
+
+    attributes: tuple[str, ...] = attrs.field(converter=_names, validator=_check_attributes)
+
+    def resolve(self, data: Any) -> list[Segment]:
+        """``Segment.all()`` then one segment per value (or combination) present among the accounts.
+
+        Accounts with no value for an attribute are in none of its segments.
+
+        Raises:
+            SegmentNotApplicableError: no account carries one of the attributes.
+        """
+        from advocacy_kpis.errors import SegmentNotApplicableError
+
+        present: list[set[Scalar]] = [set() for _ in self.attributes]
+        for account in data.accounts:
+            view = account.segment_view()
+            for i, name in enumerate(self.attributes):
+                value = view.get(name)
+                if value is not None:
+                    present[i].add(value)
+        for name, values in zip(self.attributes, present, strict=True):
+            if not values:
+                raise SegmentNotApplicableError(
+                    "segments", "Segment.by", "an attribute some account has a value for", name
+                )
+        ordered = [sorted(values, key=lambda v: (type(v).__name__, _render(v))) for values in present]
+        combos = itertools.product(*ordered)
+        return [Segment.all()] + [
+            Segment(
+                tuple(
+                    sorted(
+                        (name, frozenset([value])) for name, value in zip(self.attributes, combo, strict=True)
+                    )
+                )
+            )
+            for combo in combos
+        ]
 
 
 def _parse_scalar(text: str) -> Scalar:

@@ -33,7 +33,7 @@ from advocacy_kpis import (
     Window,
     metrics,
 )
-from advocacy_kpis.metrics._common import last_customer_instants
+from advocacy_kpis.grid import Grid
 from advocacy_kpis.policy import ReadinessModel, TapPolicy
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.stats import kaplan_meier, poisson_rate_interval
@@ -614,5 +614,6 @@ def test_by_contact_groups_actions_per_advocate_within_account() -> None:
 
 def test_last_customer_instants_stop_at_churn() -> None:
     data = tiny()
-    instants = last_customer_instants(data, ["a1", "a4"], Q3)
+    grid = Grid(data, [Q3], [Segment.all()])
+    instants = {a: grid.last_customer_instant(data.account(a), 0) for a in ("a1", "a4")}
     assert instants == {"a1": Q3.end, "a4": datetime(2026, 8, 15, tzinfo=UTC)}

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.formulas import proportion, weighted_share
+from advocacy_kpis.grid import Grid
+from advocacy_kpis.records import Account
 from advocacy_kpis.result import MetricResult, Number
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import Interval, wilson_interval
+from advocacy_kpis.tally import Cell, Run, Tally
 
 SMALL_SAMPLE = 30
 """Below this many units a result carries a small-sample warning."""
@@ -71,6 +74,11 @@ def positive_int(value: Any, name: str, function: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ParameterError(name, function, "a positive integer", value)
     return value
+
+
+def positive(name: str) -> Callable[[Any, str], int]:
+    """A parameter check for a positive integer named ``name`` (see `positive_int`)."""
+    return lambda value, function: positive_int(value, name, function)
 
 
 def check_confidence(value: Any, function: str) -> float:
@@ -154,74 +162,188 @@ def build(
     )
 
 
-def account_share(
-    spec: MetricSpec,
-    data: AdvocacyData,
+def share(
+    cell: Cell,
+    tally: Tally,
     *,
-    window: Window,
-    segment: Segment,
-    basis: RevenueBasis | None,
-    hits: Collection[str],
-    population: Collection[str],
-    weight_at: datetime | Mapping[str, datetime],
+    hits: str,
+    population: str,
     empty_reason: str,
-    confidence: float = 0.95,
     components: Mapping[str, Any] | None = None,
     details: Mapping[str, Any] | None = None,
     warnings: Collection[str] = (),
+    weights_at: str = "",
 ) -> MetricResult:
-    """A proportion of accounts, or with ``basis`` the revenue-weighted proportion.
+    """A proportion of accounts, or with a basis the revenue-weighted proportion.
 
-    Unweighted: ``|hits| / |population|`` with a Wilson interval. Weighted: the summed run
-    rate (on ``basis``, at ``weight_at``) of the hits over that of the population; no interval.
-    ``hits`` must be a subset of ``population``.
+    Reads the counts ``tally[hits]`` and ``tally[population]`` (hits are a subset of the
+    population). Unweighted: their ratio with a Wilson interval. Weighted (the cell has a
+    basis): the summed run rates ``tally[hits + "_weight"]`` over ``tally[population + "_weight"]``,
+    read at ``weights_at`` (recorded in details); no interval.
     """
-    counts = {"numerator_accounts": len(hits), "population_accounts": len(population)}
+    spec, basis = cell.spec, cell.basis
+    hit_count, population_count = tally[hits], tally[population]
+    counts = {"numerator_accounts": hit_count, "population_accounts": population_count}
     counts.update(components or {})
     if basis is None:
-        value = proportion(len(hits), len(population), function=spec.id)
-        return build(
-            spec, data, window=window, segment=segment, value=value,
-            undefined_reason=empty_reason, numerator=len(hits), denominator=len(population),
-            sample_size=len(population), interval=wilson_interval(len(hits), len(population), confidence),
+        value = proportion(hit_count, population_count, function=spec.id)
+        return cell.build(
+            value=value, undefined_reason=empty_reason, numerator=hit_count, denominator=population_count,
+            sample_size=population_count,
+            interval=wilson_interval(hit_count, population_count, cell.params["confidence"]),
             components=counts, details=details, warnings=warnings,
         )  # fmt: skip
-    part = _weight(data, hits, weight_at, basis)
-    whole = _weight(data, population, weight_at, basis)
+    part: Decimal = tally[hits + "_weight"]
+    whole: Decimal = tally[population + "_weight"]
     weighted = weighted_share(part, whole, function=spec.id)
-    when = weight_at.isoformat() if isinstance(weight_at, datetime) else "the weighting instants"
-    reason = empty_reason if not population else f"the population has no {basis.name} at {when}"
-    return build(
-        spec, data, window=window, segment=segment, value=weighted, undefined_reason=reason,
-        basis=basis, numerator=part, denominator=whole, sample_size=len(population),
-        components=counts, details=details, warnings=warnings,
+    reason = empty_reason if not population_count else f"the population has no {basis.name} at {weights_at}"
+    return cell.build(
+        value=weighted, undefined_reason=reason, numerator=part, denominator=whole,
+        sample_size=population_count, components=counts,
+        details={**(details or {}), "weights_at": weights_at}, warnings=warnings,
     )  # fmt: skip
 
 
-def _weight(
-    data: AdvocacyData,
-    accounts: Collection[str],
-    weight_at: datetime | Mapping[str, datetime],
-    basis: RevenueBasis,
-) -> Decimal:
-    if isinstance(weight_at, datetime):
-        return data.total_arr(accounts, weight_at, basis)
-    return sum((data.arr_at(a, weight_at[a], basis) for a in accounts), Decimal(0))
+# -- tallies shared by the account-population metrics ------------------------------------------
+
+MemberInstant = Callable[[Grid, Account, int], "datetime | None"]
+"""For an account and a window index: the instant the account weighs at, or None if not a member."""
 
 
-def last_customer_instants(
-    data: AdvocacyData, accounts: Collection[str], window: Window
-) -> dict[str, datetime]:
-    """For accounts active in ``window``: the last instant in it at which each was a customer.
+def _at_start(grid: Grid, account: Account, w: int) -> datetime | None:
+    start = grid.windows[w].start
+    return start if account.is_customer_at(start) else None
 
-    That is ``window.end``, or the churn instant of an account that churned inside the window,
-    so a customer lost mid-window is weighted by the revenue it had then, not by zero.
+
+def _at_end(grid: Grid, account: Account, w: int) -> datetime | None:
+    end = grid.windows[w].end
+    return end if account.is_customer_at(end) else None
+
+
+def _retained_at_start(grid: Grid, account: Account, w: int) -> datetime | None:
+    window = grid.windows[w]
+    return (
+        window.start if account.is_customer_at(window.start) and account.is_customer_at(window.end) else None
+    )
+
+
+def _new_at_last(grid: Grid, account: Account, w: int) -> datetime | None:
+    window = grid.windows[w]
+    if window.start <= account.customer_since < window.end:
+        return grid.last_customer_instant(account, w)
+    return None
+
+
+def _active_at_last(grid: Grid, account: Account, w: int) -> datetime | None:
+    return grid.last_customer_instant(account, w) if grid.is_active(account, w) else None
+
+
+def _any(grid: Grid, account: Account, w: int) -> datetime | None:
+    return grid.windows[w].end
+
+
+MEMBERS: Final[Mapping[str, MemberInstant]] = {
+    "any": _any,
+    "start": _at_start,
+    "end": _at_end,
+    "retained": _retained_at_start,
+    "new": _new_at_last,
+    "active": _active_at_last,
+}
+"""How each cohort set weighs: S and S ∩ E at W.start, E at W.end, N and active-in-W at their
+last instant in W as a customer."""
+
+WEIGHTS_AT: Final[Mapping[str, str]] = {
+    "start": "the start of the window",
+    "end": "the end of the window",
+    "retained": "the start of the window",
+    "new": "each account's last instant as a customer in W",
+    "active": "each account's last instant as a customer in W",
+}
+
+
+def cohort_tallies(
+    run: Run,
+    *,
+    key: str = "all",
+    accept: Callable[[Account], bool] | None = None,
+    weigh: Collection[str] = (),
+) -> list[Tally]:
+    """Per cell: the sizes of S, E, N, churned, S ∩ E, S \\ E and active-in-W.
+
+    With a basis, also ``<set>_weight`` for each cohort set named in ``weigh`` (see `MEMBERS`).
+
+    Args:
+        run: the run.
+        key: names ``accept`` (the same key must always mean the same filter).
+        accept: when given, only the accounts it accepts count.
+        weigh: the cohort sets to weigh when the run has a basis.
     """
-    instants: dict[str, datetime] = {}
-    for account_id in accounts:
-        churned = data.account(account_id).churned_at
-        instants[account_id] = churned if churned is not None and churned < window.end else window.end
-    return instants
+    grid = run.grid
+    counts = grid.cohorts(key, accept)
+    tallies: list[Tally] = [dict(counts.cell(c)) for c in range(grid.n_cells)]
+    if run.basis is not None:
+        for name in weigh:
+            totals = grid.account_weights(run.basis, _bind(grid, MEMBERS[name]), (key, name), accept)
+            for c, tally in enumerate(tallies):
+                tally[name + "_weight"] = totals[c]
+    return tallies
+
+
+def _bind(grid: Grid, member: MemberInstant) -> Callable[[Account, int], datetime | None]:
+    return lambda account, w: member(grid, account, w)
+
+
+def account_hits(
+    run: Run,
+    pairs: Iterable[tuple[str, datetime]],
+    *,
+    population: str = "active",
+    accept: Callable[[Account], bool] | None = None,
+) -> tuple[list[int], list[Decimal] | None, list[int]]:
+    """Count, per cell, the accounts with at least one event in the window.
+
+    Args:
+        run: the run.
+        pairs: ``(account id, instant)`` of each event.
+        population: the cohort set (``"active"``, ``"start"``, ``"end"``, ``"new"``) an account
+            must belong to in a window for its events there to count.
+        accept: when given, only accounts it accepts count.
+
+    Returns:
+        Per cell: the hit counts, their weights on the run's basis (None without a basis,
+        weighted as `MEMBERS` says), and the events from accounts outside the population.
+    """
+    grid = run.grid
+    data = grid.data
+    member = MEMBERS[population]
+    ns = grid.n_segments
+    hits = [0] * grid.n_cells
+    weights = [Decimal(0)] * grid.n_cells if run.basis is not None else None
+    outside = [0] * grid.n_cells
+    seen: set[tuple[str, int]] = set()
+    for account_id, instant in pairs:
+        segments = grid.account_segments(account_id)
+        if not segments:
+            continue
+        for w in grid.windows_at(instant):
+            if (account_id, w) in seen:
+                continue
+            account = data.account(account_id)
+            if accept is not None and not accept(account):
+                continue
+            at = member(grid, account, w)
+            if at is None:
+                for s in segments:
+                    outside[w * ns + s] += 1
+                continue
+            seen.add((account_id, w))
+            weight = data.arr_at(account_id, at, run.basis) if run.basis is not None else None
+            for s in segments:
+                hits[w * ns + s] += 1
+                if weights is not None and weight is not None:
+                    weights[w * ns + s] += weight
+    return hits, weights, outside
 
 
 def weight_note(weight_at: datetime) -> dict[str, str]:
@@ -242,51 +364,50 @@ def _days(start: datetime, end: datetime) -> float:
     return (end - start).total_seconds() / 86400.0
 
 
-def survival_result(
-    spec: MetricSpec,
-    data: AdvocacyData,
-    *,
-    window: Window,
-    segment: Segment,
-    subjects: Mapping[str, tuple[datetime, datetime | None, datetime]],
-    event_name: str,
-    empty_reason: str,
-) -> MetricResult:
-    """Kaplan-Meier median time to an event, censoring subjects that have not reached it.
+def observation(origin: datetime, event_at: datetime | None, censor_at: datetime) -> tuple[float, bool]:
+    """One subject's survival observation: ``(days, reached)``.
 
     Args:
-        subjects: for each subject, ``(origin, event_at, censor_at)``: when its clock starts,
-            when the event happened (None if it has not) and when observation of it stops
-            (``as_of``, or earlier, e.g. at churn). An event after ``censor_at`` is not seen.
-        event_name: what the event is, for the undefined reason ("a referral").
+        origin: when its clock starts.
+        event_at: when the event happened (None if it has not).
+        censor_at: when observation of it stops (``as_of``, or earlier, e.g. at churn). An
+            event after ``censor_at`` is not seen.
+    """
+    if event_at is not None and event_at <= censor_at:
+        return _days(origin, event_at), True
+    return max(0.0, _days(origin, censor_at)), False
+
+
+def survival_finish(cell: Cell, tally: Tally, *, event_name: str, empty_reason: str) -> MetricResult:
+    """Kaplan-Meier median time to an event from the cell's ``tally["observations"]``.
+
+    Subjects that have not reached the event are censored. The share that reached it by each
+    of `HORIZONS` is in details (None past the longest follow-up).
     """
     from advocacy_kpis.stats import kaplan_meier
 
-    durations: list[float] = []
-    observed: list[bool] = []
-    for origin, event_at, censor_at in subjects.values():
-        if event_at is not None and event_at <= censor_at:
-            durations.append(_days(origin, event_at))
-            observed.append(True)
-        else:
-            durations.append(max(0.0, _days(origin, censor_at)))
-            observed.append(False)
+    observations: list[tuple[float, bool]] = sorted(tally["observations"])
+    durations = [d for d, _ in observations]
+    observed = [o for _, o in observations]
     curve = kaplan_meier(durations, observed)
-    seen = [d for d, o in zip(durations, observed, strict=True) if o]
+    seen = [d for d, o in observations if o]
     median = curve.median()
-    if not subjects:
+    if not observations:
         reason = empty_reason
     else:
         reason = (
             f"fewer than half of the cohort had {event_name} within the observed time "
             f"({curve.n_events} of {curve.n}); see details for the share by horizon"
         )
-    details = {f"share_by_{h}_days": curve.share_by(float(h)) if subjects else None for h in HORIZONS}
+    longest = curve.observed_horizon() if observations else None
+    details: dict[str, Any] = {
+        f"share_by_{h}_days": curve.share_by(float(h)) if longest is not None and h <= longest else None
+        for h in HORIZONS
+    }
     details["mean_of_observed_days"] = sum(seen) / len(seen) if seen else None
-    details["longest_follow_up_days"] = curve.observed_horizon() if subjects else None
-    return build(
-        spec, data, window=window, segment=segment, value=median, undefined_reason=reason,
-        sample_size=curve.n, components={"cohort": curve.n, "events": curve.n_events,
-                                         "censored": curve.n_censored},
+    details["longest_follow_up_days"] = longest
+    return cell.build(
+        value=median, undefined_reason=reason, sample_size=curve.n,
+        components={"cohort": curve.n, "events": curve.n_events, "censored": curve.n_censored},
         details=details,
     )  # fmt: skip

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import bisect
-from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
@@ -29,14 +28,13 @@ from advocacy_kpis.formulas import referral_intent_in_qbrs as referral_intent_in
 from advocacy_kpis.formulas import referral_readiness_score as referral_readiness_score_formula
 from advocacy_kpis.formulas import social_shares as social_shares_formula
 from advocacy_kpis.metrics._common import (
-    account_share,
-    build,
-    check_args,
+    account_hits,
     check_confidence,
-    last_customer_instants,
-    positive_int,
-    survival_result,
-    weight_note,
+    cohort_tallies,
+    observation,
+    positive,
+    share,
+    survival_finish,
 )
 from advocacy_kpis.policy import DEFAULT_READINESS_MODEL, ReadinessModel
 from advocacy_kpis.records import (
@@ -55,6 +53,7 @@ from advocacy_kpis.records import (
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import poisson_rate_interval, wilson_interval
+from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
 __all__ = [
     "AccountReadiness",
@@ -171,20 +170,54 @@ def time_to_first_referral(
         >>> time_to_first_referral(tiny(), window=Window.year(2020)).undefined_reason
         'no accounts activated in the window and segment'
     """
-    chosen = check_args(TTFR_SPEC, data, window, segment, None)
-    subjects: dict[str, tuple[datetime, datetime | None, datetime]] = {}
-    for account in data.accounts_stamped("activation", window, chosen):
-        origin = activation_of(account)
-        first = data.first_event(Referral, account.id, at_or_after=origin)
-        subjects[account.id] = (
-            origin,
-            first.invited_at if first else None,
-            censoring_of(account, data.as_of),
-        )
-    return survival_result(
-        TTFR_SPEC, data, window=window, segment=chosen, subjects=subjects, event_name="a referral",
-        empty_reason="no accounts activated in the window and segment",
-    )  # fmt: skip
+    return TTFR.one(data, window=window, segment=segment)
+
+
+def survival_tallies(
+    run: Run,
+    origin_of: Callable[[Account], datetime | None],
+    event_of: Callable[[AdvocacyData, Account, datetime], datetime | None],
+) -> list[Tally]:
+    """Per cell: the survival observation of each account whose clock starts in the window.
+
+    Args:
+        run: the run.
+        origin_of: when an account's clock starts (None: never, so in no cohort).
+        event_of: the instant of the account's first event at or after its origin, or None.
+    """
+    grid, data = run.grid, run.data
+    tallies: list[Tally] = [{"observations": []} for _ in range(grid.n_cells)]
+    for account in data.accounts:
+        origin = origin_of(account)
+        if origin is None:
+            continue
+        cells = grid.cells_at(origin, grid.account_segments(account.id))
+        if not cells:
+            continue
+        seen = observation(origin, event_of(data, account, origin), censoring_of(account, data.as_of))
+        for c in cells:
+            tallies[c]["observations"].append(seen)
+    return tallies
+
+
+def _first_referral(data: AdvocacyData, account: Account, origin: datetime) -> datetime | None:
+    first = data.first_event(Referral, account.id, at_or_after=origin)
+    return first.invited_at if first else None
+
+
+TTFR = register(
+    Definition(
+        TTFR_SPEC,
+        lambda run: survival_tallies(run, activation_of, _first_referral),
+        lambda cell, tally: survival_finish(
+            cell,
+            tally,
+            event_name="a referral",
+            empty_reason="no accounts activated in the window and segment",
+        ),
+        needs=("referrals",),
+    )
+)
 
 
 # -- readiness and participation ---------------------------------------------------------------
@@ -199,23 +232,29 @@ _WEIGHTED_ACTIVE = (
 )
 
 
-def _active_share(
-    spec: MetricSpec,
-    data: AdvocacyData,
-    window: Window,
-    segment: Segment,
-    basis: RevenueBasis | None,
-    hits: frozenset[str],
-    confidence: float,
+def active_share_tallies(
+    run: Run,
+    pairs: Iterable[tuple[str, datetime]],
+    accept: Callable[[Account], bool] | None = None,
+    key: str = "all",
+) -> list[Tally]:
+    """Per cell: the accounts active in W, and those of them with an event in W (``hits``)."""
+    tallies = cohort_tallies(run, key=key, accept=accept, weigh=("active",))
+    hits, weights, _ = account_hits(run, pairs, population="active", accept=accept)
+    for c, tally in enumerate(tallies):
+        tally["hits"] = hits[c]
+        if weights is not None:
+            tally["hits_weight"] = weights[c]
+    return tallies
+
+
+def active_share_finish(
+    cell: Cell, tally: Tally, empty_reason: str = "no accounts active in the window and segment"
 ) -> MetricResult:
     """A share of the accounts active in W, weighted by last-customer-instant run rate if asked."""
-    active = data.active_in(window, segment)
-    return account_share(
-        spec, data, window=window, segment=segment, basis=basis, hits=hits & active, population=active,
-        weight_at=last_customer_instants(data, active, window) if basis else window.end,
-        empty_reason="no accounts active in the window and segment",
-        confidence=check_confidence(confidence, spec.id),
-        details={"weights_at": "each account's last instant as a customer in W"} if basis else None,
+    return share(
+        cell, tally, hits="hits", population="active", empty_reason=empty_reason,
+        weights_at="each account's last instant as a customer in W",
     )  # fmt: skip
 
 
@@ -293,9 +332,20 @@ def referral_program_participation_rate(
         >>> referral_program_participation_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(PARTICIPATION_SPEC, data, window, segment, basis)
-    hits = data.accounts_with(Referral, window, chosen)
-    return _active_share(PARTICIPATION_SPEC, data, window, chosen, basis, hits, confidence)
+    return PARTICIPATION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+PARTICIPATION = register(
+    Definition(
+        PARTICIPATION_SPEC,
+        lambda run: active_share_tallies(
+            run, ((r.account_id, r.invited_at) for r in run.grid.records(Referral))
+        ),
+        active_share_finish,
+        checks={"confidence": check_confidence},
+        needs=("referrals",),
+    )
+)
 
 
 def _read_only(components: Mapping[str, bool]) -> Mapping[str, bool]:
@@ -498,19 +548,53 @@ def referral_readiness_score(
         >>> referral_readiness_score(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(READINESS_SPEC, data, window, segment, None)
-    scores = readiness_scores(data, at=window.end, segment=chosen, model=model)
+    return READINESS.one(data, window=window, segment=segment, model=model)
+
+
+def _check_model(model: object, function: str) -> ReadinessModel:
+    if not isinstance(model, ReadinessModel):
+        raise ParameterError("model", function, "a ReadinessModel", model)
+    return model
+
+
+def _readiness_tallies(run: Run) -> list[Tally]:
+    """Per cell: every customer at W.end with its readiness score at W.end."""
+    grid, data = run.grid, run.data
+    model: ReadinessModel = run.params["model"]
+    tallies: list[Tally] = [{"scores": {}} for _ in range(grid.n_cells)]
+    ns = grid.n_segments
+    for w, window in enumerate(grid.windows):
+        end = window.end
+        for account in data.accounts:
+            if not account.is_customer_at(end):
+                continue
+            segments = grid.account_segments(account.id)
+            if not segments:
+                continue
+            readiness = _readiness(data, account, end, model)
+            for s in segments:
+                tallies[w * ns + s]["scores"][account.id] = readiness
+    return tallies
+
+
+def _readiness_finish(cell: Cell, tally: Tally) -> MetricResult:
+    scores: dict[str, AccountReadiness] = dict(sorted(tally["scores"].items()))
+    model: ReadinessModel = cell.params["model"]
     met = {name: sum(r.components[name] for r in scores.values()) for name in model.weights}
-    return build(
-        READINESS_SPEC, data, window=window, segment=chosen,
+    return cell.build(
         value=referral_readiness_score_formula(r.score for r in scores.values()),
         undefined_reason="no customers at the end of the window in the segment", sample_size=len(scores),
         components={"customers": len(scores), **met},
         details={
-            "scores": {a: r.score for a, r in scores.items()}, "at": window.end.isoformat(),
+            "scores": {a: r.score for a, r in scores.items()}, "at": cell.window.end.isoformat(),
             "model": model.to_dict(),
         },
     )  # fmt: skip
+
+
+READINESS = register(
+    Definition(READINESS_SPEC, _readiness_tallies, _readiness_finish, checks={"model": _check_model})
+)
 
 
 READY_RATE_SPEC = MetricSpec(
@@ -594,20 +678,51 @@ def referral_ready_account_rate(
         >>> referral_ready_account_rate(tiny(), window=Window.quarter(2026, 3), threshold=60).value
         0.4
     """
-    chosen = check_args(READY_RATE_SPEC, data, window, segment, basis)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
-        raise ParameterError("threshold", READY_RATE_SPEC.id, "a number from 0 to 100", threshold)
-    scores = readiness_scores(data, at=window.end, segment=chosen, model=model)
-    ready = frozenset(a for a, r in scores.items() if r.score >= threshold)
-    return account_share(
-        READY_RATE_SPEC, data, window=window, segment=chosen, basis=basis, hits=ready,
-        population=frozenset(scores), weight_at=window.end,
-        empty_reason="no customers at the end of the window in the segment",
-        confidence=check_confidence(confidence, READY_RATE_SPEC.id),
-        details={
-            "threshold": threshold, "model": model.to_dict(), **(weight_note(window.end) if basis else {}),
-        },
+    return READY_RATE.one(
+        data, window=window, segment=segment, basis=basis, threshold=threshold, model=model,
+        confidence=confidence,
     )  # fmt: skip
+
+
+def _check_threshold(threshold: object, function: str) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
+        raise ParameterError("threshold", function, "a number from 0 to 100", threshold)
+    return threshold
+
+
+def _ready_tallies(run: Run) -> list[Tally]:
+    threshold = run.params["threshold"]
+    grid, basis = run.grid, run.basis
+    out: list[Tally] = []
+    for c, tally in enumerate(_readiness_tallies(run)):
+        scores: dict[str, AccountReadiness] = tally["scores"]
+        ready = [a for a, r in scores.items() if r.score >= threshold]
+        counts: Tally = {"customers": len(scores), "ready": len(ready)}
+        if basis is not None:
+            end = grid.windows[c // grid.n_segments].end
+            counts["customers_weight"] = run.data.total_arr(scores, end, basis)
+            counts["ready_weight"] = run.data.total_arr(ready, end, basis)
+        out.append(counts)
+    return out
+
+
+def _ready_finish(cell: Cell, tally: Tally) -> MetricResult:
+    return share(
+        cell, tally, hits="ready", population="customers",
+        empty_reason="no customers at the end of the window in the segment",
+        details={"threshold": cell.params["threshold"], "model": cell.params["model"].to_dict()},
+        weights_at=cell.window.end.isoformat(),
+    )  # fmt: skip
+
+
+READY_RATE = register(
+    Definition(
+        READY_RATE_SPEC,
+        _ready_tallies,
+        _ready_finish,
+        checks={"model": _check_model, "threshold": _check_threshold, "confidence": check_confidence},
+    )
+)
 
 
 # -- advocates ----------------------------------------------------------------------------------
@@ -701,28 +816,54 @@ def advocate_re_engagement_rate(
         >>> advocate_re_engagement_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(RE_ENGAGEMENT_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, RE_ENGAGEMENT_SPEC.id)
-    cutoff = window.start - timedelta(days=positive_int(lapse_days, "lapse_days", RE_ENGAGEMENT_SPEC.id))
-    members = data.segment_accounts(chosen)
-    lapsed = re_engaged = 0
+    return RE_ENGAGEMENT.one(
+        data, window=window, segment=segment, lapse_days=lapse_days, confidence=confidence
+    )
+
+
+def _re_engagement_tallies(run: Run) -> list[Tally]:
+    grid, data = run.grid, run.data
+    lapse = timedelta(days=run.params["lapse_days"])
+    ns = grid.n_segments
+    lapsed = [0] * grid.n_cells
+    re_engaged = [0] * grid.n_cells
     for actions in data.by_contact(AdvocacyAction).values():
-        if actions[0].account_id not in members:
+        segments = grid.account_segments(actions[0].account_id)
+        if not segments:
             continue
         times = [a.completed_at for a in actions]
-        before = bisect.bisect_left(times, window.start)
-        if before == 0 or times[before - 1] >= cutoff:
-            continue
-        lapsed += 1
-        re_engaged += before < len(times) and times[before] < window.end
-    return build(
-        RE_ENGAGEMENT_SPEC, data, window=window, segment=chosen,
+        for w, window in enumerate(grid.windows):
+            before = bisect.bisect_left(times, window.start)
+            if before == 0 or times[before - 1] >= window.start - lapse:
+                continue
+            back = before < len(times) and times[before] < window.end
+            for s in segments:
+                lapsed[w * ns + s] += 1
+                re_engaged[w * ns + s] += back
+    return [{"lapsed": n, "re_engaged": k} for n, k in zip(lapsed, re_engaged, strict=True)]
+
+
+def _re_engagement_finish(cell: Cell, tally: Tally) -> MetricResult:
+    lapsed, re_engaged = tally["lapsed"], tally["re_engaged"]
+    return cell.build(
         value=advocate_re_engagement_rate_formula(re_engaged, lapsed),
         undefined_reason="no advocate had lapsed at the start of the window in the segment",
         numerator=re_engaged, denominator=lapsed, sample_size=lapsed,
-        interval=wilson_interval(re_engaged, lapsed, level),
-        components={"lapsed": lapsed, "re_engaged": re_engaged}, details={"lapse_days": lapse_days},
+        interval=wilson_interval(re_engaged, lapsed, cell.params["confidence"]),
+        components={"lapsed": lapsed, "re_engaged": re_engaged},
+        details={"lapse_days": cell.params["lapse_days"]},
     )  # fmt: skip
+
+
+RE_ENGAGEMENT = register(
+    Definition(
+        RE_ENGAGEMENT_SPEC,
+        _re_engagement_tallies,
+        _re_engagement_finish,
+        checks={"lapse_days": positive("lapse_days"), "confidence": check_confidence},
+        needs=("actions",),
+    )
+)
 
 
 # -- shares, prompts, personal messages, asks, QBRs ---------------------------------------------
@@ -794,16 +935,41 @@ def social_shares(
         >>> social_shares(tiny(), window=Window.year(2020)).value
         0
     """
-    chosen = check_args(SHARES_SPEC, data, window, segment, None)
-    shares = data.events(SocialShare, window, chosen)
-    channels = Counter(s.channel or "unknown" for s in shares)
-    return build(
-        SHARES_SPEC, data, window=window, segment=chosen, value=social_shares_formula(len(shares)),
-        sample_size=len(shares),
-        interval=poisson_rate_interval(len(shares), 1.0, check_confidence(confidence, SHARES_SPEC.id)),
-        components={"shares": len(shares), "accounts": len({s.account_id for s in shares})},
-        details={"by_channel": dict(sorted(channels.items()))}, small_sample=False,
+    return SHARES.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _shares_tallies(run: Run) -> list[Tally]:
+    grid = run.grid
+    tallies: list[Tally] = [{"shares": 0, "accounts": set(), "by_channel": {}} for _ in range(grid.n_cells)]
+    for share_ in grid.records(SocialShare):
+        channel = share_.channel or "unknown"
+        for c in grid.cells_at(share_.shared_at, grid.account_segments(share_.account_id)):
+            tally = tallies[c]
+            tally["shares"] += 1
+            tally["accounts"].add(share_.account_id)
+            tally["by_channel"][channel] = tally["by_channel"].get(channel, 0) + 1
+    return tallies
+
+
+def _shares_finish(cell: Cell, tally: Tally) -> MetricResult:
+    count = tally["shares"]
+    return cell.build(
+        value=social_shares_formula(count), sample_size=count,
+        interval=poisson_rate_interval(count, 1.0, cell.params["confidence"]),
+        components={"shares": count, "accounts": len(tally["accounts"])},
+        details={"by_channel": dict(sorted(tally["by_channel"].items()))}, small_sample=False,
     )  # fmt: skip
+
+
+SHARES = register(
+    Definition(
+        SHARES_SPEC,
+        _shares_tallies,
+        _shares_finish,
+        checks={"confidence": check_confidence},
+        needs=("social_shares",),
+    )
+)
 
 
 ICP_SHARE_SPEC = MetricSpec(
@@ -873,16 +1039,26 @@ def share_rate_among_icps(
         >>> share_rate_among_icps(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(ICP_SHARE_SPEC, data, window, segment, None)
-    icps = chosen & Segment.where(icp=True)
-    hits = data.accounts_with(SocialShare, window, icps)
-    active = data.active_in(window, icps)
-    return account_share(
-        ICP_SHARE_SPEC, data, window=window, segment=chosen, basis=None, hits=hits & active,
-        population=active, weight_at=window.end,
-        empty_reason="no ICP accounts active in the window and segment",
-        confidence=check_confidence(confidence, ICP_SHARE_SPEC.id),
-    )  # fmt: skip
+    return ICP_SHARE.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _is_icp(account: Account) -> bool:
+    return account.icp is True
+
+
+ICP_SHARE = register(
+    Definition(
+        ICP_SHARE_SPEC,
+        lambda run: active_share_tallies(
+            run, ((s.account_id, s.shared_at) for s in run.grid.records(SocialShare)), _is_icp, "icp"
+        ),
+        lambda cell, tally: active_share_finish(
+            cell, tally, "no ICP accounts active in the window and segment"
+        ),
+        checks={"confidence": check_confidence},
+        needs=("social_shares",),
+    )
+)
 
 
 INITIATION_SPEC = MetricSpec(
@@ -959,9 +1135,25 @@ def referral_discussion_initiation_rate(
         >>> referral_discussion_initiation_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(INITIATION_SPEC, data, window, segment, basis)
-    hits = data.accounts_with(ReferralPrompt, window, chosen) | data.accounts_with(Referral, window, chosen)
-    return _active_share(INITIATION_SPEC, data, window, chosen, basis, hits, confidence)
+    return INITIATION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+def _initiation_events(run: Run) -> Iterator[tuple[str, datetime]]:
+    for prompt in run.grid.records(ReferralPrompt):
+        yield prompt.account_id, prompt.occurred_at
+    for referral in run.grid.records(Referral):
+        yield referral.account_id, referral.invited_at
+
+
+INITIATION = register(
+    Definition(
+        INITIATION_SPEC,
+        lambda run: active_share_tallies(run, _initiation_events(run)),
+        active_share_finish,
+        checks={"confidence": check_confidence},
+        needs=("referral_prompts", "referrals"),
+    )
+)
 
 
 PERSONALIZED_SPEC = MetricSpec(
@@ -1031,15 +1223,33 @@ def personalized_referral_outreach_rate(
         >>> personalized_referral_outreach_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(PERSONALIZED_SPEC, data, window, segment, None)
-    senders = data.accounts_with(Referral, window, chosen)
-    personal = data.accounts_with(Referral, window, chosen, where=lambda r: r.personalized)
-    return account_share(
-        PERSONALIZED_SPEC, data, window=window, segment=chosen, basis=None, hits=personal,
-        population=senders, weight_at=window.end,
-        empty_reason="no account sent a referral in the window and segment",
-        confidence=check_confidence(confidence, PERSONALIZED_SPEC.id),
-    )  # fmt: skip
+    return PERSONALIZED.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _personalized_tallies(run: Run) -> list[Tally]:
+    referrals = run.grid.records(Referral)
+    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in referrals), population="any")
+    personal, _, _ = account_hits(
+        run, ((r.account_id, r.invited_at) for r in referrals if r.personalized), population="any"
+    )
+    return [{"senders": n, "personal": k} for n, k in zip(senders, personal, strict=True)]
+
+
+PERSONALIZED = register(
+    Definition(
+        PERSONALIZED_SPEC,
+        _personalized_tallies,
+        lambda cell, tally: share(
+            cell,
+            tally,
+            hits="personal",
+            population="senders",
+            empty_reason="no account sent a referral in the window and segment",
+        ),
+        checks={"confidence": check_confidence},
+        needs=("referrals",),
+    )
+)
 
 
 WARM_INTRO_SPEC = MetricSpec(
@@ -1118,9 +1328,20 @@ def warm_introduction_offer_rate(
         >>> warm_introduction_offer_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(WARM_INTRO_SPEC, data, window, segment, basis)
-    hits = data.accounts_with(Ask, window, chosen, where=lambda k: k.asset is Asset.REFERRAL)
-    return _active_share(WARM_INTRO_SPEC, data, window, chosen, basis, hits, confidence)
+    return WARM_INTRO.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+WARM_INTRO = register(
+    Definition(
+        WARM_INTRO_SPEC,
+        lambda run: active_share_tallies(
+            run, ((k.account_id, k.asked_at) for k in run.grid.records(Ask) if k.asset is Asset.REFERRAL)
+        ),
+        active_share_finish,
+        checks={"confidence": check_confidence},
+        needs=("asks",),
+    )
+)
 
 
 QBR_SPEC = MetricSpec(
@@ -1190,16 +1411,33 @@ def referral_intent_in_qbrs(
         >>> referral_intent_in_qbrs(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(QBR_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, QBR_SPEC.id)
-    held = data.events(QBR, window, chosen)
-    intent = sum(1 for q in held if q.referral_intent)
-    return build(
-        QBR_SPEC, data, window=window, segment=chosen, value=referral_intent_in_qbrs_formula(intent, len(held)),
-        undefined_reason="no QBRs held in the window and segment", numerator=intent, denominator=len(held),
-        sample_size=len(held), interval=wilson_interval(intent, len(held), level),
-        components={"qbrs": len(held), "with_intent": intent},
+    return QBRS.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _qbr_tallies(run: Run) -> list[Tally]:
+    grid = run.grid
+    held = [0] * grid.n_cells
+    intent = [0] * grid.n_cells
+    for qbr in grid.records(QBR):
+        for c in grid.cells_at(qbr.held_at, grid.account_segments(qbr.account_id)):
+            held[c] += 1
+            intent[c] += bool(qbr.referral_intent)
+    return [{"qbrs": n, "with_intent": k} for n, k in zip(held, intent, strict=True)]
+
+
+def _qbr_finish(cell: Cell, tally: Tally) -> MetricResult:
+    held, intent = tally["qbrs"], tally["with_intent"]
+    return cell.build(
+        value=referral_intent_in_qbrs_formula(intent, held),
+        undefined_reason="no QBRs held in the window and segment", numerator=intent, denominator=held,
+        sample_size=held, interval=wilson_interval(intent, held, cell.params["confidence"]),
+        components={"qbrs": held, "with_intent": intent},
     )  # fmt: skip
+
+
+QBRS = register(
+    Definition(QBR_SPEC, _qbr_tallies, _qbr_finish, checks={"confidence": check_confidence}, needs=("qbrs",))
+)
 
 
 TTA_SPEC = MetricSpec(
@@ -1279,16 +1517,25 @@ def time_to_advocacy(data: AdvocacyData, *, window: Window, segment: Segment | N
         >>> time_to_advocacy(tiny(), window=Window.year(2020)).undefined_reason
         'no accounts onboarded in the window and segment'
     """
-    chosen = check_args(TTA_SPEC, data, window, segment, None)
-    subjects: dict[str, tuple[datetime, datetime | None, datetime]] = {}
-    for account in data.accounts_stamped("onboarded_at", window, chosen):
-        origin = account.onboarded_at
-        assert origin is not None  # selected on onboarded_at
-        action = data.first_event(AdvocacyAction, account.id, at_or_after=origin)
-        referral = data.first_event(Referral, account.id, at_or_after=origin)
-        firsts = [t for t in (action and action.completed_at, referral and referral.invited_at) if t]
-        subjects[account.id] = (origin, min(firsts) if firsts else None, censoring_of(account, data.as_of))
-    return survival_result(
-        TTA_SPEC, data, window=window, segment=chosen, subjects=subjects, event_name="an advocacy action",
-        empty_reason="no accounts onboarded in the window and segment",
-    )  # fmt: skip
+    return TTA.one(data, window=window, segment=segment)
+
+
+def _first_advocacy(data: AdvocacyData, account: Account, origin: datetime) -> datetime | None:
+    action = data.first_event(AdvocacyAction, account.id, at_or_after=origin)
+    referral = data.first_event(Referral, account.id, at_or_after=origin)
+    firsts = [t for t in (action and action.completed_at, referral and referral.invited_at) if t]
+    return min(firsts) if firsts else None
+
+
+TTA = register(
+    Definition(
+        TTA_SPEC,
+        lambda run: survival_tallies(run, lambda a: a.onboarded_at, _first_advocacy),
+        lambda cell, tally: survival_finish(
+            cell,
+            tally,
+            event_name="an advocacy action",
+            empty_reason="no accounts onboarded in the window and segment",
+        ),
+    )
+)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
-
-import attrs
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -31,19 +30,20 @@ from advocacy_kpis.formulas import referral_pipeline_contribution_rate as pipeli
 from advocacy_kpis.formulas import referral_retention_rate as retention_formula
 from advocacy_kpis.formulas import revenue_from_referrals as revenue_formula
 from advocacy_kpis.metrics._common import (
-    account_share,
-    build,
-    check_args,
+    account_hits,
     check_confidence,
-    positive_int,
+    cohort_tallies,
+    positive,
+    share,
     unsegmented_note,
     weight_note,
     zero,
 )
-from advocacy_kpis.records import Contract, Opportunity, ProgramCost, Referral
+from advocacy_kpis.records import Account, Contract, Opportunity, ProgramCost, Referral
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import poisson_rate_interval, two_proportion_test, wilson_interval
+from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
 __all__ = [
     "client_referral_rate",
@@ -143,15 +143,40 @@ def client_referral_rate(
         >>> client_referral_rate(tiny(), window=Window.year(2020)).value is None
         True
     """
-    chosen = check_args(CLIENT_REFERRAL_SPEC, data, window, segment, basis)
-    new = data.cohort(window, chosen).new
-    return account_share(
-        CLIENT_REFERRAL_SPEC, data, window=window, segment=chosen, basis=basis,
-        hits=new & data.referred_accounts(), population=new, weight_at=window.end,
+    return CLIENT_REFERRAL.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+def is_referred(data: AdvocacyData) -> Callable[[Account], bool]:
+    """Whether an account was acquired through a referral (see `REFERRED`)."""
+    referred = data.referred_accounts()
+    return lambda account: account.id in referred
+
+
+def _referred_cohorts(run: Run, weigh: tuple[str, ...]) -> list[Tally]:
+    """Cohort sizes over all accounts, with those of referred accounts as ``referred_<name>``."""
+    every = cohort_tallies(run, weigh=weigh)
+    referred = cohort_tallies(run, key="referred", accept=is_referred(run.data), weigh=weigh)
+    for whole, part in zip(every, referred, strict=True):
+        whole.update({f"referred_{name}": value for name, value in part.items()})
+    return every
+
+
+def _client_referral_finish(cell: Cell, tally: Tally) -> MetricResult:
+    return share(
+        cell, tally, hits="referred_new", population="new",
         empty_reason="no new customers in the window and segment",
-        confidence=check_confidence(confidence, CLIENT_REFERRAL_SPEC.id),
-        details=weight_note(window.end) if basis else None,
+        weights_at="each account's last instant as a customer in W",
     )  # fmt: skip
+
+
+CLIENT_REFERRAL = register(
+    Definition(
+        CLIENT_REFERRAL_SPEC,
+        lambda run: _referred_cohorts(run, ("new",)),
+        _client_referral_finish,
+        checks={"confidence": check_confidence},
+    )
+)
 
 
 CONVERSION_SPEC = MetricSpec(
@@ -239,16 +264,35 @@ def referral_conversion_rate(
         >>> referral_conversion_rate(tiny(), window=Window.quarter(2026, 3)).undefined_reason
         'none of the 1 referrals sent in the window has matured (horizon 90 days)'
     """
-    chosen = check_args(CONVERSION_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, CONVERSION_SPEC.id)
-    horizon = timedelta(days=positive_int(horizon_days, "horizon_days", CONVERSION_SPEC.id))
-    sent = data.events(Referral, window, chosen)
-    converted = matured = 0
-    for referral in sent:
-        in_time = referral.converted_at is not None and referral.converted_at <= referral.invited_at + horizon
-        converted += in_time
-        matured += in_time or referral.invited_at + horizon <= data.as_of
-    immature = len(sent) - matured
+    return CONVERSION.one(
+        data, window=window, segment=segment, horizon_days=horizon_days, confidence=confidence
+    )
+
+
+def _conversion_tally(run: Run) -> list[Tally]:
+    grid = run.grid
+    horizon = timedelta(days=run.params["horizon_days"])
+    as_of = run.data.as_of
+    sent = [0] * grid.n_cells
+    matured = [0] * grid.n_cells
+    converted = [0] * grid.n_cells
+    for referral in grid.records(Referral):
+        due = referral.invited_at + horizon
+        in_time = referral.converted_at is not None and referral.converted_at <= due
+        ripe = in_time or due <= as_of
+        for c in grid.cells_at(referral.invited_at, grid.account_segments(referral.account_id)):
+            sent[c] += 1
+            matured[c] += ripe
+            converted[c] += in_time
+    return [
+        {"sent": n, "matured": m, "converted": k} for n, m, k in zip(sent, matured, converted, strict=True)
+    ]
+
+
+def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
+    sent, matured, converted = tally["sent"], tally["matured"], tally["converted"]
+    horizon_days = cell.params["horizon_days"]
+    immature = sent - matured
     warnings = []
     if immature:
         warnings.append(
@@ -256,18 +300,28 @@ def referral_conversion_rate(
             "early conversions among them are counted, so until the cohort matures the rate reads high"
         )
     reason = (
-        f"none of the {len(sent)} referrals sent in the window has matured (horizon {horizon_days} days)"
+        f"none of the {sent} referrals sent in the window has matured (horizon {horizon_days} days)"
         if sent
         else "no referrals sent in the window and segment"
     )
-    return build(
-        CONVERSION_SPEC, data, window=window, segment=chosen,
+    return cell.build(
         value=conversion_formula(converted, matured), undefined_reason=reason, numerator=converted,
-        denominator=matured, sample_size=matured, interval=wilson_interval(converted, matured, level),
-        components={"sent": len(sent), "matured": matured, "converted": converted,
-                    "immature_excluded": immature},
+        denominator=matured, sample_size=matured,
+        interval=wilson_interval(converted, matured, cell.params["confidence"]),
+        components={"sent": sent, "matured": matured, "converted": converted, "immature_excluded": immature},
         details={"horizon_days": horizon_days}, warnings=warnings,
     )  # fmt: skip
+
+
+CONVERSION = register(
+    Definition(
+        CONVERSION_SPEC,
+        _conversion_tally,
+        _conversion_finish,
+        checks={"confidence": check_confidence, "horizon_days": positive("horizon_days")},
+        needs=("referrals",),
+    )
+)
 
 
 def _required(basis: RevenueBasis | None) -> RevenueBasis:
@@ -362,60 +416,73 @@ def new_customers_from_referrals(
         >>> new_customers_from_referrals(tiny(), window=Window.year(2020)).value
         0
     """
-    chosen = check_args(NEW_FROM_REFERRALS_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, NEW_FROM_REFERRALS_SPEC.id)
-    new = data.cohort(window, chosen).new
-    count = new_from_referrals_formula(len(new & data.referred_accounts()), len(new))
-    return build(
-        NEW_FROM_REFERRALS_SPEC, data, window=window, segment=chosen, value=count, sample_size=count,
-        interval=poisson_rate_interval(count, 1.0, level),
-        components={"referred_new_customers": count, "new_customers": len(new)},
+    return NEW_FROM_REFERRALS.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _new_from_referrals_finish(cell: Cell, tally: Tally) -> MetricResult:
+    count = new_from_referrals_formula(tally["referred_new"], tally["new"])
+    return cell.build(
+        value=count, sample_size=count,
+        interval=poisson_rate_interval(count, 1.0, cell.params["confidence"]),
+        components={"referred_new_customers": count, "new_customers": tally["new"]},
     )  # fmt: skip
 
 
-@attrs.frozen
-class _ReferralRevenue:
-    """Contracts starting in a window on referred accounts, valued on a basis: first deals and renewals apart."""
-
-    first_contracts: int
-    renewals: int
-    first_value: Decimal
-    renewal_value: Decimal
-    accounts: int
-
-    @property
-    def contracts(self) -> int:
-        return self.first_contracts + self.renewals
-
-    @property
-    def total(self) -> Decimal:
-        return revenue_formula((self.first_value, self.renewal_value))
-
-    def components(self) -> dict[str, int]:
-        return {
-            "contracts": self.contracts,
-            "first_contracts": self.first_contracts,
-            "renewals": self.renewals,
-            "accounts": self.accounts,
-        }
+NEW_FROM_REFERRALS = register(
+    Definition(
+        NEW_FROM_REFERRALS_SPEC,
+        lambda run: _referred_cohorts(run, ()),
+        _new_from_referrals_finish,
+        checks={"confidence": check_confidence},
+    )
+)
 
 
-def _referral_revenue(
-    data: AdvocacyData, window: Window, segment: Segment, basis: RevenueBasis
-) -> _ReferralRevenue:
-    """The tally behind revenue_from_referrals, shared with referral_campaign_roi."""
-    accounts = data.referred_accounts() & data.segment_accounts(segment)
-    first: list[Decimal] = []
-    renewals: list[Decimal] = []
-    billed: set[str] = set()
-    for contract in data.events_of_accounts(Contract, window, accounts):
+def referral_revenue_tallies(run: Run) -> list[Tally]:
+    """Per cell: contracts starting in W on referred accounts, valued on the run's basis.
+
+    First contracts and renewals are kept apart; shared by revenue_from_referrals and
+    referral_campaign_roi.
+    """
+    grid, data = run.grid, run.data
+    basis = _required(run.basis)
+    referred = data.referred_accounts()
+    tallies: list[Tally] = [
+        {"first_contracts": 0, "renewals": 0, "first_value": zero(), "renewal_value": zero(), "accounts": 0}
+        for _ in range(grid.n_cells)
+    ]
+    billed: set[tuple[str, int]] = set()
+    for contract in grid.records(Contract):
+        if contract.account_id not in referred:
+            continue
+        cells = grid.cells_at(contract.start, grid.account_segments(contract.account_id))
+        if not cells:
+            continue
         # Converted once, here: the sums below only add values already in the basis currency.
         value = data.contract_value(contract, basis)
-        (first if contract.renewal_of is None else renewals).append(value)
-        billed.add(contract.account_id)
-    return _ReferralRevenue(
-        len(first), len(renewals), revenue_formula(first), revenue_formula(renewals), len(billed)
-    )
+        count, total = ("first_contracts", "first_value") if contract.renewal_of is None else (
+            "renewals", "renewal_value")  # fmt: skip
+        for c in cells:
+            tally = tallies[c]
+            tally[count] += 1
+            tally[total] += value
+            if (contract.account_id, c) not in billed:
+                billed.add((contract.account_id, c))
+                tally["accounts"] += 1
+    return tallies
+
+
+def _revenue_components(tally: Tally) -> dict[str, int]:
+    return {
+        "contracts": tally["first_contracts"] + tally["renewals"],
+        "first_contracts": tally["first_contracts"],
+        "renewals": tally["renewals"],
+        "accounts": tally["accounts"],
+    }
+
+
+def _revenue_total(tally: Tally) -> Decimal:
+    return revenue_formula((tally["first_value"], tally["renewal_value"]))
 
 
 NO_REFERRED_CONTRACTS = "no contracts started in W on referred accounts"
@@ -518,14 +585,19 @@ def revenue_from_referrals(
         >>> r.value, r.warnings
         (Decimal('0'), ('no contracts started in W on referred accounts',))
     """
-    chosen = check_args(REVENUE_SPEC, data, window, segment, basis)
-    tally = _referral_revenue(data, window, chosen, _required(basis))
-    return build(
-        REVENUE_SPEC, data, window=window, segment=chosen, value=tally.total, basis=basis,
-        sample_size=tally.contracts, components=tally.components(),
-        details={"first_contract_revenue": tally.first_value, "renewal_revenue": tally.renewal_value},
-        warnings=() if tally.contracts else (NO_REFERRED_CONTRACTS,), small_sample=False,
+    return REVENUE.one(data, window=window, segment=segment, basis=basis)
+
+
+def _revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
+    components = _revenue_components(tally)
+    return cell.build(
+        value=_revenue_total(tally), sample_size=components["contracts"], components=components,
+        details={"first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
+        warnings=() if components["contracts"] else (NO_REFERRED_CONTRACTS,), small_sample=False,
     )  # fmt: skip
+
+
+REVENUE = register(Definition(REVENUE_SPEC, referral_revenue_tallies, _revenue_finish, needs=("contracts",)))
 
 
 CONTRIBUTION_SPEC = MetricSpec(
@@ -618,23 +690,35 @@ def referral_account_revenue_contribution(
         >>> referral_account_revenue_contribution(tiny(), window=Window.year(2020), basis=basis).undefined_reason
         'no customers at the end of the window in the segment'
     """
-    chosen = check_args(CONTRIBUTION_SPEC, data, window, segment, basis, run_rate=True)
-    weights = _required(basis)
-    customers = data.cohort(window, chosen).end
-    referred = customers & data.referred_accounts()
-    part = data.total_arr(referred, window.end, weights)
-    whole = data.total_arr(customers, window.end, weights)
+    return CONTRIBUTION.one(data, window=window, segment=segment, basis=basis)
+
+
+def _contribution_finish(cell: Cell, tally: Tally) -> MetricResult:
+    basis = _required(cell.basis)
+    part, whole = tally["referred_end_weight"], tally["end_weight"]
+    customers, referred = tally["end"], tally["referred_end"]
     reason = (
-        f"the customers at the end of the window have no {weights.name} then"
+        f"the customers at the end of the window have no {basis.name} then"
         if customers
         else "no customers at the end of the window in the segment"
     )
-    return build(
-        CONTRIBUTION_SPEC, data, window=window, segment=chosen, value=contribution_formula(part, whole),
-        undefined_reason=reason, basis=basis, numerator=part, denominator=whole, sample_size=len(customers),
-        components={"referred_customers": len(referred), "customers": len(customers)},
-        details={"account_share": proportion(len(referred), len(customers)), **weight_note(window.end)},
+    return cell.build(
+        value=contribution_formula(part, whole), undefined_reason=reason, numerator=part,
+        denominator=whole, sample_size=customers,
+        components={"referred_customers": referred, "customers": customers},
+        details={"account_share": proportion(referred, customers), **weight_note(cell.window.end)},
     )  # fmt: skip
+
+
+CONTRIBUTION = register(
+    Definition(
+        CONTRIBUTION_SPEC,
+        lambda run: _referred_cohorts(run, ("end",)),
+        _contribution_finish,
+        run_rate=True,
+        needs=("contracts",),
+    )
+)
 
 
 PIPELINE_SPEC = MetricSpec(
@@ -726,32 +810,62 @@ def referral_pipeline_contribution_rate(
         >>> referral_pipeline_contribution_rate(tiny(), window=Window.year(2020), basis=usd).undefined_reason
         'no opportunities created in the window and segment'
     """
-    chosen = check_args(PIPELINE_SPEC, data, window, segment, basis, on_records=Opportunity)
-    currency = _required(basis)
-    opportunities = data.events(Opportunity, window, chosen)
-    outside = sum(1 for o in data.events(Opportunity, window) if data.outside_every_value(o, chosen))
-    referral: list[Decimal] = []
-    every: list[Decimal] = []
-    for opportunity in opportunities:
+    return PIPELINE.one(data, window=window, segment=segment, basis=basis)
+
+
+def _pipeline_tally(run: Run) -> list[Tally]:
+    grid = run.grid
+    currency = _required(run.basis)
+    tallies: list[Tally] = [
+        {"opportunities": 0, "referral_opportunities": 0, "amount": zero(), "referral_amount": zero(),
+         "outside": 0}
+        for _ in range(grid.n_cells)
+    ]  # fmt: skip
+    for opportunity in grid.records(Opportunity):
+        instant = opportunity.created_at
+        outside = grid.outside_segments(opportunity)
+        if outside:
+            for c in grid.cells_at(instant, outside):
+                tallies[c]["outside"] += 1
+        cells = grid.cells_at(instant, grid.record_segments(opportunity))
+        if not cells:
+            continue
         amount = currency.convert(opportunity.amount, opportunity.currency, f"Opportunity {opportunity.id!r}")
-        every.append(amount)
-        if opportunity.source == REFERRAL_SOURCE:
-            referral.append(amount)
-    part, whole = sum(referral, zero()), sum(every, zero())
+        referral = opportunity.source == REFERRAL_SOURCE
+        for c in cells:
+            tally = tallies[c]
+            tally["opportunities"] += 1
+            tally["amount"] += amount
+            if referral:
+                tally["referral_opportunities"] += 1
+                tally["referral_amount"] += amount
+    return tallies
+
+
+def _pipeline_finish(cell: Cell, tally: Tally) -> MetricResult:
+    part, whole = tally["referral_amount"], tally["amount"]
+    count, referral = tally["opportunities"], tally["referral_opportunities"]
     reason = (
         "the opportunities created in the window have a total amount of 0"
-        if opportunities
+        if count
         else "no opportunities created in the window and segment"
     )
-    return build(
-        PIPELINE_SPEC, data, window=window, segment=chosen, value=pipeline_formula(part, whole),
-        undefined_reason=reason, basis=basis, numerator=part, denominator=whole,
-        sample_size=len(opportunities),
-        components={"opportunities": len(opportunities), "referral_opportunities": len(referral)},
-        details={"share_by_count": proportion(len(referral), len(opportunities))},
-        warnings=[unsegmented_note(outside, "opportunities created in the window", chosen)] if outside else [],
+    outside = tally["outside"]
+    return cell.build(
+        value=pipeline_formula(part, whole), undefined_reason=reason, numerator=part, denominator=whole,
+        sample_size=count, components={"opportunities": count, "referral_opportunities": referral},
+        details={"share_by_count": proportion(referral, count)},
+        warnings=[unsegmented_note(outside, "opportunities created in the window", cell.segment)]
+        if outside else [],
         accounts_segmented=False,
     )  # fmt: skip
+
+
+PIPELINE = register(
+    Definition(
+        PIPELINE_SPEC, _pipeline_tally, _pipeline_finish, on_records=Opportunity, needs=("opportunities",)
+    )
+)
 
 
 ROI_SPEC = MetricSpec(
@@ -855,32 +969,58 @@ def referral_campaign_roi(
         >>> referral_campaign_roi(tiny(), window=Window.quarter(2026, 2), basis=usd).undefined_reason
         'no referral programme cost incurred in the window and segment'
     """
-    chosen = check_args(ROI_SPEC, data, window, segment, basis)
-    data.check_segment(chosen, ROI_SPEC.id, on_records=ProgramCost)
-    money = _required(basis)
-    revenue = _referral_revenue(data, window, chosen, money)
-    costs = [c for c in data.events(ProgramCost, window, chosen) if c.program == REFERRAL_SOURCE]
-    outside = sum(
-        1
-        for c in data.events(ProgramCost, window)
-        if c.program == REFERRAL_SOURCE and data.outside_every_value(c, chosen)
-    )
-    cost = sum((money.convert(c.amount, c.currency, f"ProgramCost {c.id!r}") for c in costs), zero())
+    return ROI.one(data, window=window, segment=segment, basis=basis)
+
+
+def _roi_tally(run: Run) -> list[Tally]:
+    grid = run.grid
+    money = _required(run.basis)
+    tallies = referral_revenue_tallies(run)
+    for tally in tallies:
+        tally.update(cost=zero(), cost_records=0, outside=0)
+    for cost in grid.records(ProgramCost):
+        if cost.program != REFERRAL_SOURCE:
+            continue
+        outside = grid.outside_segments(cost)
+        if outside:
+            for c in grid.cells_at(cost.incurred_at, outside):
+                tallies[c]["outside"] += 1
+        cells = grid.cells_at(cost.incurred_at, grid.record_segments(cost))
+        if not cells:
+            continue
+        amount = money.convert(cost.amount, cost.currency, f"ProgramCost {cost.id!r}")
+        for c in cells:
+            tallies[c]["cost"] += amount
+            tallies[c]["cost_records"] += 1
+    return tallies
+
+
+def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
+    revenue, cost = _revenue_total(tally), tally["cost"]
+    contracts = tally["first_contracts"] + tally["renewals"]
     reason = (
         "the referral programme costs in the window add up to 0"
-        if costs
+        if tally["cost_records"]
         else "no referral programme cost incurred in the window and segment"
     )
-    return build(
-        ROI_SPEC, data, window=window, segment=chosen, value=roi_formula(revenue.total, cost),
-        undefined_reason=reason, basis=basis, numerator=revenue.total - cost, denominator=cost,
-        sample_size=len(costs), small_sample=False,
-        components={"revenue": revenue.total, "cost": cost, "contracts": revenue.contracts,
-                    "cost_records": len(costs)},
-        details={"first_contract_roi": roi_formula(revenue.first_value, cost),
-                 "first_contract_revenue": revenue.first_value, "renewal_revenue": revenue.renewal_value},
-        warnings=[unsegmented_note(outside, "referral programme costs in the window", chosen)] if outside else [],
+    outside = tally["outside"]
+    return cell.build(
+        value=roi_formula(revenue, cost), undefined_reason=reason, numerator=revenue - cost,
+        denominator=cost, sample_size=tally["cost_records"], small_sample=False,
+        components={"revenue": revenue, "cost": cost, "contracts": contracts,
+                    "cost_records": tally["cost_records"]},
+        details={"first_contract_roi": roi_formula(tally["first_value"], cost),
+                 "first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
+        warnings=[unsegmented_note(outside, "referral programme costs in the window", cell.segment)]
+        if outside else [],
     )  # fmt: skip
+
+
+ROI = register(
+    Definition(
+        ROI_SPEC, _roi_tally, _roi_finish, on_records=ProgramCost, needs=("contracts", "program_costs")
+    )
+)
 
 
 RETENTION_SPEC = MetricSpec(
@@ -943,24 +1083,22 @@ _TEST_NOTE = (
 )
 
 
-def _retention_comparison(
-    data: AdvocacyData,
-    window: Window,
-    basis: RevenueBasis | None,
-    groups: tuple[frozenset[str], frozenset[str], frozenset[str], frozenset[str]],
-    confidence: float,
-) -> dict[str, Any]:
+def _retention_comparison(cell: Cell, tally: Tally) -> dict[str, Any]:
     """Referred against non-referred retention: baseline, lift and the two-proportion test."""
-    kept, referred, others_kept, others = groups
-    rates: list[float | None] = []
-    for hits, population in ((kept, referred), (others_kept, others)):
-        if basis is None:
-            rates.append(retention_formula(len(hits), len(population)))
-        else:
-            part = data.total_arr(hits, window.start, basis)
-            rates.append(weighted_share(part, data.total_arr(population, window.start, basis)))
+    kept, referred = tally["referred_retained"], tally["referred_start"]
+    others_kept, others = tally["retained"] - kept, tally["start"] - referred
+    if cell.basis is None:
+        rates = [retention_formula(kept, referred), retention_formula(others_kept, others)]
+    else:
+        rates = [
+            weighted_share(tally["referred_retained_weight"], tally["referred_start_weight"]),
+            weighted_share(
+                tally["retained_weight"] - tally["referred_retained_weight"],
+                tally["start_weight"] - tally["referred_start_weight"],
+            ),
+        ]
     lift, ratio = rate_lift(rates[0], rates[1])
-    test = two_proportion_test(len(others_kept), len(others), len(kept), len(referred), confidence)
+    test = two_proportion_test(others_kept, others, kept, referred, cell.params["confidence"])
     return {
         "non_referred_rate": rates[1],
         "lift": lift,
@@ -968,7 +1106,7 @@ def _retention_comparison(
         "test_p_value": test.p_value if test else None,
         "test_interval": test.interval if test else None,
         "test_note": _TEST_NOTE,
-        **(weight_note(window.start) if basis else {}),
+        **(weight_note(cell.window.start) if cell.basis else {}),
     }
 
 
@@ -1013,21 +1151,31 @@ def referral_retention_rate(
         >>> referral_retention_rate(tiny(), window=Window.quarter(2026, 3)).undefined_reason
         'no customers acquired through a referral at the start of the window in the segment'
     """
-    chosen = check_args(RETENTION_SPEC, data, window, segment, basis)
-    level = check_confidence(confidence, RETENTION_SPEC.id)
-    cohort = data.cohort(window, chosen)
-    referred = cohort.start & data.referred_accounts()
-    others = cohort.start - referred
-    kept, others_kept = referred & cohort.end, others & cohort.end
-    return account_share(
-        RETENTION_SPEC, data, window=window, segment=chosen, basis=basis, hits=kept, population=referred,
-        weight_at=window.start,
+    return REFERRAL_RETENTION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+def _referral_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
+    kept, referred = tally["referred_retained"], tally["referred_start"]
+    details = _retention_comparison(cell, tally)
+    details.pop("weights_at", None)
+    return share(
+        cell, tally, hits="referred_retained", population="referred_start",
         empty_reason="no customers acquired through a referral at the start of the window in the segment",
-        confidence=level,
-        components={"referred_start": len(referred), "referred_retained": len(kept),
-                    "non_referred_start": len(others), "non_referred_retained": len(others_kept)},
-        details=_retention_comparison(data, window, basis, (kept, referred, others_kept, others), level),
+        components={"referred_start": referred, "referred_retained": kept,
+                    "non_referred_start": tally["start"] - referred,
+                    "non_referred_retained": tally["retained"] - kept},
+        details=details, weights_at=cell.window.start.isoformat(),
     )  # fmt: skip
+
+
+REFERRAL_RETENTION = register(
+    Definition(
+        RETENTION_SPEC,
+        lambda run: _referred_cohorts(run, ("start", "retained")),
+        _referral_retention_finish,
+        checks={"confidence": check_confidence},
+    )
+)
 
 
 INVITATION_SPEC = MetricSpec(
@@ -1122,19 +1270,52 @@ def referral_invitation_rate(
         >>> referral_invitation_rate(tiny(), window=Window.year(2020)).undefined_reason
         'no accounts active in the window and segment'
     """
-    chosen = check_args(INVITATION_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, INVITATION_SPEC.id)
-    sent = data.events(Referral, window, chosen)
-    active = data.active_in(window, chosen)
-    inactive = sum(r.account_id not in active for r in sent)
+    return INVITATION.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _invitation_tally(run: Run) -> list[Tally]:
+    grid, data = run.grid, run.data
+    referrals = grid.records(Referral)
+    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in referrals), population="any")
+    ns = grid.n_segments
+    sent = [0] * grid.n_cells
+    inactive = [0] * grid.n_cells
+    for referral in referrals:
+        segments = grid.account_segments(referral.account_id)
+        if not segments:
+            continue
+        account = data.account(referral.account_id)
+        for w in grid.windows_at(referral.invited_at):
+            outside = not grid.is_active(account, w)
+            for s in segments:
+                sent[w * ns + s] += 1
+                inactive[w * ns + s] += outside
+    tallies = cohort_tallies(run)
+    for c, tally in enumerate(tallies):
+        tally.update(referrals=sent[c], senders=senders[c], from_inactive_accounts=inactive[c])
+    return tallies
+
+
+def _invitation_finish(cell: Cell, tally: Tally) -> MetricResult:
+    sent, active = tally["referrals"], tally["active"]
+    inactive = tally["from_inactive_accounts"]
     warnings = [f"{inactive} referrals were sent by accounts not active in the window"] if inactive else []
-    return build(
-        INVITATION_SPEC, data, window=window, segment=chosen,
-        value=invitation_formula(len(sent), len(active)),
-        undefined_reason="no accounts active in the window and segment", numerator=len(sent),
-        denominator=len(active), sample_size=len(active),
-        interval=poisson_rate_interval(len(sent), len(active), level),
-        components={"referrals": len(sent), "active_accounts": len(active),
-                    "senders": len({r.account_id for r in sent}), "from_inactive_accounts": inactive},
+    return cell.build(
+        value=invitation_formula(sent, active), undefined_reason="no accounts active in the window and segment",
+        numerator=sent, denominator=active, sample_size=active,
+        interval=poisson_rate_interval(sent, active, cell.params["confidence"]),
+        components={"referrals": sent, "active_accounts": active, "senders": tally["senders"],
+                    "from_inactive_accounts": inactive},
         warnings=warnings,
     )  # fmt: skip
+
+
+INVITATION = register(
+    Definition(
+        INVITATION_SPEC,
+        _invitation_tally,
+        _invitation_finish,
+        checks={"confidence": check_confidence},
+        needs=("referrals",),
+    )
+)

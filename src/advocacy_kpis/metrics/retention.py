@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -12,11 +14,12 @@ from advocacy_kpis.catalog import (
     SignalType,
     metric,
 )
-from advocacy_kpis.data import AdvocacyData, Cohort
+from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.formulas import textbook_retention_rate
-from advocacy_kpis.metrics._common import account_share, check_args, check_confidence, weight_note
+from advocacy_kpis.metrics._common import check_confidence, cohort_tallies, share
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
 __all__ = ["customer_churn_rate", "customer_retention_rate"]
 
@@ -42,15 +45,25 @@ _COHORT_PITFALLS = (
 )
 
 
-def _cohort_components(cohort: Cohort) -> dict[str, int]:
-    return {
-        "start": len(cohort.start),
-        "end": len(cohort.end),
-        "new": len(cohort.new),
-        "churned": len(cohort.churned),
-        "retained": len(cohort.retained),
-        "churned_from_start": len(cohort.start - cohort.end),
-    }
+_COHORT_COMPONENTS = ("start", "end", "new", "churned", "retained", "churned_from_start")
+
+
+def _cohort_tally(run: Run) -> list[Tally]:
+    return cohort_tallies(run, weigh=("start", "retained"))
+
+
+def _cohort_share(cell: Cell, tally: Tally, hits: str) -> MetricResult:
+    details: dict[str, Any] = {}
+    if hits == "retained":
+        details["textbook_rate"] = textbook_retention_rate(tally["end"], tally["new"], tally["start"])
+    if cell.basis is not None:
+        tally = {**tally, "churned_from_start_weight": tally["start_weight"] - tally["retained_weight"]}
+    return share(
+        cell, tally, hits=hits, population="start",
+        empty_reason="no customers at the start of the window in the segment",
+        components={name: tally[name] for name in _COHORT_COMPONENTS}, details=details,
+        weights_at=cell.window.start.isoformat(),
+    )  # fmt: skip
 
 
 RETENTION_SPEC = MetricSpec(
@@ -123,17 +136,17 @@ def customer_retention_rate(
         >>> customer_retention_rate(tiny(), window=Window.year(2020)).undefined_reason
         'no customers at the start of the window in the segment'
     """
-    chosen = check_args(RETENTION_SPEC, data, window, segment, basis)
-    cohort = data.cohort(window, chosen)
-    textbook = textbook_retention_rate(len(cohort.end), len(cohort.new), len(cohort.start))
-    return account_share(
-        RETENTION_SPEC, data, window=window, segment=chosen, basis=basis, hits=cohort.retained,
-        population=cohort.start, weight_at=window.start,
-        empty_reason="no customers at the start of the window in the segment",
-        confidence=check_confidence(confidence, RETENTION_SPEC.id),
-        components=_cohort_components(cohort),
-        details={"textbook_rate": textbook, **(weight_note(window.start) if basis else {})},
-    )  # fmt: skip
+    return RETENTION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+RETENTION = register(
+    Definition(
+        RETENTION_SPEC,
+        _cohort_tally,
+        lambda cell, tally: _cohort_share(cell, tally, "retained"),
+        checks={"confidence": check_confidence},
+    )
+)
 
 
 CHURN_SPEC = MetricSpec(
@@ -207,13 +220,14 @@ def customer_churn_rate(
         >>> customer_churn_rate(tiny(), window=Window.quarter(2026, 3)).value
         0.25
     """
-    chosen = check_args(CHURN_SPEC, data, window, segment, basis)
-    cohort = data.cohort(window, chosen)
-    return account_share(
-        CHURN_SPEC, data, window=window, segment=chosen, basis=basis,
-        hits=cohort.start - cohort.end, population=cohort.start, weight_at=window.start,
-        empty_reason="no customers at the start of the window in the segment",
-        confidence=check_confidence(confidence, CHURN_SPEC.id),
-        components=_cohort_components(cohort),
-        details=weight_note(window.start) if basis else None,
-    )  # fmt: skip
+    return CHURN.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+CHURN = register(
+    Definition(
+        CHURN_SPEC,
+        _cohort_tally,
+        lambda cell, tally: _cohort_share(cell, tally, "churned_from_start"),
+        checks={"confidence": check_confidence},
+    )
+)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -16,30 +17,14 @@ from advocacy_kpis.catalog import (
 )
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.formulas import csat, is_satisfied, nps, nps_category, weighted_nps
-from advocacy_kpis.metrics._common import build, check_args, check_confidence, zero
+from advocacy_kpis.metrics._common import check_confidence, zero
 from advocacy_kpis.records import SurveyKind, SurveyResponse
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import nps_interval, wilson_interval
+from advocacy_kpis.tally import Cell, Definition, Latest, Run, Tally, register
 
-__all__ = ["customer_satisfaction_score", "latest_per_respondent", "net_promoter_score"]
-
-
-def latest_per_respondent(responses: list[SurveyResponse]) -> tuple[list[SurveyResponse], int]:
-    """Keep each respondent's latest response; return them and how many earlier ones were dropped.
-
-    Responses stamped at the same instant are ordered by score, so the choice never depends on
-    record ids.
-    """
-    latest: dict[str, SurveyResponse] = {}
-    for response in responses:
-        kept = latest.get(response.respondent)
-        if kept is None or (response.responded_at, response.score) > (
-            kept.responded_at,
-            kept.score,
-        ):
-            latest[response.respondent] = response
-    return list(latest.values()), len(responses) - len(latest)
+__all__ = ["customer_satisfaction_score", "net_promoter_score"]
 
 
 NPS_SPEC = MetricSpec(
@@ -140,40 +125,62 @@ def net_promoter_score(
         >>> net_promoter_score(data, window=Window.quarter(2025, 1)).undefined_reason
         'no NPS responses in the window and segment'
     """
-    chosen = check_args(NPS_SPEC, data, window, segment, basis)
-    level = check_confidence(confidence, NPS_SPEC.id)
-    answers = [r for r in data.events(SurveyResponse, window, chosen) if r.kind is SurveyKind.NPS]
-    kept, dropped = latest_per_respondent(answers)
-    groups = Counter(nps_category(r.score) for r in kept)
+    return NPS.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+def _nps_tally(run: Run) -> list[Tally]:
+    grid = run.grid
+    answers = [0] * grid.n_cells
+    latest = [Latest() for _ in range(grid.n_cells)]
+    nps_kind = SurveyKind.NPS
+    for r in grid.records(SurveyResponse):
+        if r.kind is not nps_kind:
+            continue
+        entry = ((r.responded_at, r.score), r.score, r.account_id)
+        for c in grid.cells_at(r.responded_at, grid.account_segments(r.account_id)):
+            answers[c] += 1
+            latest[c].offer(r.respondent, entry)
+    return [{"answers": n, "latest": kept} for n, kept in zip(answers, latest, strict=True)]
+
+
+def _nps_finish(cell: Cell, tally: Tally) -> MetricResult:
+    kept: list[tuple[Any, int, str]] = list(tally["latest"].values())
+    groups = Counter(nps_category(score) for _, score, _ in kept)
     p, passive, d = groups["promoter"], groups["passive"], groups["detractor"]
     components = {"promoters": p, "passives": passive, "detractors": d, "respondents": len(kept)}
-    details = {"repeat_answers_dropped": dropped}
+    details = {"repeat_answers_dropped": tally["answers"] - len(kept)}
     reason = "no NPS responses in the window and segment"
+    basis = cell.basis
     if basis is None:
-        value, interval = nps(p, passive, d), nps_interval(p, passive, d, level)
+        value, interval = nps(p, passive, d), nps_interval(p, passive, d, cell.params["confidence"])
         warnings = []
         if value is not None and interval is not None and not interval.contains(value):
             warnings.append(
                 "the adjusted-Wald interval is centred on the adjusted score and excludes the raw "
                 "score: too few respondents to read this value"
             )
-        return build(
-            NPS_SPEC, data, window=window, segment=chosen, value=value, undefined_reason=reason,
-            numerator=p - d, denominator=len(kept), sample_size=len(kept), interval=interval,
-            components=components, details=details, warnings=warnings,
+        return cell.build(
+            value=value, undefined_reason=reason, numerator=p - d, denominator=len(kept),
+            sample_size=len(kept), interval=interval, components=components, details=details,
+            warnings=warnings,
         )  # fmt: skip
     weights = {"promoter": zero(), "passive": zero(), "detractor": zero()}
-    for response in kept:
-        weights[nps_category(response.score)] += data.arr_at(response.account_id, window.end, basis)
+    end = cell.window.end
+    for _, score, account_id in kept:
+        weights[nps_category(score)] += cell.data.arr_at(account_id, end, basis)
     value = weighted_nps(weights["promoter"], weights["passive"], weights["detractor"])
     if kept and value is None:
-        reason = f"no respondent's account has {basis.name} at {window.end.isoformat()}"
-    return build(
-        NPS_SPEC, data, window=window, segment=chosen, value=value, undefined_reason=reason,
-        basis=basis, numerator=weights["promoter"] - weights["detractor"],
+        reason = f"no respondent's account has {basis.name} at {end.isoformat()}"
+    return cell.build(
+        value=value, undefined_reason=reason, numerator=weights["promoter"] - weights["detractor"],
         denominator=sum(weights.values(), zero()), sample_size=len(kept), components=components,
-        details={**details, "weights_at": window.end.isoformat()},
+        details={**details, "weights_at": end.isoformat()},
     )  # fmt: skip
+
+
+NPS = register(
+    Definition(NPS_SPEC, _nps_tally, _nps_finish, checks={"confidence": check_confidence}, needs=("surveys",))
+)
 
 
 CSAT_SPEC = MetricSpec(
@@ -252,15 +259,42 @@ def customer_satisfaction_score(
         >>> customer_satisfaction_score(tiny(), window=Window.quarter(2025, 1)).value is None
         True
     """
-    chosen = check_args(CSAT_SPEC, data, window, segment, None)
-    level = check_confidence(confidence, CSAT_SPEC.id)
-    answers = [r for r in data.events(SurveyResponse, window, chosen) if r.kind is SurveyKind.CSAT]
-    satisfied = sum(1 for r in answers if is_satisfied(r.score))
-    mean = sum(r.score for r in answers) / len(answers) if answers else None
-    return build(
-        CSAT_SPEC, data, window=window, segment=chosen, value=csat(satisfied, len(answers)),
-        undefined_reason="no CSAT responses in the window and segment", numerator=satisfied,
-        denominator=len(answers), sample_size=len(answers),
-        interval=wilson_interval(satisfied, len(answers), level),
-        components={"satisfied": satisfied, "responses": len(answers)}, details={"mean_score": mean},
+    return CSAT.one(data, window=window, segment=segment, confidence=confidence)
+
+
+def _csat_tally(run: Run) -> list[Tally]:
+    grid = run.grid
+    satisfied = [0] * grid.n_cells
+    responses = [0] * grid.n_cells
+    scores = [0] * grid.n_cells
+    csat_kind = SurveyKind.CSAT
+    for r in grid.records(SurveyResponse):
+        if r.kind is not csat_kind:
+            continue
+        happy = is_satisfied(r.score)
+        for c in grid.cells_at(r.responded_at, grid.account_segments(r.account_id)):
+            responses[c] += 1
+            satisfied[c] += happy
+            scores[c] += r.score
+    return [
+        {"satisfied": s, "responses": n, "score_sum": total}
+        for s, n, total in zip(satisfied, responses, scores, strict=True)
+    ]
+
+
+def _csat_finish(cell: Cell, tally: Tally) -> MetricResult:
+    satisfied, responses = tally["satisfied"], tally["responses"]
+    return cell.build(
+        value=csat(satisfied, responses), undefined_reason="no CSAT responses in the window and segment",
+        numerator=satisfied, denominator=responses, sample_size=responses,
+        interval=wilson_interval(satisfied, responses, cell.params["confidence"]),
+        components={"satisfied": satisfied, "responses": responses},
+        details={"mean_score": tally["score_sum"] / responses if responses else None},
     )  # fmt: skip
+
+
+CSAT = register(
+    Definition(
+        CSAT_SPEC, _csat_tally, _csat_finish, checks={"confidence": check_confidence}, needs=("surveys",)
+    )
+)

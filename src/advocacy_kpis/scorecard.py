@@ -1,0 +1,596 @@
+"""Scorecards: many metrics over windows × segments, one pass over each record family.
+
+`scorecard` builds one `Grid` for all the windows and segments asked for, runs every metric's
+tally once over it and finishes each cell, so the cost follows the records, not the number of
+cells. A `Scorecard` holds the results and reads them back as series, breakdowns, period-over-
+period changes, tidy rows and DataFrames.
+
+`compute` is the one-metric entry point by id (aliases resolved), as used by the command line.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from advocacy_kpis import catalog
+from advocacy_kpis.catalog import BasisUse, SegmentUse
+from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.errors import (
+    IncomparableResultsError,
+    MissingExtraError,
+    ParameterError,
+    SegmentNotApplicableError,
+)
+from advocacy_kpis.grid import Grid
+from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
+from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
+from advocacy_kpis.tally import Cell, Definition, definition
+
+__all__ = [
+    "HEADLINE_METRICS",
+    "BreakdownRow",
+    "PeriodChange",
+    "Scorecard",
+    "compute",
+    "scorecard",
+    "unit_label",
+]
+
+HEADLINE_METRICS = (
+    "net_promoter_score",
+    "customer_advocacy_rate",
+    "referral_program_participation_rate",
+    "client_referral_rate",
+    "referral_conversion_rate",
+    "revenue_from_referrals",
+    "referral_campaign_roi",
+    "customer_retention_rate",
+    "net_revenue_retention",
+    "reference_request_fill_rate",
+    "time_to_first_referral",
+)
+"""The metrics of the seeds' focus areas that a headline scorecard shows (those registered)."""
+
+_UNIT_LABELS = {
+    "net_promoter_score": "NPS points",
+    "referral_invitation_rate": "invitations per account",
+    "referral_campaign_roi": "ROI, × cost",
+}
+
+
+def unit_label(metric_id: str, basis: RevenueBasis | None = None) -> str:
+    """The unit a reader needs beside a value: ``%``, ``NPS points``, ``days``, ``USD``...
+
+    Examples:
+        >>> unit_label("customer_retention_rate"), unit_label("revenue_from_referrals", RevenueBasis.arr("EUR"))
+        ('%', 'EUR ARR')
+    """
+    spec = catalog.get(metric_id)
+    if spec.id in _UNIT_LABELS:
+        return _UNIT_LABELS[spec.id]
+    if spec.unit is Unit.MONEY:
+        return f"{basis.currency} {basis.kind.value.upper()}" if basis is not None else "money"
+    return {
+        Unit.RATE: "%",
+        Unit.SCORE: "points",
+        Unit.RATIO: "ratio",
+        Unit.COUNT: "count",
+        Unit.DAYS: "days",
+        Unit.PER_MONTH: "per month",
+    }[spec.unit]
+
+
+_SCOPE = ("data", "window", "segment", "basis")
+
+
+def _resolve(metric_id: Any) -> str:
+    if not isinstance(metric_id, str):
+        raise ParameterError("metric", "scorecard", "a metric id such as 'net_promoter_score'", metric_id)
+    resolve = getattr(catalog, "resolve", None)
+    return resolve(metric_id) if resolve is not None else catalog.get(metric_id).id
+
+
+def compute(
+    metric_id: str,
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    **params: Any,
+) -> MetricResult:
+    """Compute one metric by its id, with only the arguments the metric takes.
+
+    Args:
+        metric_id: the catalogue id (or a common alias such as ``nps``).
+        data: the data set.
+        window: the window.
+        segment: the segment (default: all accounts).
+        basis: the revenue basis, for metrics that take one.
+        **params: the metric's own parameters (``horizon_days=60``, ``confidence=0.9``...).
+
+    Raises:
+        UnknownMetricError: no such metric.
+        ParameterError: a basis or parameter the metric does not take.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> compute("net_promoter_score", tiny(), window=Window.quarter(2026, 3)).value
+        25.0
+    """
+    chosen = _resolve(metric_id)
+    function = catalog.function(chosen)
+    accepted = inspect.signature(function).parameters
+    kwargs: dict[str, Any] = {"window": window}
+    if segment is not None:
+        kwargs["segment"] = segment
+    if basis is not None:
+        if "basis" not in accepted:
+            raise ParameterError("basis", chosen, "omitted (this metric is not revenue-based)", basis.name)
+        kwargs["basis"] = basis
+    for name, value in params.items():
+        if name not in accepted or name in _SCOPE:
+            options = ", ".join(p for p in accepted if p not in _SCOPE) or "none"
+            raise ParameterError(name, chosen, f"one of its parameters ({options})", value)
+        kwargs[name] = value
+    return function(data, **kwargs)
+
+
+@attrs.frozen
+class BreakdownRow:
+    """One segment of a `Scorecard.breakdown`.
+
+    Attributes:
+        rank: 1 for the best value in the metric's direction; None when the segment is not
+            ranked (undefined value, or a sample below the minimum).
+        segment: the segment.
+        result: its result.
+        versus_whole: ``"above"`` or ``"below"`` when the segment's interval lies wholly above
+            or below the whole's (a reliable difference), else None.
+        note: why the segment is not ranked, where it is not.
+    """
+
+    rank: int | None
+    segment: Segment
+    result: MetricResult
+    versus_whole: Literal["above", "below"] | None = None
+    note: str | None = None
+
+
+@attrs.frozen
+class PeriodChange:
+    """One window of a `Scorecard.changes` series against the window before it.
+
+    Attributes:
+        window: the window.
+        previous: the window before it (``window.previous()``).
+        change: the change, or None when it cannot be given (see ``note``).
+        note: why there is no change: the previous window is not in the scorecard, a value
+            is undefined, or the two results are not comparable.
+    """
+
+    window: Window
+    previous: Window
+    change: Change | None
+    note: str | None = None
+
+
+def _check_windows(windows: Any) -> list[Window]:
+    if isinstance(windows, Window):
+        return [windows]
+    if isinstance(windows, (str, bytes)) or not isinstance(windows, Iterable):
+        raise ParameterError(
+            "windows", "scorecard", "a list of Windows, e.g. Window.year(2026).split('month')", windows
+        )
+    chosen = list(windows)
+    if not chosen:
+        raise ParameterError("windows", "scorecard", "at least one Window", windows)
+    for window in chosen:
+        if not isinstance(window, Window):
+            raise ParameterError("windows", "scorecard", "Window values", window)
+    return list(dict.fromkeys(chosen))
+
+
+def _check_segments(segments: Any, data: AdvocacyData) -> list[Segment]:
+    if segments is None:
+        return [Segment.all()]
+    if isinstance(segments, (Segment, SegmentsBy)):
+        segments = [segments]
+    if isinstance(segments, (str, bytes)) or not isinstance(segments, Iterable):
+        raise ParameterError("segments", "scorecard", "a list of Segments or Segment.by('tier')", segments)
+    chosen: list[Segment] = []
+    for item in segments:
+        if isinstance(item, SegmentsBy):
+            chosen.extend(item.resolve(data))
+        elif isinstance(item, Segment):
+            chosen.append(item)
+        else:
+            raise ParameterError("segments", "scorecard", "Segment values or Segment.by(...)", item)
+    return list(dict.fromkeys(chosen))
+
+
+def _params_for(definition_: Definition, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of one metric: shared ones it takes, then its own (``params[metric_id]``)."""
+    takes = definition_.defaults()
+    chosen = {k: v for k, v in params.items() if not isinstance(v, Mapping) and k in takes}
+    own = params.get(definition_.id)
+    if own is not None:
+        if not isinstance(own, Mapping):
+            raise ParameterError(definition_.id, "scorecard", "a mapping of that metric's parameters", own)
+        chosen.update(own)
+    return definition_.prepare(chosen)
+
+
+def scorecard(
+    data: AdvocacyData,
+    *,
+    metrics: Iterable[str] | None = None,
+    windows: Window | Iterable[Window],
+    segments: Segment | SegmentsBy | Iterable[Segment | SegmentsBy] | None = None,
+    basis: RevenueBasis | None = None,
+    weight_rates: bool = False,
+    params: Mapping[str, Any] | None = None,
+) -> Scorecard:
+    """Every metric over every window and segment, in one pass over each record family.
+
+    Args:
+        data: the data set.
+        metrics: metric ids or aliases (default: every registered metric, in catalogue order).
+        windows: the windows: a list, or ``Window.year(2026).split("month")``; overlapping
+            windows (months with their quarters) are fine.
+        segments: segments, or ``Segment.by("tier")`` (the whole plus one segment per value
+            present), or ``Segment.by("tier", "region")`` (the whole plus every combination);
+            default: the whole.
+        basis: the revenue basis of the money metrics (required for them to have a value).
+        weight_rates: also weight the account rates that take an optional basis by revenue
+            (off by default, so a rate reads as a share of accounts).
+        params: metric parameters: ``{"confidence": 0.9}`` applies to every metric taking it,
+            ``{"referral_conversion_rate": {"horizon_days": 60}}`` to one metric.
+
+    Returns:
+        The `Scorecard`. A cell the metric cannot give (a money metric without a basis, a
+        segment its records cannot be cut by) holds an undefined result saying why.
+
+    Raises:
+        ParameterError: bad windows, segments, metrics or parameters.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> card = scorecard(tiny(), metrics=["net_promoter_score", "customer_retention_rate"],
+        ...                  windows=Window.year(2026).split("quarter"), segments=Segment.by("tier"))
+        >>> card.get("net_promoter_score", Window.quarter(2026, 3)).value
+        25.0
+        >>> len(card.results) == 2 * 4 * len(card.segments)
+        True
+    """
+    if not isinstance(data, AdvocacyData):
+        raise ParameterError("data", "scorecard", "an AdvocacyData", type(data).__name__)
+    chosen_windows = _check_windows(windows)
+    chosen_segments = _check_segments(segments, data)
+    if basis is not None and not isinstance(basis, RevenueBasis):
+        raise ParameterError("basis", "scorecard", "a RevenueBasis such as RevenueBasis.arr('USD')", basis)
+    if params is not None and not isinstance(params, Mapping):
+        raise ParameterError("params", "scorecard", "a mapping of parameter names to values", params)
+    ids = [_resolve(m) for m in metrics] if metrics is not None else [s.id for s in catalog.all()]
+    if isinstance(metrics, str):
+        raise ParameterError("metrics", "scorecard", "a list of metric ids", metrics)
+    ids = list(dict.fromkeys(ids))
+    grid = Grid(data, chosen_windows, chosen_segments)
+    results: dict[tuple[str, int, int], MetricResult] = {}
+    for metric_id in ids:
+        results.update(_run(definition(metric_id), grid, basis, weight_rates, params or {}))
+    return Scorecard(
+        data=data, metrics=tuple(ids), windows=tuple(chosen_windows), segments=tuple(chosen_segments),
+        basis=basis, cells=results,
+    )  # fmt: skip
+
+
+def _run(
+    definition_: Definition,
+    grid: Grid,
+    basis: RevenueBasis | None,
+    weight_rates: bool,
+    params: Mapping[str, Any],
+) -> Iterator[tuple[tuple[str, int, int], MetricResult]]:
+    spec = definition_.spec
+    prepared = _params_for(definition_, params)
+    chosen_basis = basis if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) or (
+        weight_rates and spec.basis is BasisUse.OPTIONAL) else None  # fmt: skip
+    refused: dict[int, str] = {}
+    usable: list[int] = []
+    for s, segment in enumerate(grid.segments):
+        reason = _refusal(definition_, grid.data, grid.windows[0], segment, chosen_basis)
+        if reason is None:
+            usable.append(s)
+        else:
+            refused[s] = reason
+    if usable:
+        sub = grid if len(usable) == grid.n_segments else _subgrid(grid, usable)
+        computed = definition_.results(sub, chosen_basis, prepared)
+        for cell, w, s in sub.cells():
+            yield (spec.id, w, usable[s]), computed[cell]
+    for s, reason in refused.items():
+        for w, window in enumerate(grid.windows):
+            scope = Cell(spec, grid.data, window, grid.segments[s], chosen_basis, prepared)
+            yield (spec.id, w, s), scope.build(value=None, undefined_reason=reason, small_sample=False)
+
+
+def _subgrid(grid: Grid, segments: Sequence[int]) -> Grid:
+    return grid.cached(
+        ("subgrid", tuple(segments)),
+        lambda: Grid(grid.data, grid.windows, [grid.segments[s] for s in segments]),
+    )
+
+
+def _refusal(
+    definition_: Definition,
+    data: AdvocacyData,
+    window: Window,
+    segment: Segment,
+    basis: RevenueBasis | None,
+) -> str | None:
+    """Why a metric cannot be computed for a segment with this basis, or None when it can."""
+    spec = definition_.spec
+    if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) and basis is None:
+        return "this metric needs a revenue basis (scorecard(..., basis=RevenueBasis.arr('USD')))"
+    if spec.segment is SegmentUse.NONE and not segment.is_all:
+        return "this metric cannot be segmented"
+    try:
+        definition_.check_scope(data, [window], [segment], basis)
+    except SegmentNotApplicableError as error:
+        return f"this metric's records cannot be cut by this segment ({error})"
+    except ParameterError as error:
+        if basis is None:
+            raise
+        return f"this metric cannot use the basis {basis.name} ({error})"
+    return None
+
+
+def _label(value: Any) -> str:
+    return value.label if isinstance(value, Window) else str(value)
+
+
+@attrs.frozen(eq=False)
+class Scorecard:
+    """The results of a `scorecard`: one per metric, window and segment.
+
+    Attributes:
+        data: the data set it was computed on.
+        metrics: the metric ids, in the order asked.
+        windows: the windows, in the order asked.
+        segments: the segments, in the order asked (``Segment.by`` expanded).
+        basis: the revenue basis, or None.
+    """
+
+    data: AdvocacyData
+    metrics: tuple[str, ...]
+    windows: tuple[Window, ...]
+    segments: tuple[Segment, ...]
+    basis: RevenueBasis | None
+    _cells: Mapping[tuple[str, int, int], MetricResult] = attrs.field(alias="cells", repr=False)
+
+    @property
+    def results(self) -> tuple[MetricResult, ...]:
+        """Every result: by metric, then window, then segment."""
+        return tuple(
+            self._cells[(m, w, s)]
+            for m in self.metrics
+            for w in range(len(self.windows))
+            for s in range(len(self.segments))
+        )
+
+    def _window_index(self, window: Window) -> int:
+        try:
+            return self.windows.index(window)
+        except ValueError:
+            shown = ", ".join(w.label for w in self.windows)
+            raise ParameterError(
+                "window", "Scorecard", f"one of the scorecard's windows ({shown})", window.label
+            ) from None
+
+    def _segment_index(self, segment: Segment | None) -> int:
+        chosen = Segment.all() if segment is None else segment
+        try:
+            return self.segments.index(chosen)
+        except ValueError:
+            shown = ", ".join(s.name for s in self.segments)
+            raise ParameterError(
+                "segment", "Scorecard", f"one of the scorecard's segments ({shown})", _label(chosen)
+            ) from None
+
+    def _metric(self, metric: str) -> str:
+        chosen = _resolve(metric)
+        if chosen not in self.metrics:
+            raise ParameterError(
+                "metric", "Scorecard", f"one of the scorecard's metrics ({', '.join(self.metrics)})", metric
+            )
+        return chosen
+
+    def get(self, metric: str, window: Window, segment: Segment | None = None) -> MetricResult:
+        """The result of one cell.
+
+        Raises:
+            ParameterError: a metric, window or segment that is not in the scorecard.
+        """
+        return self._cells[(self._metric(metric), self._window_index(window), self._segment_index(segment))]
+
+    def series(self, metric: str, segment: Segment | None = None) -> list[MetricResult]:
+        """One metric in one segment over the scorecard's windows, in time order."""
+        chosen, s = self._metric(metric), self._segment_index(segment)
+        order = sorted(range(len(self.windows)), key=lambda w: (self.windows[w].start, self.windows[w].end))
+        return [self._cells[(chosen, w, s)] for w in order]
+
+    def breakdown(self, metric: str, window: Window, *, min_sample: int = 30) -> list[BreakdownRow]:
+        """The segments of one window ranked by the metric, best first in its direction.
+
+        A segment whose interval lies wholly above (or below) the interval of the whole
+        (``Segment.all()``, when the scorecard has it) is marked ``"above"`` (``"below"``): a
+        difference the sample supports, not noise. Segments with an undefined value or fewer
+        than ``min_sample`` units are listed last, unranked, with the reason.
+
+        Raises:
+            ParameterError: a metric or window not in the scorecard, or a bad ``min_sample``.
+        """
+        if isinstance(min_sample, bool) or not isinstance(min_sample, int) or min_sample < 0:
+            raise ParameterError("min_sample", "Scorecard.breakdown", "a non-negative integer", min_sample)
+        chosen, w = self._metric(metric), self._window_index(window)
+        spec = catalog.get(chosen)
+        whole = (
+            self._cells.get((chosen, w, self.segments.index(Segment.all())))
+            if Segment.all() in self.segments
+            else None
+        )
+        ranked: list[tuple[float, int, MetricResult]] = []
+        unranked: list[BreakdownRow] = []
+        for s, segment in enumerate(self.segments):
+            if segment.is_all:
+                continue
+            result = self._cells[(chosen, w, s)]
+            if result.value is None:
+                unranked.append(BreakdownRow(None, segment, result, note=result.undefined_reason))
+            elif result.sample_size < min_sample:
+                unranked.append(
+                    BreakdownRow(None, segment, result, note=f"sample of {result.sample_size} < {min_sample}")
+                )
+            else:
+                key = (
+                    float(result.value) if spec.direction.value != "lower_is_better" else -float(result.value)
+                )
+                ranked.append((-key, s, result))
+        ranked.sort(key=lambda item: (item[0], item[1]))
+        rows = []
+        for rank, (_, s, result) in enumerate(ranked, start=1):
+            rows.append(BreakdownRow(rank, self.segments[s], result, _versus(result, whole)))
+        return rows + unranked
+
+    def changes(
+        self, metric: str, segment: Segment | None = None, *, confidence: float = 0.95
+    ) -> list[PeriodChange]:
+        """Each window against the window before it (``window.previous()``), where the scorecard has both.
+
+        Comparisons follow `MetricResult.change_from`: results that are not comparable give no
+        change and say why.
+        """
+        chosen, s = self._metric(metric), self._segment_index(segment)
+        out: list[PeriodChange] = []
+        for w, window in enumerate(self.windows):
+            previous = window.previous()
+            if previous not in self.windows:
+                continue
+            current, before = (
+                self._cells[(chosen, w, s)],
+                self._cells[(chosen, self.windows.index(previous), s)],
+            )
+            try:
+                change = current.change_from(before, confidence=confidence)
+            except IncomparableResultsError as error:
+                out.append(PeriodChange(window, previous, None, str(error)))
+                continue
+            note = None if change is not None else "a value is undefined in one of the two windows"
+            out.append(PeriodChange(window, previous, change, note))
+        return sorted(out, key=lambda c: c.window.start)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One JSON-safe dict per cell (Decimals as text, instants in ISO 8601)."""
+        return [_row(result) for result in self.results]
+
+    def to_frame(self, kind: Literal["pandas", "polars"] = "pandas") -> Any:
+        """The rows as a pandas or Polars DataFrame (needs the ``frames`` extra).
+
+        ``value`` is a float column for plotting and sorting; ``value_text`` holds each value's
+        exact text (money to the cent and beyond, as computed).
+
+        Raises:
+            MissingExtraError: narwhals or the asked library is not installed.
+            ParameterError: an unknown ``kind``.
+        """
+        if kind not in ("pandas", "polars"):
+            raise ParameterError("kind", "Scorecard.to_frame", "'pandas' or 'polars'", kind)
+        try:
+            import narwhals as nw
+        except ImportError:
+            raise MissingExtraError("narwhals", "frames", "Scorecard.to_frame") from None
+        try:
+            backend = __import__(kind)
+        except ImportError:
+            raise MissingExtraError(kind, "frames", f"Scorecard.to_frame({kind!r})") from None
+        rows = self.to_rows()
+        columns: dict[str, list[Any]] = {name: [row[name] for row in rows] for name in _COLUMNS}
+        columns["value_text"] = [None if v is None else str(v) for v in columns["value"]]
+        for name in ("value", "numerator", "denominator"):
+            columns[name] = [None if v is None else float(v) for v in columns[name]]
+        columns["warnings"] = ["; ".join(w) for w in columns["warnings"]]
+        frame = nw.from_dict(columns, backend=backend)
+        return frame.to_native()
+
+    def __repr__(self) -> str:
+        return (
+            f"<Scorecard {len(self.metrics)} metrics × {len(self.windows)} windows × "
+            f"{len(self.segments)} segments; windows {self.windows[0].label}..{self.windows[-1].label}; "
+            f"basis {self.basis.name if self.basis else 'none'}>"
+        )
+
+    def _repr_html_(self) -> str:
+        header = "".join(f"<th>{html.escape(w.label)}</th>" for w in self.windows)
+        body = []
+        for metric in self.metrics:
+            for s, segment in enumerate(self.segments):
+                cells = "".join(
+                    f"<td>{html.escape(_short(self._cells[(metric, w, s)]))}</td>"
+                    for w in range(len(self.windows))
+                )
+                body.append(
+                    f"<tr><th>{html.escape(metric)}</th><td>{html.escape(segment.name)}</td>{cells}</tr>"
+                )
+        return (
+            f"<table><thead><tr><th>metric</th><th>segment</th>{header}</tr></thead>"
+            f"<tbody>{''.join(body)}</tbody></table>"
+        )
+
+
+_COLUMNS = (
+    "metric", "unit", "window", "start", "end", "segment", "basis", "value", "interval_low",
+    "interval_high", "numerator", "denominator", "sample_size", "undefined_reason", "warnings",
+)  # fmt: skip
+
+
+def _row(result: MetricResult) -> dict[str, Any]:
+    interval = result.interval
+    return {
+        "metric": result.metric,
+        "unit": result.unit.value,
+        "window": result.window.label,
+        "start": result.window.start.isoformat(),
+        "end": result.window.end.isoformat(),
+        "segment": result.segment.name,
+        "basis": result.basis.name if result.basis else None,
+        "value": _json(result.value),
+        "interval_low": _json(interval.low) if interval else None,
+        "interval_high": _json(interval.high) if interval else None,
+        "numerator": _json(result.numerator),
+        "denominator": _json(result.denominator),
+        "sample_size": result.sample_size,
+        "undefined_reason": result.undefined_reason,
+        "warnings": list(result.warnings),
+    }
+
+
+def _short(result: MetricResult) -> str:
+    if result.value is None:
+        return "undefined"
+    return format_value(result).split(" [")[0]
+
+
+def _versus(result: MetricResult, whole: MetricResult | None) -> Literal["above", "below"] | None:
+    if whole is None or whole.interval is None or result.interval is None or result.unit is Unit.MONEY:
+        return None
+    if result.interval.low > whole.interval.high:
+        return "above"
+    if result.interval.high < whole.interval.low:
+        return "below"
+    return None
