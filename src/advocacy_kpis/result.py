@@ -176,6 +176,34 @@ class MetricResult:
     def __str__(self) -> str:
         return self.format()
 
+    def __repr__(self) -> str:
+        shown = format_value(self) if self.value is not None else f"undefined: {self.undefined_reason}"
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        extra = f" n={self.sample_size}" if self.sample_size else ""
+        extra += f" warnings={len(self.warnings)}" if self.warnings else ""
+        return f"<MetricResult {self.metric} {self.window.label} {self.segment.name}: {shown}{extra}>"
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the value, its scope and its caveats."""
+        import html
+
+        rows = [
+            ("metric", self.metric),
+            ("value", format_value(self)),
+            (
+                "window",
+                f"{self.window.label} ({self.window.start.isoformat()} to {self.window.end.isoformat()})",
+            ),
+            ("segment", self.segment.name),
+            ("basis", self.basis.name if self.basis else "none"),
+            ("ratio", f"{self.numerator} / {self.denominator}" if self.numerator is not None else "-"),
+            ("sample size", str(self.sample_size)),
+            *[("warning", w) for w in self.warnings],
+        ]
+        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+        return f"<table>{body}</table>"
+
     def check_comparable(self, other: MetricResult) -> None:
         """Raise unless ``other`` measures the same thing on the same footing.
 

@@ -1,0 +1,452 @@
+"""Scorecards: every cell equals the single call, tallies merge, segments by value, rows and frames."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from itertools import product
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from advocacy_kpis import (
+    Account,
+    AdvocacyData,
+    ParameterError,
+    RevenueBasis,
+    Scorecard,
+    Segment,
+    Window,
+    catalog,
+    compute,
+    scorecard,
+)
+from advocacy_kpis.catalog import BasisUse, SegmentUse
+from advocacy_kpis.cli import main
+from advocacy_kpis.data import COLLECTIONS
+from advocacy_kpis.grid import Grid
+from advocacy_kpis.sample import tiny
+from advocacy_kpis.scope import SegmentsBy
+from advocacy_kpis.tally import Latest, definition, merge
+from tests.strategies import HEAVY, TIERS, datasets
+
+BASIS = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.25")})
+SPECS = catalog.all()
+WINDOW_CHOICES = [
+    Window.quarter(2025, 4),
+    Window.quarter(2026, 1),
+    Window.month(2026, 2),
+    Window.quarter(2026, 2),
+    Window.month(2026, 8),
+    Window.quarter(2026, 3),
+    Window.quarter(2026, 4),
+    Window.between(Window.month(2026, 1).start, Window.month(2026, 5).end),
+]
+
+
+def _basis(spec: catalog.MetricSpec) -> RevenueBasis | None:
+    return BASIS if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
+
+
+def _segments(spec: catalog.MetricSpec) -> list[Segment]:
+    if spec.segment is SegmentUse.NONE:
+        return [Segment.all()]
+    if definition(spec.id).on_records is not None:
+        return [Segment.all()]
+    return [Segment.all(), *[Segment.where(tier=t) for t in TIERS], Segment.where(tier=("mid", "smb"))]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+@given(data=datasets(max_accounts=8), picks=st.sets(st.sampled_from(WINDOW_CHOICES), min_size=1, max_size=3))
+@HEAVY
+def test_every_scorecard_cell_equals_the_single_call(
+    spec: catalog.MetricSpec, data: AdvocacyData, picks: set[Window]
+) -> None:
+    windows = sorted(picks, key=lambda w: (w.start, w.end))
+    segments = _segments(spec)
+    basis = _basis(spec)
+    card = scorecard(data, metrics=[spec.id], windows=windows, segments=segments, basis=basis)
+    function = catalog.function(spec.id)
+    for window, segment in product(windows, segments):
+        kwargs: dict[str, Any] = {"window": window, "segment": segment}
+        if basis is not None:
+            kwargs["basis"] = basis
+        single = function(data, **kwargs)
+        assert card.get(spec.id, window, segment).to_dict() == single.to_dict()
+
+
+@pytest.mark.parametrize("spec", [s for s in SPECS if s.basis is BasisUse.OPTIONAL], ids=lambda s: s.id)
+@given(data=datasets(max_accounts=6), window=st.sampled_from(WINDOW_CHOICES))
+@settings(max_examples=15)
+def test_weighted_scorecard_cells_equal_the_weighted_single_call(
+    spec: catalog.MetricSpec, data: AdvocacyData, window: Window
+) -> None:
+    segments = _segments(spec)
+    card = scorecard(
+        data, metrics=[spec.id], windows=[window], segments=segments, basis=BASIS, weight_rates=True
+    )
+    for segment in segments:
+        single = catalog.function(spec.id)(data, window=window, segment=segment, basis=BASIS)
+        assert card.get(spec.id, window, segment).to_dict() == single.to_dict()
+
+
+def _components(data: AdvocacyData, part: set[str], even: bool) -> AdvocacyData:
+    """The accounts in ``part`` with their records; records without an account go by position parity."""
+    chosen: dict[str, list[Any]] = {}
+    for name in COLLECTIONS:
+        records = getattr(data, name)
+        if name == "accounts":
+            chosen[name] = [a for a in records if a.id in part]
+            continue
+        chosen[name] = [
+            r
+            for i, r in enumerate(records)
+            if (r.account_id in part if getattr(r, "account_id", None) is not None else (i % 2 == 0) == even)
+        ]
+    return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **chosen)
+
+
+def _linked_parts(data: AdvocacyData, picks: list[bool]) -> tuple[set[str], set[str]]:
+    """Two parts of the accounts; accounts a referral links (sender and converted) stay together."""
+    ids = [a.id for a in data.accounts]
+    parent = {a: a for a in ids}
+
+    def find(a: str) -> str:
+        while parent[a] != a:
+            a = parent[a]
+        return a
+
+    for r in data.referrals:
+        if r.converted_account_id is not None:
+            parent[find(r.converted_account_id)] = find(r.account_id)
+    first = {a for a, pick in zip(ids, picks, strict=False) if pick}
+    first = {a for a in ids if find(a) in {find(b) for b in first}}
+    return first, set(ids) - first
+
+
+def _normal(value: Any) -> Any:
+    if isinstance(value, Latest):
+        return dict(sorted(value.items()))
+    if isinstance(value, list):
+        return sorted(value, key=repr)
+    if isinstance(value, Mapping):
+        return {k: _normal(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=repr)
+    return value
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.id)
+@given(data=datasets(max_accounts=8), picks=st.lists(st.booleans(), min_size=8, max_size=8))
+@HEAVY
+def test_tallies_of_two_parts_merge_into_the_tally_of_the_whole(
+    spec: catalog.MetricSpec, data: AdvocacyData, picks: list[bool]
+) -> None:
+    first, second = _linked_parts(data, picks)
+    windows = [Window.quarter(2026, 1), Window.quarter(2026, 3), Window.month(2026, 8)]
+    segments = _segments(spec)
+    chosen = definition(spec.id)
+    params = chosen.prepare({})
+    basis = _basis(spec)
+
+    def tallies(part: AdvocacyData) -> list[Any]:
+        return list(chosen.tallies(Grid(part, windows, segments), basis, params))
+
+    whole = tallies(data)
+    parts = [tallies(_components(data, p, even)) for p, even in ((first, True), (second, False))]
+    merged = [merge(a, b) for a, b in zip(*parts, strict=True)]
+    assert [_normal(t) for t in merged] == [_normal(t) for t in whole]
+
+
+def test_segment_by_finds_exactly_the_values_present() -> None:
+    data = tiny()
+    tiers = sorted({a.tier for a in data.accounts if a.tier is not None})
+    resolved = Segment.by("tier").resolve(data)
+    assert resolved == [Segment.all(), *[Segment.where(tier=t) for t in tiers]]
+
+
+def test_segment_by_two_attributes_is_their_crossing() -> None:
+    data = tiny()
+    tiers = sorted({a.tier for a in data.accounts if a.tier is not None})
+    regions = sorted({a.region for a in data.accounts if a.region is not None})
+    resolved = Segment.by("tier", "region").resolve(data)
+    expected = [Segment.where(tier=t, region=r) for t, r in product(tiers, regions)]
+    assert resolved[0] == Segment.all()
+    assert set(resolved[1:]) == set(expected) and len(resolved) == 1 + len(tiers) * len(regions)
+
+
+def test_segment_by_refuses_an_attribute_no_account_has() -> None:
+    with pytest.raises(ParameterError, match="plan"):
+        Segment.by("plan").resolve(tiny())
+    with pytest.raises(ParameterError):
+        Segment.by()
+
+
+def _card() -> Scorecard:
+    return scorecard(
+        tiny(),
+        metrics=["net_promoter_score", "customer_retention_rate", "revenue_from_referrals"],
+        windows=Window.year(2026).split("quarter"),
+        segments=Segment.by("tier"),
+        basis=BASIS,
+    )
+
+
+def test_rows_carry_every_cell_and_are_json_safe() -> None:
+    card = _card()
+    rows = card.to_rows()
+    assert len(rows) == 3 * 4 * len(card.segments)
+    assert {(r["metric"], r["window"], r["segment"]) for r in rows} == {
+        (m, w.label, s.name) for m in card.metrics for w in card.windows for s in card.segments
+    }
+    json.dumps(rows)
+    q3 = next(
+        r
+        for r in rows
+        if r["metric"] == "net_promoter_score" and r["window"] == "2026Q3" and r["segment"] == "all"
+    )
+    # tiny(): in 2026Q3 two promoters, one passive, one detractor: 100 * (2 - 1) / 4.
+    assert q3["value"] == 25.0 and q3["numerator"] == 1 and q3["denominator"] == 4
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+def test_frames_carry_every_cell(kind: str) -> None:
+    pytest.importorskip("narwhals")
+    pytest.importorskip(kind)
+    card = _card()
+    frame = card.to_frame(kind)
+    assert len(frame) == len(card.results)
+    assert {"metric", "window", "segment", "value", "value_text", "interval_low"} <= set(frame.columns)
+
+
+def test_frame_of_an_unknown_kind_is_refused() -> None:
+    with pytest.raises(ParameterError, match="kind"):
+        _card().to_frame("excel")  # type: ignore[arg-type]
+
+
+def test_get_refuses_a_cell_outside_the_scorecard() -> None:
+    card = _card()
+    with pytest.raises(ParameterError, match="2025Q1"):
+        card.get("net_promoter_score", Window.quarter(2025, 1))
+    with pytest.raises(ParameterError, match="region"):
+        card.get("net_promoter_score", Window.quarter(2026, 1), Segment.where(region="EMEA"))
+    with pytest.raises(ParameterError):
+        card.get("customer_satisfaction_score", Window.quarter(2026, 1))
+
+
+def test_series_is_in_time_order() -> None:
+    card = scorecard(
+        tiny(),
+        metrics=["customer_retention_rate"],
+        windows=[Window.quarter(2026, 3), Window.quarter(2026, 1)],
+    )
+    assert [r.window.label for r in card.series("customer_retention_rate")] == ["2026Q1", "2026Q3"]
+
+
+def test_changes_compare_each_window_with_the_one_before() -> None:
+    card = scorecard(tiny(), metrics=["customer_retention_rate"], windows=Window.year(2026).split("quarter"))
+    changes = card.changes("customer_retention_rate")
+    assert [(c.window.label, c.previous.label) for c in changes] == [
+        ("2026Q2", "2026Q1"),
+        ("2026Q3", "2026Q2"),
+        ("2026Q4", "2026Q3"),
+    ]
+    q3 = next(c for c in changes if c.window.label == "2026Q3")
+    before = card.get("customer_retention_rate", Window.quarter(2026, 2)).value
+    after = card.get("customer_retention_rate", Window.quarter(2026, 3)).value
+    assert q3.change is not None and q3.change.absolute == pytest.approx(after - before)  # type: ignore[operator]
+    # November 2026 starts after tiny()'s as_of: undefined, so no change and the note says why.
+    months = scorecard(tiny(), metrics=["customer_retention_rate"], windows=Window.year(2026).split("month"))
+    november = next(c for c in months.changes("customer_retention_rate") if c.window.label == "2026-11")
+    assert november.change is None and november.note
+
+
+def test_breakdown_ranks_segments_and_marks_reliable_differences() -> None:
+    data = tiny()
+    card = scorecard(
+        data, metrics=["customer_retention_rate"], windows=[Window.year(2026)], segments=Segment.by("tier")
+    )
+    rows = card.breakdown("customer_retention_rate", Window.year(2026), min_sample=0)
+    ranked = [r for r in rows if r.rank is not None]
+    values = [float(r.result.value) for r in ranked]  # type: ignore[arg-type]
+    assert values == sorted(values, reverse=True)
+    assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
+    # With the default minimum sample of 30 none of tiny()'s segments is ranked.
+    assert all(
+        r.rank is None and r.note
+        for r in card.breakdown("customer_retention_rate", Window.year(2026))
+    )
+
+
+def test_breakdown_marks_a_segment_whose_interval_lies_above_the_whole() -> None:
+    t0 = datetime(2025, 1, 1, tzinfo=UTC)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    accounts = [Account(id=f"e{i}", customer_since=t0, tier="enterprise") for i in range(200)]
+    accounts += [
+        Account(
+            id=f"s{i}",
+            customer_since=t0,
+            tier="smb",
+            churned_at=start + timedelta(days=10) if i % 2 else None,
+        )
+        for i in range(200)
+    ]
+    data = AdvocacyData.from_records(accounts=accounts, as_of=datetime(2026, 6, 1, tzinfo=UTC))
+    q1 = Window.quarter(2026, 1)
+    card = scorecard(data, metrics=["customer_retention_rate"], windows=[q1], segments=Segment.by("tier"))
+    rows = {r.segment.name: r for r in card.breakdown("customer_retention_rate", q1)}
+    # Enterprise keeps 200/200, smb 100/200, the whole 300/400: Wilson intervals do not overlap.
+    assert rows["tier=enterprise"].rank == 1 and rows["tier=enterprise"].versus_whole == "above"
+    assert rows["tier=smb"].rank == 2 and rows["tier=smb"].versus_whole == "below"
+
+
+def test_money_metric_without_a_basis_is_undefined_with_the_reason() -> None:
+    card = scorecard(tiny(), metrics=["revenue_from_referrals"], windows=[Window.quarter(2026, 3)])
+    result = card.get("revenue_from_referrals", Window.quarter(2026, 3))
+    assert result.value is None and "basis" in (result.undefined_reason or "")
+
+
+def test_unsegmentable_cells_say_so() -> None:
+    card = scorecard(
+        tiny(),
+        metrics=["referral_campaign_roi"],
+        windows=[Window.quarter(2026, 3)],
+        segments=Segment.by("tier"),
+        basis=BASIS,
+    )
+    cell = card.get("referral_campaign_roi", Window.quarter(2026, 3), Segment.where(tier="smb"))
+    assert cell.value is None and "cannot be cut" in (cell.undefined_reason or "")
+    assert card.get("referral_campaign_roi", Window.quarter(2026, 3)).value is not None
+
+
+def test_params_apply_to_the_metrics_that_take_them() -> None:
+    q = Window.quarter(2026, 1)
+    card = scorecard(
+        tiny(),
+        metrics=["referral_conversion_rate", "net_promoter_score"],
+        windows=[q],
+        params={"confidence": 0.8, "referral_conversion_rate": {"horizon_days": 30}},
+    )
+    single = compute("referral_conversion_rate", tiny(), window=q, horizon_days=30, confidence=0.8)
+    assert card.get("referral_conversion_rate", q).to_dict() == single.to_dict()
+    nps = compute("net_promoter_score", tiny(), window=q, confidence=0.8)
+    assert card.get("net_promoter_score", q).to_dict() == nps.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"windows": []}, "windows"),
+        ({"windows": "2026Q1"}, "windows"),
+        ({"windows": [Window.quarter(2026, 1)], "segments": ["tier=smb"]}, "segments"),
+        ({"windows": [Window.quarter(2026, 1)], "metrics": ["no_such_metric"]}, "no_such_metric"),
+        (
+            {"windows": [Window.quarter(2026, 1)], "params": {"referral_conversion_rate": {"horizon": 3}}},
+            "horizon",
+        ),
+        ({"windows": [Window.quarter(2026, 1)], "basis": "arr:USD"}, "basis"),
+    ],
+)
+def test_bad_scorecard_arguments_are_refused_by_name(kwargs: dict[str, Any], match: str) -> None:
+    from advocacy_kpis import AdvocacyKpisError
+
+    with pytest.raises(AdvocacyKpisError, match=match):
+        scorecard(tiny(), **kwargs)
+
+
+def test_compute_dispatches_by_id_and_refuses_foreign_parameters() -> None:
+    q3 = Window.quarter(2026, 3)
+    assert compute("customer_retention_rate", tiny(), window=q3).value == 0.75
+    with pytest.raises(ParameterError, match="horizon_days"):
+        compute("net_promoter_score", tiny(), window=q3, horizon_days=3)
+    with pytest.raises(ParameterError, match="basis"):
+        compute("customer_satisfaction_score", tiny(), window=q3, basis=BASIS)
+
+
+def test_scorecard_repr_is_compact_and_html_is_a_table() -> None:
+    card = _card()
+    assert len(repr(card)) < 200 and "Scorecard" in repr(card)
+    html = card._repr_html_()
+    assert html.startswith("<table") and html.count("<tr>") == 1 + 3 * len(card.segments)
+
+
+def test_result_repr_is_compact_and_has_an_html_form() -> None:
+    result = compute("net_promoter_score", tiny(), window=Window.quarter(2026, 3))
+    assert len(repr(result)) < 160 and "25.0" in repr(result)
+    assert "<table" in result._repr_html_() and "net_promoter_score" in result._repr_html_()
+
+
+def _cli(*argv: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(argv), out), out.getvalue()
+
+
+def test_cli_scorecard_table_shows_units_and_segments() -> None:
+    code, text = _cli(
+        "scorecard",
+        "--sample",
+        "--windows",
+        "2026Q2..2026Q3",
+        "--by",
+        "tier",
+        "--metrics",
+        "net_promoter_score,customer_retention_rate",
+    )
+    assert code == 0
+    assert "net_promoter_score (NPS points)" in text and "customer_retention_rate (%)" in text
+    assert "Segment: tier=smb" in text and "2026Q2" in text and "2026Q3" in text
+
+
+def test_cli_scorecard_json_and_csv_carry_every_cell() -> None:
+    code, text = _cli(
+        "scorecard",
+        "--sample",
+        "--windows",
+        "2026Q3",
+        "--grain",
+        "month",
+        "--metrics",
+        "customer_retention_rate",
+        "--format",
+        "json",
+    )
+    rows = json.loads(text)
+    assert code == 0 and [r["window"] for r in rows] == ["2026-07", "2026-08", "2026-09"]
+    code, text = _cli(
+        "scorecard",
+        "--sample",
+        "--windows",
+        "2026Q1..2026Q3",
+        "--metrics",
+        "customer_retention_rate",
+        "--by",
+        "tier",
+        "--format",
+        "csv",
+    )
+    lines = text.strip().splitlines()
+    assert code == 0 and lines[0].startswith("metric,unit,window") and len(lines) == 1 + 3 * 4
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["scorecard", "--sample", "--windows", "2026Q3..2026Q1"], "--windows"),
+        (["scorecard", "--sample", "--metrics", "nope"], "nope"),
+        (["scorecard", "--sample", "--by", "colour"], "colour"),
+    ],
+)
+def test_cli_scorecard_errors_name_the_flag(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = _cli(*argv)
+    assert code == 2 and message in capsys.readouterr().err
+
+
+def test_segments_by_is_a_value() -> None:
+    assert Segment.by("tier") == SegmentsBy(("tier",))
