@@ -112,35 +112,46 @@ def test_bad_fx_rate_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert "--fx" in capsys.readouterr().err
 
 
-def test_demo_prints_every_metric_for_all_accounts_and_each_tier() -> None:
+def test_demo_prints_the_headline_metrics_for_all_accounts_and_each_tier() -> None:
+    from advocacy_kpis.scorecard import HEADLINE_METRICS, unit_label
+
     code, text = run("demo")
     assert code == 0
-    for title in ("All accounts", "Tier: enterprise", "Tier: mid", "Tier: smb"):
+    for title in ("All accounts", "Segment: tier=enterprise", "Segment: tier=mid", "Segment: tier=smb"):
         assert title in text
+    shown = [m for m in HEADLINE_METRICS if m in {s.id for s in catalog.all()}]
+    assert len(shown) >= 6
+    for metric in shown:
+        assert text.count(f"{metric} ({unit_label(metric, RevenueBasis.arr('USD'))})") == 4
+    assert "advocacy-kpis scorecard --sample --all" in text
+
+
+def test_scorecard_all_prints_every_metric_of_the_catalogue() -> None:
+    code, text = run("scorecard", "--sample", "--all", "--by", "tier")
+    assert code == 0
     for spec in catalog.all():
-        assert text.count(spec.id) == 4
+        assert text.count(f"{spec.id} (") == 4
 
 
-def test_demo_marks_small_samples_and_footnotes_other_warnings() -> None:
+def test_demo_marks_small_samples_and_footnotes_undefined_values_and_warnings() -> None:
     from advocacy_kpis import Segment, Window, metrics, sample
 
     q3 = Window.quarter(2026, 3)
     conversion = metrics.referral_conversion_rate(sample.generate(), window=q3)
-    caveats = [w for w in conversion.warnings if not w.startswith("small sample")]
-    assert caveats, "the sample's latest quarter has referrals that have not matured"
+    assert conversion.value is None, "the sample's latest quarter has no referral that has matured"
     _, text = run("demo")
-    all_accounts = text.split("Tier: enterprise")[0]
+    all_accounts = text.split("Segment: tier=enterprise")[0]
     row = next(line for line in all_accounts.splitlines() if line.startswith("referral_conversion_rate"))
     marker = row.split()[-1]
-    assert marker.startswith("[") and marker.endswith("]")
-    assert f"{marker} {caveats[0]}" in all_accounts
-    enterprise = text.split("Tier: enterprise")[1].split("Tier: mid")[0]
+    assert marker.startswith("[") and marker.endswith("]") and row.split()[-2] == "undefined"
+    assert f"{marker} {conversion.undefined_reason}" in all_accounts.replace("\n", " ")
+    enterprise = text.split("Segment: tier=enterprise")[1].split("Segment: tier=mid")[0]
     nps = metrics.net_promoter_score(
         sample.generate(), window=q3.shift(-3), segment=Segment.where(tier="enterprise")
     )
     assert nps.sample_size < 30
     row = next(line for line in enterprise.splitlines() if line.startswith("net_promoter_score"))
-    assert row.split()[1].endswith("*")
+    assert row.split()[3].endswith("*")
 
 
 @pytest.mark.parametrize("spec", catalog.all(), ids=lambda s: s.id)

@@ -278,8 +278,7 @@ def test_breakdown_ranks_segments_and_marks_reliable_differences() -> None:
     assert [r.rank for r in ranked] == list(range(1, len(ranked) + 1))
     # With the default minimum sample of 30 none of tiny()'s segments is ranked.
     assert all(
-        r.rank is None and r.note
-        for r in card.breakdown("customer_retention_rate", Window.year(2026))
+        r.rank is None and r.note for r in card.breakdown("customer_retention_rate", Window.year(2026))
     )
 
 

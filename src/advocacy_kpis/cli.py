@@ -182,7 +182,9 @@ def _cell_text(result: MetricResult, notes: list[str]) -> str:
     """A cell: the value without its interval; ``*`` marks a small sample, ``[n]`` a footnote."""
     if result.value is None:
         reason = result.undefined_reason or ""
-        return "n/a" if reason.startswith(_NOT_APPLICABLE) else "undefined"
+        if reason.startswith(_NOT_APPLICABLE):
+            return "n/a"
+        return f"undefined {_footnote(reason, notes)}"
     value = result.value
     if result.unit is Unit.RATE:
         text = f"{float(value):.1%}"
@@ -197,12 +199,16 @@ def _cell_text(result: MetricResult, notes: list[str]) -> str:
     if any(w.startswith(SMALL_SAMPLE_NOTE) for w in result.warnings):
         text += "*"
     for warning in result.warnings:
-        if warning.startswith(SMALL_SAMPLE_NOTE):
-            continue
-        if warning not in notes:
-            notes.append(warning)
-        text += f" [{notes.index(warning) + 1}]"
+        if not warning.startswith(SMALL_SAMPLE_NOTE):
+            text += f" {_footnote(warning, notes)}"
     return text
+
+
+def _footnote(note: str, notes: list[str]) -> str:
+    """The marker of ``note`` in a table's footnotes, adding it when new."""
+    if note not in notes:
+        notes.append(note)
+    return f"[{notes.index(note) + 1}]"
 
 
 _NOT_APPLICABLE = (

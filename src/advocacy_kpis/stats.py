@@ -31,6 +31,7 @@ __all__ = [
     "SurvivalCurve",
     "TestResult",
     "conditional_binomial_test",
+    "cumulative_incidence",
     "kaplan_meier",
     "nps_difference_test",
     "nps_interval",
@@ -760,3 +761,54 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Surviv
         n_censored=len(subjects) - n_events,
         longest=subjects[-1][0] if subjects else 0.0,
     )
+
+
+def cumulative_incidence(
+    curve: SurvivalCurve, horizon: float, confidence: float = 0.95
+) -> tuple[float | None, Interval | None]:
+    r"""The share that reached the event by ``horizon``, :math:`1 - S(h)`, with its interval.
+
+    The interval is Greenwood's, on the log-log scale of :math:`S` (so it stays inside [0, 1]):
+    :math:`S(h)^{\exp(\pm z \sigma)}` with
+    :math:`\sigma^2 = \frac{\sum_{t_i \le h} d_i / (n_i (n_i - d_i))}{(\log S(h))^2}`. Before any
+    event :math:`S = 1` and the interval is the exact binomial bound for no event among the
+    subjects at risk, :math:`[0, 1 - (\alpha/2)^{1/n}]`; after the curve reaches 0 it is [1, 1].
+
+    Args:
+        curve: the Kaplan-Meier curve.
+        horizon: the time by which the event counts.
+        confidence: the interval's level.
+
+    Returns:
+        The share and its interval, or ``(None, None)`` when ``horizon`` lies beyond the
+        longest follow-up (the curve is unknown there) or the curve has no subjects.
+
+    Examples:
+        >>> curve = kaplan_meier([1, 2, 3, 10, 10, 10], [True, True, False, False, False, False])
+        >>> share, interval = cumulative_incidence(curve, 5)
+        >>> round(share, 4), interval.low < share < interval.high
+        (0.3333, True)
+        >>> cumulative_incidence(curve, 11)
+        (None, None)
+    """
+    z = _z("cumulative_incidence", confidence)
+    if curve.n == 0 or horizon > curve.longest:
+        return None, None
+    survival = curve.survival_at(horizon)
+    share = 1.0 - survival
+    if survival >= 1.0:
+        high = 1.0 - ((1.0 - confidence) / 2.0) ** (1.0 / curve.n)
+        return share, Interval(0.0, high, confidence, "exact-no-event")
+    if survival <= 0.0:
+        return share, Interval(1.0, 1.0, confidence, "greenwood-log-log")
+    total = 0.0
+    for t, n_i, d_i in zip(curve.times, curve.at_risk, curve.events, strict=True):
+        if t > horizon:
+            break
+        if n_i > d_i:
+            total += d_i / (n_i * (n_i - d_i))
+    log_s = math.log(survival)
+    sigma = math.sqrt(total) / abs(log_s)
+    s_low = survival ** math.exp(-z * sigma)
+    s_high = survival ** math.exp(z * sigma)
+    return share, Interval(1.0 - s_low, 1.0 - s_high, confidence, "greenwood-log-log")

@@ -17,6 +17,7 @@ from advocacy_kpis import (
     Account,
     AdvocacyAction,
     AdvocacyData,
+    Advocate,
     Ask,
     Asset,
     Contract,
@@ -115,12 +116,24 @@ def naive_re_engagement(data: AdvocacyData, window: Window, lapse_days: int) -> 
     by_contact: dict[tuple[str, str | None], list[datetime]] = {}
     for x in data.actions:
         by_contact.setdefault((x.account_id, x.advocate_id), []).append(x.completed_at)
+    opted_out = {(v.account_id, v.id): v.opted_out_at for v in data.advocates}
+    accounts = {a.id: a for a in data.accounts}
     lapsed = re_engaged = 0
-    for times in by_contact.values():
+    for (account_id, advocate_id), times in by_contact.items():
         earlier = [t for t in times if t < window.start]
-        if earlier and max(earlier) < window.start - timedelta(days=lapse_days):
-            lapsed += 1
-            re_engaged += any(in_window(t, window) for t in times)
+        if not earlier or max(earlier) >= window.start - timedelta(days=lapse_days):
+            continue
+        left = opted_out.get((account_id, advocate_id)) if advocate_id else None
+        if left is not None and left < window.start:
+            continue
+        account = accounts[account_id]
+        if not (
+            account.customer_since < window.end
+            and (account.churned_at is None or account.churned_at >= window.start)
+        ):
+            continue
+        lapsed += 1
+        re_engaged += any(in_window(t, window) for t in times)
     return re_engaged, lapsed
 
 
@@ -463,6 +476,39 @@ def test_re_engagement_counts_advocates_within_their_account() -> None:
     )
     result = metrics.advocate_re_engagement_rate(data, window=Window.quarter(2026, 3))
     assert (result.numerator, result.denominator, result.value) == (1, 2, 0.5)
+
+
+def test_re_engagement_leaves_out_opted_out_advocates_and_lost_accounts() -> None:
+    # Three contacts lapsed at 2026-07-01: "a/p" opted out in March, "b/q" belongs to an account
+    # that churned in June, "c/r" is a customer and acts again in August. Only "c/r" is in the
+    # population, and it re-engaged: 1 of 1 (not 1 of 3).
+    jan, aug = datetime(2026, 1, 10, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC)
+    since = datetime(2025, 1, 1, tzinfo=UTC)
+    data = AdvocacyData.from_records(
+        accounts=[
+            Account(id="a", customer_since=since),
+            Account(id="b", customer_since=since, churned_at=datetime(2026, 6, 1, tzinfo=UTC)),
+            Account(id="c", customer_since=since),
+        ],
+        advocates=[
+            Advocate(
+                id="p", account_id="a", enrolled_at=since, opted_out_at=datetime(2026, 3, 1, tzinfo=UTC)
+            ),
+            Advocate(id="q", account_id="b", enrolled_at=since),
+            Advocate(id="r", account_id="c", enrolled_at=since),
+        ],
+        actions=[
+            AdvocacyAction(id="x1", account_id="a", asset=Asset.REVIEW, completed_at=jan, advocate_id="p"),
+            AdvocacyAction(id="x2", account_id="b", asset=Asset.REVIEW, completed_at=jan, advocate_id="q"),
+            AdvocacyAction(id="x3", account_id="c", asset=Asset.REVIEW, completed_at=jan, advocate_id="r"),
+            AdvocacyAction(id="x4", account_id="c", asset=Asset.REVIEW, completed_at=aug, advocate_id="r"),
+        ],
+        as_of=datetime(2026, 10, 15, tzinfo=UTC),
+    )
+    result = metrics.advocate_re_engagement_rate(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator, result.value) == (1, 1, 1.0)
+    assert result.components["opted_out_excluded"] == 1
+    assert result.components["inactive_account_excluded"] == 1
 
 
 def test_tiny_weighted_rates_by_hand() -> None:

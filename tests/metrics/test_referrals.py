@@ -98,9 +98,21 @@ def test_revenue_weighted_client_referral_rate_by_hand() -> None:
 @given(datasets(), windows(), st.sampled_from([1, 30, 90, 365]))
 def test_referral_conversion_equals_naive_oracle(data: AdvocacyData, window: Window, horizon: int) -> None:
     h = timedelta(days=horizon)
+    earliest: dict[str, tuple[datetime, str]] = {}
+    for r in data.referrals:
+        if r.converted_account_id is not None:
+            key = (r.invited_at, r.id)
+            earliest[r.converted_account_id] = min(earliest.get(r.converted_account_id, key), key)
+    firsts = {rid for _, rid in earliest.values()}
     sent = [r for r in data.referrals if window.start <= r.invited_at < window.end]
-    converted = [r for r in sent if r.converted_at is not None and r.converted_at - r.invited_at <= h]
-    matured = [r for r in sent if r in converted or r.invited_at + h <= data.as_of]
+    matured = [r for r in sent if r.invited_at + h <= data.as_of]
+    converted = [
+        r
+        for r in matured
+        if r.converted_at is not None
+        and r.converted_at - r.invited_at <= h
+        and (r.converted_account_id is None or r.id in firsts)
+    ]
     result = metrics.referral_conversion_rate(data, window=window, horizon_days=horizon)
     assert (result.numerator, result.denominator) == (len(converted), len(matured))
     assert result.components["immature_excluded"] == len(sent) - len(matured)
@@ -729,9 +741,9 @@ def test_formulas_validate_their_arguments() -> None:
     assert formulas.referral_campaign_roi(Decimal(0), Decimal(100)) == -1.0
 
 
-def test_immature_cohort_warns_that_early_conversions_make_it_read_high() -> None:
-    # One referral converted after 5 days, one sent the same day still open: only the
-    # conversion has matured, so the rate is 1/1 and the result must say why it is high.
+def test_immature_early_conversions_are_excluded_not_counted() -> None:
+    # One referral converted after 5 days, one sent the same day still open, both 30 days
+    # before as_of: neither has had its 90 days, so neither counts; the rate is undefined, not 1/1.
     t = datetime(2026, 9, 1, tzinfo=UTC)
     accounts = [Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC))]
     referrals = [
@@ -742,5 +754,72 @@ def test_immature_cohort_warns_that_early_conversions_make_it_read_high() -> Non
         accounts=accounts, referrals=referrals, as_of=datetime(2026, 10, 1, tzinfo=UTC)
     )
     result = metrics.referral_conversion_rate(data, window=Window.quarter(2026, 3))
-    assert (result.value, result.numerator, result.denominator) == (1.0, 1, 1)
-    assert any("reads high" in w and "1 referrals" in w for w in result.warnings)
+    assert result.value is None and result.components["immature_excluded"] == 2
+    assert any("converted or not" in w for w in result.warnings)
+
+
+def test_first_touch_only_the_earliest_referral_of_an_account_converts() -> None:
+    t = datetime(2026, 1, 10, tzinfo=UTC)
+    accounts = [
+        Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC)),
+        Account(id="b", customer_since=datetime(2025, 1, 1, tzinfo=UTC)),
+        Account(id="new", customer_since=t + timedelta(days=20), acquisition_channel="referral"),
+    ]
+    referrals = [
+        Referral(
+            id="r1",
+            account_id="a",
+            invited_at=t,
+            converted_at=t + timedelta(days=20),
+            converted_account_id="new",
+        ),
+        Referral(
+            id="r2",
+            account_id="b",
+            invited_at=t + timedelta(days=3),
+            converted_at=t + timedelta(days=20),
+            converted_account_id="new",
+        ),
+    ]
+    data = AdvocacyData.from_records(
+        accounts=accounts, referrals=referrals, as_of=datetime(2026, 10, 1, tzinfo=UTC)
+    )
+    result = metrics.referral_conversion_rate(data, window=Window.quarter(2026, 1))
+    # Two referrals matured, one new customer: 1 / 2, and the later touch is reported.
+    assert (result.numerator, result.denominator) == (1, 2)
+    assert result.details["later_touches"] == 1
+
+
+def test_cumulative_incidence_of_a_young_cohort_by_hand() -> None:
+    # Four referrals sent on 1 Sept, as_of 1 Dec (91 days of follow-up): r1 converts on day 10,
+    # r2 on day 40, r3 and r4 never. Kaplan-Meier: S(10) = 3/4, S(40) = 3/4 * 2/3 = 1/2, so the
+    # probability of converting within 90 days is 1/2.
+    t = datetime(2026, 9, 1, tzinfo=UTC)
+    accounts = [Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC))]
+    referrals = [
+        Referral(id="r1", account_id="a", invited_at=t, converted_at=t + timedelta(days=10)),
+        Referral(id="r2", account_id="a", invited_at=t, converted_at=t + timedelta(days=40)),
+        Referral(id="r3", account_id="a", invited_at=t),
+        Referral(id="r4", account_id="a", invited_at=t),
+    ]
+    data = AdvocacyData.from_records(
+        accounts=accounts, referrals=referrals, as_of=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    q3 = Window.quarter(2026, 3)
+    result = metrics.referral_conversion_rate(data, window=q3, estimator="cumulative_incidence")
+    assert result.value == pytest.approx(0.5)
+    assert result.interval is not None and result.interval.low < 0.5 < result.interval.high
+    # Greenwood: var(S) / S^2 = 1/(4*3) + 1/(3*2) = 1/4; sigma = sqrt(1/4) / |ln 0.5|.
+    import math
+
+    sigma = 0.5 / math.log(2)
+    z = 1.959963984540054
+    assert result.interval.low == pytest.approx(1 - 0.5 ** math.exp(-z * sigma))
+    assert result.interval.high == pytest.approx(1 - 0.5 ** math.exp(z * sigma))
+    # The horizon of 120 days lies beyond the 91 days of follow-up: unknown, not carried forward.
+    later = metrics.referral_conversion_rate(
+        data, window=q3, estimator="cumulative_incidence", horizon_days=120
+    )
+    assert later.value is None and "91 days" in (later.undefined_reason or "")
+    with pytest.raises(ParameterError, match="estimator"):
+        metrics.referral_conversion_rate(data, window=q3, estimator="km")

@@ -746,11 +746,13 @@ RE_ENGAGEMENT_SPEC = MetricSpec(
     direction=Direction.HIGHER_IS_BETTER,
     population=(
         "Lapsed advocates: contacts whose latest advocacy action before W.start is more than lapse_days "
-        "before W.start. A contact is the advocate named on the action, within its account, else the account."
+        "before W.start, whose account is active in W and who had not opted out of the programme before "
+        "W.start. A contact is the advocate named on the action, within its account, else the account."
     ),
     window_semantics=(
         "An action counts in W when its completed_at is in W. Contacts with no action before W.start are "
-        "not lapsed."
+        "not lapsed. An advocate whose opted_out_at is before W.start, or whose account is not a customer "
+        "at any instant of W, cannot be re-engaged and is left out (counted in components)."
     ),
     undefined_when="No advocate had lapsed at W.start in the segment.",
     segment=SegmentUse.ACCOUNTS,
@@ -771,8 +773,10 @@ RE_ENGAGEMENT_SPEC = MetricSpec(
     related=("advocate_activation_rate", "customer_advocacy_rate"),
     interpretation=(
         "An advocate is identified by the advocate_id on advocacy actions, scoped to its account; actions "
-        "without one count for the account as a whole."
+        "without one count for the account as a whole. Opting out is read from the Advocate record of "
+        "that id in that account; a contact without one has not opted out."
     ),
+    version=2,
 )
 
 
@@ -825,22 +829,36 @@ def _re_engagement_tallies(run: Run) -> list[Tally]:
     grid, data = run.grid, run.data
     lapse = timedelta(days=run.params["lapse_days"])
     ns = grid.n_segments
-    lapsed = [0] * grid.n_cells
-    re_engaged = [0] * grid.n_cells
+    opted_out = {(a.account_id, a.id): a.opted_out_at for a in data.advocates if a.opted_out_at is not None}
+    tallies: list[Tally] = [
+        {"lapsed": 0, "re_engaged": 0, "opted_out_excluded": 0, "inactive_account_excluded": 0}
+        for _ in range(grid.n_cells)
+    ]
     for actions in data.by_contact(AdvocacyAction).values():
-        segments = grid.account_segments(actions[0].account_id)
+        first = actions[0]
+        segments = grid.account_segments(first.account_id)
         if not segments:
             continue
+        account = data.account(first.account_id)
+        left = opted_out.get((first.account_id, first.advocate_id)) if first.advocate_id else None
         times = [a.completed_at for a in actions]
         for w, window in enumerate(grid.windows):
             before = bisect.bisect_left(times, window.start)
             if before == 0 or times[before - 1] >= window.start - lapse:
                 continue
-            back = before < len(times) and times[before] < window.end
+            if left is not None and left < window.start:
+                outcome = "opted_out_excluded"
+            elif not grid.is_active(account, w):
+                outcome = "inactive_account_excluded"
+            else:
+                back = before < len(times) and times[before] < window.end
+                outcome = "re_engaged" if back else "lapsed"
             for s in segments:
-                lapsed[w * ns + s] += 1
-                re_engaged[w * ns + s] += back
-    return [{"lapsed": n, "re_engaged": k} for n, k in zip(lapsed, re_engaged, strict=True)]
+                tally = tallies[w * ns + s]
+                tally[outcome] += 1
+                if outcome == "re_engaged":
+                    tally["lapsed"] += 1
+    return tallies
 
 
 def _re_engagement_finish(cell: Cell, tally: Tally) -> MetricResult:
@@ -850,7 +868,9 @@ def _re_engagement_finish(cell: Cell, tally: Tally) -> MetricResult:
         undefined_reason="no advocate had lapsed at the start of the window in the segment",
         numerator=re_engaged, denominator=lapsed, sample_size=lapsed,
         interval=wilson_interval(re_engaged, lapsed, cell.params["confidence"]),
-        components={"lapsed": lapsed, "re_engaged": re_engaged},
+        components={"lapsed": lapsed, "re_engaged": re_engaged,
+                    "opted_out_excluded": tally["opted_out_excluded"],
+                    "inactive_account_excluded": tally["inactive_account_excluded"]},
         details={"lapse_days": cell.params["lapse_days"]},
     )  # fmt: skip
 

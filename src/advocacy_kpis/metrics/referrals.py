@@ -33,6 +33,7 @@ from advocacy_kpis.metrics._common import (
     account_hits,
     check_confidence,
     cohort_tallies,
+    observation,
     positive,
     share,
     unsegmented_note,
@@ -42,7 +43,13 @@ from advocacy_kpis.metrics._common import (
 from advocacy_kpis.records import Account, Contract, Opportunity, ProgramCost, Referral
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
-from advocacy_kpis.stats import poisson_rate_interval, two_proportion_test, wilson_interval
+from advocacy_kpis.stats import (
+    cumulative_incidence,
+    kaplan_meier,
+    poisson_rate_interval,
+    two_proportion_test,
+    wilson_interval,
+)
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
 __all__ = [
@@ -187,31 +194,54 @@ CONVERSION_SPEC = MetricSpec(
     kind=MetricKind.PROPORTION,
     definition=(
         "Of the referrals sent in the window, the share whose referred prospect became a customer "
-        "within a fixed horizon of the invitation. Referrals too recent to have had the full horizon "
-        "are left out until they mature, so recent windows are not dragged down by conversions that "
-        "have not had time to happen."
+        "within a fixed horizon of the invitation. Only referrals that have had the whole horizon "
+        "to convert are counted, converted or not, so a young cohort is never judged on its early "
+        "successes alone. For young cohorts a survival estimate over every referral is available."
     ),
-    formula="converted within horizon / referrals sent in W that have matured",
+    formula="first-touch conversions within horizon / referrals sent in W whose horizon has passed",
     formula_latex=(
-        r"\frac{\#\{r \in W : c_r \leq i_r + h\}}{\#\{r \in W : i_r + h \leq \mathrm{as\_of} \lor c_r \leq i_r + h\}}"
+        r"\frac{\#\{r \in W : i_r + h \leq \mathrm{as\_of},\ c_r \leq i_r + h,\ r \text{ first touch}\}}"
+        r"{\#\{r \in W : i_r + h \leq \mathrm{as\_of}\}}"
     ),
     unit=Unit.RATE,
     direction=Direction.HIGHER_IS_BETTER,
     population="Referrals with invited_at in W, segmented by the referring account.",
     window_semantics=(
-        "A referral is in W when invited_at is in W. It converted when converted_at <= invited_at + "
-        "horizon. It has matured when invited_at + horizon <= as_of, or it has converted already."
+        "A referral is in W when invited_at is in W. It has matured when invited_at + horizon <= as_of; "
+        "a referral that has not matured is left out even if it already converted. It converted when "
+        "converted_at <= invited_at + horizon and it is the first touch: the earliest invitation (ties "
+        "by id) among all referrals naming the same converted account."
     ),
-    undefined_when="No referral sent in the window has matured by as_of.",
+    undefined_when=(
+        "No referral sent in the window has matured by as_of (the cumulative-incidence estimator: the "
+        "follow-up of the cohort does not reach the horizon yet)."
+    ),
     segment=SegmentUse.ACCOUNTS,
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001",
-    parameters=(Parameter("horizon_days", 90, "days after the invitation a conversion may take"),),
+    parameters=(
+        Parameter("horizon_days", 90, "days after the invitation a conversion may take"),
+        Parameter(
+            "estimator",
+            "matured",
+            "'matured' (share of matured referrals) or 'cumulative_incidence' (Kaplan-Meier over all)",
+        ),
+    ),
     pitfalls=(
         Pitfall(
             "Dividing by every referral sent, including last week's, so the latest period always looks worst.",
             "Immature referrals are excluded and counted in components and a warning.",
+        ),
+        Pitfall(
+            "Keeping the early conversions of a young cohort while dropping its other immature referrals, "
+            "so the rate reads high (100% from four early converters).",
+            "Immature referrals are excluded whether or not they converted; the cumulative-incidence "
+            "estimator gives young cohorts an unbiased, wider answer.",
+        ),
+        Pitfall(
+            "Counting one new customer several times because several people referred it.",
+            "Only the first touch converts; the later referrals naming the same account are counted in details.",
         ),
         Pitfall(
             "Counting conversions in W regardless of when the referral was sent (mixing cohorts).",
@@ -220,9 +250,13 @@ CONVERSION_SPEC = MetricSpec(
     ),
     related=("client_referral_rate", "new_customers_from_referrals", "referral_invitation_rate"),
     interpretation=(
-        "The sources give no horizon; the library uses 90 days by default and makes it a parameter. "
-        "A referral converted after its horizon counts as matured and not converted."
+        "The sources give no horizon; the library uses 90 days by default and makes it a parameter. A "
+        "referral converted after its horizon counts as matured and not converted. When several "
+        "referrals name one converted account, the earliest invitation is the conversion (first touch). "
+        "The cumulative-incidence estimator is the Kaplan-Meier probability of converting within the "
+        "horizon, every referral censored at as_of, with Greenwood's interval."
     ),
+    version=2,
 )
 
 
@@ -233,28 +267,35 @@ def referral_conversion_rate(
     window: Window,
     segment: Segment | None = None,
     horizon_days: int = 90,
+    estimator: str = "matured",
     confidence: float = 0.95,
 ) -> MetricResult:
-    r"""Share of the matured referrals sent in ``window`` that converted within ``horizon_days``.
+    r"""Share of the referrals sent in ``window`` that converted within ``horizon_days``.
 
-    .. math:: \frac{\#\{r : c_r \leq i_r + h\}}{\#\{r : i_r + h \leq \mathrm{as\_of} \lor c_r \leq i_r + h\}}
+    .. math:: \frac{\#\{\text{matured, converted in time, first touch}\}}{\#\{\text{matured}\}}
 
     Args:
         data: the data set.
         window: referrals with ``invited_at`` in this window form the cohort.
         segment: referring accounts counted (default: all).
-        horizon_days: how long after the invitation a conversion counts.
-        confidence: level of the Wilson interval.
+        horizon_days: days after the invitation a conversion may take.
+        estimator: ``"matured"``: the share among referrals whose horizon has passed by
+            ``as_of``; ``"cumulative_incidence"``: the Kaplan-Meier probability of converting
+            within the horizon over every referral of the cohort, censored at ``as_of``.
+        confidence: level of the interval (Wilson, or Greenwood's for cumulative incidence).
 
     Returns:
-        A rate in [0, 1]; components ``sent``, ``matured``, ``converted``, ``immature_excluded``.
+        A rate in [0, 1]; components ``sent``, ``matured``, ``converted``,
+        ``immature_excluded``; ``details["later_touches"]``: conversions not counted because an
+        earlier referral named the same account.
 
     Raises:
-        ParameterError: a bad argument (``horizon_days`` must be a positive integer).
+        ParameterError: a bad argument.
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No referral of the window has matured by ``as_of``.
+        No referral sent in the window has matured by ``as_of`` (cumulative incidence: the
+        follow-up does not reach the horizon).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -265,39 +306,100 @@ def referral_conversion_rate(
         'none of the 1 referrals sent in the window has matured (horizon 90 days)'
     """
     return CONVERSION.one(
-        data, window=window, segment=segment, horizon_days=horizon_days, confidence=confidence
-    )
+        data, window=window, segment=segment, horizon_days=horizon_days, estimator=estimator,
+        confidence=confidence,
+    )  # fmt: skip
+
+
+def first_touches(data: AdvocacyData) -> frozenset[str]:
+    """Ids of the referrals that are the first touch of the account they converted.
+
+    Among the referrals naming one converted account, the earliest invitation (ties: the lower
+    id) is the first touch.
+    """
+
+    def build() -> frozenset[str]:
+        first: dict[str, Referral] = {}
+        for referral in data.referrals:
+            target = referral.converted_account_id
+            if target is None:
+                continue
+            held = first.get(target)
+            if held is None or (referral.invited_at, referral.id) < (held.invited_at, held.id):
+                first[target] = referral
+        return frozenset(r.id for r in first.values())
+
+    return data._cached("first_touch_referrals", build)
+
+
+def _check_estimator(value: object, function: str) -> str:
+    if value not in ("matured", "cumulative_incidence"):
+        raise ParameterError("estimator", function, "'matured' or 'cumulative_incidence'", value)
+    return str(value)
 
 
 def _conversion_tally(run: Run) -> list[Tally]:
     grid = run.grid
     horizon = timedelta(days=run.params["horizon_days"])
+    survival = run.params["estimator"] == "cumulative_incidence"
     as_of = run.data.as_of
-    sent = [0] * grid.n_cells
-    matured = [0] * grid.n_cells
-    converted = [0] * grid.n_cells
-    for referral in grid.records(Referral):
-        due = referral.invited_at + horizon
-        in_time = referral.converted_at is not None and referral.converted_at <= due
-        ripe = in_time or due <= as_of
-        for c in grid.cells_at(referral.invited_at, grid.account_segments(referral.account_id)):
-            sent[c] += 1
-            matured[c] += ripe
-            converted[c] += in_time
-    return [
-        {"sent": n, "matured": m, "converted": k} for n, m, k in zip(sent, matured, converted, strict=True)
+    firsts = first_touches(run.data)
+    tallies: list[Tally] = [
+        {"sent": 0, "matured": 0, "converted": 0, "later_touches": 0, "observations": []}
+        for _ in range(grid.n_cells)
     ]
+    for referral in grid.records(Referral):
+        cells = grid.cells_at(referral.invited_at, grid.account_segments(referral.account_id))
+        if not cells:
+            continue
+        due = referral.invited_at + horizon
+        converted_at = referral.converted_at
+        first = converted_at is not None and (referral.converted_account_id is None or referral.id in firsts)
+        in_time = first and converted_at is not None and converted_at <= due
+        later = converted_at is not None and not first
+        ripe = due <= as_of
+        seen = observation(referral.invited_at, converted_at if first else None, as_of) if survival else None
+        for c in cells:
+            tally = tallies[c]
+            tally["sent"] += 1
+            tally["later_touches"] += later
+            if ripe:
+                tally["matured"] += 1
+                tally["converted"] += in_time
+            if seen is not None:
+                tally["observations"].append(seen)
+    return tallies
 
 
 def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
     sent, matured, converted = tally["sent"], tally["matured"], tally["converted"]
     horizon_days = cell.params["horizon_days"]
     immature = sent - matured
+    components = {"sent": sent, "matured": matured, "converted": converted, "immature_excluded": immature}
+    details: dict[str, Any] = {
+        "horizon_days": horizon_days,
+        "estimator": cell.params["estimator"],
+        "later_touches": tally["later_touches"],
+    }
+    if cell.params["estimator"] == "cumulative_incidence":
+        observations = sorted(tally["observations"])
+        curve = kaplan_meier([d for d, _ in observations], [o for _, o in observations])
+        share, interval = cumulative_incidence(curve, float(horizon_days), cell.params["confidence"])
+        reason = (
+            f"the follow-up of the referrals sent in the window reaches {curve.longest:.0f} days, "
+            f"short of the {horizon_days}-day horizon"
+            if sent
+            else "no referrals sent in the window and segment"
+        )
+        return cell.build(
+            value=share, undefined_reason=reason, sample_size=sent, interval=interval,
+            components=components, details=details,
+        )  # fmt: skip
     warnings = []
     if immature:
         warnings.append(
-            f"{immature} referrals sent in the window have not matured by as_of and are excluded; "
-            "early conversions among them are counted, so until the cohort matures the rate reads high"
+            f"{immature} referrals sent in the window have not matured by as_of and are excluded, "
+            "converted or not; estimator='cumulative_incidence' uses them all"
         )
     reason = (
         f"none of the {sent} referrals sent in the window has matured (horizon {horizon_days} days)"
@@ -308,8 +410,7 @@ def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
         value=conversion_formula(converted, matured), undefined_reason=reason, numerator=converted,
         denominator=matured, sample_size=matured,
         interval=wilson_interval(converted, matured, cell.params["confidence"]),
-        components={"sent": sent, "matured": matured, "converted": converted, "immature_excluded": immature},
-        details={"horizon_days": horizon_days}, warnings=warnings,
+        components=components, details=details, warnings=warnings,
     )  # fmt: skip
 
 
@@ -318,7 +419,11 @@ CONVERSION = register(
         CONVERSION_SPEC,
         _conversion_tally,
         _conversion_finish,
-        checks={"confidence": check_confidence, "horizon_days": positive("horizon_days")},
+        checks={
+            "confidence": check_confidence,
+            "horizon_days": positive("horizon_days"),
+            "estimator": _check_estimator,
+        },
         needs=("referrals",),
     )
 )
