@@ -456,10 +456,20 @@ class AdvocacyData:
 
     def accounts_outside_every_value(self, segment: Segment) -> int:
         """How many accounts have no value for an attribute ``segment`` reads (see `outside_every_value`)."""
-        return self._cached(
-            ("outside", segment),
-            lambda: sum(1 for a in self.accounts if self.outside_every_value(a, segment)),
-        )
+        if segment.is_all:
+            return 0
+        names = tuple(sorted(set(segment.attributes)))
+
+        def build() -> int:
+            fields = [n for n in names if n in _ACCOUNT_FIELDS]
+            extra = [n for n in names if n not in _ACCOUNT_FIELDS]
+            return sum(
+                1
+                for a in self.accounts
+                if any(getattr(a, n) is None for n in fields) or any(a.attributes.get(n) is None for n in extra)
+            )
+
+        return self._cached(("outside", names), build)
 
     # -- customers and cohorts ----------------------------------------------------------------
 

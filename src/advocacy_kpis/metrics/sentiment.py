@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+from datetime import datetime
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -22,7 +21,7 @@ from advocacy_kpis.records import SurveyKind, SurveyResponse
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import nps_interval, wilson_interval
-from advocacy_kpis.tally import Cell, Definition, Latest, Run, Tally, register
+from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
 __all__ = ["customer_satisfaction_score", "net_promoter_score"]
 
@@ -128,27 +127,62 @@ def net_promoter_score(
     return NPS.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
+_GROUPS = ("promoters", "passives", "detractors")
+_GROUP_OF_SCORE = tuple(
+    _GROUPS[("promoter", "passive", "detractor").index(nps_category(s))] for s in range(11)
+)
+
+
 def _nps_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    answers = [0] * grid.n_cells
-    latest = [Latest() for _ in range(grid.n_cells)]
+    """Per cell: answers, and the respondents by group with each respondent's latest answer.
+
+    A respondent's latest answer in a window is kept per (respondent, window) once, then
+    counted in every segment of its account; ties at one instant keep the higher score.
+    """
+    grid, basis = run.grid, run.basis
+    ns, n = grid.n_segments, grid.n_cells
+    answers = [0] * n
+    latest: dict[tuple[str, str | None, int], tuple[datetime, int]] = {}
     nps_kind = SurveyKind.NPS
     for r in grid.records(SurveyResponse):
         if r.kind is not nps_kind:
             continue
-        entry = ((r.responded_at, r.score), r.score, r.account_id)
-        for c in grid.cells_at(r.responded_at, grid.account_segments(r.account_id)):
+        t, score = r.responded_at, r.score
+        for c in grid.cells_at(t, grid.account_segments(r.account_id)):
             answers[c] += 1
-            latest[c].offer(r.respondent, entry)
-    return [{"answers": n, "latest": kept} for n, kept in zip(answers, latest, strict=True)]
+        for w in grid.windows_at(t):
+            key = (r.account_id, r.respondent_id, w)
+            held = latest.get(key)
+            # Records come in time order: a later answer replaces, one at the same instant only if higher.
+            if held is None or held[0] < t or score > held[1]:
+                latest[key] = (t, score)
+    groups = {name: [0] * n for name in _GROUPS}
+    weights = {name: [zero()] * n for name in _GROUPS} if basis is not None else None
+    for (account_id, _, w), (_, score) in latest.items():
+        group = _GROUP_OF_SCORE[score]
+        counts = groups[group]
+        segments = grid.account_segments(account_id)
+        for s in segments:
+            counts[w * ns + s] += 1
+        if weights is not None and basis is not None:
+            weight = run.data.arr_at(account_id, grid.windows[w].end, basis)
+            sums = weights[group]
+            for s in segments:
+                sums[w * ns + s] += weight
+    tallies: list[Tally] = []
+    for c in range(n):
+        tally: Tally = {"answers": answers[c], **{name: groups[name][c] for name in _GROUPS}}
+        if weights is not None:
+            tally.update({f"{name}_weight": weights[name][c] for name in _GROUPS})
+        tallies.append(tally)
+    return tallies
 
 
 def _nps_finish(cell: Cell, tally: Tally) -> MetricResult:
-    kept: list[tuple[Any, int, str]] = list(tally["latest"].values())
-    groups = Counter(nps_category(score) for _, score, _ in kept)
-    p, passive, d = groups["promoter"], groups["passive"], groups["detractor"]
-    components = {"promoters": p, "passives": passive, "detractors": d, "respondents": len(kept)}
-    details = {"repeat_answers_dropped": tally["answers"] - len(kept)}
+    p, passive, d = tally["promoters"], tally["passives"], tally["detractors"]
+    respondents = p + passive + d
+    components = {"promoters": p, "passives": passive, "detractors": d, "respondents": respondents}
+    details = {"repeat_answers_dropped": tally["answers"] - respondents}
     reason = "no NPS responses in the window and segment"
     basis = cell.basis
     if basis is None:
@@ -160,20 +194,18 @@ def _nps_finish(cell: Cell, tally: Tally) -> MetricResult:
                 "score: too few respondents to read this value"
             )
         return cell.build(
-            value=value, undefined_reason=reason, numerator=p - d, denominator=len(kept),
-            sample_size=len(kept), interval=interval, components=components, details=details,
+            value=value, undefined_reason=reason, numerator=p - d, denominator=respondents,
+            sample_size=respondents, interval=interval, components=components, details=details,
             warnings=warnings,
         )  # fmt: skip
-    weights = {"promoter": zero(), "passive": zero(), "detractor": zero()}
+    weights = {name: tally[f"{name}_weight"] for name in _GROUPS}
     end = cell.window.end
-    for _, score, account_id in kept:
-        weights[nps_category(score)] += cell.data.arr_at(account_id, end, basis)
-    value = weighted_nps(weights["promoter"], weights["passive"], weights["detractor"])
-    if kept and value is None:
+    value = weighted_nps(weights["promoters"], weights["passives"], weights["detractors"])
+    if respondents and value is None:
         reason = f"no respondent's account has {basis.name} at {end.isoformat()}"
     return cell.build(
-        value=value, undefined_reason=reason, numerator=weights["promoter"] - weights["detractor"],
-        denominator=sum(weights.values(), zero()), sample_size=len(kept), components=components,
+        value=value, undefined_reason=reason, numerator=weights["promoters"] - weights["detractors"],
+        denominator=sum(weights.values(), zero()), sample_size=respondents, components=components,
         details={**details, "weights_at": end.isoformat()},
     )  # fmt: skip
 
