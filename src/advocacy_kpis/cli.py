@@ -7,6 +7,8 @@ Commands:
                        ``--basis``, ``--param name=value``, ``--json``)
     scorecard          many metrics over windows and segments (``--windows 2025Q4..2026Q3``,
                        ``--grain``, ``--by tier``, ``--metrics``/``--all``, ``--format table|json|csv``)
+    breakdown ID       a metric's segments ranked, marking those reliably above or below the whole
+    product-change     a metric before and after a product change, by segment
     demo               the headline scorecard of the sample data: last four quarters, overall and by tier
 """
 
@@ -297,11 +299,7 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
     segments: list[Segment | SegmentsBy] = [Segment.all()]
     for by in args.by:
         segments.append(Segment.by(*[name.strip() for name in by.split(",") if name.strip()]))
-    basis = (
-        RevenueBasis.parse(args.basis) if args.basis else RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
-    )
-    rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
-    basis = RevenueBasis(basis.kind, basis.currency, rates)
+    basis = _basis_for(args)
     params = dict(_parse_param(p) for p in args.param)
     card = scorecard(data, metrics=ids, windows=windows, segments=segments, basis=basis, params=params)
     if args.format == "json":
@@ -312,6 +310,41 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"Scorecard on the sample data, as of {data.as_of.date()}; money on {basis.name}.\n")
         _scorecard_tables(card, out)
     return 0
+
+
+def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
+    from advocacy_kpis.analyses import segment_breakdown
+
+    data = _sample()
+    spec = catalog.get(args.metric)
+    basis = _basis_for(args) if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
+    names = [n.strip() for by in args.by for n in by.split(",") if n.strip()]
+    ranked = segment_breakdown(
+        data, spec.id, Window.parse(args.window, data.calendar), by=names, cross=args.cross,
+        min_sample=args.min_sample, basis=basis,
+    )  # fmt: skip
+    out.write((json.dumps(ranked.to_dict(), indent=2) if args.json else str(ranked)) + "\n")
+    return 0
+
+
+def _cmd_product_change(args: argparse.Namespace, out: TextIO) -> int:
+    from advocacy_kpis.analyses import product_change_impact
+
+    data = _sample()
+    segments: list[Segment | SegmentsBy] = [Segment.all()]
+    segments += [Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in args.by]
+    impact = product_change_impact(data, args.change, metric=args.metric, days=args.days, segments=segments)
+    out.write((json.dumps(impact.to_dict(), indent=2) if args.json else str(impact)) + "\n")
+    return 0
+
+
+def _basis_for(args: argparse.Namespace) -> RevenueBasis:
+    """``--basis`` (default ARR in USD) with ``--fx`` rates, or the sample's EUR rate."""
+    basis = (
+        RevenueBasis.parse(args.basis) if args.basis else RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+    )
+    rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
+    return RevenueBasis(basis.kind, basis.currency, rates)
 
 
 def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
@@ -377,6 +410,31 @@ def _parser() -> argparse.ArgumentParser:
     )
     card.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
     card.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
+    ranked = commands.add_parser("breakdown", help="a metric's segments ranked, marking reliable differences")
+    ranked.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    ranked.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    ranked.add_argument("--window", required=True, help="2026Q3, 2026-07, 2026, ...")
+    ranked.add_argument(
+        "--by", action="append", required=True, help="attribute to rank the values of (repeatable)"
+    )
+    ranked.add_argument("--cross", action="store_true", help="rank combinations of the --by attributes")
+    ranked.add_argument(
+        "--min-sample", type=int, default=30, help="smallest sample a segment needs to be ranked"
+    )
+    ranked.add_argument("--basis", help="revenue basis such as arr:USD, for money metrics")
+    ranked.add_argument(
+        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
+    )
+    ranked.add_argument("--json", action="store_true", help="print the breakdown as JSON")
+    impact = commands.add_parser("product-change", help="a metric before and after a product change")
+    impact.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    impact.add_argument("--change", help="product change id (default: the latest released)")
+    impact.add_argument("--metric", default="customer_advocacy_rate", help="a rate or score metric id")
+    impact.add_argument(
+        "--days", type=int, default=90, help="length of the windows before and after, in days"
+    )
+    impact.add_argument("--by", action="append", default=[], help="segment by an attribute (repeatable)")
+    impact.add_argument("--json", action="store_true", help="print the comparison as JSON")
     commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
     return parser
 
@@ -395,6 +453,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_compute(args, stream)
         if args.command == "scorecard":
             return _cmd_scorecard(args, stream)
+        if args.command == "breakdown":
+            return _cmd_breakdown(args, stream)
+        if args.command == "product-change":
+            return _cmd_product_change(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")

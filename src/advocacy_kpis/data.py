@@ -466,7 +466,8 @@ class AdvocacyData:
             return sum(
                 1
                 for a in self.accounts
-                if any(getattr(a, n) is None for n in fields) or any(a.attributes.get(n) is None for n in extra)
+                if any(getattr(a, n) is None for n in fields)
+                or any(a.attributes.get(n) is None for n in extra)
             )
 
         return self._cached(("outside", names), build)
