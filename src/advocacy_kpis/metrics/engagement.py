@@ -361,50 +361,82 @@ class AccountReadiness:
     components: Mapping[str, bool] = attrs.field(converter=_read_only)
 
 
-def _readiness(data: AdvocacyData, account: Account, at: datetime, model: ReadinessModel) -> AccountReadiness:
-    since = at - timedelta(days=model.signal_days)
-    nps = _latest_answer(data, account.id, SurveyKind.NPS, since, at)
-    csat = _latest_answer(data, account.id, SurveyKind.CSAT, since, at)
-    policy = model.tap_policy
-    # Only the latest heavy ask can still block a new one: earlier asks reopen no later than it does.
-    last_heavy = data.last_event(
-        Ask, account.id, before=at, not_before=at - policy.gap(Effort.HIGH),
-        where=lambda ask: policy.effort_of(ask.asset) is Effort.HIGH,
-    )  # fmt: skip
-    onboarded = account.onboarded_at
-    components = {
-        "promoter": nps is not None and nps.score >= model.promoter_score,
-        "satisfied": csat is not None and csat.score >= model.satisfied_score,
-        "tenure": onboarded is not None and onboarded + timedelta(days=model.tenure_days) <= at,
-        "not_recently_tapped": last_heavy is None or policy.allows(last_heavy.asked_at, at, Effort.HIGH),
-        "recent_action": data.last_event(AdvocacyAction, account.id, before=at, not_before=since) is not None,
-    }
-    return AccountReadiness(account.id, readiness_score(components, model.weights), components)
+@attrs.frozen
+class _Signals:
+    """One account's readiness signals as sorted instants: read at any instant by bisection."""
+
+    nps_times: list[datetime]
+    nps_scores: list[int]
+    csat_times: list[datetime]
+    csat_scores: list[int]
+    heavy_asks: list[datetime]
+    actions: list[datetime]
 
 
-def _latest_answer(
-    data: AdvocacyData, account_id: str, kind: SurveyKind, since: datetime, at: datetime
-) -> SurveyResponse | None:
-    """The account's latest answer of ``kind`` in [since, at).
+def _answers(data: AdvocacyData, account_id: str, kind: SurveyKind) -> tuple[list[datetime], list[int]]:
+    """The account's answers of ``kind`` by instant; at one instant the highest score stands.
 
     Answers at one instant are ordered by score, as net_promoter_score orders them, so the choice
     never depends on record ids.
     """
-    latest = data.last_event(SurveyResponse, account_id, before=at, not_before=since, where=_is(kind))
-    if latest is None:
-        return None
-    answers = data.account_events(SurveyResponse, account_id)
-    low = bisect.bisect_left(answers, latest.responded_at, key=_answered)
-    high = bisect.bisect_right(answers, latest.responded_at, key=_answered)
-    return max((a for a in answers[low:high] if a.kind is kind), key=lambda a: a.score)
+    times: list[datetime] = []
+    scores: list[int] = []
+    for answer in data.account_events(SurveyResponse, account_id):
+        if answer.kind is not kind:
+            continue
+        if times and times[-1] == answer.responded_at:
+            scores[-1] = max(scores[-1], answer.score)
+        else:
+            times.append(answer.responded_at)
+            scores.append(answer.score)
+    return times, scores
 
 
-def _answered(response: SurveyResponse) -> datetime:
-    return response.responded_at
+def _signals(data: AdvocacyData, account_id: str, model: ReadinessModel) -> _Signals:
+    policy = model.tap_policy
+    nps_times, nps_scores = _answers(data, account_id, SurveyKind.NPS)
+    csat_times, csat_scores = _answers(data, account_id, SurveyKind.CSAT)
+    heavy = [
+        ask.asked_at
+        for ask in data.account_events(Ask, account_id)
+        if policy.effort_of(ask.asset) is Effort.HIGH
+    ]
+    actions = [action.completed_at for action in data.account_events(AdvocacyAction, account_id)]
+    return _Signals(nps_times, nps_scores, csat_times, csat_scores, heavy, actions)
 
 
-def _is(kind: SurveyKind) -> Callable[[SurveyResponse], bool]:
-    return lambda response: response.kind is kind
+def _latest_score(times: list[datetime], scores: list[int], since: datetime, at: datetime) -> int | None:
+    """The score of the latest answer in [since, at), or None."""
+    i = bisect.bisect_left(times, at) - 1
+    return scores[i] if i >= 0 and times[i] >= since else None
+
+
+def _readiness_from(
+    signals: _Signals, account: Account, at: datetime, model: ReadinessModel
+) -> AccountReadiness:
+    since = at - timedelta(days=model.signal_days)
+    nps = _latest_score(signals.nps_times, signals.nps_scores, since, at)
+    csat = _latest_score(signals.csat_times, signals.csat_scores, since, at)
+    policy = model.tap_policy
+    # Only the latest heavy ask can still block a new one: earlier asks reopen no later than it does.
+    i = bisect.bisect_left(signals.heavy_asks, at) - 1
+    last_heavy = (
+        signals.heavy_asks[i] if i >= 0 and signals.heavy_asks[i] >= at - policy.gap(Effort.HIGH) else None
+    )
+    j = bisect.bisect_left(signals.actions, at) - 1
+    onboarded = account.onboarded_at
+    components = {
+        "promoter": nps is not None and nps >= model.promoter_score,
+        "satisfied": csat is not None and csat >= model.satisfied_score,
+        "tenure": onboarded is not None and onboarded + timedelta(days=model.tenure_days) <= at,
+        "not_recently_tapped": last_heavy is None or policy.allows(last_heavy, at, Effort.HIGH),
+        "recent_action": j >= 0 and signals.actions[j] >= since,
+    }
+    return AccountReadiness(account.id, readiness_score(components, model.weights), components)
+
+
+def _readiness(data: AdvocacyData, account: Account, at: datetime, model: ReadinessModel) -> AccountReadiness:
+    return _readiness_from(_signals(data, account.id, model), account, at, model)
 
 
 def readiness_scores(
@@ -557,23 +589,42 @@ def _check_model(model: object, function: str) -> ReadinessModel:
     return model
 
 
-def _readiness_tallies(run: Run) -> list[Tally]:
-    """Per cell: every customer at W.end with its readiness score at W.end."""
+def _readiness_at_ends(run: Run) -> dict[datetime, dict[str, AccountReadiness]]:
+    """For each distinct window end: every customer then (in some segment) with its readiness.
+
+    Shared by the readiness metrics of one grid; each account's signals are gathered once.
+    """
     grid, data = run.grid, run.data
     model: ReadinessModel = run.params["model"]
+
+    def build() -> dict[datetime, dict[str, AccountReadiness]]:
+        ends = sorted({w.end for w in grid.windows})
+        out: dict[datetime, dict[str, AccountReadiness]] = {end: {} for end in ends}
+        for account in data.accounts:
+            if not grid.account_segments(account.id):
+                continue
+            signals: _Signals | None = None
+            for end in ends:
+                if not account.is_customer_at(end):
+                    continue
+                if signals is None:
+                    signals = _signals(data, account.id, model)
+                out[end][account.id] = _readiness_from(signals, account, end, model)
+        return out
+
+    return grid.cached(("readiness", model), build)
+
+
+def _readiness_tallies(run: Run) -> list[Tally]:
+    """Per cell: every customer at W.end with its readiness score at W.end."""
+    grid = run.grid
+    by_end = _readiness_at_ends(run)
     tallies: list[Tally] = [{"scores": {}} for _ in range(grid.n_cells)]
     ns = grid.n_segments
     for w, window in enumerate(grid.windows):
-        end = window.end
-        for account in data.accounts:
-            if not account.is_customer_at(end):
-                continue
-            segments = grid.account_segments(account.id)
-            if not segments:
-                continue
-            readiness = _readiness(data, account, end, model)
-            for s in segments:
-                tallies[w * ns + s]["scores"][account.id] = readiness
+        for account_id, readiness in by_end[window.end].items():
+            for s in grid.account_segments(account_id):
+                tallies[w * ns + s]["scores"][account_id] = readiness
     return tallies
 
 
