@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -20,3 +21,28 @@ def test_benchmark_runs_every_metric_on_a_small_data_set(capsys: pytest.CaptureF
     rows = [line.split() for line in out.splitlines() if line.strip().startswith("60 ")]
     assert len(rows) == 1 and len(rows[0]) == 4
     assert "slowest metrics" in out
+
+
+SCORECARD_SCRIPT = Path(__file__).parent.parent / "benchmarks" / "bench_scorecard.py"
+
+
+def test_scorecard_benchmark_agrees_with_polars_and_pandas_on_a_tiny_data_set(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("polars", reason="the scorecard benchmark needs the bench extra (polars)")
+    pytest.importorskip("pandas", reason="the scorecard benchmark needs the bench extra (pandas)")
+    spec = importlib.util.spec_from_file_location("bench_scorecard", SCORECARD_SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    # Its dataclasses look their module up by name while the module loads.
+    monkeypatch.setitem(sys.modules, "bench_scorecard", module)
+    spec.loader.exec_module(module)
+    module.main(["--accounts", "300", "--small", "120", "--repeat", "1"])
+    out = capsys.readouterr().out
+    checks = [line.split() for line in out.splitlines() if line.strip().startswith("check ")]
+    # polars and pandas on the issue grid, polars on the 64-segment grid and at the small size
+    assert [c[1] for c in checks] == ["polars", "pandas", "polars", "polars"]
+    assert all(c[-1] == "0" for c in checks), out
+    for heading in ("1. grid", "2. segments", "3. size", "4. building"):
+        assert heading in out
+    assert out.count("goal") >= 6
