@@ -17,7 +17,7 @@ grid of one window and one segment.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
@@ -29,6 +29,9 @@ from advocacy_kpis.scope import RevenueBasis, Segment, Window
 __all__ = ["CohortCounts", "Grid"]
 
 R = TypeVar("R")
+T = TypeVar("T")
+
+_ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
 
 _EMPTY: Final[tuple[int, ...]] = ()
 
@@ -101,9 +104,11 @@ class Grid:
         ]
         self._cells_memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = {}
         self._attributes = tuple(sorted({name for s in self.segments for name in s.attributes}))
-        self._profile_memo: dict[tuple[Any, ...], tuple[int, ...]] = {}
+        self._profile_memo: dict[tuple[Any, ...], int] = {}
+        self._profile_segments: list[tuple[int, ...]] = []
         self._outside_memo: dict[tuple[Any, ...], tuple[int, ...]] = {}
-        self._account_segments: dict[str, tuple[int, ...]] | None = None
+        self._account_pid: dict[str, int] | None = None
+        self._n_stretches = len(self._cover)
         self._cache: dict[Any, Any] = {}
 
     # -- cells ----------------------------------------------------------------------------------
@@ -147,12 +152,16 @@ class Grid:
     # -- segments -------------------------------------------------------------------------------
 
     def _match(self, view: Callable[[str], Any]) -> tuple[int, ...]:
-        profile = tuple(view(name) for name in self._attributes)
-        found = self._profile_memo.get(profile)
+        return self._profile_segments[self._profile(tuple(view(name) for name in self._attributes))]
+
+    def _profile(self, values: tuple[Any, ...]) -> int:
+        """The number of the attribute profile ``values`` (registering it on first sight)."""
+        found = self._profile_memo.get(values)
         if found is None:
-            values = dict(zip(self._attributes, profile, strict=True))
-            found = tuple(i for i, s in enumerate(self.segments) if s.matches(values))
-            self._profile_memo[profile] = found
+            named = dict(zip(self._attributes, values, strict=True))
+            found = len(self._profile_segments)
+            self._profile_segments.append(tuple(i for i, s in enumerate(self.segments) if s.matches(named)))
+            self._profile_memo[values] = found
         return found
 
     def outside_segments(self, record: Any) -> tuple[int, ...]:
@@ -178,23 +187,88 @@ class Grid:
             self._outside_memo[profile] = found
         return found
 
+    def _account_profiles(self) -> dict[str, int]:
+        table = self._account_pid
+        if table is None:
+            names = self._attributes
+            fields = [name if name in _ACCOUNT_FIELDS else None for name in names]
+            table = {}
+            for account in self.data.accounts:
+                extra = account.attributes
+                values = tuple(
+                    getattr(account, field) if field is not None else extra.get(name)
+                    for name, field in zip(names, fields, strict=True)
+                )
+                table[account.id] = self._profile(values)
+            self._account_pid = table
+        return table
+
+    def account_profile(self, account_id: str) -> int:
+        """The attribute profile of an account: accounts with one profile share their segments."""
+        return self._account_profiles()[account_id]
+
+    def record_profile(self, record: Any) -> int:
+        """The attribute profile of a record: its account's, else its own attributes'."""
+        account_id = getattr(record, "account_id", None)
+        if account_id is not None:
+            return self._account_profiles()[account_id]
+        attributes = getattr(record, "attributes", None)
+        if attributes is None:
+            return self._profile(tuple(None for _ in self._attributes))
+        return self._profile(tuple(attributes.get(name) for name in self._attributes))
+
+    def profile_segments(self, profile: int) -> tuple[int, ...]:
+        """Indices of the segments of a profile."""
+        return self._profile_segments[profile]
+
     def account_segments(self, account_id: str) -> tuple[int, ...]:
         """Indices of the segments the account belongs to."""
-        table = self._account_segments
-        if table is None:
-            table = {a.id: self._match(_account_view(a)) for a in self.data.accounts}
-            self._account_segments = table
-        return table[account_id]
+        return self._profile_segments[self._account_profiles()[account_id]]
 
     def record_segments(self, record: Any) -> tuple[int, ...]:
         """Indices of the segments a record belongs to: its account's, else its own attributes'."""
-        account_id = getattr(record, "account_id", None)
-        if account_id is not None:
-            return self.account_segments(account_id)
-        attributes = getattr(record, "attributes", None)
-        if attributes is None:
-            return tuple(i for i, s in enumerate(self.segments) if s.is_all)
-        return self._match(attributes.get)
+        return self._profile_segments[self.record_profile(record)]
+
+    # -- slots: where counting starts before it is spread over cells -----------------------------
+
+    def slot(self, instant: datetime, profile: int) -> int:
+        """A number for (stretch of time between window bounds, profile); -1 outside every window.
+
+        Counting per slot and spreading the counts over cells once (`spread`) costs one update
+        per record instead of one per cell.
+        """
+        k = bisect.bisect_right(self._bounds, instant) - 1
+        if k < 0 or k >= self._n_stretches or not self._cover[k]:
+            return -1
+        return profile * self._n_stretches + k
+
+    def spread(self, counts: Mapping[int, T], zero: T) -> list[T]:
+        """Per cell, the sum of the slot counts of every slot the cell covers."""
+        out: list[Any] = [zero] * self.n_cells
+        ns, stretches = self.n_segments, self._n_stretches
+        for key, value in counts.items():
+            profile, k = divmod(key, stretches)
+            segments = self._profile_segments[profile]
+            for w in self._cover[k]:
+                base = w * ns
+                for s in segments:
+                    out[base + s] += value
+        return out
+
+    def window_slot(self, window: int, profile: int) -> int:
+        """A number for (window index, profile), for counts spread with `spread_windows`."""
+        return profile * len(self.windows) + window
+
+    def spread_windows(self, counts: Mapping[int, T], zero: T) -> list[T]:
+        """Per cell, the count of its window and of every profile in its segment."""
+        out: list[Any] = [zero] * self.n_cells
+        ns, nw = self.n_segments, len(self.windows)
+        for key, value in counts.items():
+            profile, w = divmod(key, nw)
+            base = w * ns
+            for s in self._profile_segments[profile]:
+                out[base + s] += value
+        return out
 
     # -- records --------------------------------------------------------------------------------
 

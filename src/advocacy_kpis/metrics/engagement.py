@@ -1487,13 +1487,20 @@ def referral_intent_in_qbrs(
 
 def _qbr_tallies(run: Run) -> list[Tally]:
     grid = run.grid
-    held = [0] * grid.n_cells
-    intent = [0] * grid.n_cells
+    held: dict[int, int] = {}
+    intent: dict[int, int] = {}
+    unrecorded: dict[int, int] = {}
     for qbr in grid.records(QBR):
-        for c in grid.cells_at(qbr.held_at, grid.account_segments(qbr.account_id)):
-            held[c] += 1
-            intent[c] += bool(qbr.referral_intent)
-    return [{"qbrs": n, "with_intent": k} for n, k in zip(held, intent, strict=True)]
+        key = grid.slot(qbr.held_at, grid.account_profile(qbr.account_id))
+        if key < 0:
+            continue
+        held[key] = held.get(key, 0) + 1
+        if qbr.referral_intent:
+            intent[key] = intent.get(key, 0) + 1
+        elif qbr.referral_intent is None:
+            unrecorded[key] = unrecorded.get(key, 0) + 1
+    spread = [grid.spread(values, 0) for values in (held, intent, unrecorded)]
+    return [{"qbrs": n, "with_intent": k, "unrecorded": u} for n, k, u in zip(*spread, strict=True)]
 
 
 def _qbr_finish(cell: Cell, tally: Tally) -> MetricResult:

@@ -344,31 +344,43 @@ def _conversion_tally(run: Run) -> list[Tally]:
     survival = run.params["estimator"] == "cumulative_incidence"
     as_of = run.data.as_of
     firsts = first_touches(run.data)
-    tallies: list[Tally] = [
-        {"sent": 0, "matured": 0, "converted": 0, "later_touches": 0, "observations": []}
-        for _ in range(grid.n_cells)
-    ]
+    sent: dict[int, int] = {}
+    matured: dict[int, int] = {}
+    converted: dict[int, int] = {}
+    later: dict[int, int] = {}
+    observations: dict[int, list[tuple[float, bool]]] = {}
+    profile_of = grid.account_profile
     for referral in grid.records(Referral):
-        cells = grid.cells_at(referral.invited_at, grid.account_segments(referral.account_id))
-        if not cells:
+        key = grid.slot(referral.invited_at, profile_of(referral.account_id))
+        if key < 0:
             continue
         due = referral.invited_at + horizon
         converted_at = referral.converted_at
         first = converted_at is not None and (referral.converted_account_id is None or referral.id in firsts)
-        in_time = first and converted_at is not None and converted_at <= due
-        later = converted_at is not None and not first
-        ripe = due <= as_of
-        seen = observation(referral.invited_at, converted_at if first else None, as_of) if survival else None
-        for c in cells:
-            tally = tallies[c]
-            tally["sent"] += 1
-            tally["later_touches"] += later
-            if ripe:
-                tally["matured"] += 1
-                tally["converted"] += in_time
-            if seen is not None:
-                tally["observations"].append(seen)
-    return tallies
+        sent[key] = sent.get(key, 0) + 1
+        if converted_at is not None and not first:
+            later[key] = later.get(key, 0) + 1
+        if due <= as_of:
+            matured[key] = matured.get(key, 0) + 1
+            if first and converted_at is not None and converted_at <= due:
+                converted[key] = converted.get(key, 0) + 1
+        if survival:
+            seen = observation(referral.invited_at, converted_at if first else None, as_of)
+            observations.setdefault(key, []).append(seen)
+    counts = {
+        name: grid.spread(values, 0)
+        for name, values in (
+            ("sent", sent),
+            ("matured", matured),
+            ("converted", converted),
+            ("later_touches", later),
+        )
+    }
+    spread_observations: list[list[tuple[float, bool]]] = grid.spread(observations, [])
+    return [
+        {**{name: values[c] for name, values in counts.items()}, "observations": spread_observations[c]}
+        for c in range(grid.n_cells)
+    ]
 
 
 def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
@@ -552,29 +564,37 @@ def referral_revenue_tallies(run: Run) -> list[Tally]:
     grid, data = run.grid, run.data
     basis = _required(run.basis)
     referred = data.referred_accounts()
-    tallies: list[Tally] = [
-        {"first_contracts": 0, "renewals": 0, "first_value": zero(), "renewal_value": zero(), "accounts": 0}
-        for _ in range(grid.n_cells)
-    ]
+    sums: dict[str, dict[int, Any]] = {
+        "first_contracts": {}, "renewals": {}, "first_value": {}, "renewal_value": {},
+    }  # fmt: skip
     billed: set[tuple[str, int]] = set()
+    accounts: list[int] = [0] * grid.n_cells
+    ns = grid.n_segments
     for contract in grid.records(Contract):
         if contract.account_id not in referred:
             continue
-        cells = grid.cells_at(contract.start, grid.account_segments(contract.account_id))
-        if not cells:
+        key = grid.slot(contract.start, grid.account_profile(contract.account_id))
+        if key < 0:
             continue
         # Converted once, here: the sums below only add values already in the basis currency.
         value = data.contract_value(contract, basis)
         count, total = ("first_contracts", "first_value") if contract.renewal_of is None else (
             "renewals", "renewal_value")  # fmt: skip
-        for c in cells:
-            tally = tallies[c]
-            tally[count] += 1
-            tally[total] += value
-            if (contract.account_id, c) not in billed:
-                billed.add((contract.account_id, c))
-                tally["accounts"] += 1
-    return tallies
+        sums[count][key] = sums[count].get(key, 0) + 1
+        sums[total][key] = sums[total].get(key, zero()) + value
+        segments = grid.account_segments(contract.account_id)
+        for w in grid.windows_at(contract.start):
+            if (contract.account_id, w) not in billed:
+                billed.add((contract.account_id, w))
+                for s in segments:
+                    accounts[w * ns + s] += 1
+    spread = {
+        name: grid.spread(values, zero() if name.endswith("value") else 0) for name, values in sums.items()
+    }
+    return [
+        {**{name: values[c] for name, values in spread.items()}, "accounts": accounts[c]}
+        for c in range(grid.n_cells)
+    ]
 
 
 def _revenue_components(tally: Tally) -> dict[str, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -140,35 +141,39 @@ def _nps_tally(run: Run) -> list[Tally]:
     counted in every segment of its account; ties at one instant keep the higher score.
     """
     grid, basis = run.grid, run.basis
-    ns, n = grid.n_segments, grid.n_cells
-    answers = [0] * n
+    n = grid.n_cells
+    counted: dict[int, int] = {}
     latest: dict[tuple[str, str | None, int], tuple[datetime, int]] = {}
     nps_kind = SurveyKind.NPS
+    profile_of, windows_at = grid.account_profile, grid.windows_at
     for r in grid.records(SurveyResponse):
         if r.kind is not nps_kind:
             continue
         t, score = r.responded_at, r.score
-        for c in grid.cells_at(t, grid.account_segments(r.account_id)):
-            answers[c] += 1
-        for w in grid.windows_at(t):
-            key = (r.account_id, r.respondent_id, w)
-            held = latest.get(key)
+        key = grid.slot(t, profile_of(r.account_id))
+        if key < 0:
+            continue
+        counted[key] = counted.get(key, 0) + 1
+        for w in windows_at(t):
+            who = (r.account_id, r.respondent_id, w)
+            held = latest.get(who)
             # Records come in time order: a later answer replaces, one at the same instant only if higher.
             if held is None or held[0] < t or score > held[1]:
-                latest[key] = (t, score)
-    groups = {name: [0] * n for name in _GROUPS}
-    weights = {name: [zero()] * n for name in _GROUPS} if basis is not None else None
+                latest[who] = (t, score)
+    answers = grid.spread(counted, 0)
+    kept: dict[str, dict[int, int]] = {name: {} for name in _GROUPS}
+    weighed: dict[str, dict[int, Decimal]] = {name: {} for name in _GROUPS}
     for (account_id, _, w), (_, score) in latest.items():
         group = _GROUP_OF_SCORE[score]
-        counts = groups[group]
-        segments = grid.account_segments(account_id)
-        for s in segments:
-            counts[w * ns + s] += 1
-        if weights is not None and basis is not None:
+        key = grid.window_slot(w, profile_of(account_id))
+        kept[group][key] = kept[group].get(key, 0) + 1
+        if basis is not None:
             weight = run.data.arr_at(account_id, grid.windows[w].end, basis)
-            sums = weights[group]
-            for s in segments:
-                sums[w * ns + s] += weight
+            weighed[group][key] = weighed[group].get(key, zero()) + weight
+    groups = {name: grid.spread_windows(kept[name], 0) for name in _GROUPS}
+    weights = (
+        {name: grid.spread_windows(weighed[name], zero()) for name in _GROUPS} if basis is not None else None
+    )
     tallies: list[Tally] = []
     for c in range(n):
         tally: Tally = {"answers": answers[c], **{name: groups[name][c] for name in _GROUPS}}
@@ -296,22 +301,22 @@ def customer_satisfaction_score(
 
 def _csat_tally(run: Run) -> list[Tally]:
     grid = run.grid
-    satisfied = [0] * grid.n_cells
-    responses = [0] * grid.n_cells
-    scores = [0] * grid.n_cells
+    satisfied: dict[int, int] = {}
+    responses: dict[int, int] = {}
+    scores: dict[int, int] = {}
     csat_kind = SurveyKind.CSAT
     for r in grid.records(SurveyResponse):
         if r.kind is not csat_kind:
             continue
-        happy = is_satisfied(r.score)
-        for c in grid.cells_at(r.responded_at, grid.account_segments(r.account_id)):
-            responses[c] += 1
-            satisfied[c] += happy
-            scores[c] += r.score
-    return [
-        {"satisfied": s, "responses": n, "score_sum": total}
-        for s, n, total in zip(satisfied, responses, scores, strict=True)
-    ]
+        key = grid.slot(r.responded_at, grid.account_profile(r.account_id))
+        if key < 0:
+            continue
+        responses[key] = responses.get(key, 0) + 1
+        scores[key] = scores.get(key, 0) + r.score
+        if is_satisfied(r.score):
+            satisfied[key] = satisfied.get(key, 0) + 1
+    spread = [grid.spread(values, 0) for values in (satisfied, responses, scores)]
+    return [{"satisfied": s, "responses": n, "score_sum": total} for s, n, total in zip(*spread, strict=True)]
 
 
 def _csat_finish(cell: Cell, tally: Tally) -> MetricResult:
