@@ -155,6 +155,7 @@ def columns(data: AdvocacyData) -> dict[str, dict[str, list[Any]]]:
             "responded_at": [r.responded_at for r in surveys],
         },
         "referrals": {
+            "id": [r.id for r in referrals],
             "account_id": [r.account_id for r in referrals],
             "invited_at": [r.invited_at for r in referrals],
             "converted_at": [r.converted_at for r in referrals],
@@ -343,14 +344,27 @@ class PolarsGrid:
         return self.cells("client_referral_rate", grouped, "value", "hits", "new")
 
     def referral_conversion_rate(self) -> Cells:
+        # Matured: invited_at + horizon <= as_of. Converted: matured, converted within the horizon,
+        # and the first touch (earliest invitation, then lowest id) of the account it names.
         pl = self.pl
+        firsts = (
+            self.f.referrals.filter(pl.col("converted_account_id").is_not_null())
+            .sort("invited_at", "id")
+            .group_by("converted_account_id")
+            .agg(pl.col("id").first())
+            .get_column("id")
+        )
         due = pl.col("invited_at") + HORIZON
-        in_time = (pl.col("converted_at").is_not_null() & (pl.col("converted_at") <= due)).fill_null(False)
+        first = pl.col("converted_at").is_not_null() & (
+            pl.col("converted_account_id").is_null() | pl.col("id").is_in(firsts)
+        )
+        ripe = due <= self.f.as_of
+        in_time = (first & (pl.col("converted_at") <= due) & ripe).fill_null(False)
         referrals = self.f.referrals.select(
             "account_id",
             "invited_at",
             in_time.alias("in_time"),
-            (in_time | (due <= self.f.as_of)).alias("ripe"),
+            ripe.alias("ripe"),
         )
         grouped = (
             self.stamp(referrals, "invited_at")
@@ -498,11 +512,17 @@ class PandasGrid:
 
     def referral_conversion_rate(self) -> Cells:
         referrals = self.f.referrals
+        named = referrals[referrals["converted_account_id"].notna()].sort_values(["invited_at", "id"])
+        firsts = set(named.groupby("converted_account_id")["id"].first())
         due = referrals["invited_at"] + HORIZON
-        in_time = referrals["converted_at"].notna() & (referrals["converted_at"] <= due)
+        first = referrals["converted_at"].notna() & (
+            referrals["converted_account_id"].isna() | referrals["id"].isin(firsts)
+        )
+        ripe = due <= self.pd.Timestamp(self.f.as_of)
+        in_time = first & (referrals["converted_at"] <= due) & ripe
         frame = self.pd.DataFrame(
             {"account_id": referrals["account_id"], "invited_at": referrals["invited_at"],
-             "in_time": in_time, "ripe": in_time | (due <= self.pd.Timestamp(self.f.as_of))}
+             "in_time": in_time, "ripe": ripe}
         )  # fmt: skip
         joined = self.stamp(frame, "invited_at").merge(self.membership, on="account_id")
         grouped = joined.groupby(["w", "seg"]).agg(converted=("in_time", "sum"), matured=("ripe", "sum"))
