@@ -356,7 +356,7 @@ class PolarsGrid:
         )
         due = pl.col("invited_at") + HORIZON
         first = pl.col("converted_at").is_not_null() & (
-            pl.col("converted_account_id").is_null() | pl.col("id").is_in(firsts)
+            pl.col("converted_account_id").is_null() | pl.col("id").is_in(firsts.implode())
         )
         ripe = due <= self.f.as_of
         in_time = (first & (pl.col("converted_at") <= due) & ripe).fill_null(False)
