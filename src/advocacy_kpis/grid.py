@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Final, TypeVar
 
 from advocacy_kpis.data import EVENT_TIME, AdvocacyData
-from advocacy_kpis.records import Account
+from advocacy_kpis.records import Account, SurveyKind, SurveyResponse
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 
 __all__ = ["CohortCounts", "Grid"]
@@ -279,6 +279,23 @@ class Grid:
         high = bisect.bisect_left(timeline.times, self.end)
         chosen: Sequence[R] = timeline.records[low:high]
         return chosen
+
+    def surveys(self, kind: SurveyKind) -> Sequence[SurveyResponse]:
+        """Survey responses of one kind stamped inside the grid's span, in time order.
+
+        The responses of each kind are indexed once per data set, so a metric reading NPS
+        answers never visits CSAT ones.
+        """
+
+        def build() -> tuple[list[datetime], list[SurveyResponse]]:
+            timeline = self.data._timeline(SurveyResponse)
+            chosen = [r for r in timeline.records if r.kind is kind]
+            return [r.responded_at for r in chosen], chosen
+
+        times, records = self.data._cached(("surveys", kind), build)
+        low = bisect.bisect_left(times, self.start)
+        high = bisect.bisect_left(times, self.end)
+        return records[low:high]
 
     def cached(self, key: Any, build: Callable[[], R]) -> R:
         """A value shared by the metrics computed on this grid (built on first use)."""

@@ -18,7 +18,7 @@ from advocacy_kpis.catalog import (
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.formulas import csat, is_satisfied, nps, nps_category, weighted_nps
 from advocacy_kpis.metrics._common import check_confidence, zero
-from advocacy_kpis.records import SurveyKind, SurveyResponse
+from advocacy_kpis.records import SurveyKind
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import nps_interval, wilson_interval
@@ -144,11 +144,8 @@ def _nps_tally(run: Run) -> list[Tally]:
     n = grid.n_cells
     counted: dict[int, int] = {}
     latest: dict[tuple[str, str | None, int], tuple[datetime, int]] = {}
-    nps_kind = SurveyKind.NPS
     profile_of, windows_at = grid.account_profile, grid.windows_at
-    for r in grid.records(SurveyResponse):
-        if r.kind is not nps_kind:
-            continue
+    for r in grid.surveys(SurveyKind.NPS):
         t, score = r.responded_at, r.score
         key = grid.slot(t, profile_of(r.account_id))
         if key < 0:
@@ -304,10 +301,7 @@ def _csat_tally(run: Run) -> list[Tally]:
     satisfied: dict[int, int] = {}
     responses: dict[int, int] = {}
     scores: dict[int, int] = {}
-    csat_kind = SurveyKind.CSAT
-    for r in grid.records(SurveyResponse):
-        if r.kind is not csat_kind:
-            continue
+    for r in grid.surveys(SurveyKind.CSAT):
         key = grid.slot(r.responded_at, grid.account_profile(r.account_id))
         if key < 0:
             continue
