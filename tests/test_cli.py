@@ -168,3 +168,39 @@ def test_compute_works_for_every_metric_with_and_without_a_basis(spec: catalog.M
     basis = RevenueBasis.arr("USD", fx_rates=sample.SAMPLE_FX_RATES)
     direct = getattr(metrics, spec.id)(sample.generate(), window=Window.quarter(2026, 2), basis=basis)
     assert weighted["value"] == direct.to_dict()["value"]
+
+
+def test_over_asking_lists_what_the_analysis_finds() -> None:
+    from advocacy_kpis import Window, sample
+    from advocacy_kpis.analyses import eligible_to_ask, over_asked
+
+    q3 = Window.quarter(2026, 3)
+    found = over_asked(sample.generate(), q3)
+    assert found.over_tapped, "the sample over-asks some advocates in 2026Q3"
+    code, text = run("over-asking", "--sample", "--window", "2026Q3")
+    assert code == 0 and "Over-asking in 2026Q3" in text
+    for tap in found.over_tapped:
+        assert f"{tap.contact}" in text and tap.asked_at.date().isoformat() in text
+    code, text = run("over-asking", "--sample", "--window", "2026Q3", "--asset", "Reference", "--json")
+    assert code == 0
+    payload = json.loads(text)
+    assert payload["over_asking"] == found.only("reference").to_dict()
+    eligible = eligible_to_ask(sample.generate(), q3.end, "reference")
+    assert payload["eligible"]["advocates"] == [e.to_dict() for e in eligible]
+    assert payload["eligible"]["at"] == q3.end.isoformat()
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--sample", "--window", "2026Q3", "--asset", "gift"], "--asset"),
+        (["--sample", "--window", "Q3"], "--window"),
+        (["--sample", "--window", "2026Q3", "--segment", "tier"], "--segment"),
+        (["--window", "2026Q3"], "--sample"),
+    ],
+)
+def test_over_asking_errors_name_the_flag(
+    argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("over-asking", *argv)[0] == 2
+    assert f"'{flag}' parameter of advocacy-kpis over-asking" in capsys.readouterr().err
