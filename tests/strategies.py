@@ -378,3 +378,31 @@ def shuffled(data: AdvocacyData, seed: int) -> AdvocacyData:
 def in_window(instant: datetime, window: Window) -> bool:
     """The half-open membership test, written out for the naive oracles."""
     return window.start <= instant < window.end
+
+
+@st.composite
+def programme_datasets(draw: st.DrawFn, max_accounts: int = 12, max_per_account: int = 4) -> AdvocacyData:
+    """`datasets` whose asks and advocacy actions name an enrolled advocate of their account (or
+    nobody), so contacts on asks and actions line up with the advocate pool, and asks bunch up
+    in time often enough to break the tap policy."""
+    import attrs
+
+    data = draw(datasets(max_accounts, max_per_account))
+    advocates: dict[str, list[str]] = {}
+    for advocate in data.advocates:
+        advocates.setdefault(advocate.account_id, []).append(advocate.id)
+
+    def named(record: Any) -> Any:
+        choices = [None, *advocates.get(record.account_id, ())]
+        return attrs.evolve(record, advocate_id=draw(st.sampled_from(choices)))
+
+    asks = [named(ask) for ask in data.asks]
+    # A few repeat asks days after an earlier one, to the same contact.
+    for ask in draw(st.lists(st.sampled_from(asks), max_size=4)) if asks else []:
+        later = ask.asked_at + timedelta(days=draw(st.sampled_from((0, 1, 20, 31, 45, 89, 92))))
+        if later <= data.as_of:
+            repeat = attrs.evolve(ask, id=f"{ask.id}-again{len(asks)}", asked_at=later)
+            asks.append(attrs.evolve(repeat, asset=draw(st.sampled_from(Asset))))
+    collections = data.as_collections()
+    collections.update(asks=asks, actions=[named(action) for action in data.actions])
+    return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **collections)

@@ -126,3 +126,42 @@ def test_median_time_to_event_without_censoring_is_the_lower_median(subjects: li
     else:
         # S(t) = share still waiting after t; it first reaches 1/2 at the ceil(n/2)-th smallest time.
         assert median == durations[(len(durations) + 1) // 2 - 1]
+
+
+# -- family 5 -----------------------------------------------------------------------------------
+
+
+def test_programme_formulas_by_hand_and_their_refusals() -> None:
+    assert formulas.customer_advocacy_rate(4, 6) == pytest.approx(2 / 3)
+    assert formulas.advocate_activation_rate(0, 0) is None
+    assert formulas.reference_request_fill_rate(7, 10) == 0.7
+    assert formulas.tap_policy_compliance(4, 7) == pytest.approx(4 / 7)
+    assert formulas.review_velocity(2, 15 / 30.4375) == pytest.approx(2 * 30.4375 / 15)
+    assert formulas.review_velocity(3, 0) is None
+    assert formulas.community_growth_rate(3, 4) == pytest.approx(1 / 3)
+    assert formulas.community_growth_rate(2, 0) == -1.0
+    assert formulas.advocate_influenced_share(Decimal(35000), Decimal(65000)) == pytest.approx(7 / 13)
+    assert formulas.advocate_influenced_pipeline([Decimal("0.10"), Decimal("0.20")]) == Decimal("0.30")
+    assert formulas.reference_time_to_fill([10, 25, 44, 75], [True, False, False, True]) == 75.0
+    with pytest.raises(ParameterError, match="'months'"):
+        formulas.review_velocity(1, -1.0)
+    with pytest.raises(ParameterError, match="'months'"):
+        formulas.review_velocity(1, float("inf"))
+    with pytest.raises(ParameterError, match="'members_at_start'"):
+        formulas.community_growth_rate(-1, 3)
+    with pytest.raises(ParameterError, match="'advocates'"):
+        formulas.advocate_pool_size(-2)
+    with pytest.raises(ParameterError, match="'amounts'"):
+        formulas.advocate_influenced_revenue([Decimal(-1)])
+    with pytest.raises(ParameterError, match="'influenced'"):
+        formulas.advocate_influenced_share(Decimal(2), Decimal(1))
+    with pytest.raises(ParameterError, match="'numerator'"):
+        formulas.tap_policy_compliance(5, 4)
+
+
+@given(counts, counts)
+def test_community_growth_is_at_least_minus_one_or_undefined(start: int, end: int) -> None:
+    value = formulas.community_growth_rate(start, end)
+    assert (value is None) == (start == 0)
+    if value is not None:
+        assert value >= -1 and value == pytest.approx((end - start) / start)

@@ -599,23 +599,36 @@ def _feedback(ctx: _Context) -> list[Feedback]:
 
 
 def _advocates(ctx: _Context) -> list[Advocate]:
-    """Contacts enrolled in the programme at about a fifth of accounts; some opt out later."""
+    """Contacts enrolled in the programme at about a fifth of accounts; some opt out later.
+
+    The first contact enrols within about eight months of the account's first month, the others
+    one to thirteen months apart, so the pool grows with the customer base rather than bunching
+    up just before ``as_of``.
+    """
     rng = ctx.rng
     found = []
     for plan in ctx.plans:
         chance = 0.08 + 0.25 * plan.mood + (0.08 if plan.tier == "enterprise" else 0.0)
-        earliest = plan.since + 30 * _DAY
-        if rng.random() >= chance or earliest > plan.until:
+        enrolled = plan.since + 30 * _DAY + _days(rng, 0, 240)
+        if rng.random() >= chance:
             continue
         for _ in range(rng.randint(1, plan.users)):
-            enrolled = _between(rng, earliest, plan.until)
-            left = _between(rng, enrolled, plan.until) if rng.random() < 0.15 else None
+            if enrolled > plan.until:
+                break
+            left = _later(rng, enrolled, plan.until, (30, 720)) if rng.random() < 0.15 else None
             advocate = Advocate(
                 id=ctx.next_id("adv"), account_id=plan.id, enrolled_at=enrolled, opted_out_at=left
             )
             plan.advocates.append(advocate)
             found.append(advocate)
+            enrolled += _days(rng, 30, 400)
     return found
+
+
+def _later(rng: random.Random, start: datetime, until: datetime, days: tuple[int, int]) -> datetime | None:
+    """An instant ``days`` after ``start``, or None when it would fall after ``until``."""
+    later = start + _days(rng, *days)
+    return later if later <= until else None
 
 
 def _asks(ctx: _Context) -> list[Ask]:
@@ -791,14 +804,17 @@ def _community_members(ctx: _Context) -> list[CommunityMember]:
         if rng.random() < 0.45 or earliest > plan.until:
             continue
         for _ in range(rng.randint(1, plan.users)):
-            joined = _between(rng, earliest, plan.until)
-            left = _between(rng, joined, plan.until) if rng.random() < 0.2 else None
+            # Users join within about a year and a half of the account, and some drift away.
+            joined = earliest + _days(rng, 0, 540)
+            if joined > plan.until:
+                continue
+            left = _later(rng, joined, plan.until, (30, 540)) if rng.random() < 0.2 else None
             if left is None and plan.churned_at is not None and rng.random() < 0.6:
                 left = _between(rng, plan.churned_at, min(ctx.as_of, plan.churned_at + 60 * _DAY))
             found.append(_member(ctx, joined, left, plan.id))
     for _ in range(len(ctx.plans) // 4):
         joined = _growing(rng, ctx.start, ctx.as_of)
-        left = _between(rng, joined, ctx.as_of) if rng.random() < 0.25 else None
+        left = _later(rng, joined, ctx.as_of, (30, 540)) if rng.random() < 0.25 else None
         found.append(_member(ctx, joined, left, None))
     return found
 

@@ -10,6 +10,8 @@ Commands:
     breakdown ID       a metric's segments ranked, marking those reliably above or below the whole
     product-change     a metric before and after a product change, by segment
     demo               the headline scorecard of the sample data: last four quarters, overall and by tier
+    over-asking        the asks of a window that broke the tap policy (``--window``, ``--segment``), and
+                       with ``--asset`` who may be asked for that asset at the window's end
 """
 
 from __future__ import annotations
@@ -365,6 +367,58 @@ def _csv_cell(value: Any) -> Any:
     return value
 
 
+def _cmd_over_asking(args: argparse.Namespace, out: TextIO) -> int:
+    from advocacy_kpis.analyses.over_asking import eligible_to_ask, over_asked
+    from advocacy_kpis.records import Asset
+
+    where = "advocacy-kpis over-asking"
+    if not args.sample:
+        raise ParameterError("--sample", where, "given (the command reads the embedded sample data)", False)
+    data = _sample()
+    try:
+        window = Window.parse(args.window, data.calendar)
+    except ParameterError:
+        raise ParameterError(
+            "--window", where, "a window such as 2026Q3, 2026-07 or 2026", args.window
+        ) from None
+    try:
+        segment = Segment.parse(args.segment) if args.segment else None
+    except ParameterError:
+        raise ParameterError("--segment", where, "criteria such as tier=enterprise", args.segment) from None
+    asset = None
+    if args.asset is not None:
+        try:
+            asset = Asset(args.asset.strip().lower())
+        except ValueError:
+            names = ", ".join(a.value for a in Asset)
+            raise ParameterError("--asset", where, f"one of {names}", args.asset) from None
+    found = over_asked(data, window, segment=segment)
+    shown = found if asset is None else found.only(asset)
+    at = min(window.end, data.as_of)
+    eligible = [] if asset is None else eligible_to_ask(data, at, asset, segment=segment)
+    if args.json:
+        payload: dict[str, Any] = {"over_asking": shown.to_dict()}
+        if asset is not None:
+            payload["eligible"] = {
+                "at": at.isoformat(), "asset": asset.value, "advocates": [e.to_dict() for e in eligible],
+            }  # fmt: skip
+        out.write(json.dumps(payload, indent=2) + "\n")
+        return 0
+    out.write(f"{shown}\n")
+    if asset is not None:
+        out.write(f"\nMay be asked for {asset.value} on {at.date()}: {len(eligible)} advocate(s)\n")
+        for entry in eligible:
+            last = (
+                "never asked"
+                if entry.last_asked_at is None
+                else (
+                    f"last asked {entry.last_asked_at.date()} ({entry.last_asset.value if entry.last_asset else ''})"
+                )
+            )
+            out.write(f"  {entry.contact:<28} {last}\n")  # fmt: skip
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="advocacy-kpis", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -436,6 +490,14 @@ def _parser() -> argparse.ArgumentParser:
     impact.add_argument("--by", action="append", default=[], help="segment by an attribute (repeatable)")
     impact.add_argument("--json", action="store_true", help="print the comparison as JSON")
     commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
+    asking = commands.add_parser("over-asking", help="asks that broke the tap policy, and who may be asked")
+    asking.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    asking.add_argument("--window", required=True, help="2026Q3, 2026-07, 2026 or 2026-01-01/2026-03-15")
+    asking.add_argument("--segment", help="criteria such as tier=enterprise")
+    asking.add_argument(
+        "--asset", help="one asset (e.g. reference): its over-tapped asks and who may be asked"
+    )
+    asking.add_argument("--json", action="store_true", help="print the analysis as JSON")
     return parser
 
 
@@ -457,6 +519,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_breakdown(args, stream)
         if args.command == "product-change":
             return _cmd_product_change(args, stream)
+        if args.command == "over-asking":
+            return _cmd_over_asking(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")

@@ -520,3 +520,183 @@ def referral_intent_in_qbrs(qbrs_with_intent: int, qbrs: int) -> float | None:
         0.5
     """
     return proportion(qbrs_with_intent, qbrs, function="referral_intent_in_qbrs")
+
+
+# -- family 5: advocacy programme health and reach ----------------------------------------------
+
+__all__ += [
+    "advocate_activation_rate",
+    "advocate_influenced_pipeline",
+    "advocate_influenced_revenue",
+    "advocate_influenced_share",
+    "advocate_pool_size",
+    "community_growth_rate",
+    "customer_advocacy_rate",
+    "influencer_and_advocate_mentions",
+    "reference_request_fill_rate",
+    "reference_time_to_fill",
+    "review_velocity",
+    "tap_policy_compliance",
+]
+
+
+def customer_advocacy_rate(advocating_accounts: int, active_accounts: int) -> float | None:
+    """The share of active accounts that did at least one advocacy action.
+
+    Examples:
+        >>> customer_advocacy_rate(3, 6)
+        0.5
+        >>> customer_advocacy_rate(0, 0) is None
+        True
+    """
+    return proportion(advocating_accounts, active_accounts, function="customer_advocacy_rate")
+
+
+def advocate_pool_size(advocates: int) -> int:
+    """The number of advocates in the pool: a count, so 0 for an empty pool (never undefined).
+
+    Examples:
+        >>> advocate_pool_size(42), advocate_pool_size(0)
+        (42, 0)
+    """
+    _count("advocates", "advocate_pool_size", advocates)
+    return advocates
+
+
+def advocate_activation_rate(active_advocates: int, pool: int) -> float | None:
+    """The share of the advocate pool that delivered an advocacy action in the lookback span.
+
+    Examples:
+        >>> advocate_activation_rate(12, 40)
+        0.3
+        >>> advocate_activation_rate(0, 0) is None
+        True
+    """
+    return proportion(active_advocates, pool, function="advocate_activation_rate")
+
+
+def reference_request_fill_rate(filled: int, requests: int) -> float | None:
+    """The share of reference requests that were filled.
+
+    Examples:
+        >>> reference_request_fill_rate(14, 20)
+        0.7
+    """
+    return proportion(filled, requests, function="reference_request_fill_rate")
+
+
+def reference_time_to_fill(durations: Sequence[float], observed: Sequence[bool]) -> float | None:
+    """The Kaplan-Meier median days from a reference request to its fill.
+
+    ``durations[i]`` runs to the fill when ``observed[i]``, else to ``as_of`` (an open request
+    is censored there, not dropped); see `median_time_to_event`.
+
+    Examples:
+        >>> reference_time_to_fill([3, 7, 12, 30], [True, True, True, False])
+        7.0
+        >>> reference_time_to_fill([5, 40, 40], [True, False, False]) is None
+        True
+    """
+    return median_time_to_event(durations, observed)
+
+
+def review_velocity(reviews: int, months: float) -> float | None:
+    """Reviews per month: ``reviews / months``; None for a span of no length.
+
+    Raises:
+        ParameterError: a negative count, or a negative or non-finite number of months.
+
+    Examples:
+        >>> review_velocity(12, 3.0)
+        4.0
+        >>> review_velocity(0, 1.0)
+        0.0
+    """
+    _count("reviews", "review_velocity", reviews)
+    if isinstance(months, bool) or not isinstance(months, int | float) or not 0 <= months < float("inf"):
+        raise ParameterError("months", "review_velocity", "a non-negative, finite number of months", months)
+    return reviews / months if months else None
+
+
+def _money_sum(name: str, function: str, amounts: Iterable[Decimal]) -> Decimal:
+    total = Decimal(0)
+    for amount in amounts:
+        _amount(name, function, amount)
+        total += amount
+    return total
+
+
+def advocate_influenced_pipeline(amounts: Iterable[Decimal]) -> Decimal:
+    """The summed amounts of the opportunities an advocacy asset touched, already in one currency.
+
+    Money summed over no opportunities is a genuine 0.
+
+    Examples:
+        >>> advocate_influenced_pipeline([Decimal("50000"), Decimal("30000")])
+        Decimal('80000')
+        >>> advocate_influenced_pipeline([])
+        Decimal('0')
+    """
+    return _money_sum("amounts", "advocate_influenced_pipeline", amounts)
+
+
+def advocate_influenced_revenue(amounts: Iterable[Decimal]) -> Decimal:
+    """The summed amounts of the won opportunities an advocacy asset touched, already in one currency.
+
+    Examples:
+        >>> advocate_influenced_revenue([Decimal("50000")]), advocate_influenced_revenue([])
+        (Decimal('50000'), Decimal('0'))
+    """
+    return _money_sum("amounts", "advocate_influenced_revenue", amounts)
+
+
+def advocate_influenced_share(influenced: Decimal, total: Decimal) -> float | None:
+    """The share of an amount (all pipeline, or all won revenue) that advocacy touched.
+
+    Examples:
+        >>> advocate_influenced_share(Decimal(80000), Decimal(100000))
+        0.8
+        >>> advocate_influenced_share(Decimal(0), Decimal(0)) is None
+        True
+    """
+    return _amount_share(("influenced", "total"), "advocate_influenced_share", influenced, total)
+
+
+def influencer_and_advocate_mentions(mentions: int) -> int:
+    """The count of organic mentions by influencers and advocates: 0 when there were none.
+
+    Examples:
+        >>> influencer_and_advocate_mentions(7), influencer_and_advocate_mentions(0)
+        (7, 0)
+    """
+    _count("mentions", "influencer_and_advocate_mentions", mentions)
+    return mentions
+
+
+def community_growth_rate(members_at_start: int, members_at_end: int) -> float | None:
+    """Growth of the community over a window: ``(M_end - M_start) / M_start``.
+
+    Negative when the community shrank; None when it had no members at the start (growth from
+    nothing has no rate).
+
+    Examples:
+        >>> community_growth_rate(200, 230)
+        0.15
+        >>> community_growth_rate(4, 3)
+        -0.25
+        >>> community_growth_rate(0, 12) is None
+        True
+    """
+    _count("members_at_start", "community_growth_rate", members_at_start)
+    _count("members_at_end", "community_growth_rate", members_at_end)
+    return (members_at_end - members_at_start) / members_at_start if members_at_start else None
+
+
+def tap_policy_compliance(compliant_asks: int, asks: int) -> float | None:
+    """The share of asks that respected the tap policy.
+
+    Examples:
+        >>> tap_policy_compliance(45, 50)
+        0.9
+    """
+    return proportion(compliant_asks, asks, function="tap_policy_compliance")

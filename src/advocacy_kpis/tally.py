@@ -190,16 +190,20 @@ class Definition:
         """Check the data set, windows, segments and basis against the spec; return the segments."""
         from advocacy_kpis.metrics._common import check_args
 
-        chosen: list[Segment] = []
         for window in windows:
             check_args(self.spec, data, window, Segment.all(), basis, run_rate=self.run_rate)
-        first = windows[0]
-        for segment in segments:
-            picked = check_args(self.spec, data, first, segment, basis, run_rate=self.run_rate)
-            if self.on_records is not None:
-                data.check_segment(picked, self.spec.id, on_records=self.on_records)
-            chosen.append(picked)
-        return chosen
+        return [
+            check_args(
+                self.spec,
+                data,
+                windows[0],
+                segment,
+                basis,
+                run_rate=self.run_rate,
+                on_records=self.on_records,
+            )
+            for segment in segments
+        ]
 
     def tallies(self, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]) -> Sequence[Tally]:
         """The tally of every cell of ``grid`` (parameters already checked by `prepare`)."""

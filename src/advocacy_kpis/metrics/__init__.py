@@ -20,6 +20,19 @@ from advocacy_kpis.metrics.engagement import (
     time_to_first_referral,
     warm_introduction_offer_rate,
 )
+from advocacy_kpis.metrics.program import (
+    advocate_activation_rate,
+    advocate_influenced_pipeline,
+    advocate_influenced_revenue,
+    advocate_pool_size,
+    community_growth_rate,
+    customer_advocacy_rate,
+    influencer_and_advocate_mentions,
+    reference_request_fill_rate,
+    reference_time_to_fill,
+    review_velocity,
+    tap_policy_compliance,
+)
 from advocacy_kpis.metrics.referrals import (
     client_referral_rate,
     new_customers_from_referrals,
@@ -62,4 +75,18 @@ __all__ = [
     "time_to_advocacy",
     "time_to_first_referral",
     "warm_introduction_offer_rate",
+]
+
+__all__ += [
+    "advocate_activation_rate",
+    "advocate_influenced_pipeline",
+    "advocate_influenced_revenue",
+    "advocate_pool_size",
+    "community_growth_rate",
+    "customer_advocacy_rate",
+    "influencer_and_advocate_mentions",
+    "reference_request_fill_rate",
+    "reference_time_to_fill",
+    "review_velocity",
+    "tap_policy_compliance",
 ]

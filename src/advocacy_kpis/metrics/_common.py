@@ -378,11 +378,20 @@ def observation(origin: datetime, event_at: datetime | None, censor_at: datetime
     return max(0.0, _days(origin, censor_at)), False
 
 
-def survival_finish(cell: Cell, tally: Tally, *, event_name: str, empty_reason: str) -> MetricResult:
+def survival_finish(
+    cell: Cell,
+    tally: Tally,
+    *,
+    event_name: str,
+    empty_reason: str,
+    warnings: Collection[str] = (),
+    accounts_segmented: bool = True,
+) -> MetricResult:
     """Kaplan-Meier median time to an event from the cell's ``tally["observations"]``.
 
     Subjects that have not reached the event are censored. The share that reached it by each
-    of `HORIZONS` is in details (None past the longest follow-up).
+    of `HORIZONS` is in details (None past the longest follow-up). ``warnings`` and
+    ``accounts_segmented`` pass on to `build` (for subjects segmented by their own attributes).
     """
     from advocacy_kpis.stats import kaplan_meier
 
@@ -409,5 +418,5 @@ def survival_finish(cell: Cell, tally: Tally, *, event_name: str, empty_reason: 
     return cell.build(
         value=median, undefined_reason=reason, sample_size=curve.n,
         components={"cohort": curve.n, "events": curve.n_events, "censored": curve.n_censored},
-        details=details,
+        details=details, warnings=warnings, accounts_segmented=accounts_segmented,
     )  # fmt: skip

@@ -1,0 +1,359 @@
+"""Over-asking: who was asked more often than the tap policy allows, and who may be asked now.
+
+Asking the same few happy customers again and again is how advocacy programmes burn out their
+best advocates. `over_asked` lists, for a window, every ask that came sooner after the contact's
+previous ask of the same effort class than the `TapPolicy` allows: the same asks
+`tap_policy_compliance` counts against the policy, from the same code. `eligible_to_ask` turns
+the policy around for planning: the advocates in the pool at an instant whom the policy lets the
+team ask for a given asset then, with when each was last asked.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.formulas import tap_policy_compliance
+from advocacy_kpis.metrics._common import scope_warnings
+from advocacy_kpis.metrics.program import OverTap, find_over_taps, tap_policy_summary
+from advocacy_kpis.policy import DEFAULT_TAP_POLICY, TapPolicy
+from advocacy_kpis.records import Advocate, Ask, Asset
+from advocacy_kpis.scope import Segment, Window
+
+__all__ = ["EligibleAdvocate", "OverAsking", "eligible_to_ask", "over_asked"]
+
+
+def _read_only(counts: Mapping[str, int]) -> Mapping[str, int]:
+    return MappingProxyType(dict(sorted(counts.items())))
+
+
+def _day(instant: datetime) -> str:
+    return instant.date().isoformat()
+
+
+@attrs.frozen
+class OverAsking:
+    """The asks of a window that broke the tap policy.
+
+    Attributes:
+        window: the window the asks were made in.
+        segment: the accounts whose asks were read.
+        policy: the tap policy applied.
+        as_of: when the data set was extracted.
+        asks: how many asks were made in the window (and segment).
+        asks_by_asset: the same, per asset.
+        over_tapped: each ask that came too soon after the contact's previous ask of the same
+            effort class, in time order.
+        warnings: about the window (one that runs past ``as_of`` is still partial).
+    """
+
+    window: Window
+    segment: Segment
+    policy: TapPolicy
+    as_of: datetime
+    asks: int
+    asks_by_asset: Mapping[str, int] = attrs.field(converter=_read_only)
+    over_tapped: tuple[OverTap, ...]
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def compliant(self) -> int:
+        """The asks that respected the policy."""
+        return self.asks - len(self.over_tapped)
+
+    @property
+    def compliance(self) -> float | None:
+        """The share of the asks that respected the policy (None without asks), as in
+        `tap_policy_compliance`."""
+        return tap_policy_compliance(self.compliant, self.asks)
+
+    @property
+    def contacts(self) -> tuple[str, ...]:
+        """The over-tapped contacts, each once, in order."""
+        return tuple(sorted({tap.contact for tap in self.over_tapped}))
+
+    def only(self, asset: Asset | str) -> OverAsking:
+        """The same analysis restricted to the asks for one asset.
+
+        Raises:
+            ParameterError: ``asset`` is not an `Asset` or the value of one.
+        """
+        chosen = _asset(asset, "OverAsking.only")
+        return attrs.evolve(
+            self,
+            asks=self.asks_by_asset.get(chosen.value, 0),
+            asks_by_asset={chosen.value: self.asks_by_asset.get(chosen.value, 0)},
+            over_tapped=tuple(tap for tap in self.over_tapped if tap.asset is chosen),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "window": self.window.to_dict(),
+            "segment": self.segment.to_dict(),
+            "policy": tap_policy_summary(self.policy),
+            "as_of": self.as_of.isoformat(),
+            "asks": self.asks,
+            "compliant": self.compliant,
+            "compliance": self.compliance,
+            "asks_by_asset": dict(self.asks_by_asset),
+            "over_tapped_contacts": list(self.contacts),
+            "over_tapped": [tap.to_dict() for tap in self.over_tapped],
+            "warnings": list(self.warnings),
+        }
+
+    def __str__(self) -> str:
+        policy = self.policy
+        lines = [
+            f"Over-asking in {self.window.label} ({self.segment.name})",
+            f"Tap policy: per contact, high-effort asks {policy.high_effort_gap_months} and low-effort asks "
+            f"{policy.low_effort_gap_months} calendar month(s) apart",
+        ]
+        if not self.asks:
+            lines.append("No asks were made in the window.")
+        else:
+            share = self.compliance or 0.0
+            lines.append(
+                f"{self.asks} asks, {len(self.over_tapped)} too soon after the previous one "
+                f"({share:.1%} compliant); {len(self.contacts)} contact(s) over-tapped"
+            )
+        if self.over_tapped:
+            header = ("contact", "asset", "previous ask", "this ask", "allowed from")
+            rows = [
+                (
+                    tap.contact,
+                    tap.asset.value,
+                    f"{_day(tap.previous_asked_at)} ({tap.previous_asset.value})",
+                    _day(tap.asked_at),
+                    _day(tap.allowed_from),
+                )
+                for tap in self.over_tapped
+            ]
+            lines += _table(header, rows)
+        lines += [f"warning: {warning}" for warning in self.warnings]
+        return "\n".join(lines)
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def _check_common(data: Any, segment: Any, policy: Any, function: str) -> Segment:
+    if not isinstance(data, AdvocacyData):
+        raise ParameterError("data", function, "an AdvocacyData", type(data).__name__)
+    if not isinstance(policy, TapPolicy):
+        raise ParameterError(
+            "policy", function, "a TapPolicy such as TapPolicy(high_effort_gap_months=3)", policy
+        )
+    chosen = Segment.all() if segment is None else segment
+    if not isinstance(chosen, Segment):
+        raise ParameterError("segment", function, "a Segment such as Segment.where(tier='smb')", segment)
+    data.check_segment(chosen, function)
+    return chosen
+
+
+def _asset(value: Any, function: str) -> Asset:
+    if isinstance(value, Asset):
+        return value
+    if isinstance(value, str):
+        try:
+            return Asset(value.strip().lower())
+        except ValueError:
+            pass
+    names = ", ".join(asset.value for asset in Asset)
+    raise ParameterError("asset", function, f"an Asset or one of {names}", value)
+
+
+def over_asked(
+    data: AdvocacyData,
+    window: Window,
+    *,
+    policy: TapPolicy = DEFAULT_TAP_POLICY,
+    segment: Segment | None = None,
+) -> OverAsking:
+    """The asks made in ``window`` that broke the tap policy: contact, asset, the two ask dates.
+
+    An ask breaks the policy when the same contact (the advocate asked within the account, else
+    the account) had an ask of the same effort class less than the class's gap earlier, in or
+    before the window. These are exactly the asks `tap_policy_compliance` counts as over-tapped
+    (its ``details["over_tapped"]``) for the same window, segment and policy.
+
+    Args:
+        data: the data set.
+        window: asks with ``asked_at`` in this window are checked.
+        policy: the tap policy (gaps per effort class, each asset's class).
+        segment: accounts whose asks are checked (default: all).
+
+    Returns:
+        An `OverAsking`: the number of asks, the over-tapped ones in time order, and the
+        over-tapped contacts.
+
+    Raises:
+        ParameterError: a bad argument.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> found = over_asked(tiny(), Window.quarter(2026, 2))
+        >>> found.asks, found.contacts, found.compliance
+        (2, ('a1/v1',), 0.5)
+        >>> print(found)  # doctest: +NORMALIZE_WHITESPACE
+        Over-asking in 2026Q2 (all)
+        Tap policy: per contact, high-effort asks 3 and low-effort asks 1 calendar month(s) apart
+        2 asks, 1 too soon after the previous one (50.0% compliant); 1 contact(s) over-tapped
+        contact  asset      previous ask             this ask    allowed from
+        a1/v1    reference  2026-04-15 (case_study)  2026-06-01  2026-07-15
+        >>> over_asked(tiny(), Window.quarter(2026, 3)).over_tapped
+        ()
+    """
+    chosen = _check_common(data, segment, policy, "over_asked")
+    if not isinstance(window, Window):
+        raise ParameterError("window", "over_asked", "a Window such as Window.quarter(2026, 3)", window)
+    asks = data.events(Ask, window, chosen)
+    by_asset: dict[str, int] = {}
+    for ask in asks:
+        by_asset[ask.asset.value] = by_asset.get(ask.asset.value, 0) + 1
+    return OverAsking(
+        window=window,
+        segment=chosen,
+        policy=policy,
+        as_of=data.as_of,
+        asks=len(asks),
+        asks_by_asset=by_asset,
+        over_tapped=tuple(find_over_taps(data, asks, policy)),
+        warnings=tuple(scope_warnings(data, window)),
+    )
+
+
+@attrs.frozen
+class EligibleAdvocate:
+    """An advocate the tap policy lets the team ask for an asset at an instant.
+
+    Attributes:
+        advocate_id: the advocate.
+        account_id: their account.
+        contact: ``account/advocate``, as asks name it.
+        enrolled_at: when they joined the programme.
+        last_asked_at: their latest ask of the asset's effort class before the instant, or None.
+        last_asset: the asset of that ask, or None.
+        last_any_asked_at: their latest ask of any asset before the instant, or None.
+    """
+
+    advocate_id: str
+    account_id: str
+    contact: str
+    enrolled_at: datetime
+    last_asked_at: datetime | None
+    last_asset: Asset | None
+    last_any_asked_at: datetime | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "advocate_id": self.advocate_id,
+            "account_id": self.account_id,
+            "contact": self.contact,
+            "enrolled_at": self.enrolled_at.isoformat(),
+            "last_asked_at": None if self.last_asked_at is None else self.last_asked_at.isoformat(),
+            "last_asset": None if self.last_asset is None else self.last_asset.value,
+            "last_any_asked_at": None
+            if self.last_any_asked_at is None
+            else self.last_any_asked_at.isoformat(),
+        }
+
+
+def _planning_order(entry: EligibleAdvocate) -> tuple[bool, datetime, str]:
+    # Never asked first, then the longest rested.
+    last = entry.last_asked_at
+    return last is not None, last if last is not None else entry.enrolled_at, entry.contact
+
+
+def eligible_to_ask(
+    data: AdvocacyData,
+    at: datetime,
+    asset: Asset | str,
+    *,
+    policy: TapPolicy = DEFAULT_TAP_POLICY,
+    segment: Segment | None = None,
+) -> list[EligibleAdvocate]:
+    """The advocates in the pool at ``at`` whom ``policy`` lets the team ask for ``asset`` then.
+
+    An advocate is in the pool at ``at`` when enrolled before it, not opted out before it, and
+    their account is a customer at it (as in `advocate_pool_size`). The policy lets them be asked
+    when their latest ask of the asset's effort class before ``at`` lies at least the class's gap
+    earlier, or when they have none. Asks to the account that name no advocate are spaced per
+    account and do not hold its advocates back. Nothing after ``as_of`` is known: for an ``at``
+    after it, asks and opt-outs still to come are not seen.
+
+    Args:
+        data: the data set.
+        at: the instant of the planned ask (timezone-aware).
+        asset: the asset to ask for (an `Asset` or its value, such as ``"reference"``).
+        policy: the tap policy.
+        segment: accounts whose advocates are considered (default: all).
+
+    Returns:
+        An `EligibleAdvocate` per advocate who may be asked: those never asked for an asset of
+        that effort class first, then the longest rested.
+
+    Raises:
+        ParameterError: a bad argument (``at`` naive, an unknown asset).
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> from advocacy_kpis.sample import tiny
+        >>> [e.contact for e in eligible_to_ask(tiny(), datetime(2026, 8, 1, tzinfo=UTC), "reference")]
+        ['a2/v2']
+        >>> [(e.contact, e.last_asset) for e in eligible_to_ask(tiny(), datetime(2026, 9, 1, tzinfo=UTC), "reference")]
+        [('a2/v2', None), ('a1/v1', <Asset.REFERENCE: 'reference'>)]
+    """
+    chosen = _check_common(data, segment, policy, "eligible_to_ask")
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ParameterError("at", "eligible_to_ask", "a timezone-aware datetime", at)
+    wanted = _asset(asset, "eligible_to_ask")
+    effort = policy.effort_of(wanted)
+    members = data.segment_accounts(chosen)
+    asked = data.by_contact(Ask)
+    found: list[EligibleAdvocate] = []
+    for advocate in data.advocates:
+        if advocate.account_id not in members or not _in_pool(data, advocate, at):
+            continue
+        contact = f"{advocate.account_id}/{advocate.id}"
+        history = asked.get(contact, ())
+        before = bisect.bisect_left(history, at, key=_asked)
+        last_any = history[before - 1] if before else None
+        same = next((k for k in reversed(history[:before]) if policy.effort_of(k.asset) is effort), None)
+        if same is not None and not policy.allows(same.asked_at, at, effort):
+            continue
+        found.append(
+            EligibleAdvocate(
+                advocate_id=advocate.id,
+                account_id=advocate.account_id,
+                contact=contact,
+                enrolled_at=advocate.enrolled_at,
+                last_asked_at=None if same is None else same.asked_at,
+                last_asset=None if same is None else same.asset,
+                last_any_asked_at=None if last_any is None else last_any.asked_at,
+            )
+        )
+    return sorted(found, key=_planning_order)
+
+
+def _asked(ask: Ask) -> datetime:
+    return ask.asked_at
+
+
+def _in_pool(data: AdvocacyData, advocate: Advocate, at: datetime) -> bool:
+    return advocate.is_enrolled_at(at) and data.account(advocate.account_id).is_customer_at(at)
