@@ -135,15 +135,16 @@ ORACLES: dict[str, Callable[[AdvocacyData, Window], tuple[int, int]]] = {
         {k.account_id for k in d.asks if k.asset is Asset.REFERRAL and in_window(k.asked_at, w)}, active(d, w)
     ),
     "personalized_referral_outreach_rate": lambda d, w: share(
-        {r.account_id for r in d.referrals if r.personalized and in_window(r.invited_at, w)}, referrers(d, w)
+        {r.account_id for r in d.referrals if r.personalized and in_window(r.invited_at, w)},
+        {r.account_id for r in d.referrals if r.personalized is not None and in_window(r.invited_at, w)},
     ),
     "share_rate_among_icps": lambda d, w: share(
         {s.account_id for s in d.social_shares if in_window(s.shared_at, w)},
         {a.id for a in d.accounts if a.icp} & active(d, w),
     ),
     "referral_intent_in_qbrs": lambda d, w: (
-        sum(q.referral_intent for q in d.qbrs if in_window(q.held_at, w)),
-        sum(1 for q in d.qbrs if in_window(q.held_at, w)),
+        sum(1 for q in d.qbrs if q.referral_intent is True and in_window(q.held_at, w)),
+        sum(1 for q in d.qbrs if q.referral_intent is not None and in_window(q.held_at, w)),
     ),
     "advocate_re_engagement_rate": lambda d, w: naive_re_engagement(d, w, 90),
 }

@@ -806,6 +806,13 @@ def social_shares(
     )  # fmt: skip
 
 
+def _unrecorded_note(count: int, what: str, flag: str) -> list[str]:
+    """The warning for records whose tri-state flag is None: left out of the metric, and counted."""
+    if not count:
+        return []
+    return [f"{count} {what} do not record whether {flag}; they are left out"]
+
+
 ICP_SHARE_SPEC = MetricSpec(
     id="share_rate_among_icps",
     number=12,
@@ -863,7 +870,8 @@ def share_rate_among_icps(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No ICP account is active in the window and segment.
+        No ICP account is active in the window and segment (accounts that do not record
+        ``icp`` are left out and counted in a warning; if none records it, that is the reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -877,11 +885,17 @@ def share_rate_among_icps(
     icps = chosen & Segment.where(icp=True)
     hits = data.accounts_with(SocialShare, window, icps)
     active = data.active_in(window, icps)
+    in_scope = data.active_in(window, chosen)
+    unrecorded = sum(1 for a in in_scope if data.account(a).icp is None)
+    if in_scope and unrecorded == len(in_scope):
+        empty_reason = "no account active in the window and segment records whether it fits the ICP"
+    else:
+        empty_reason = "no ICP accounts active in the window and segment"
     return account_share(
         ICP_SHARE_SPEC, data, window=window, segment=chosen, basis=None, hits=hits & active,
-        population=active, weight_at=window.end,
-        empty_reason="no ICP accounts active in the window and segment",
+        population=active, weight_at=window.end, empty_reason=empty_reason,
         confidence=check_confidence(confidence, ICP_SHARE_SPEC.id),
+        warnings=_unrecorded_note(unrecorded, "accounts", "they fit the ideal customer profile"),
     )  # fmt: skip
 
 
@@ -1022,7 +1036,9 @@ def personalized_referral_outreach_rate(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No account sent a referral in the window and segment.
+        No account sent a referral in the window and segment (referrals that do not record
+        ``personalized`` are left out and counted in a warning; if none records it, that is the
+        reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1032,13 +1048,19 @@ def personalized_referral_outreach_rate(
         True
     """
     chosen = check_args(PERSONALIZED_SPEC, data, window, segment, None)
-    senders = data.accounts_with(Referral, window, chosen)
-    personal = data.accounts_with(Referral, window, chosen, where=lambda r: r.personalized)
+    sent = data.events(Referral, window, chosen)
+    senders = frozenset(r.account_id for r in sent if r.personalized is not None)
+    personal = frozenset(r.account_id for r in sent if r.personalized)
+    unrecorded = sum(1 for r in sent if r.personalized is None)
+    if sent and not senders:
+        empty_reason = "no referral sent in the window and segment records whether it was personalized"
+    else:
+        empty_reason = "no account sent a referral in the window and segment"
     return account_share(
         PERSONALIZED_SPEC, data, window=window, segment=chosen, basis=None, hits=personal,
-        population=senders, weight_at=window.end,
-        empty_reason="no account sent a referral in the window and segment",
+        population=senders, weight_at=window.end, empty_reason=empty_reason,
         confidence=check_confidence(confidence, PERSONALIZED_SPEC.id),
+        warnings=_unrecorded_note(unrecorded, "referrals", "they were personalized"),
     )  # fmt: skip
 
 
@@ -1180,7 +1202,8 @@ def referral_intent_in_qbrs(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No QBR was held in the window and segment.
+        No QBR was held in the window and segment (QBRs that do not record ``referral_intent``
+        are left out and counted in a warning; if none records it, that is the reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1192,13 +1215,18 @@ def referral_intent_in_qbrs(
     """
     chosen = check_args(QBR_SPEC, data, window, segment, None)
     level = check_confidence(confidence, QBR_SPEC.id)
-    held = data.events(QBR, window, chosen)
+    every = data.events(QBR, window, chosen)
+    held = [q for q in every if q.referral_intent is not None]
     intent = sum(1 for q in held if q.referral_intent)
+    reason = "no QBRs held in the window and segment"
+    if every and not held:
+        reason = "no QBR held in the window and segment records whether referral intent was expressed"
     return build(
         QBR_SPEC, data, window=window, segment=chosen, value=referral_intent_in_qbrs_formula(intent, len(held)),
-        undefined_reason="no QBRs held in the window and segment", numerator=intent, denominator=len(held),
+        undefined_reason=reason, numerator=intent, denominator=len(held),
         sample_size=len(held), interval=wilson_interval(intent, len(held), level),
         components={"qbrs": len(held), "with_intent": intent},
+        warnings=_unrecorded_note(len(every) - len(held), "QBRs", "referral intent was expressed"),
     )  # fmt: skip
 
 
