@@ -7,7 +7,7 @@ Examples:
     25.0
 """
 
-from advocacy_kpis import catalog, formulas, metrics, policy, stats
+from advocacy_kpis import catalog, formulas, io, metrics, policy, stats
 from advocacy_kpis.data import AdvocacyData, Cohort
 from advocacy_kpis.errors import (
     AdvocacyKpisError,
@@ -15,9 +15,11 @@ from advocacy_kpis.errors import (
     DuplicateIdError,
     IncomparableResultsError,
     InvalidRecordError,
+    LoadError,
     MissingExtraError,
     ParameterError,
     SegmentNotApplicableError,
+    SourceError,
     UnknownMetricError,
     UnknownReferenceError,
 )
@@ -75,6 +77,7 @@ __all__ = [
     "IncomparableResultsError",
     "Interval",
     "InvalidRecordError",
+    "LoadError",
     "Mention",
     "MetricResult",
     "MissingExtraError",
@@ -94,6 +97,7 @@ __all__ = [
     "SegmentNotApplicableError",
     "Sentiment",
     "SocialShare",
+    "SourceError",
     "SurveyKind",
     "SurveyResponse",
     "TapPolicy",
@@ -104,6 +108,7 @@ __all__ = [
     "__version__",
     "catalog",
     "formulas",
+    "io",
     "metrics",
     "policy",
     "stats",

@@ -65,7 +65,8 @@ def shorten(value: Any, limit: int = SHOWN_VALUE_LENGTH) -> str:
     text = repr(value)
     if len(text) <= limit:
         return text
-    return f"{text[: limit - 22]}... ({len(text)} characters)"
+    suffix = f"... ({len(text)} characters)"
+    return text[: limit - len(suffix)] + suffix
 
 
 class LoadError(InvalidRecordError):

@@ -281,7 +281,7 @@ def _plain_attribute(value: Any) -> Any:
     # numpy booleans and integers compare equal to Python's but are not them: store Python's.
     if isinstance(value, (str, bool)) or type(value) is int:
         return value
-    if type(value).__name__ == "bool_":
+    if type(value).__name__ in ("bool_", "bool"):  # numpy's bool scalar (bool_ before numpy 2)
         return bool(value)
     if isinstance(value, numbers.Integral):
         return int(value)

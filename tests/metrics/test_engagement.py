@@ -617,3 +617,66 @@ def test_last_customer_instants_stop_at_churn() -> None:
     data = tiny()
     instants = last_customer_instants(data, ["a1", "a4"], Q3)
     assert instants == {"a1": Q3.end, "a4": datetime(2026, 8, 15, tzinfo=UTC)}
+
+
+# -- flags a source may not record: True, False, or None = not recorded ---------------------------
+
+_SINCE = datetime(2025, 1, 1, tzinfo=UTC)
+_IN_Q3 = datetime(2026, 8, 1, tzinfo=UTC)
+
+
+def _flagged(
+    personalized: list[bool | None], intent: list[bool | None], icp: list[bool | None]
+) -> AdvocacyData:
+    accounts = [Account(id=f"a{i}", customer_since=_SINCE, icp=flag) for i, flag in enumerate(icp)]
+    return AdvocacyData.from_records(
+        accounts=accounts,
+        referrals=[
+            Referral(id=f"r{i}", account_id=f"a{i}", invited_at=_IN_Q3, personalized=flag)
+            for i, flag in enumerate(personalized)
+        ],
+        qbrs=[
+            QBR(id=f"q{i}", account_id=f"a{i}", held_at=_IN_Q3, referral_intent=flag)
+            for i, flag in enumerate(intent)
+        ],
+        social_shares=[SocialShare(id="h0", account_id="a0", shared_at=_IN_Q3)],
+        as_of=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+
+
+def test_referrals_that_do_not_record_personalization_are_left_out_and_counted() -> None:
+    data = _flagged([True, False, None, None], [None] * 4, [None] * 4)
+    result = metrics.personalized_referral_outreach_rate(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator, result.value) == (1, 2, 0.5)
+    assert "2 referrals do not record whether they were personalized; they are left out" in result.warnings
+
+
+def test_personalization_recorded_nowhere_is_undefined_not_zero() -> None:
+    data = _flagged([None, None], [None, None], [None, None])
+    result = metrics.personalized_referral_outreach_rate(data, window=Window.quarter(2026, 3))
+    assert result.value is None
+    assert (
+        result.undefined_reason
+        == "no referral sent in the window and segment records whether it was personalized"
+    )
+
+
+def test_qbrs_that_do_not_record_intent_are_left_out_and_counted() -> None:
+    data = _flagged([None] * 3, [True, None, False], [None] * 3)
+    result = metrics.referral_intent_in_qbrs(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator) == (1, 2)
+    assert "1 QBRs do not record whether referral intent was expressed; they are left out" in result.warnings
+    none = metrics.referral_intent_in_qbrs(_flagged([None], [None], [None]), window=Window.quarter(2026, 3))
+    assert none.value is None and "records whether referral intent" in (none.undefined_reason or "")
+
+
+def test_accounts_that_do_not_record_icp_are_left_out_and_counted() -> None:
+    data = _flagged([None] * 3, [None] * 3, [True, False, None])
+    result = metrics.share_rate_among_icps(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator) == (1, 1)
+    assert (
+        "1 accounts do not record whether they fit the ideal customer profile; they are left out"
+        in result.warnings
+    )
+    none = metrics.share_rate_among_icps(_flagged([None], [None], [None]), window=Window.quarter(2026, 3))
+    assert none.value is None and "records whether it fits the ICP" in (none.undefined_reason or "")

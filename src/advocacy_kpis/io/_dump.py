@@ -66,6 +66,11 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def _cell(value: Any) -> str:
+    # Only text can be a formula; a negative number is written as the number it is.
+    return csv_safe(value) if isinstance(value, str) else cell_text(value)
+
+
 def write_csv(
     rows: Iterable[Mapping[str, Any]],
     file: str | Path | IO[str],
@@ -94,10 +99,12 @@ def write_csv(
         columns = list(seen)
 
     def write(stream: IO[str]) -> None:
-        writer = csv.writer(stream, lineterminator="\n")
+        # The default line ending (CRLF, as RFC 4180 has it) makes the writer quote cells holding
+        # a lone CR or LF, so they read back whole.
+        writer = csv.writer(stream)
         writer.writerow([csv_safe(str(c)) for c in columns])
         for row in materialised:
-            writer.writerow([csv_safe(cell_text(row.get(c))) for c in columns])
+            writer.writerow([_cell(row.get(c)) for c in columns])
 
     if isinstance(file, (str, Path)):
         with Path(file).open("w", newline="", encoding="utf-8") as stream:

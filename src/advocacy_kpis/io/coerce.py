@@ -94,7 +94,9 @@ def is_missing(value: Any) -> bool:
         return not value.strip()
     if kind is float:
         return bool(value != value)
-    if isinstance(value, (float, Decimal)) or (
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    if isinstance(value, float) or (
         isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
     ):
         return bool(value != value)
@@ -271,7 +273,7 @@ def to_bool(value: Any) -> bool | None:
     if _numpy_kind(value) == "bool":
         return bool(value)
     if isinstance(value, (numbers.Real, Decimal)) and value in (0, 1):
-        return value == 1
+        return bool(value == 1)
     raise Refused(_BOOLEAN)
 
 
