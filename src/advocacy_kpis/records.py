@@ -118,6 +118,8 @@ def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecord
 
 def _to_utc(value: Any) -> Any:
     """Normalise an aware datetime to UTC; anything else is left for the validator to reject."""
+    if getattr(value, "tzinfo", None) is UTC:
+        return value
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(UTC)
     return value

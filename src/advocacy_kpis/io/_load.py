@@ -51,7 +51,7 @@ class Table:
     collection: str
     source: str
     row_kind: str
-    columns: dict[str, list[Any]]
+    columns: Mapping[str, Sequence[Any]]
     numbers: Sequence[int]
     textual: bool = False
     broken: list[tuple[int, str, str]] = attrs.Factory(list)
@@ -127,7 +127,7 @@ def _converter(field: _Field, instant: coerce.Converter) -> coerce.Converter:
     return table[field.kind]
 
 
-def _convert(cells: list[Any], convert: coerce.Converter) -> tuple[list[Any], dict[int, str]]:
+def _convert(cells: Sequence[Any], convert: coerce.Converter) -> tuple[list[Any], dict[int, str]]:
     """Convert a column; the refused cells' positions map to what the field expects."""
     try:
         return [convert(cell) for cell in cells], {}
@@ -195,9 +195,9 @@ class _Loaded:
 
 def _columns(
     table: Table, column_map: Mapping[str, str], notes: list[str]
-) -> dict[str, tuple[str, list[Any]]]:
+) -> dict[str, tuple[str, Sequence[Any]]]:
     """Field or attribute name to (source column, cells), after the column map."""
-    named: dict[str, tuple[str, list[Any]]] = {}
+    named: dict[str, tuple[str, Sequence[Any]]] = {}
     for source_name, cells in table.columns.items():
         target = column_map.get(source_name, source_name)
         if not target:
@@ -233,8 +233,9 @@ def table_records(
     for number, expected, shown in table.broken:
         sink.reject(table, None, None, None, None, expected, number=number, shown=shown)
 
-    def unquoted(cells: list[Any]) -> list[Any]:
-        if textual and any(c[:1] == "'" for c in cells):
+    def unquoted(cells: Sequence[Any]) -> Sequence[Any]:
+        # One search over the joined column finds whether any cell starts with a quote.
+        if textual and cells and ("\0" + "\0".join(cells)).find("\0'") >= 0:
             return [coerce.unquote_formula(c) for c in cells]
         return cells
 

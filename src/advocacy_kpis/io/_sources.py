@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import importlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -41,10 +43,11 @@ def _unique_header(header: list[str], source: str) -> list[str]:
     return names
 
 
-def _columns_of(header: list[str], rows: list[list[Any]]) -> dict[str, list[Any]]:
+def _columns_of(header: list[str], rows: list[list[Any]]) -> dict[str, Sequence[Any]]:
     if not rows:
         return {name: [] for name in header}
-    return {name: list(cells) for name, cells in zip(header, zip(*rows, strict=True), strict=True)}
+    # One itemgetter pass per column is several times faster than zip(*rows) on long files.
+    return {name: list(map(itemgetter(i), rows)) for i, name in enumerate(header)}
 
 
 def read_csv(path: Path, collection: str) -> Table:
@@ -57,6 +60,7 @@ def read_csv(path: Path, collection: str) -> Table:
         SourceError: the file cannot be read as UTF-8 CSV.
     """
     source = path.name
+    reader: Any = None
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.reader(handle)
@@ -64,25 +68,45 @@ def read_csv(path: Path, collection: str) -> Table:
             if header is None:
                 return Table(collection, source, "line", {}, [], textual=True)
             names = _unique_header(header, source)
-            width = len(names)
-            rows: list[list[str]] = []
-            numbers: list[int] = []
-            broken: list[tuple[int, str, str]] = []
-            end = reader.line_num
-            for row in reader:
-                start, end = end + 1, reader.line_num
-                if len(row) == width:
-                    rows.append(row)
-                    numbers.append(start)
-                elif row:
-                    broken.append((start, f"a row of {width} cells like the header", shorten(row)))
+            entries = list(reader)
+            lines = reader.line_num
     except UnicodeDecodeError as error:
         raise SourceError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
     except csv.Error as error:
         raise SourceError(f"{source} line {reader.line_num}: not readable as CSV ({error}).") from None
     except OSError as error:
         raise SourceError(f"{source}: cannot be read ({error.strerror or error}).") from None
+    width = len(names)
+    if lines == len(entries) + 1:
+        # Every record is one line (the usual case): record i is on line i + 2.
+        starts: Sequence[int] = range(2, len(entries) + 2)
+        if set(map(len, entries)) <= {width}:
+            return Table(collection, source, "line", _columns_of(names, entries), starts, textual=True)
+    else:
+        starts = _record_starts(path)
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    broken: list[tuple[int, str, str]] = []
+    for start, row in zip(starts, entries, strict=True):
+        if len(row) == width:
+            rows.append(row)
+            numbers.append(start)
+        elif row:
+            broken.append((start, f"a row of {width} cells like the header", shorten(row)))
     return Table(collection, source, "line", _columns_of(names, rows), numbers, textual=True, broken=broken)
+
+
+def _record_starts(path: Path) -> list[int]:
+    """The line each record after the header starts on, for files where a cell spans lines."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        next(reader)
+        starts = []
+        end = reader.line_num
+        for _ in reader:
+            starts.append(end + 1)
+            end = reader.line_num
+    return starts
 
 
 def rows_table(
@@ -141,10 +165,30 @@ def read_jsonl(path: Path, collection: str) -> Table:
     return table
 
 
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+_NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-clock values, placed in the calendar's zone later
+
+
+def _arrow_cells(column: Any) -> list[Any]:
+    """A column's values as Python objects; timestamps built from their integer microseconds.
+
+    pyarrow's own conversion of a zoned timestamp column costs several times as much as
+    adding the microseconds to the epoch, and gives the same instants.
+    """
+    pyarrow = importlib.import_module("pyarrow")
+    kind = column.type
+    if not pyarrow.types.is_timestamp(kind):
+        return list(column.to_pylist())
+    micros = column.cast(pyarrow.timestamp("us", tz=kind.tz)).cast(pyarrow.int64()).to_pylist()
+    epoch = _NAIVE_EPOCH if kind.tz is None else _EPOCH
+    step = timedelta
+    return [None if m is None else epoch + step(microseconds=m) for m in micros]
+
+
 def arrow_table(collection: str, source: str, table: Any) -> Table:
     """A table from a PyArrow table; rows are numbered by 0-based index."""
     names = _unique_header([str(n) for n in table.column_names], source)
-    columns = {name: table.column(i).to_pylist() for i, name in enumerate(names)}
+    columns = {name: _arrow_cells(table.column(i)) for i, name in enumerate(names)}
     return Table(collection, source, "row index", columns, range(table.num_rows))
 
 

@@ -91,7 +91,7 @@ def is_missing(value: Any) -> bool:
         return True
     kind = type(value)
     if kind is str:
-        return not value.strip()
+        return not value or value.isspace()
     if kind is float:
         return bool(value != value)
     if isinstance(value, Decimal):
@@ -127,7 +127,7 @@ def to_text(value: Any) -> str | None:
         Refused: a bool, a fractional number, a date or anything else.
     """
     if type(value) is str:
-        return value if value.strip() else None
+        return value if value and not value.isspace() else None
     if value is None or is_missing(value):
         return None
     if isinstance(value, str):
@@ -367,9 +367,10 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
                 midnights[stripped] = found
             return found
         try:
-            return from_datetime(datetime.fromisoformat(stripped))
+            parsed = datetime.fromisoformat(stripped)
         except ValueError:
             raise Refused(expected) from None
+        return parsed if parsed.tzinfo is UTC else from_datetime(parsed)
 
     def convert(value: Any) -> Any:
         kind = type(value)
