@@ -60,7 +60,7 @@ def test_every_kind_of_refusal_is_listed_with_row_field_value_and_reason(folder:
     assert found == [
         ("accounts.csv", 3, "customer_since", "'2025-13-01'", "must be an ISO-8601 date or date-time such as "
          "2026-07-01 or 2026-07-01T09:30:00+02:00"),
-        ("accounts.csv", 4, "id", "None", "must be given (the field is required)"),
+        ("accounts.csv", 4, "id", "''", "must be given (the field is required)"),
         ("accounts.csv", 5, "id", "'a1'", "must be an id used by no other row (first used on accounts.csv line 2)"),
         ("accounts.csv", 6, "customer_since", "'2026-12-01T00:00:00+00:00'",
          "must be at or before as_of (2026-10-01T00:00:00+00:00)"),

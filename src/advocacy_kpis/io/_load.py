@@ -298,7 +298,8 @@ def table_records(
             for index in required:
                 if args[index] is None:
                     name = fields[index].name
-                    problem = (name, sources.get(name), None, "given (the field is required)")
+                    column = sources[name]
+                    problem = (name, column, table.columns[column][position], "given (the field is required)")
                     break
         if problem is not None:
             sink.reject(table, position, problem[0], problem[1], problem[2], problem[3])

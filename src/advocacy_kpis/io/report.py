@@ -7,7 +7,7 @@ listed with its source, row number, field, value (shortened) and reason.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
@@ -187,8 +187,3 @@ class Loaded:
     def __iter__(self) -> Iterator[Any]:
         yield self.data
         yield self.report
-
-
-def counts_by_collection(report: LoadReport) -> Mapping[str, CollectionCount]:
-    """The report's counts keyed by collection name."""
-    return {c.collection: c for c in report.counts}
