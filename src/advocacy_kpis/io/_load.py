@@ -298,8 +298,9 @@ def table_records(
             for index in required:
                 if args[index] is None:
                     name = fields[index].name
-                    column = sources[name]
-                    problem = (name, column, table.columns[column][position], "given (the field is required)")
+                    source_column = sources[name]
+                    cell = table.columns[source_column][position]
+                    problem = (name, source_column, cell, "given (the field is required)")
                     break
         if problem is not None:
             sink.reject(table, position, problem[0], problem[1], problem[2], problem[3])
