@@ -69,6 +69,10 @@ def shorten(value: Any, limit: int = SHOWN_VALUE_LENGTH) -> str:
     return text[: limit - len(suffix)] + suffix
 
 
+WHOLE_ROW = "(row)"
+"""The `LoadError.field` of a row refused as a whole (too many cells, a JSON line that is no object)."""
+
+
 class LoadError(InvalidRecordError):
     """A row of a file or table that cannot become a record, as strict loading reports it.
 
@@ -78,6 +82,8 @@ class LoadError(InvalidRecordError):
             the 0-based index in a table, a Parquet file or a list of rows.
         row_kind: ``"line"`` or ``"row index"``, saying which of the two ``row`` is.
         column: the source's own column name when it differs from ``field``.
+
+    ``field`` is `WHOLE_ROW` when the row as a whole is at fault.
     """
 
     def __init__(
@@ -99,7 +105,12 @@ class LoadError(InvalidRecordError):
         self.field = field
         self.value = value
         self.expected = expected
-        named = f"field '{field}'" if column in (None, field) else f"field '{field}' (column '{column}')"
+        if field == WHOLE_ROW:
+            named = "the row"
+        elif column in (None, field):
+            named = f"field '{field}'"
+        else:
+            named = f"field '{field}' (column '{column}')"
         ValueError.__init__(self, f"{self.record}: {named} must be {expected}. Got {shorten(value)} instead.")
 
 

@@ -152,6 +152,13 @@ def test_csv_rows_are_numbered_by_the_line_they_start_on(tmp_path: Path) -> None
         "accounts.csv line 6: the row must be a row of 3 cells like the header"
     )
     assert report.count("accounts") == io.CollectionCount("accounts", "accounts.csv", 3, 1, 2)
+    with pytest.raises(LoadError, match=r"^accounts.csv line 5: field 'customer_since'"):
+        io.load_folder(tmp_path, as_of=AS_OF, strict=True)
+    (tmp_path / "accounts.csv").write_text("id,customer_since\na1,2025-01-01,extra\n")
+    with pytest.raises(
+        LoadError, match=r"^accounts.csv line 2: the row must be a row of 2 cells like the header"
+    ):
+        io.load_folder(tmp_path, as_of=AS_OF, strict=True)
 
 
 def test_json_lines_are_numbered_by_line_and_a_line_that_is_no_object_is_refused(tmp_path: Path) -> None:

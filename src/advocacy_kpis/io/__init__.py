@@ -104,7 +104,9 @@ def load_folder(
             e.g. ``{"accounts": {"Account ID": "id"}}``.
         datetime_format: a `datetime.strptime` format, for files whose timestamps are not
             ISO 8601 (``"%m/%d/%Y"``); never guessed.
-        strict: raise on the first bad row instead of collecting every one in the report.
+        strict: raise `LoadError` at the first refusal instead of collecting every one in the
+            report: the first bad cell or row of each file in row order, then duplicate ids,
+            rows after ``as_of`` and references, in that order.
 
     Returns:
         A `Loaded`: ``data, report = load_folder(...)``.

@@ -24,7 +24,7 @@ from typing import Any
 import attrs
 
 from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData
-from advocacy_kpis.errors import InvalidRecordError, LoadError, SourceError, shorten
+from advocacy_kpis.errors import WHOLE_ROW, InvalidRecordError, LoadError, SourceError, shorten
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
 from advocacy_kpis.records import Contract
@@ -45,7 +45,7 @@ class Table:
         columns: the cells of each column, by the source's column name.
         numbers: each row's number as the user sees it.
         textual: whether cells are CSV text (types of attribute columns are then inferred).
-        broken: rows refused before their cells could be read: (number, expected, shown value).
+        broken: rows refused before their cells could be read: (number, expected, the row), in order.
     """
 
     collection: str
@@ -54,7 +54,7 @@ class Table:
     columns: Mapping[str, Sequence[Any]]
     numbers: Sequence[int]
     textual: bool = False
-    broken: list[tuple[int, str, str]] = attrs.Factory(list)
+    broken: list[tuple[int, str, Any]] = attrs.Factory(list)
 
     @property
     def read(self) -> int:
@@ -162,15 +162,15 @@ class _Sink:
         expected: str,
         *,
         number: int | None = None,
-        shown: str | None = None,
     ) -> None:
         row = number if number is not None else table.numbers[position or 0]
         if self.strict:
             raise LoadError(
-                table.source, row, field or "(row)", value, expected, row_kind=table.row_kind, column=column
+                table.source, row, field or WHOLE_ROW, value, expected, row_kind=table.row_kind, column=column
             )
-        text = shown if shown is not None else shorten(value)
-        found = Rejection(table.collection, table.source, row, table.row_kind, field, column, text, expected)
+        found = Rejection(
+            table.collection, table.source, row, table.row_kind, field, column, shorten(value), expected
+        )
         self.rejections.setdefault(table.collection, []).append(found)
 
 
@@ -230,8 +230,14 @@ def table_records(
     textual = table.textual
     count = len(table.numbers)
     refused: dict[int, tuple[str, str | None, Any, str]] = {}
-    for number, expected, shown in table.broken:
-        sink.reject(table, None, None, None, None, expected, number=number, shown=shown)
+    broken = list(reversed(table.broken))
+
+    def reject_broken(before: int | None) -> None:
+        # Rows refused whole are reported in their place among the others, so that strict mode
+        # raises on the first bad row of the file.
+        while broken and (before is None or broken[-1][0] < before):
+            number, expected, row = broken.pop()
+            sink.reject(table, None, None, None, row, expected, number=number)
 
     def unquoted(cells: Sequence[Any]) -> Sequence[Any]:
         # One search over the joined column finds whether any cell starts with a quote.
@@ -293,6 +299,8 @@ def table_records(
     for position, args in enumerate(zip(*columns, strict=False) if columns else ()):
         if position >= count:
             break
+        if broken:
+            reject_broken(table.numbers[position])
         problem = refused.get(position)
         if problem is None:
             for index in required:
@@ -334,6 +342,7 @@ def table_records(
             continue
         records.append(record)
         positions.append(position)
+    reject_broken(None)
     return _Loaded(table, records, positions, sources, refused_ids)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
 
-from advocacy_kpis.errors import MissingExtraError, SourceError, shorten
+from advocacy_kpis.errors import MissingExtraError, SourceError
 from advocacy_kpis.io._load import Table
 
 SUFFIXES: Final = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
@@ -86,13 +86,13 @@ def read_csv(path: Path, collection: str) -> Table:
         starts = _record_starts(path)
     rows: list[list[str]] = []
     numbers: list[int] = []
-    broken: list[tuple[int, str, str]] = []
+    broken: list[tuple[int, str, Any]] = []
     for start, row in zip(starts, entries, strict=True):
         if len(row) == width:
             rows.append(row)
             numbers.append(start)
         elif row:
-            broken.append((start, f"a row of {width} cells like the header", shorten(row)))
+            broken.append((start, f"a row of {width} cells like the header", row))
     return Table(collection, source, "line", _columns_of(names, rows), numbers, textual=True, broken=broken)
 
 
@@ -115,15 +115,15 @@ def rows_table(
     """A table from mappings (JSON objects, dicts); a row that is not a mapping is refused whole."""
     kept: list[Mapping[str, Any]] = []
     kept_numbers: list[int] = []
-    broken: list[tuple[int, str, str]] = []
+    broken: list[tuple[int, str, Any]] = []
     names: dict[str, None] = {}
     for number, row in zip(numbers, rows, strict=False):
         if not isinstance(row, Mapping):
-            broken.append((number, "a mapping of column name to value", shorten(row)))
+            broken.append((number, "a mapping of column name to value", row))
             continue
         for key in row:
             if not isinstance(key, str):
-                broken.append((number, "a mapping whose column names are text", shorten(row)))
+                broken.append((number, "a mapping whose column names are text", row))
                 break
         else:
             names.update(dict.fromkeys(row))
@@ -144,7 +144,7 @@ def read_jsonl(path: Path, collection: str) -> Table:
     source = path.name
     rows: list[Any] = []
     numbers: list[int] = []
-    unreadable: list[tuple[int, str, str]] = []
+    unreadable: list[tuple[int, str, Any]] = []
     try:
         with path.open(encoding="utf-8-sig") as handle:
             for number, line in enumerate(handle, start=1):
@@ -153,7 +153,7 @@ def read_jsonl(path: Path, collection: str) -> Table:
                 try:
                     rows.append(json.loads(line, parse_float=Decimal))
                 except ValueError:
-                    unreadable.append((number, "a JSON object on one line", shorten(line.rstrip("\r\n"))))
+                    unreadable.append((number, "a JSON object on one line", line.rstrip("\r\n")))
                     continue
                 numbers.append(number)
     except UnicodeDecodeError as error:
@@ -161,7 +161,7 @@ def read_jsonl(path: Path, collection: str) -> Table:
     except OSError as error:
         raise SourceError(f"{source}: cannot be read ({error.strerror or error}).") from None
     table = rows_table(collection, source, rows, "line", numbers)
-    table.broken = sorted(table.broken + unreadable)
+    table.broken = sorted(table.broken + unreadable, key=lambda b: b[0])
     return table
 
 
