@@ -278,6 +278,8 @@ def test_compute_warns_on_standard_error_when_rows_were_refused(
         (["--sample", "--as-of", "2026-01-01"], "--as-of"),
         (["--sample", "--data", "{folder}"], "--data"),
         ([], "--sample --data"),
+        (["--sample", "--segment", "tier"], "--segment"),
+        (["--sample", "--basis", "arr"], "--basis"),
     ],
 )
 def test_a_users_mistake_exits_2_with_one_line_naming_the_flag(
@@ -289,3 +291,9 @@ def test_a_users_mistake_exits_2_with_one_line_naming_the_flag(
     assert code == 2
     assert flag in err and "Traceback" not in err
     assert "as_of'" not in err and "parameter of advocacy_kpis" not in err
+
+
+def test_a_window_label_it_cannot_read_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q5")[0] == 2
+    err = capsys.readouterr().err
+    assert "'--window'" in err and "Window.parse" not in err and "'text'" not in err

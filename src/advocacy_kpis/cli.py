@@ -19,10 +19,10 @@ import inspect
 import json
 import sys
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 import attrs
 
@@ -36,6 +36,8 @@ from advocacy_kpis.metrics._common import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.result import MetricResult, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, Window
+
+T = TypeVar("T")
 
 __all__ = ["DataSource", "add_data_options", "data_from_args", "data_source_from_args", "main"]
 
@@ -141,6 +143,14 @@ def compute(
     return function(data, **kwargs)
 
 
+def _flag(flag: str, command: str, parse: Callable[[], T]) -> T:
+    """Run a parser of a flag's value; its error names the flag, not the function's parameter."""
+    try:
+        return parse()
+    except ParameterError as error:
+        raise ParameterError(flag, command, error.expected, error.got) from None
+
+
 def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     source = data_source_from_args(args, "advocacy-kpis compute")
     data = source.data
@@ -149,10 +159,11 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
             f"advocacy-kpis: warning: {source.report.rows_rejected} of {source.report.rows_read} rows were "
             f"refused and are not counted; advocacy-kpis validate --data {args.data} lists them\n"
         )
-    window = Window.parse(args.window, data.calendar)
-    segment = Segment.parse(args.segment) if args.segment else None
+    command = "advocacy-kpis compute"
+    window = _flag("--window", command, lambda: Window.parse(args.window, data.calendar))
+    segment = _flag("--segment", command, lambda: Segment.parse(args.segment)) if args.segment else None
     spec = catalog.get(args.metric)
-    basis = RevenueBasis.parse(args.basis) if args.basis else None
+    basis = _flag("--basis", command, lambda: RevenueBasis.parse(args.basis)) if args.basis else None
     if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
         basis = RevenueBasis(DEMO_BASIS.kind, source.currency)
     if basis is not None:
