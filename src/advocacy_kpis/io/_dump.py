@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import enum
-import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
@@ -85,8 +84,7 @@ def write_csv(
         columns: the columns in order; by default every key, in the order first seen.
 
     Examples:
-        >>> import io
-        >>> out = io.StringIO()
+        >>>         >>> out = io.StringIO()
         >>> write_csv([{"name": "=1+1", "seats": 5}], out)
         >>> out.getvalue().splitlines()
         ['name,seats', "'=1+1,5"]
@@ -236,11 +234,4 @@ def dump(
     return written
 
 
-def to_csv_text(rows: Iterable[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
-    """`write_csv` into a string."""
-    out = io.StringIO()
-    write_csv(rows, out, columns=columns)
-    return out.getvalue()
-
-
-__all__ = ["cell_text", "csv_safe", "dump", "record_rows", "to_csv_text", "write_csv"]
+__all__ = ["cell_text", "csv_safe", "dump", "record_rows", "write_csv"]
