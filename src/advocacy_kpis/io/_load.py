@@ -247,7 +247,6 @@ def table_records(
 
     columns: list[Any] = []
     sources: dict[str, str] = {}
-    required: list[int] = []
     fill: list[tuple[int, Any]] = []
     attributes_at: int | None = None
     for index, field in enumerate(fields):
@@ -271,7 +270,9 @@ def table_records(
             refused.setdefault(position, (field.name, source_name, cells[position], expected))
         columns.append(values)
         if field.required:
-            required.append(index)
+            for position in [p for p, value in enumerate(values) if value is None]:
+                missing = (field.name, source_name, cells[position], "given (the field is required)")
+                refused.setdefault(position, missing)
         elif field.default is not None:
             fill.append((index, field.default))
 
@@ -302,14 +303,6 @@ def table_records(
         if broken:
             reject_broken(table.numbers[position])
         problem = refused.get(position)
-        if problem is None:
-            for index in required:
-                if args[index] is None:
-                    name = fields[index].name
-                    source_column = sources[name]
-                    cell = table.columns[source_column][position]
-                    problem = (name, source_column, cell, "given (the field is required)")
-                    break
         if problem is not None:
             sink.reject(table, position, problem[0], problem[1], problem[2], problem[3])
             if isinstance(args[id_index], str):
