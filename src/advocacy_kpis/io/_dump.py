@@ -84,7 +84,8 @@ def write_csv(
         columns: the columns in order; by default every key, in the order first seen.
 
     Examples:
-        >>>         >>> out = io.StringIO()
+        >>> import io
+        >>> out = io.StringIO()
         >>> write_csv([{"name": "=1+1", "seats": 5}], out)
         >>> out.getvalue().splitlines()
         ['name,seats', "'=1+1,5"]
