@@ -41,7 +41,6 @@ from advocacy_kpis import (
     SurveyResponse,
     Window,
 )
-from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.records import MENTION_AUTHORS
 
 HEAVY = settings(max_examples=max(10, settings.default.max_examples * 5 // 8))
@@ -89,6 +88,11 @@ def money() -> st.SearchStrategy[Decimal]:
     return st.integers(0, 50_000_000).map(lambda cents: Decimal(cents) / 100)
 
 
+def flags() -> st.SearchStrategy[bool | None]:
+    """A tri-state flag: True, False, or (less often) None for a source that does not record it."""
+    return st.one_of(st.booleans(), st.booleans(), st.none())
+
+
 ids = st.text(alphabet="abcdefghjk0123456789", min_size=1, max_size=6)
 
 
@@ -106,7 +110,7 @@ def accounts(draw: st.DrawFn, account_id: str | None = None) -> Account:
         tier=draw(st.sampled_from(TIERS)),
         region=draw(st.sampled_from(REGIONS)),
         industry=draw(st.sampled_from(("software", "retail"))),
-        icp=draw(st.booleans()),
+        icp=draw(flags()),
         acquisition_channel=draw(st.sampled_from(("referral", "inbound", "outbound"))),
         attributes=draw(st.sampled_from(({}, {"plan": "pro"}, {"plan": "basic"}))),
     )
@@ -137,7 +141,7 @@ def referrals(draw: st.DrawFn, account_id: str, referral_id: str) -> Referral:
         account_id=account_id,
         invited_at=invited,
         converted_at=converted,
-        personalized=draw(st.booleans()),
+        personalized=draw(flags()),
         sender_id=draw(st.one_of(st.none(), st.sampled_from(("u1", "u2")))),
     )
 
@@ -218,7 +222,7 @@ def qbrs(draw: st.DrawFn, account_id: str, record_id: str) -> QBR:
         id=record_id,
         account_id=account_id,
         held_at=draw(instants()),
-        referral_intent=draw(st.booleans()),
+        referral_intent=draw(flags()),
     )
 
 
@@ -346,7 +350,7 @@ def relabel(data: AdvocacyData, prefix: str = "z") -> AdvocacyData:
         return None if old is None else f"{prefix}-{old}"
 
     fields: dict[str, Any] = {}
-    for name in COLLECTIONS:
+    for name in data.supplied:
         updated = []
         for record in reversed(getattr(data, name)):
             changes: dict[str, Any] = {"id": f"{prefix}{record.id[::-1]}-{record.id}"}
@@ -368,7 +372,7 @@ def shuffled(data: AdvocacyData, seed: int) -> AdvocacyData:
 
     rng = random.Random(seed)
     fields: dict[str, Any] = {}
-    for name in COLLECTIONS:
+    for name in data.supplied:
         items = list(getattr(data, name))
         rng.shuffle(items)
         fields[name] = items

@@ -1,4 +1,4 @@
-"""The benchmark script keeps working as metrics are added (it is run, never timed, here)."""
+"""The benchmark scripts keep working as the library grows (they are run, never timed, here)."""
 
 from __future__ import annotations
 
@@ -46,3 +46,14 @@ def test_scorecard_benchmark_agrees_with_polars_and_pandas_on_a_tiny_data_set(
     for heading in ("1. grid", "2. segments", "3. size", "4. building"):
         assert heading in out
     assert out.count("goal") >= 6
+
+
+def test_load_benchmark_runs_on_a_small_table(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location("bench_load", SCRIPT.parent / "bench_load.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--rows", "300", "--accounts", "20", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["CSV", "Parquet", "pandas"]
+    assert out.count("us/row") == 3

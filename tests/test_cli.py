@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -198,6 +199,110 @@ def test_over_asking_lists_what_the_analysis_finds() -> None:
     assert payload["eligible"]["at"] == q3.end.isoformat()
 
 
+# -- your files: --data DIR -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_folder(tmp_path: Path) -> Path:
+    from advocacy_kpis import io, sample
+
+    io.dump(sample.tiny(), tmp_path / "tiny")
+    return tmp_path / "tiny"
+
+
+def one_survey_folder(tmp_path: Path, settings: str = "") -> Path:
+    (tmp_path / "accounts.csv").write_text("id,customer_since\na1,2025-01-01\n")
+    # 23:00 UTC on 30 June is 01:00 on 1 July in Berlin: Q2 in UTC, Q3 in Berlin.
+    (tmp_path / "surveys.csv").write_text(
+        "id,account_id,kind,score,responded_at\ns1,a1,NPS,10,2026-06-30T23:00:00Z\n"
+    )
+    (tmp_path / "contracts.csv").write_text(
+        "id,account_id,start,end,arr,currency\nc1,a1,2025-01-01,2027-01-01,1000,EUR\n"
+    )
+    if settings:
+        (tmp_path / "advocacy.toml").write_text(settings)
+    return tmp_path
+
+
+def test_compute_on_a_folder_gives_the_values_worked_out_by_hand(tiny_folder: Path) -> None:
+    code, text = run(
+        "compute", "net_promoter_score", "--data", str(tiny_folder), "--window", "2026Q3", "--json"
+    )
+    assert code == 0
+    result = json.loads(text)
+    assert result["value"] == 25.0 and result["as_of"].startswith("2026-10-15")
+
+
+def test_calendar_flag_reads_dates_and_windows_in_that_zone(tmp_path: Path) -> None:
+    folder = str(one_survey_folder(tmp_path))
+    args = (
+        "compute",
+        "net_promoter_score",
+        "--data",
+        folder,
+        "--window",
+        "2026Q3",
+        "--as-of",
+        "2026-10-01",
+        "--json",
+    )
+    assert json.loads(run(*args)[1])["value"] is None
+    berlin = json.loads(run(*args, "--calendar", "Europe/Berlin")[1])
+    assert berlin["value"] == 100.0 and berlin["window"]["start"] == "2026-06-30T22:00:00+00:00"
+
+
+def test_fx_flags_override_the_settings_file(tmp_path: Path) -> None:
+    folder = str(one_survey_folder(tmp_path, '[fx_rates]\nEUR = "1.5"\n'))
+    args = (
+        "compute",
+        "customer_retention_rate",
+        "--data",
+        folder,
+        "--window",
+        "2026Q2",
+        "--basis",
+        "arr:USD",
+        "--json",
+    )
+    from_file = json.loads(run(*args)[1])
+    assert from_file["basis"]["fx_rates"] == {"EUR": "1.5"}
+    flagged = json.loads(run(*args, "--fx", "EUR=2")[1])
+    assert flagged["basis"]["fx_rates"] == {"EUR": "2"}
+    assert flagged["denominator"] == "2000"  # 1,000 EUR of ARR at 2 USD per EUR
+
+
+def test_the_settings_file_gives_as_of_and_calendar_and_flags_win(tmp_path: Path) -> None:
+    folder = str(one_survey_folder(tmp_path, 'as_of = 2026-10-01\ncalendar = "Europe/Berlin"\n'))
+    code, text = run("validate", "--data", folder)
+    assert code == 0
+    assert "as_of: 2026-09-30T22:00:00+00:00 (from advocacy.toml); calendar time zone: Europe/Berlin" in text
+    code, text = run("validate", "--data", folder, "--as-of", "2026-08-01T00:00:00Z", "--calendar", "UTC")
+    assert code == 0 and "as_of: 2026-08-01T00:00:00+00:00 (given); calendar time zone: UTC" in text
+
+
+def test_validate_exits_0_when_every_row_loads_and_1_when_rows_were_refused(tiny_folder: Path) -> None:
+    code, text = run("validate", "--data", str(tiny_folder))
+    assert code == 0 and "every row was loaded" in text
+    code, text = run("validate", "--data", str(tiny_folder), "--as-of", "2026-09-01")
+    assert code == 1
+    assert (
+        "surveys.csv line 12, field 'responded_at': '2026-09-20T00:00:00+00:00' must be at or before as_of"
+        in text
+    )
+    code, text = run("validate", "--data", str(tiny_folder), "--as-of", "2026-09-01", "--json")
+    assert code == 1 and json.loads(text)["rows_rejected"] > 0
+
+
+def test_compute_warns_on_standard_error_when_rows_were_refused(
+    tiny_folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run(
+        "compute", "social_shares", "--data", str(tiny_folder), "--window", "2026Q3", "--as-of", "2026-09-01"
+    )
+    assert code == 0
+    assert "rows were refused and are not counted" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(
     ("argv", "flag"),
     [
@@ -211,4 +316,36 @@ def test_over_asking_errors_name_the_flag(
     argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert run("over-asking", *argv)[0] == 2
-    assert f"'{flag}' parameter of advocacy-kpis over-asking" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert flag in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--data", "{folder}", "--as-of", "last tuesday"], "--as-of"),
+        (["--data", "{folder}/missing"], "--data"),
+        (["--data", "{folder}", "--calendar", "Mars/Olympus"], "--calendar"),
+        (["--data", "{folder}", "--fx", "EUR"], "--fx"),
+        (["--sample", "--as-of", "2026-01-01"], "--as-of"),
+        (["--sample", "--data", "{folder}"], "--data"),
+        ([], "--sample --data"),
+        (["--sample", "--segment", "tier"], "--segment"),
+        (["--sample", "--basis", "arr"], "--basis"),
+    ],
+)
+def test_a_users_mistake_exits_2_with_one_line_naming_the_flag(
+    tiny_folder: Path, capsys: pytest.CaptureFixture[str], argv: list[str], flag: str
+) -> None:
+    args = [a.replace("{folder}", str(tiny_folder)) for a in argv]
+    code, _ = run("compute", "net_promoter_score", "--window", "2026Q3", *args)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert flag in err and "Traceback" not in err
+    assert "as_of'" not in err and "parameter of advocacy_kpis" not in err
+
+
+def test_a_window_label_it_cannot_read_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q5")[0] == 2
+    err = capsys.readouterr().err
+    assert "'--window'" in err and "Window.parse" not in err and "'text'" not in err

@@ -24,6 +24,7 @@ from advocacy_kpis import (
     UnknownReferenceError,
     Window,
 )
+from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.sample import tiny
 from tests.strategies import AS_OF, WINDOWS, datasets, windows
 
@@ -209,3 +210,34 @@ def test_derived_contract_values_sum_the_same_in_any_order() -> None:
     assert sum(values, Decimal(0)) == sum(reversed(values), Decimal(0))
     assert data.contract_value(contracts[0], RevenueBasis.arr("USD")) == Decimal("1000")
     assert str(data.contract_value(contracts[2], RevenueBasis.arr("USD"))) == "123456789.01"
+
+
+def test_a_collection_passed_even_empty_is_supplied_and_one_left_out_is_not() -> None:
+    data = build(referrals=[], social_shares=[])
+    assert data.supplied == {"accounts", "referrals", "social_shares"}
+    assert data.is_supplied("referrals") and data.is_supplied(Referral)
+    assert not data.is_supplied("surveys") and not data.is_supplied(SurveyResponse)
+    assert data.surveys == ()  # held as empty, known to be unknown
+    with pytest.raises(ParameterError, match="'collection'"):
+        data.is_supplied("customers")
+
+
+def test_accounts_are_always_supplied() -> None:
+    assert build().supplied == {"accounts"}
+    with pytest.raises(ParameterError, match="'supplied'"):
+        AdvocacyData(**{**dict.fromkeys(COLLECTIONS, ()), "as_of": AS_OF, "supplied": {"referrals"}})  # type: ignore[arg-type]
+
+
+def test_rebuilding_from_as_collections_keeps_what_was_supplied() -> None:
+    data = build(referrals=[Referral(id="r", account_id="a1", invited_at=T0)])
+    again = AdvocacyData.from_records(as_of=data.as_of, **data.as_collections())
+    assert again.supplied == data.supplied == {"accounts", "referrals"}
+    assert again.referrals == data.referrals
+
+
+def test_the_samples_supply_every_collection() -> None:
+    from advocacy_kpis import sample
+
+    assert tiny().supplied == set(COLLECTIONS)
+    assert sample.generate(20).supplied == set(COLLECTIONS)
+    assert sample.generate(0).supplied == set(COLLECTIONS)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from advocacy_kpis import (
+    QBR,
     Account,
     Advocate,
     Ask,
@@ -227,3 +228,38 @@ def test_ask_acceptance_is_a_bool_or_unanswered() -> None:
         error_of(Ask, id="k", account_id="a", asked_at=T0, asset="review", accepted="yes").field == "accepted"
     )
     assert Ask(id="k", account_id="a", asked_at=T0, asset="review").accepted is None
+
+
+def test_numpy_integers_and_decimals_are_taken_where_ints_are() -> None:
+    import numpy as np
+
+    from advocacy_kpis import SurveyKind
+
+    response = SurveyResponse(id="s", account_id="a", kind=SurveyKind.NPS, score=np.int64(9), responded_at=T0)
+    assert response.score == 9 and type(response.score) is int
+    assert SurveyResponse(id="s", account_id="a", kind="csat", score=Decimal("4"), responded_at=T0).score == 4
+    contract = Contract(
+        id="c",
+        account_id="a",
+        start=T0,
+        end=datetime(2027, 1, 1, tzinfo=UTC),
+        arr=np.int64(100),
+        currency="USD",
+    )
+    assert contract.arr == Decimal(100) and type(contract.arr) is Decimal
+    account = Account(id="a", customer_since=T0, attributes={"seats": np.int64(5), "vip": np.bool_(True)})
+    assert type(account.attributes["seats"]) is int and account.attributes["vip"] is True
+    assert Review(id="w", published_at=T0, platform="G2", rating=np.int64(4)).rating == 4
+    assert Review(id="w", published_at=T0, platform="G2", rating=Decimal("4.5")).rating == 4.5
+    for score in (Decimal("9.5"), True, np.float64(9.5)):
+        with pytest.raises(InvalidRecordError, match="'score'"):
+            SurveyResponse(id="s", account_id="a", kind=SurveyKind.NPS, score=score, responded_at=T0)
+
+
+def test_flags_a_source_may_not_carry_are_tri_state_and_default_to_not_recorded() -> None:
+    assert Account(id="a", customer_since=T0).icp is None
+    assert Referral(id="r", account_id="a", invited_at=T0).personalized is None
+    assert QBR(id="q", account_id="a", held_at=T0).referral_intent is None
+    assert Referral(id="r", account_id="a", invited_at=T0, personalized=False).personalized is False
+    with pytest.raises(InvalidRecordError, match="'referral_intent'.*True, False or None"):
+        QBR(id="q", account_id="a", held_at=T0, referral_intent="no")

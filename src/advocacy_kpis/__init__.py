@@ -7,7 +7,7 @@ Examples:
     25.0
 """
 
-from advocacy_kpis import catalog, formulas, metrics, policy, stats
+from advocacy_kpis import catalog, formulas, io, metrics, policy, stats
 from advocacy_kpis.data import AdvocacyData, Cohort
 from advocacy_kpis.errors import (
     AdvocacyKpisError,
@@ -15,9 +15,11 @@ from advocacy_kpis.errors import (
     DuplicateIdError,
     IncomparableResultsError,
     InvalidRecordError,
+    LoadError,
     MissingExtraError,
     ParameterError,
     SegmentNotApplicableError,
+    SourceError,
     UnknownMetricError,
     UnknownReferenceError,
 )
@@ -77,6 +79,7 @@ __all__ = [
     "IncomparableResultsError",
     "Interval",
     "InvalidRecordError",
+    "LoadError",
     "Mention",
     "MetricResult",
     "MissingExtraError",
@@ -99,6 +102,7 @@ __all__ = [
     "SegmentsBy",
     "Sentiment",
     "SocialShare",
+    "SourceError",
     "SurveyKind",
     "SurveyResponse",
     "TapPolicy",
@@ -110,6 +114,7 @@ __all__ = [
     "catalog",
     "compute",
     "formulas",
+    "io",
     "metrics",
     "policy",
     "scorecard",

@@ -18,12 +18,12 @@ import random
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.data import COLLECTIONS, AdvocacyData
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.records import (
     QBR,
@@ -993,7 +993,8 @@ def generate(
     _check_arguments(n_accounts, seed, as_of, currency)
     as_of = as_of.astimezone(UTC)
     if n_accounts == 0:
-        return AdvocacyData.from_records(accounts=(), as_of=as_of)
+        empty: dict[str, Any] = dict.fromkeys(COLLECTIONS, ())
+        return AdvocacyData.from_records(as_of=as_of, **empty)
     start = (as_of - _HISTORY_DAYS * _DAY).replace(hour=0, minute=0, second=0, microsecond=0)
     ctx = _Context(rng=random.Random(seed), as_of=as_of, start=start, currency=currency)
     ctx.plans = _plans(ctx, n_accounts)

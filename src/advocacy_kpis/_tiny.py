@@ -53,13 +53,13 @@ def tiny_accounts() -> list[Account]:
                 onboarded_at=_t(2025, 3, 1), tier="enterprise", region="NA", industry="finance",
                 icp=True, acquisition_channel="inbound", name="Globex"),
         Account(id="a3", customer_since=_t(2025, 6, 1), tier="smb", region="EMEA",
-                industry="retail", acquisition_channel="inbound", name="Initech"),
+                industry="retail", icp=False, acquisition_channel="inbound", name="Initech"),
         Account(id="a4", customer_since=_t(2024, 9, 1), churned_at=_t(2026, 8, 15), tier="smb",
-                region="NA", industry="retail", acquisition_channel="outbound", name="Umbrella"),
+                region="NA", industry="retail", icp=False, acquisition_channel="outbound", name="Umbrella"),
         Account(id="a5", customer_since=_t(2026, 7, 20), tier="mid", region="EMEA",
                 industry="software", icp=True, acquisition_channel="referral", name="Hooli"),
         Account(id="a6", customer_since=_t(2026, 9, 1), tier="smb", region="NA",
-                industry="software", acquisition_channel="inbound", name="Vandelay"),
+                industry="software", icp=False, acquisition_channel="inbound", name="Vandelay"),
     ]  # fmt: skip
 
 
@@ -82,12 +82,12 @@ def tiny_contracts() -> list[Contract]:
 def tiny_referrals() -> list[Referral]:
     """Referrals of `tiny`."""
     return [
-        Referral(id="r1", account_id="a2", invited_at=_t(2025, 5, 11)),
+        Referral(id="r1", account_id="a2", invited_at=_t(2025, 5, 11), personalized=False),
         Referral(id="r2", account_id="a3", invited_at=_t(2025, 10, 29), personalized=True),
         Referral(id="r3", account_id="a1", invited_at=_t(2026, 5, 1), converted_at=_t(2026, 7, 20),
                  converted_account_id="a5", personalized=True),
-        Referral(id="r4", account_id="a2", invited_at=_t(2026, 6, 10)),
-        Referral(id="r5", account_id="a3", invited_at=_t(2026, 8, 20)),
+        Referral(id="r4", account_id="a2", invited_at=_t(2026, 6, 10), personalized=False),
+        Referral(id="r5", account_id="a3", invited_at=_t(2026, 8, 20), personalized=False),
     ]  # fmt: skip
 
 
@@ -144,8 +144,8 @@ def tiny_programme() -> dict[str, list[object]]:
         ],
         "qbrs": [
             QBR(id="q1", account_id="a1", held_at=_t(2026, 7, 14), referral_intent=True),
-            QBR(id="q2", account_id="a2", held_at=_t(2026, 8, 4)),
-            QBR(id="q3", account_id="a1", held_at=_t(2026, 4, 12)),
+            QBR(id="q2", account_id="a2", held_at=_t(2026, 8, 4), referral_intent=False),
+            QBR(id="q3", account_id="a1", held_at=_t(2026, 4, 12), referral_intent=False),
             QBR(id="q4", account_id="a2", held_at=_t(2026, 5, 6), referral_intent=True),
         ],
         "opportunities": [

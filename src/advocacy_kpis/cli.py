@@ -1,17 +1,22 @@
-"""The ``advocacy-kpis`` command: browse the catalogue and compute metrics on the sample data.
+"""The ``advocacy-kpis`` command: browse the catalogue and compute metrics on the sample or your data.
 
 Commands:
     catalog            list every metric
     explain ID         the definition, formula, population and common mistakes of one metric
-    compute ID         compute one metric (``--sample`` data, ``--window``, ``--segment``,
+    compute ID         compute one metric (``--sample`` or ``--data DIR``, ``--window``, ``--segment``,
                        ``--basis``, ``--param name=value``, ``--json``)
     scorecard          many metrics over windows and segments (``--windows 2025Q4..2026Q3``,
                        ``--grain``, ``--by tier``, ``--metrics``/``--all``, ``--format table|json|csv``)
     breakdown ID       a metric's segments ranked, marking those reliably above or below the whole
     product-change     a metric before and after a product change, by segment
-    demo               the headline scorecard of the sample data: last four quarters, overall and by tier
     over-asking        the asks of a window that broke the tap policy (``--window``, ``--segment``), and
                        with ``--asset`` who may be asked for that asset at the window's end
+    validate           load ``--data DIR`` and print the load report; exit 1 when rows were refused
+    demo               the headline scorecard of the sample data: last four quarters, overall and by tier
+
+Commands that read data take the options of `add_data_options` (``--sample`` or ``--data DIR``,
+``--as-of``, ``--calendar``, ``--fx``) and get the data set from `data_source_from_args`, so every
+such command reads a folder the same way.
 """
 
 from __future__ import annotations
@@ -21,21 +26,28 @@ import csv
 import json
 import sys
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
+
+import attrs
 
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import AdvocacyKpisError, ParameterError
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError
+from advocacy_kpis.io import LoadReport, load_folder, read_settings
+from advocacy_kpis.io.coerce import Refused, instant_converter
 from advocacy_kpis.metrics._common import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.result import MetricResult, Unit, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
-from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
+from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, compute, scorecard, unit_label
 
-__all__ = ["main"]
+T = TypeVar("T")
+
+__all__ = ["DataSource", "add_data_options", "data_from_args", "data_source_from_args", "main"]
 
 DEMO_BASIS = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
 """The basis the demo uses: ARR in USD, with the sample's fixed EUR rate for accounts billed in euros."""
@@ -107,24 +119,26 @@ def _parse_param(text: str) -> tuple[str, Any]:
     return name.strip(), value
 
 
+def _flag(flag: str, command: str, parse: Callable[[], T]) -> T:
+    """Run a parser of a flag's value; its error names the flag, not the function's parameter."""
+    try:
+        return parse()
+    except ParameterError as error:
+        raise ParameterError(flag, command, error.expected, error.got) from None
+
+
 def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
-    if not args.sample:
-        raise ParameterError(
-            "--sample",
-            "advocacy-kpis compute",
-            "given (the command computes on the embedded sample data)",
-            False,
-        )
-    data = _sample()
-    window = Window.parse(args.window)
-    segment = Segment.parse(args.segment) if args.segment else None
+    source = _source(args, "advocacy-kpis compute")
+    data = source.data
+    command = "advocacy-kpis compute"
+    window = _flag("--window", command, lambda: Window.parse(args.window, data.calendar))
+    segment = _flag("--segment", command, lambda: Segment.parse(args.segment)) if args.segment else None
     spec = catalog.get(args.metric)
-    basis = RevenueBasis.parse(args.basis) if args.basis else None
+    basis = _flag("--basis", command, lambda: RevenueBasis.parse(args.basis)) if args.basis else None
     if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
-        basis = RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+        basis = RevenueBasis(DEMO_BASIS.kind, source.currency)
     if basis is not None:
-        # The sample bills some accounts in EUR: without --fx its documented rate applies.
-        rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
+        rates = {code: rate for code, rate in source.fx_rates.items() if code != basis.currency}
         basis = RevenueBasis(basis.kind, basis.currency, rates)
     params = dict(_parse_param(p) for p in args.param)
     result = compute(args.metric, data, window=window, segment=segment, basis=basis, **params)
@@ -145,14 +159,133 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _parse_fx(text: str) -> tuple[str, Decimal]:
+# -- where the data comes from: shared by every command that reads data -------------------------
+
+
+@attrs.frozen
+class DataSource:
+    """The data set a command runs on, with what the command line and settings file said about it.
+
+    Attributes:
+        data: the data set.
+        report: the load report for ``--data`` (None for ``--sample``).
+        currency: the basis currency money is stated in by default.
+        fx_rates: basis-currency units per unit of each other currency.
+    """
+
+    data: AdvocacyData
+    report: LoadReport | None
+    currency: str
+    fx_rates: Mapping[str, Decimal]
+
+
+def add_data_options(parser: argparse.ArgumentParser) -> None:
+    """Add the data-source options: ``--sample`` or ``--data DIR``, ``--as-of``, ``--calendar``, ``--fx``."""
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    source.add_argument(
+        "--data",
+        metavar="DIR",
+        help="a folder of your files: accounts.csv, referrals.csv, ... (CSV, JSON lines or Parquet)",
+    )
+    parser.add_argument(
+        "--as-of",
+        metavar="WHEN",
+        help="with --data: when the data was extracted, e.g. 2026-10-01 or 2026-10-01T06:00:00+02:00 "
+        "(default: advocacy.toml's, else the latest timestamp in the data)",
+    )
+    parser.add_argument(
+        "--calendar",
+        metavar="ZONE",
+        help="with --data: the time zone dates are read in, e.g. Europe/Berlin (default: advocacy.toml's, else UTC)",
+    )
+    parser.add_argument(
+        "--fx",
+        action="append",
+        default=[],
+        metavar="CUR=RATE",
+        help="FX rate into the basis currency, e.g. EUR=1.08; repeatable (overrides advocacy.toml's)",
+    )
+
+
+def _parse_calendar(text: str, base: Calendar | None, command: str) -> Calendar:
+    try:
+        zone = Calendar.from_dict({"timezone": text, "week_start": 0, "fiscal_year_start_month": 1}).timezone
+    except ParameterError:
+        raise ParameterError(
+            "--calendar", command, "an IANA time zone such as Europe/Berlin, or UTC", text
+        ) from None
+    return attrs.evolve(base, timezone=zone) if base is not None else Calendar(timezone=zone)
+
+
+def _parse_as_of(text: str, calendar: Calendar, command: str) -> datetime:
+    try:
+        value = instant_converter(calendar)(text)
+    except Refused:
+        value = None
+    if not isinstance(value, datetime):
+        raise ParameterError(
+            "--as-of", command, "a date or date-time such as 2026-10-01 or 2026-10-01T06:00:00Z", text
+        )
+    return value
+
+
+def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
+    """The data set named by the options of `add_data_options`.
+
+    ``--sample`` is the embedded sample (with its documented EUR rate unless ``--fx`` is given).
+    ``--data DIR`` loads the folder in collecting mode; ``advocacy.toml`` in it gives defaults
+    that the flags override.
+
+    Raises:
+        ParameterError: a flag with a value it does not take, named by the flag.
+        SourceError: the folder cannot be read.
+    """
+    flags = dict(_parse_fx(f, command) for f in args.fx)
+    if args.sample:
+        for flag, value in (("--as-of", args.as_of), ("--calendar", args.calendar)):
+            if value is not None:
+                raise ParameterError(flag, command, "left out with --sample (it applies to --data)", value)
+        return DataSource(_sample(), None, DEMO_BASIS.currency, flags or dict(SAMPLE_FX_RATES))
+    try:
+        settings = read_settings(args.data)
+        calendar = settings.calendar
+        if args.calendar is not None:
+            calendar = _parse_calendar(args.calendar, calendar, command)
+        as_of = None if args.as_of is None else _parse_as_of(args.as_of, calendar or Calendar(), command)
+        loaded = load_folder(args.data, as_of=as_of, calendar=calendar)
+    except SourceError as error:
+        raise SourceError(f"--data {args.data}: {error}") from None
+    rates = {**settings.fx_rates, **flags}
+    return DataSource(loaded.data, loaded.report, settings.currency or DEMO_BASIS.currency, rates)
+
+
+def data_from_args(args: argparse.Namespace, command: str = "advocacy-kpis") -> AdvocacyData:
+    """The data set named by the options of `add_data_options` (see `data_source_from_args`)."""
+    return data_source_from_args(args, command).data
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    source = data_source_from_args(args, "advocacy-kpis validate")
+    if source.report is None:
+        data = source.data
+        out.write(f"the embedded sample: {len(data.accounts)} accounts, as of {data.as_of.isoformat()}\n")
+        return 0
+    if args.json:
+        out.write(json.dumps(source.report.to_dict(), indent=2) + "\n")
+    else:
+        out.write(source.report.format(limit=args.limit) + "\n")
+    return 0 if source.report.ok else 1
+
+
+def _parse_fx(text: str, command: str = "advocacy-kpis compute") -> tuple[str, Decimal]:
     code, sep, rate = text.partition("=")
     try:
         value = Decimal(rate.strip())
     except ArithmeticError:
         value = Decimal("NaN")
-    if not sep or not value.is_finite():
-        raise ParameterError("--fx", "advocacy-kpis compute", "CUR=RATE such as EUR=1.08", text)
+    if not sep or not value.is_finite() or value <= 0 or len(code.strip()) != 3 or not code.strip().isalpha():
+        raise ParameterError("--fx", command, "CUR=RATE such as EUR=1.08", text)
     return code.strip().upper(), value
 
 
@@ -290,7 +423,8 @@ def _windows_arg(text: str | None, grain: str | None, data: AdvocacyData) -> lis
 
 
 def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
-    data = _sample()
+    source = _source(args, "advocacy-kpis scorecard")
+    data = source.data
     windows = _windows_arg(args.windows, args.grain, data)
     if args.all:
         ids: list[str] = [s.id for s in catalog.all()]
@@ -301,7 +435,7 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
     segments: list[Segment | SegmentsBy] = [Segment.all()]
     for by in args.by:
         segments.append(Segment.by(*[name.strip() for name in by.split(",") if name.strip()]))
-    basis = _basis_for(args)
+    basis = _basis_for(args, source, "advocacy-kpis scorecard")
     params = dict(_parse_param(p) for p in args.param)
     card = scorecard(data, metrics=ids, windows=windows, segments=segments, basis=basis, params=params)
     if args.format == "json":
@@ -309,7 +443,8 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
     elif args.format == "csv":
         _write_csv(card.to_rows(), out)
     else:
-        out.write(f"Scorecard on the sample data, as of {data.as_of.date()}; money on {basis.name}.\n")
+        where = "the sample data" if args.sample else args.data
+        out.write(f"Scorecard of {where}, as of {data.as_of.date()}; money on {basis.name}.\n")
         _scorecard_tables(card, out)
     return 0
 
@@ -317,9 +452,14 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
     from advocacy_kpis.analyses import segment_breakdown
 
-    data = _sample()
+    source = _source(args, "advocacy-kpis breakdown")
+    data = source.data
     spec = catalog.get(args.metric)
-    basis = _basis_for(args) if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) else None
+    basis = (
+        _basis_for(args, source, "advocacy-kpis breakdown")
+        if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY)
+        else None
+    )
     names = [n.strip() for by in args.by for n in by.split(",") if n.strip()]
     ranked = segment_breakdown(
         data, spec.id, Window.parse(args.window, data.calendar), by=names, cross=args.cross,
@@ -332,7 +472,7 @@ def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_product_change(args: argparse.Namespace, out: TextIO) -> int:
     from advocacy_kpis.analyses import product_change_impact
 
-    data = _sample()
+    data = _source(args, "advocacy-kpis product-change").data
     segments: list[Segment | SegmentsBy] = [Segment.all()]
     segments += [Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in args.by]
     impact = product_change_impact(data, args.change, metric=args.metric, days=args.days, segments=segments)
@@ -340,12 +480,25 @@ def _cmd_product_change(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _basis_for(args: argparse.Namespace) -> RevenueBasis:
-    """``--basis`` (default ARR in USD) with ``--fx`` rates, or the sample's EUR rate."""
+def _source(args: argparse.Namespace, command: str) -> DataSource:
+    """The data source of a command, warning on standard error when rows of ``--data`` were refused."""
+    source = data_source_from_args(args, command)
+    if source.report is not None and not source.report.ok:
+        sys.stderr.write(
+            f"advocacy-kpis: warning: {source.report.rows_rejected} of {source.report.rows_read} rows were "
+            f"refused and are not counted; advocacy-kpis validate --data {args.data} lists them\n"
+        )
+    return source
+
+
+def _basis_for(args: argparse.Namespace, source: DataSource, command: str) -> RevenueBasis:
+    """``--basis`` (default ARR in the source's currency) with the source's FX rates."""
     basis = (
-        RevenueBasis.parse(args.basis) if args.basis else RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+        _flag("--basis", command, lambda: RevenueBasis.parse(args.basis))
+        if args.basis
+        else RevenueBasis(DEMO_BASIS.kind, source.currency)
     )
-    rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
+    rates = {code: rate for code, rate in source.fx_rates.items() if code != basis.currency}
     return RevenueBasis(basis.kind, basis.currency, rates)
 
 
@@ -372,9 +525,7 @@ def _cmd_over_asking(args: argparse.Namespace, out: TextIO) -> int:
     from advocacy_kpis.records import Asset
 
     where = "advocacy-kpis over-asking"
-    if not args.sample:
-        raise ParameterError("--sample", where, "given (the command reads the embedded sample data)", False)
-    data = _sample()
+    data = _source(args, where).data
     try:
         window = Window.parse(args.window, data.calendar)
     except ParameterError:
@@ -427,19 +578,16 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("metric", help="metric id, e.g. net_promoter_score")
     run = commands.add_parser("compute", help="compute one metric")
     run.add_argument("metric", help="metric id, e.g. net_promoter_score")
-    run.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    add_data_options(run)
     run.add_argument(
         "--window", required=True, help="2026Q3, 2026-07, 2026, FY2027Q1 or 2026-01-01/2026-03-15"
     )
     run.add_argument("--segment", help="criteria such as tier=enterprise,region=EMEA|NA")
     run.add_argument("--basis", help="revenue basis such as arr:USD (money metrics default to arr:USD)")
-    run.add_argument(
-        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
-    )
     run.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     card = commands.add_parser("scorecard", help="many metrics over windows and segments")
-    card.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    add_data_options(card)
     card.add_argument(
         "--windows",
         help="2025Q4..2026Q3 (a range, split by --grain), or 2026Q1,2026Q2; default: last four quarters",
@@ -459,14 +607,11 @@ def _parser() -> argparse.ArgumentParser:
     picked.add_argument("--metrics", help="comma-separated metric ids (default: the headline metrics)")
     picked.add_argument("--all", action="store_true", help="every metric of the catalogue")
     card.add_argument("--basis", help="revenue basis such as arr:USD (default arr:USD)")
-    card.add_argument(
-        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
-    )
     card.add_argument("--param", action="append", default=[], help="metric parameter, e.g. horizon_days=60")
     card.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format")
     ranked = commands.add_parser("breakdown", help="a metric's segments ranked, marking reliable differences")
     ranked.add_argument("metric", help="metric id, e.g. net_promoter_score")
-    ranked.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    add_data_options(ranked)
     ranked.add_argument("--window", required=True, help="2026Q3, 2026-07, 2026, ...")
     ranked.add_argument(
         "--by", action="append", required=True, help="attribute to rank the values of (repeatable)"
@@ -476,12 +621,9 @@ def _parser() -> argparse.ArgumentParser:
         "--min-sample", type=int, default=30, help="smallest sample a segment needs to be ranked"
     )
     ranked.add_argument("--basis", help="revenue basis such as arr:USD, for money metrics")
-    ranked.add_argument(
-        "--fx", action="append", default=[], help="FX rate into the basis currency, e.g. EUR=1.08"
-    )
     ranked.add_argument("--json", action="store_true", help="print the breakdown as JSON")
     impact = commands.add_parser("product-change", help="a metric before and after a product change")
-    impact.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    add_data_options(impact)
     impact.add_argument("--change", help="product change id (default: the latest released)")
     impact.add_argument("--metric", default="customer_advocacy_rate", help="a rate or score metric id")
     impact.add_argument(
@@ -489,22 +631,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     impact.add_argument("--by", action="append", default=[], help="segment by an attribute (repeatable)")
     impact.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
     asking = commands.add_parser("over-asking", help="asks that broke the tap policy, and who may be asked")
-    asking.add_argument("--sample", action="store_true", help="use the embedded sample data set")
+    add_data_options(asking)
     asking.add_argument("--window", required=True, help="2026Q3, 2026-07, 2026 or 2026-01-01/2026-03-15")
     asking.add_argument("--segment", help="criteria such as tier=enterprise")
     asking.add_argument(
         "--asset", help="one asset (e.g. reference): its over-tapped asks and who may be asked"
     )
     asking.add_argument("--json", action="store_true", help="print the analysis as JSON")
+    check = commands.add_parser("validate", help="load a folder and print the load report")
+    add_data_options(check)
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument(
+        "--limit", type=int, default=50, help="list at most this many refused rows (default 50)"
+    )
+    commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
     return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (0 on success, 2 on a usage error)."""
     stream = out if out is not None else sys.stdout
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as stop:
+        # argparse has printed the usage and the problem; return its status instead of exiting.
+        return stop.code if isinstance(stop.code, int) else 2
     try:
         if args.command == "catalog":
             return _cmd_catalog(stream)
@@ -521,6 +673,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_product_change(args, stream)
         if args.command == "over-asking":
             return _cmd_over_asking(args, stream)
+        if args.command == "validate":
+            return _cmd_validate(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")
@@ -529,6 +683,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         # The reader (e.g. `| head`) has gone; that is not an error of ours.
         sys.stderr.close()
         return 0
+    except OSError as error:
+        sys.stderr.write(f"advocacy-kpis: error: {error}\n")
+        return 2
 
 
 if __name__ == "__main__":

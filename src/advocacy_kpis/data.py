@@ -154,6 +154,18 @@ def _who(record: Any) -> str:
     return f"{type(record).__name__} {record.id!r}"
 
 
+def _names(value: Iterable[str]) -> frozenset[str]:
+    return frozenset(value)
+
+
+def _check_supplied(_: Any, __: attrs.Attribute[Any], value: frozenset[str]) -> None:
+    unknown = sorted(value - set(COLLECTIONS))
+    if unknown or "accounts" not in value:
+        raise ParameterError(
+            "supplied", "AdvocacyData", "collection names that include 'accounts'", sorted(value)
+        )
+
+
 @attrs.frozen
 class Cohort:
     """The customer sets of a window (see the catalogue's notation).
@@ -191,7 +203,10 @@ class _Timeline:
 class AdvocacyData:
     """A validated, immutable data set of advocacy records, extracted at ``as_of``.
 
-    Build it with `from_records`; every collection is optional except ``accounts``.
+    Build it with `from_records` (or load it with `advocacy_kpis.io`); every collection is
+    optional except ``accounts``. The data set remembers which collections it was given
+    (``supplied``): a collection supplied empty means nothing happened, one never supplied
+    means nothing is known.
 
     Examples:
         >>> from datetime import UTC, datetime
@@ -226,6 +241,10 @@ class AdvocacyData:
     product_changes: tuple[ProductChange, ...]
     as_of: datetime
     calendar: Calendar = UTC_CALENDAR
+    supplied: frozenset[str] = attrs.field(
+        default=frozenset(COLLECTIONS), converter=_names, validator=_check_supplied
+    )
+    """The names of the collections the data set was given (see `is_supplied`)."""
     _cache: dict[Any, Any] = attrs.field(factory=dict, init=False, repr=False, alias="_cache")
 
     @classmethod
@@ -234,26 +253,31 @@ class AdvocacyData:
         *,
         accounts: Iterable[Account],
         as_of: datetime,
-        contracts: Iterable[Contract] = (),
-        referrals: Iterable[Referral] = (),
-        referral_prompts: Iterable[ReferralPrompt] = (),
-        surveys: Iterable[SurveyResponse] = (),
-        feedback: Iterable[Feedback] = (),
-        advocates: Iterable[Advocate] = (),
-        asks: Iterable[Ask] = (),
-        actions: Iterable[AdvocacyAction] = (),
-        reference_requests: Iterable[ReferenceRequest] = (),
-        reviews: Iterable[Review] = (),
-        mentions: Iterable[Mention] = (),
-        social_shares: Iterable[SocialShare] = (),
-        community_members: Iterable[CommunityMember] = (),
-        qbrs: Iterable[QBR] = (),
-        opportunities: Iterable[Opportunity] = (),
-        program_costs: Iterable[ProgramCost] = (),
-        product_changes: Iterable[ProductChange] = (),
+        contracts: Iterable[Contract] | None = None,
+        referrals: Iterable[Referral] | None = None,
+        referral_prompts: Iterable[ReferralPrompt] | None = None,
+        surveys: Iterable[SurveyResponse] | None = None,
+        feedback: Iterable[Feedback] | None = None,
+        advocates: Iterable[Advocate] | None = None,
+        asks: Iterable[Ask] | None = None,
+        actions: Iterable[AdvocacyAction] | None = None,
+        reference_requests: Iterable[ReferenceRequest] | None = None,
+        reviews: Iterable[Review] | None = None,
+        mentions: Iterable[Mention] | None = None,
+        social_shares: Iterable[SocialShare] | None = None,
+        community_members: Iterable[CommunityMember] | None = None,
+        qbrs: Iterable[QBR] | None = None,
+        opportunities: Iterable[Opportunity] | None = None,
+        program_costs: Iterable[ProgramCost] | None = None,
+        product_changes: Iterable[ProductChange] | None = None,
         calendar: Calendar = UTC_CALENDAR,
     ) -> AdvocacyData:
         """Validate the records and build the data set.
+
+        A collection passed, even empty, is *supplied*: the source was asked for it and holds
+        what is there. One left out (None) is not supplied: nothing is known about it, and a
+        metric that needs it is undefined rather than 0 (see `supplied`). ``accounts`` is always
+        supplied.
 
         Args:
             accounts: every account the other records refer to.
@@ -286,7 +310,7 @@ class AdvocacyData:
             ParameterError: ``as_of`` is not a timezone-aware datetime.
         """
         as_of_utc = calendar.instant(as_of, name="as_of", where="AdvocacyData.from_records")
-        given = {
+        given: dict[str, Iterable[Any] | None] = {
             "accounts": accounts, "contracts": contracts, "referrals": referrals,
             "referral_prompts": referral_prompts, "surveys": surveys, "feedback": feedback,
             "advocates": advocates, "asks": asks, "actions": actions,
@@ -297,7 +321,8 @@ class AdvocacyData:
         }  # fmt: skip
         collections: dict[str, tuple[Any, ...]] = {}
         for name, kind in COLLECTIONS.items():
-            items = tuple(given[name])
+            passed = given[name]
+            items = () if passed is None else tuple(passed)
             for position, item in enumerate(items):
                 if not isinstance(item, kind):
                     raise InvalidRecordError(f"{name}[{position}]", name, item, f"a {kind.__name__} record")
@@ -305,21 +330,97 @@ class AdvocacyData:
             _check_not_after(items, kind, as_of_utc)
             collections[name] = items
         _check_references(collections)
-        return cls(as_of=as_of_utc, calendar=calendar, **collections)
+        supplied = frozenset(name for name, passed in given.items() if passed is not None) | {"accounts"}
+        return cls(as_of=as_of_utc, calendar=calendar, supplied=supplied, **collections)
 
     # -- generic access -----------------------------------------------------------------------
 
     def as_collections(self) -> dict[str, tuple[Any, ...]]:
-        """Every collection by its `from_records` keyword, e.g. to rebuild with records added.
+        """Every supplied collection by its `from_records` keyword, e.g. to rebuild with records added.
+
+        Collections that were not supplied are left out, so passing the result back to
+        `from_records` keeps `supplied` as it was.
 
         Examples:
             >>> from advocacy_kpis.sample import tiny
             >>> data = tiny()
             >>> again = AdvocacyData.from_records(as_of=data.as_of, **data.as_collections())
-            >>> again.referrals == data.referrals
-            True
+            >>> again.referrals == data.referrals, again.supplied == data.supplied
+            (True, True)
+            >>> few = AdvocacyData.from_records(accounts=data.accounts, surveys=[], as_of=data.as_of)
+            >>> sorted(few.as_collections())
+            ['accounts', 'surveys']
         """
-        return {name: getattr(self, name) for name in COLLECTIONS}
+        return {name: getattr(self, name) for name in COLLECTIONS if name in self.supplied}
+
+    def is_supplied(self, collection: str | type) -> bool:
+        """Whether a collection was supplied, by name (``"social_shares"``) or record class.
+
+        A supplied collection may be empty; one not supplied is unknown, not empty.
+
+        Raises:
+            ParameterError: neither a collection name nor a record class.
+
+        Examples:
+            >>> from datetime import UTC, datetime
+            >>> from advocacy_kpis.records import Account, SocialShare
+            >>> t = datetime(2026, 1, 1, tzinfo=UTC)
+            >>> data = AdvocacyData.from_records(
+            ...     accounts=[Account(id="a1", customer_since=t)], referrals=[], as_of=t)
+            >>> data.is_supplied("referrals"), data.is_supplied(SocialShare)
+            (True, False)
+        """
+        if isinstance(collection, str) and collection in COLLECTIONS:
+            return collection in self.supplied
+        for name, kind in COLLECTIONS.items():
+            if kind is collection:
+                return name in self.supplied
+        raise ParameterError(
+            "collection", "AdvocacyData.is_supplied", f"one of {', '.join(COLLECTIONS)} or a record class",
+            collection,
+        )  # fmt: skip
+
+    @classmethod
+    def from_rows(
+        cls, collections: Mapping[str, Iterable[Mapping[str, Any]]], **options: Any
+    ) -> AdvocacyData:
+        """Build a data set from plain rows (dicts), refusing the first bad row.
+
+        The strict shortcut of `advocacy_kpis.io.from_rows`, which takes the same options
+        (``as_of``, ``calendar``, ``column_map``, ``datetime_format``) and, by default, returns
+        every good record with a report of the rows it refused.
+
+        Raises:
+            LoadError: the first row that cannot become a record, naming its row, field and value.
+
+        Examples:
+            >>> data = AdvocacyData.from_rows({
+            ...     "accounts": [{"id": "a1", "customer_since": "2026-01-05", "plan": "pro"}],
+            ...     "referrals": [{"id": "r1", "account_id": "a1", "invited_at": "2026-02-01T09:30:00Z"}],
+            ... })
+            >>> data.referrals[0].invited_at.isoformat(), dict(data.accounts[0].attributes)
+            ('2026-02-01T09:30:00+00:00', {'plan': 'pro'})
+        """
+        from advocacy_kpis.io import from_rows
+
+        loaded: AdvocacyData = from_rows(collections, strict=True, **options).data
+        return loaded
+
+    @classmethod
+    def from_frames(cls, frames: Mapping[str, Any], **options: Any) -> AdvocacyData:
+        """Build a data set from pandas, Polars or PyArrow tables, refusing the first bad row.
+
+        The strict shortcut of `advocacy_kpis.io.from_frames` (same options); needs the
+        ``frames`` extra.
+
+        Raises:
+            LoadError: the first row that cannot become a record, naming its row, field and value.
+            MissingExtraError: narwhals is not installed.
+        """
+        from advocacy_kpis.io import from_frames
+
+        loaded: AdvocacyData = from_frames(frames, strict=True, **options).data
+        return loaded
 
     def _cached(self, key: Any, build: Callable[[], R]) -> R:
         if key not in self._cache:

@@ -10,9 +10,11 @@ __all__ = [
     "DuplicateIdError",
     "IncomparableResultsError",
     "InvalidRecordError",
+    "LoadError",
     "MissingExtraError",
     "ParameterError",
     "SegmentNotApplicableError",
+    "SourceError",
     "UnknownMetricError",
     "UnknownReferenceError",
 ]
@@ -46,6 +48,78 @@ class DuplicateIdError(InvalidRecordError):
 
 class UnknownReferenceError(InvalidRecordError):
     """A record points to an account (or other record) that the data set does not hold."""
+
+
+SHOWN_VALUE_LENGTH = 80
+"""How many characters of a value an error message or a load report shows at most."""
+
+
+def shorten(value: Any, limit: int = SHOWN_VALUE_LENGTH) -> str:
+    """The ``repr`` of ``value``, cut to ``limit`` characters so one huge cell cannot flood a message.
+
+    Examples:
+        >>> shown = shorten("x" * 500)
+        >>> shown[:4], shown[-20:], len(shown) <= 80
+        ("'xxx", '... (502 characters)', True)
+    """
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    suffix = f"... ({len(text)} characters)"
+    return text[: limit - len(suffix)] + suffix
+
+
+WHOLE_ROW = "(row)"
+"""The `LoadError.field` of a row refused as a whole (too many cells, a JSON line that is no object)."""
+
+
+class LoadError(InvalidRecordError):
+    """A row of a file or table that cannot become a record, as strict loading reports it.
+
+    Attributes:
+        source: the file (``referrals.csv``) or table name the row came from.
+        row: the row's number: the line in a CSV or JSON-lines file (the header is line 1),
+            the 0-based index in a table, a Parquet file or a list of rows.
+        row_kind: ``"line"`` or ``"row index"``, saying which of the two ``row`` is.
+        column: the source's own column name when it differs from ``field``.
+
+    ``field`` is `WHOLE_ROW` when the row as a whole is at fault.
+    """
+
+    def __init__(
+        self,
+        source: str,
+        row: int,
+        field: str,
+        value: Any,
+        expected: str,
+        *,
+        row_kind: str = "line",
+        column: str | None = None,
+    ) -> None:
+        self.source = source
+        self.row = row
+        self.row_kind = row_kind
+        self.column = column
+        self.record = f"{source} {row_kind} {row}"
+        self.field = field
+        self.value = value
+        self.expected = expected
+        if field == WHOLE_ROW:
+            named = "the row"
+        elif column in (None, field):
+            named = f"field '{field}'"
+        else:
+            named = f"field '{field}' (column '{column}')"
+        ValueError.__init__(self, f"{self.record}: {named} must be {expected}. Got {shorten(value)} instead.")
+
+
+class SourceError(AdvocacyKpisError, ValueError):
+    """A folder, file or table that cannot be read as a source of records at all.
+
+    Raised for what no single row explains: a missing folder, an unreadable file, a file without
+    a header, two files for one collection, a column map that names an unknown collection.
+    """
 
 
 class CurrencyMismatchError(AdvocacyKpisError, ValueError):

@@ -9,6 +9,7 @@ in UTC. (Loaders that read dates from files attach the data set's calendar time 
 from __future__ import annotations
 
 import enum
+import numbers
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -117,6 +118,8 @@ def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecord
 
 def _to_utc(value: Any) -> Any:
     """Normalise an aware datetime to UTC; anything else is left for the validator to reject."""
+    if getattr(value, "tzinfo", None) is UTC:
+        return value
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
         return value.astimezone(UTC)
     return value
@@ -175,6 +178,26 @@ def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 _FLAG: Final[dict[str, Any]] = {"validator": _check_bool}
 
 
+def _check_optional_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if value is not None and not isinstance(value, bool):
+        raise _fail(instance, attribute.name, value, "True, False or None (not recorded)")
+
+
+# A flag a source may not carry: None means "not recorded", which is not the same as False.
+_OPTIONAL_FLAG: Final[dict[str, Any]] = {"validator": _check_optional_bool}
+
+
+def _to_int(value: Any) -> Any:
+    """numpy integers and integral Decimals are ints; bools and everything else go to the validator."""
+    if isinstance(value, bool) or type(value) is int:
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, Decimal) and value.is_finite() and value == value.to_integral_value():
+        return int(value)
+    return value
+
+
 def _enum_converter(kind: type[enum.Enum]) -> Any:
     def convert(value: Any) -> Any:
         if isinstance(value, str):
@@ -217,7 +240,16 @@ def _to_assets(value: Any) -> Any:
     return value
 
 
+def _to_rating(value: Any) -> Any:
+    """A rating is a plain number: numpy integers and finite Decimals become Python numbers."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return float(value)
+    return _to_int(value)
+
+
 def _to_decimal(value: Any) -> Any:
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
+        value = int(value)
     if isinstance(value, (int, str)) and not isinstance(value, bool):
         try:
             return Decimal(value)
@@ -247,9 +279,20 @@ def _check_currency_field(instance: Any, attribute: attrs.Attribute[Any], value:
 _CURRENCY: Final[dict[str, Any]] = {"validator": _check_currency_field}
 
 
+def _plain_attribute(value: Any) -> Any:
+    # numpy booleans and integers compare equal to Python's but are not them: store Python's.
+    if isinstance(value, (str, bool)) or type(value) is int:
+        return value
+    if type(value).__name__ in ("bool_", "bool"):  # numpy's bool scalar (bool_ before numpy 2)
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return value
+
+
 def _freeze_attributes(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return MappingProxyType(dict(value))
+        return MappingProxyType({key: _plain_attribute(item) for key, item in value.items()})
     return value
 
 
@@ -298,7 +341,8 @@ class Account:
             ``customer_since``).
         onboarded_at: when onboarding was completed.
         tier, region, industry: the usual segmenting attributes.
-        icp: whether the account fits the ideal customer profile.
+        icp: whether the account fits the ideal customer profile; None when the source does not
+            record it (not the same as False).
         acquisition_channel: how it was won; ``"referral"`` marks an account acquired through a
             referral (so does a `Referral` whose ``converted_account_id`` names it).
         name: display name.
@@ -313,7 +357,7 @@ class Account:
     tier: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
     region: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
     industry: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
-    icp: bool = attrs.field(default=False, **_FLAG)
+    icp: bool | None = attrs.field(default=None, **_OPTIONAL_FLAG)
     acquisition_channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
     name: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
     attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
@@ -396,7 +440,8 @@ class Referral:
         invited_at: when the referral was sent.
         converted_at: when the referred prospect became a customer, if it did.
         converted_account_id: the account the prospect became, when known.
-        personalized: whether the sender wrote their own message instead of the default one.
+        personalized: whether the sender wrote their own message instead of the default one;
+            None when the source does not record it (not the same as False).
         sender_id: the user who sent it.
         channel: email, link, in-app, ...
     """
@@ -406,7 +451,7 @@ class Referral:
     invited_at: datetime = attrs.field(**_INSTANT)
     converted_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
     converted_account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
-    personalized: bool = attrs.field(default=False, **_FLAG)
+    personalized: bool | None = attrs.field(default=None, **_OPTIONAL_FLAG)
     sender_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
     channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
 
@@ -439,7 +484,7 @@ class SurveyResponse:
     id: str = attrs.field(**_ID)
     account_id: str = attrs.field(**_ID)
     kind: SurveyKind = attrs.field(**_enum(SurveyKind))
-    score: int = attrs.field()
+    score: int = attrs.field(converter=_to_int)
     responded_at: datetime = attrs.field(**_INSTANT)
     respondent_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
@@ -560,7 +605,7 @@ class Review:
     id: str = attrs.field(**_ID)
     published_at: datetime = attrs.field(**_INSTANT)
     platform: str = attrs.field()
-    rating: float | None = attrs.field(default=None)
+    rating: float | None = attrs.field(default=None, converter=_to_rating)
     account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
     @platform.validator
@@ -626,12 +671,15 @@ class CommunityMember:
 
 @attrs.frozen
 class QBR:
-    """A quarterly business review, and whether the customer expressed referral intent in it."""
+    """A quarterly business review, and whether the customer expressed referral intent in it.
+
+    ``referral_intent`` is None when the meeting notes do not record it (not the same as False).
+    """
 
     id: str = attrs.field(**_ID)
     account_id: str = attrs.field(**_ID)
     held_at: datetime = attrs.field(**_INSTANT)
-    referral_intent: bool = attrs.field(default=False, **_FLAG)
+    referral_intent: bool | None = attrs.field(default=None, **_OPTIONAL_FLAG)
 
 
 @attrs.frozen

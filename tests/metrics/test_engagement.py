@@ -148,15 +148,16 @@ ORACLES: dict[str, Callable[[AdvocacyData, Window], tuple[int, int]]] = {
         {k.account_id for k in d.asks if k.asset is Asset.REFERRAL and in_window(k.asked_at, w)}, active(d, w)
     ),
     "personalized_referral_outreach_rate": lambda d, w: share(
-        {r.account_id for r in d.referrals if r.personalized and in_window(r.invited_at, w)}, referrers(d, w)
+        {r.account_id for r in d.referrals if r.personalized and in_window(r.invited_at, w)},
+        {r.account_id for r in d.referrals if r.personalized is not None and in_window(r.invited_at, w)},
     ),
     "share_rate_among_icps": lambda d, w: share(
         {s.account_id for s in d.social_shares if in_window(s.shared_at, w)},
         {a.id for a in d.accounts if a.icp} & active(d, w),
     ),
     "referral_intent_in_qbrs": lambda d, w: (
-        sum(q.referral_intent for q in d.qbrs if in_window(q.held_at, w)),
-        sum(1 for q in d.qbrs if in_window(q.held_at, w)),
+        sum(1 for q in d.qbrs if q.referral_intent is True and in_window(q.held_at, w)),
+        sum(1 for q in d.qbrs if q.referral_intent is not None and in_window(q.held_at, w)),
     ),
     "advocate_re_engagement_rate": lambda d, w: naive_re_engagement(d, w, 90),
 }
@@ -663,3 +664,66 @@ def test_last_customer_instants_stop_at_churn() -> None:
     grid = Grid(data, [Q3], [Segment.all()])
     instants = {a: grid.last_customer_instant(data.account(a), 0) for a in ("a1", "a4")}
     assert instants == {"a1": Q3.end, "a4": datetime(2026, 8, 15, tzinfo=UTC)}
+
+
+# -- flags a source may not record: True, False, or None = not recorded ---------------------------
+
+_SINCE = datetime(2025, 1, 1, tzinfo=UTC)
+_IN_Q3 = datetime(2026, 8, 1, tzinfo=UTC)
+
+
+def _flagged(
+    personalized: list[bool | None], intent: list[bool | None], icp: list[bool | None]
+) -> AdvocacyData:
+    accounts = [Account(id=f"a{i}", customer_since=_SINCE, icp=flag) for i, flag in enumerate(icp)]
+    return AdvocacyData.from_records(
+        accounts=accounts,
+        referrals=[
+            Referral(id=f"r{i}", account_id=f"a{i}", invited_at=_IN_Q3, personalized=flag)
+            for i, flag in enumerate(personalized)
+        ],
+        qbrs=[
+            QBR(id=f"q{i}", account_id=f"a{i}", held_at=_IN_Q3, referral_intent=flag)
+            for i, flag in enumerate(intent)
+        ],
+        social_shares=[SocialShare(id="h0", account_id="a0", shared_at=_IN_Q3)],
+        as_of=datetime(2026, 10, 1, tzinfo=UTC),
+    )
+
+
+def test_referrals_that_do_not_record_personalization_are_left_out_and_counted() -> None:
+    data = _flagged([True, False, None, None], [None] * 4, [None] * 4)
+    result = metrics.personalized_referral_outreach_rate(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator, result.value) == (1, 2, 0.5)
+    assert "2 referrals do not record whether they were personalized; they are left out" in result.warnings
+
+
+def test_personalization_recorded_nowhere_is_undefined_not_zero() -> None:
+    data = _flagged([None, None], [None, None], [None, None])
+    result = metrics.personalized_referral_outreach_rate(data, window=Window.quarter(2026, 3))
+    assert result.value is None
+    assert (
+        result.undefined_reason
+        == "no referral sent in the window and segment records whether it was personalized"
+    )
+
+
+def test_qbrs_that_do_not_record_intent_are_left_out_and_counted() -> None:
+    data = _flagged([None] * 3, [True, None, False], [None] * 3)
+    result = metrics.referral_intent_in_qbrs(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator) == (1, 2)
+    assert "1 QBRs do not record whether referral intent was expressed; they are left out" in result.warnings
+    none = metrics.referral_intent_in_qbrs(_flagged([None], [None], [None]), window=Window.quarter(2026, 3))
+    assert none.value is None and "records whether referral intent" in (none.undefined_reason or "")
+
+
+def test_accounts_that_do_not_record_icp_are_left_out_and_counted() -> None:
+    data = _flagged([None] * 3, [None] * 3, [True, False, None])
+    result = metrics.share_rate_among_icps(data, window=Window.quarter(2026, 3))
+    assert (result.numerator, result.denominator) == (1, 1)
+    assert (
+        "1 accounts do not record whether they fit the ideal customer profile; they are left out"
+        in result.warnings
+    )
+    none = metrics.share_rate_among_icps(_flagged([None], [None], [None]), window=Window.quarter(2026, 3))
+    assert none.value is None and "records whether it fits the ICP" in (none.undefined_reason or "")

@@ -1043,6 +1043,13 @@ SHARES = register(
 )
 
 
+def _unrecorded_note(count: int, what: str, flag: str) -> list[str]:
+    """The warning for records whose tri-state flag is None: left out of the metric, and counted."""
+    if not count:
+        return []
+    return [f"{count} {what} do not record whether {flag}; they are left out"]
+
+
 ICP_SHARE_SPEC = MetricSpec(
     id="share_rate_among_icps",
     number=12,
@@ -1100,7 +1107,8 @@ def share_rate_among_icps(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No ICP account is active in the window and segment.
+        No ICP account is active in the window and segment (accounts that do not record
+        ``icp`` are left out and counted in a warning; if none records it, that is the reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1117,15 +1125,36 @@ def _is_icp(account: Account) -> bool:
     return account.icp is True
 
 
+def _icp_tallies(run: Run) -> list[Tally]:
+    shares = ((x.account_id, x.shared_at) for x in run.grid.records(SocialShare))
+    tallies = active_share_tallies(run, shares, _is_icp, "icp")
+    unknown = cohort_tallies(run, key="icp_unrecorded", accept=_icp_unrecorded)
+    for tally, counts in zip(tallies, unknown, strict=True):
+        tally["unrecorded"] = counts["active"]
+    return tallies
+
+
+def _icp_unrecorded(account: Account) -> bool:
+    return account.icp is None
+
+
+def _icp_finish(cell: Cell, tally: Tally) -> MetricResult:
+    unrecorded = tally["unrecorded"]
+    if unrecorded and not tally["active"]:
+        reason = "no account active in the window and segment records whether it fits the ICP"
+    else:
+        reason = "no ICP accounts active in the window and segment"
+    return share(
+        cell, tally, hits="hits", population="active", empty_reason=reason,
+        warnings=_unrecorded_note(unrecorded, "accounts", "they fit the ideal customer profile"),
+    )  # fmt: skip
+
+
 ICP_SHARE = register(
     Definition(
         ICP_SHARE_SPEC,
-        lambda run: active_share_tallies(
-            run, ((s.account_id, s.shared_at) for s in run.grid.records(SocialShare)), _is_icp, "icp"
-        ),
-        lambda cell, tally: active_share_finish(
-            cell, tally, "no ICP accounts active in the window and segment"
-        ),
+        _icp_tallies,
+        _icp_finish,
         checks={"confidence": check_confidence},
         needs=("social_shares",),
     )
@@ -1285,7 +1314,9 @@ def personalized_referral_outreach_rate(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No account sent a referral in the window and segment.
+        No account sent a referral in the window and segment (referrals that do not record
+        ``personalized`` are left out and counted in a warning; if none records it, that is the
+        reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1299,24 +1330,42 @@ def personalized_referral_outreach_rate(
 
 def _personalized_tallies(run: Run) -> list[Tally]:
     referrals = run.grid.records(Referral)
-    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in referrals), population="any")
+    recorded = [r for r in referrals if r.personalized is not None]
+    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in recorded), population="any")
     personal, _, _ = account_hits(
-        run, ((r.account_id, r.invited_at) for r in referrals if r.personalized), population="any"
+        run, ((r.account_id, r.invited_at) for r in recorded if r.personalized), population="any"
     )
-    return [{"senders": n, "personal": k} for n, k in zip(senders, personal, strict=True)]
+    unknown: dict[int, int] = {}
+    grid = run.grid
+    for r in referrals:
+        if r.personalized is None:
+            key = grid.slot(r.invited_at, grid.account_profile(r.account_id))
+            if key >= 0:
+                unknown[key] = unknown.get(key, 0) + 1
+    unrecorded = grid.spread(unknown, 0)
+    return [
+        {"senders": n, "personal": k, "unrecorded": u}
+        for n, k, u in zip(senders, personal, unrecorded, strict=True)
+    ]
+
+
+def _personalized_finish(cell: Cell, tally: Tally) -> MetricResult:
+    unrecorded = tally["unrecorded"]
+    if unrecorded and not tally["senders"]:
+        reason = "no referral sent in the window and segment records whether it was personalized"
+    else:
+        reason = "no account sent a referral in the window and segment"
+    return share(
+        cell, tally, hits="personal", population="senders", empty_reason=reason,
+        warnings=_unrecorded_note(unrecorded, "referrals", "they were personalized"),
+    )  # fmt: skip
 
 
 PERSONALIZED = register(
     Definition(
         PERSONALIZED_SPEC,
         _personalized_tallies,
-        lambda cell, tally: share(
-            cell,
-            tally,
-            hits="personal",
-            population="senders",
-            empty_reason="no account sent a referral in the window and segment",
-        ),
+        _personalized_finish,
         checks={"confidence": check_confidence},
         needs=("referrals",),
     )
@@ -1472,7 +1521,8 @@ def referral_intent_in_qbrs(
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Undefined when:
-        No QBR was held in the window and segment.
+        No QBR was held in the window and segment (QBRs that do not record ``referral_intent``
+        are left out and counted in a warning; if none records it, that is the reason).
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1494,22 +1544,26 @@ def _qbr_tallies(run: Run) -> list[Tally]:
         key = grid.slot(qbr.held_at, grid.account_profile(qbr.account_id))
         if key < 0:
             continue
+        if qbr.referral_intent is None:
+            unrecorded[key] = unrecorded.get(key, 0) + 1
+            continue
         held[key] = held.get(key, 0) + 1
         if qbr.referral_intent:
             intent[key] = intent.get(key, 0) + 1
-        elif qbr.referral_intent is None:
-            unrecorded[key] = unrecorded.get(key, 0) + 1
     spread = [grid.spread(values, 0) for values in (held, intent, unrecorded)]
     return [{"qbrs": n, "with_intent": k, "unrecorded": u} for n, k, u in zip(*spread, strict=True)]
 
 
 def _qbr_finish(cell: Cell, tally: Tally) -> MetricResult:
-    held, intent = tally["qbrs"], tally["with_intent"]
+    held, intent, unrecorded = tally["qbrs"], tally["with_intent"], tally["unrecorded"]
+    reason = "no QBRs held in the window and segment"
+    if unrecorded and not held:
+        reason = "no QBR held in the window and segment records whether referral intent was expressed"
     return cell.build(
-        value=referral_intent_in_qbrs_formula(intent, held),
-        undefined_reason="no QBRs held in the window and segment", numerator=intent, denominator=held,
-        sample_size=held, interval=wilson_interval(intent, held, cell.params["confidence"]),
+        value=referral_intent_in_qbrs_formula(intent, held), undefined_reason=reason, numerator=intent,
+        denominator=held, sample_size=held, interval=wilson_interval(intent, held, cell.params["confidence"]),
         components={"qbrs": held, "with_intent": intent},
+        warnings=_unrecorded_note(unrecorded, "QBRs", "referral intent was expressed"),
     )  # fmt: skip
 
 

@@ -1,0 +1,578 @@
+"""From tables of cells to a validated data set, refusing rows one by one.
+
+Each source (a CSV file, a JSON-lines file, a Parquet file, a data frame, a list of dicts) is
+first read into a `Table`: its cells by column, each row's number as the user sees it, and the
+rows that could not even be read. `build` then converts every column once with the converter of
+its field (see `advocacy_kpis.io.coerce`), builds the records, and applies the checks that span
+records (unique ids, nothing after ``as_of``, references to loaded accounts and contracts) row
+by row, so that a bad row is refused with its reason instead of failing the whole load. A row
+that refers to a refused row is refused too, naming it.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import itertools
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData
+from advocacy_kpis.errors import WHOLE_ROW, InvalidRecordError, LoadError, SourceError, shorten
+from advocacy_kpis.io import coerce
+from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
+from advocacy_kpis.records import Contract
+from advocacy_kpis.scope import Calendar
+
+ColumnMap = Mapping[str, Mapping[str, str]]
+"""Per collection, the source's column name to the record field (or attribute) it holds."""
+
+
+@attrs.define
+class Table:
+    """One source's cells, by column, before conversion.
+
+    Attributes:
+        collection: the collection the rows are for.
+        source: the file or table name shown in the report.
+        row_kind: ``"line"`` (text files) or ``"row index"`` (0-based, tables and Parquet).
+        columns: the cells of each column, by the source's column name.
+        numbers: each row's number as the user sees it.
+        textual: whether cells are CSV text (types of attribute columns are then inferred).
+        broken: rows refused before their cells could be read: (number, expected, the row), in order.
+    """
+
+    collection: str
+    source: str
+    row_kind: str
+    columns: Mapping[str, Sequence[Any]]
+    numbers: Sequence[int]
+    textual: bool = False
+    broken: list[tuple[int, str, Any]] = attrs.Factory(list)
+
+    @property
+    def read(self) -> int:
+        """Rows read, broken ones included."""
+        return len(self.numbers) + len(self.broken)
+
+
+# -- what each record field takes -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Field:
+    name: str
+    kind: str
+    required: bool
+    default: Any
+    enum: type[enum.Enum] | None = None
+
+
+def _kind_of(hint: Any) -> tuple[str, type[enum.Enum] | None]:
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        hint = next(a for a in typing.get_args(hint) if a is not type(None))
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        return "assets", None
+    if origin is not None and issubclass(origin, Mapping):
+        return "attributes", None
+    if isinstance(hint, type):
+        if issubclass(hint, enum.Enum):
+            return "enum", hint
+        if issubclass(hint, datetime):
+            return "instant", None
+        for kind, name in ((Decimal, "money"), (bool, "bool"), (int, "int"), (float, "float"), (str, "text")):
+            if issubclass(hint, kind):
+                return name, None
+    raise TypeError(f"no loader rule for a field of type {hint!r}")  # a new record field type
+
+
+@functools.cache
+def fields_of(kind: type) -> tuple[_Field, ...]:
+    """The loadable fields of a record class, in constructor order."""
+    hints = typing.get_type_hints(kind)
+    found = []
+    for field in attrs.fields(kind):
+        if not field.init:
+            continue
+        name, enum_kind = _kind_of(hints[field.name])
+        required = field.default is attrs.NOTHING
+        # The value an absent cell stands for: the field's default, or None where there is none to
+        # write down (required fields, and the attributes mapping, which is built row by row).
+        default = None if required or hasattr(field.default, "factory") else field.default
+        found.append(_Field(field.name, name, required, default, enum_kind))
+    return tuple(found)
+
+
+def _converter(field: _Field, instant: coerce.Converter) -> coerce.Converter:
+    if field.kind == "enum":
+        assert field.enum is not None
+        return coerce.enum_converter(field.enum)
+    table: dict[str, coerce.Converter] = {
+        "instant": instant,
+        "money": coerce.to_money,
+        "bool": coerce.to_bool,
+        "int": coerce.to_int,
+        "float": coerce.to_float,
+        "text": coerce.to_text,
+        "assets": coerce.to_assets,
+        "attributes": coerce.to_mapping,
+    }
+    return table[field.kind]
+
+
+def _convert(cells: Sequence[Any], convert: coerce.Converter) -> tuple[list[Any], dict[int, str]]:
+    """Convert a column; the refused cells' positions map to what the field expects."""
+    try:
+        return [convert(cell) for cell in cells], {}
+    except coerce.Refused:
+        pass
+    values: list[Any] = []
+    refused: dict[int, str] = {}
+    for position, cell in enumerate(cells):
+        try:
+            values.append(convert(cell))
+        except coerce.Refused as refusal:
+            values.append(None)
+            refused[position] = refusal.expected
+    return values, refused
+
+
+# -- collecting or raising ------------------------------------------------------------------------
+
+
+@attrs.define
+class _Sink:
+    strict: bool
+    rejections: dict[str, list[Rejection]] = attrs.Factory(dict)
+
+    def reject(
+        self,
+        table: Table,
+        position: int | None,
+        field: str | None,
+        column: str | None,
+        value: Any,
+        expected: str,
+        *,
+        number: int | None = None,
+    ) -> None:
+        row = number if number is not None else table.numbers[position or 0]
+        if self.strict:
+            raise LoadError(
+                table.source, row, field or WHOLE_ROW, value, expected, row_kind=table.row_kind, column=column
+            )
+        found = Rejection(
+            table.collection, table.source, row, table.row_kind, field, column, shorten(value), expected
+        )
+        self.rejections.setdefault(table.collection, []).append(found)
+
+
+@attrs.define
+class _Loaded:
+    """The records of one table that have passed every check so far, with their row positions."""
+
+    table: Table
+    records: list[Any]
+    positions: list[int]
+    sources: dict[str, str]
+    refused_ids: dict[str, int] = attrs.Factory(dict)
+
+    def keep(self, accepted: Callable[[Any, int], bool]) -> None:
+        kept = [(r, p) for r, p in zip(self.records, self.positions, strict=True) if accepted(r, p)]
+        self.records = [r for r, _ in kept]
+        self.positions = [p for _, p in kept]
+
+
+# -- one table to records -------------------------------------------------------------------------
+
+
+def _columns(
+    table: Table, column_map: Mapping[str, str], notes: list[str]
+) -> dict[str, tuple[str, Sequence[Any]]]:
+    """Field or attribute name to (source column, cells), after the column map."""
+    named: dict[str, tuple[str, Sequence[Any]]] = {}
+    for source_name, cells in table.columns.items():
+        target = column_map.get(source_name, source_name)
+        if not target:
+            notes.append(f"{table.source}: a column without a name was not loaded")
+            continue
+        if target in named:
+            raise SourceError(
+                f"{table.source}: columns {named[target][0]!r} and {source_name!r} both give {target!r}; "
+                "map one of them to another name"
+            )
+        named[target] = (source_name, cells)
+    for source_name in column_map:
+        if source_name not in table.columns:
+            notes.append(f"{table.source}: the column map names {source_name!r}, which is not a column here")
+    return named
+
+
+def table_records(
+    table: Table,
+    column_map: Mapping[str, str],
+    instant: coerce.Converter,
+    sink: _Sink,
+    notes: list[str],
+) -> _Loaded:
+    """Convert and build the records of one table, refusing rows that cannot become one."""
+    kind = COLLECTIONS[table.collection]
+    fields = fields_of(kind)
+    field_names = {f.name for f in fields}
+    named = _columns(table, column_map, notes)
+    textual = table.textual
+    count = len(table.numbers)
+    refused: dict[int, tuple[str, str | None, Any, str]] = {}
+    broken = list(reversed(table.broken))
+
+    def reject_broken(before: int | None) -> None:
+        # Rows refused whole are reported in their place among the others, so that strict mode
+        # raises on the first bad row of the file.
+        while broken and (before is None or broken[-1][0] < before):
+            number, expected, row = broken.pop()
+            sink.reject(table, None, None, None, row, expected, number=number)
+
+    def unquoted(cells: Sequence[Any]) -> Sequence[Any]:
+        # One search over the joined column finds whether any cell starts with a quote.
+        if textual and cells and ("\0" + "\0".join(cells)).find("\0'") >= 0:
+            return [coerce.unquote_formula(c) for c in cells]
+        return cells
+
+    columns: list[Any] = []
+    sources: dict[str, str] = {}
+    fill: list[tuple[int, Any]] = []
+    attributes_at: int | None = None
+    for index, field in enumerate(fields):
+        if field.kind == "attributes":
+            attributes_at = index
+        found = named.get(field.name)
+        if found is None:
+            if field.required:
+                expected = (
+                    f"given: {table.source} has no column for this required field "
+                    f"(its columns: {', '.join(table.columns) or 'none'})"
+                )
+                for position in range(count):
+                    refused.setdefault(position, (field.name, None, "no such column", expected))
+            columns.append(itertools.repeat(field.default))
+            continue
+        source_name, cells = found
+        sources[field.name] = source_name
+        values, bad = _convert(unquoted(cells), _converter(field, instant))
+        for position, expected in bad.items():
+            refused.setdefault(position, (field.name, source_name, cells[position], expected))
+        columns.append(values)
+        if field.required:
+            for position in [p for p, value in enumerate(values) if value is None]:
+                missing = (field.name, source_name, cells[position], "given (the field is required)")
+                refused.setdefault(position, missing)
+        elif field.default is not None:
+            fill.append((index, field.default))
+
+    extra: list[tuple[str, str, list[Any]]] = []
+    for target, (source_name, cells) in named.items():
+        if target in field_names:
+            continue
+        if attributes_at is None:
+            notes.append(
+                f"{table.source}: column {source_name!r} is no field of a {kind.__name__}, which has no "
+                "attributes: not loaded"
+            )
+            continue
+        cells = list(cells)
+        convert = coerce.attribute_column_converter(cells) if textual else coerce.to_attribute
+        values, bad = _convert(unquoted(cells), convert)
+        for position, expected in bad.items():
+            refused.setdefault(position, (target, source_name, cells[position], expected))
+        extra.append((target, source_name, values))
+
+    records: list[Any] = []
+    positions: list[int] = []
+    refused_ids: dict[str, int] = {}
+    id_index = next(i for i, f in enumerate(fields) if f.name == "id")
+    for position, args in enumerate(zip(*columns, strict=False) if columns else ()):
+        if position >= count:
+            break
+        if broken:
+            reject_broken(table.numbers[position])
+        problem = refused.get(position)
+        if problem is not None:
+            sink.reject(table, position, problem[0], problem[1], problem[2], problem[3])
+            if isinstance(args[id_index], str):
+                refused_ids.setdefault(args[id_index], position)
+            continue
+        if fill or attributes_at is not None:
+            values_list = list(args)
+            for index, default in fill:
+                if values_list[index] is None:
+                    values_list[index] = default
+            if attributes_at is not None:
+                merged = dict(values_list[attributes_at] or {})
+                for target, _, values in extra:
+                    value = values[position]
+                    if value is not None:
+                        merged[target] = value
+                values_list[attributes_at] = merged
+            args = tuple(values_list)
+        try:
+            record = kind(*args)
+        except InvalidRecordError as error:
+            column = sources.get(error.field)
+            raw = table.columns[column][position] if column is not None else error.value
+            sink.reject(table, position, error.field, column, raw, error.expected)
+            if isinstance(args[id_index], str):
+                refused_ids.setdefault(args[id_index], position)
+            continue
+        except (TypeError, ValueError, ArithmeticError) as error:
+            sink.reject(table, position, None, None, args, f"a valid {kind.__name__} ({error})")
+            continue
+        records.append(record)
+        positions.append(position)
+    reject_broken(None)
+    return _Loaded(table, records, positions, sources, refused_ids)
+
+
+# -- checks across records ------------------------------------------------------------------------
+
+
+def _where(loaded: _Loaded, position: int) -> str:
+    table = loaded.table
+    return f"{table.source} {table.row_kind} {table.numbers[position]}"
+
+
+def _unique(loaded: _Loaded, sink: _Sink) -> None:
+    ids = [r.id for r in loaded.records]
+    if len(set(ids)) == len(ids):
+        return
+    first: dict[str, int] = {}
+
+    def accepted(record: Any, position: int) -> bool:
+        earlier = first.get(record.id)
+        if earlier is None:
+            first[record.id] = position
+            return True
+        expected = f"an id used by no other row (first used on {_where(loaded, earlier)})"
+        sink.reject(loaded.table, position, "id", loaded.sources.get("id"), record.id, expected)
+        return False
+
+    loaded.keep(accepted)
+
+
+def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | None:
+    """The latest timestamp of something that has happened, and which row and field carry it."""
+    best: tuple[datetime, str] | None = None
+    for name, found in loaded.items():
+        kind = COLLECTIONS[name]
+        for field in _PAST_FIELDS.get(kind, ()):
+            stamps = [s for r in found.records if (s := getattr(r, field)) is not None]
+            if not stamps:
+                continue
+            latest = max(stamps)
+            if best is None or latest > best[0]:
+                position = next(p for r, p in zip(found.records, found.positions, strict=True)
+                                if getattr(r, field) == latest)  # fmt: skip
+                best = (latest, f"{_where(found, position)}, {field}")
+    return best
+
+
+def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
+    kind = COLLECTIONS[loaded.table.collection]
+    for field in _PAST_FIELDS.get(kind, ()):
+        stamps = [s for r in loaded.records if (s := getattr(r, field)) is not None]
+        if not stamps or max(stamps) <= as_of:
+            continue
+        expected = f"at or before as_of ({as_of.isoformat()})"
+
+        def accepted(record: Any, position: int, field: str = field, expected: str = expected) -> bool:
+            value = getattr(record, field)
+            if value is not None and value > as_of:
+                sink.reject(
+                    loaded.table, position, field, loaded.sources.get(field), value.isoformat(), expected
+                )
+                loaded.refused_ids.setdefault(record.id, position)
+                return False
+            return True
+
+        loaded.keep(accepted)
+
+
+def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
+    kind = COLLECTIONS[loaded.table.collection]
+    known = {a.id for a in accounts.records}
+    for ref_kind, field in _ACCOUNT_REFS:
+        if ref_kind is not kind:
+            continue
+        values = {v for r in loaded.records if (v := getattr(r, field)) is not None}
+        if values <= known:
+            continue
+
+        def accepted(record: Any, position: int, field: str = field) -> bool:
+            value = getattr(record, field)
+            if value is None or value in known:
+                return True
+            refused_at = accounts.refused_ids.get(value)
+            if refused_at is not None:
+                expected = f"the id of a loaded account (account {value!r} was refused: {_where(accounts, refused_at)})"
+            else:
+                expected = "the id of a loaded account (no account has it)"
+            sink.reject(loaded.table, position, field, loaded.sources.get(field), value, expected)
+            loaded.refused_ids.setdefault(record.id, position)
+            return False
+
+        loaded.keep(accepted)
+
+
+def _renewals(contracts: _Loaded, sink: _Sink) -> None:
+    """Refuse contracts renewing an unknown, refused or other account's contract, until none is left."""
+    while True:
+        by_id: dict[str, Contract] = {c.id: c for c in contracts.records}
+        bad: dict[str, str] = {}
+        for contract in contracts.records:
+            if contract.renewal_of is None:
+                continue
+            target = by_id.get(contract.renewal_of)
+            if target is None:
+                refused_at = contracts.refused_ids.get(contract.renewal_of)
+                if refused_at is not None:
+                    bad[contract.id] = (
+                        f"the id of a loaded contract (contract {contract.renewal_of!r} was refused: "
+                        f"{_where(contracts, refused_at)})"
+                    )
+                else:
+                    bad[contract.id] = "the id of a loaded contract (no contract has it)"
+            elif target.account_id != contract.account_id:
+                bad[contract.id] = (
+                    f"a contract of the same account ({contract.account_id!r}), not of {target.account_id!r}"
+                )
+        if not bad:
+            return
+
+        def accepted(record: Any, position: int, bad: dict[str, str] = bad) -> bool:
+            if record.id not in bad:
+                return True
+            column = contracts.sources.get("renewal_of")
+            sink.reject(contracts.table, position, "renewal_of", column, record.renewal_of, bad[record.id])
+            contracts.refused_ids.setdefault(record.id, position)
+            return False
+
+        contracts.keep(accepted)
+
+
+# -- the whole load -------------------------------------------------------------------------------
+
+
+def check_column_map(column_map: ColumnMap | None) -> dict[str, Mapping[str, str]]:
+    """The column map, checked: known collection names, text to text."""
+    if column_map is None:
+        return {}
+    if not isinstance(column_map, Mapping):
+        raise SourceError(
+            "The column map must map a collection name to {source column: field}, "
+            f"e.g. {{'accounts': {{'Account ID': 'id'}}}}. Got {shorten(column_map)} instead."
+        )
+    checked: dict[str, Mapping[str, str]] = {}
+    for name, mapping in column_map.items():
+        if name not in COLLECTIONS:
+            raise SourceError(
+                f"The column map names {name!r}, which is no collection: use one of {', '.join(COLLECTIONS)}."
+            )
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise SourceError(
+                f"The column map of {name!r} must map source column names to field names (text to text). "
+                f"Got {shorten(mapping)} instead."
+            )
+        checked[name] = mapping
+    return checked
+
+
+def resolve_as_of(value: Any, calendar: Calendar, name: str = "as_of") -> datetime:
+    """``as_of`` given as an aware datetime, a date, or ISO-8601 text, in UTC."""
+    if isinstance(value, (datetime, date, str)):
+        try:
+            converted = coerce.instant_converter(calendar)(value)
+        except coerce.Refused as refusal:
+            converted = None
+            expected = refusal.expected
+        else:
+            expected = coerce._INSTANT_TEXT
+        if isinstance(converted, datetime):
+            return converted
+    else:
+        expected = "an aware datetime, a date or " + coerce._INSTANT_TEXT
+    from advocacy_kpis.errors import ParameterError
+
+    raise ParameterError(name, "advocacy_kpis.io", expected, value)
+
+
+def build(
+    tables: Iterable[Table],
+    *,
+    as_of: Any,
+    as_of_source: str,
+    calendar: Calendar,
+    column_map: ColumnMap | None,
+    datetime_format: str | None,
+    strict: bool,
+    notes: Iterable[str] = (),
+) -> Loaded:
+    """Load ``tables`` (at most one per collection, ``accounts`` among them) into a data set."""
+    maps = check_column_map(column_map)
+    if datetime_format is not None and not isinstance(datetime_format, str):
+        raise SourceError(
+            f"datetime_format must be a strptime format such as '%m/%d/%Y'. Got {datetime_format!r}."
+        )
+    given_as_of = None if as_of is None else resolve_as_of(as_of, calendar)
+    by_name = {t.collection: t for t in tables}
+    if "accounts" not in by_name:
+        raise SourceError("No accounts were given: every data set needs its accounts (accounts.csv, ...).")
+    instant = coerce.instant_converter(calendar, datetime_format)
+    sink = _Sink(strict)
+    found_notes = list(notes)
+    loaded: dict[str, _Loaded] = {}
+    for name in COLLECTIONS:
+        if name in by_name:
+            loaded[name] = table_records(by_name[name], maps.get(name, {}), instant, sink, found_notes)
+    for found in loaded.values():
+        _unique(found, sink)
+    if given_as_of is None:
+        latest = latest_timestamp(loaded)
+        if latest is None:
+            raise SourceError(
+                "No as_of was given and no record carries a timestamp to take it from: give as_of."
+            )
+        final_as_of, where = latest
+        source = f"the latest timestamp in the data: {where}"
+    else:
+        final_as_of, source = given_as_of, as_of_source
+        for found in loaded.values():
+            _not_after(found, final_as_of, sink)
+    accounts = loaded["accounts"]
+    for name, found in loaded.items():
+        if name != "accounts":
+            _references(found, accounts, sink)
+    if "contracts" in loaded:
+        _renewals(loaded["contracts"], sink)
+    data = AdvocacyData.from_records(
+        as_of=final_as_of,
+        calendar=calendar,
+        **{name: found.records for name, found in loaded.items()},
+    )
+    rejections: list[Rejection] = []
+    counts = []
+    for name, found in loaded.items():
+        refused = sorted(sink.rejections.get(name, ()), key=lambda r: r.row)
+        rejections += refused
+        counts.append(
+            CollectionCount(name, found.table.source, found.table.read, len(found.records), len(refused))
+        )
+    report = LoadReport(final_as_of, source, calendar, tuple(counts), tuple(rejections), tuple(found_notes))
+    return Loaded(data, report)

@@ -1,0 +1,479 @@
+"""The coercion rules: how one cell of a file or a table becomes the value of a record field.
+
+Every loader in `advocacy_kpis.io` applies these rules and no others; the table on the
+documentation's "Your data" page lists them. A converter returns the field's value, ``None`` for
+a missing cell, or raises `Refused` with what the field expects, which the loader turns into a
+rejected row (or, in strict mode, a `LoadError`).
+
+Missing: ``None``, NaN (float, numpy or Decimal), pandas ``NaT`` and ``NA``, numpy ``NaT``, and
+text that is empty or only blanks.
+
+Examples:
+    >>> from decimal import Decimal
+    >>> to_money("0.1"), to_money(0.1), to_int("9"), to_bool("Yes"), to_text("   ")
+    (Decimal('0.1'), Decimal('0.1'), 9, True, None)
+    >>> from advocacy_kpis.records import SurveyKind
+    >>> enum_converter(SurveyKind)("NPS")
+    <SurveyKind.NPS: 'nps'>
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import math
+import numbers
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final
+
+from advocacy_kpis.records import Asset
+from advocacy_kpis.scope import Calendar
+
+__all__ = [
+    "FORMULA_STARTS",
+    "Converter",
+    "Refused",
+    "attribute_column_converter",
+    "enum_converter",
+    "instant_converter",
+    "is_missing",
+    "to_assets",
+    "to_attribute",
+    "to_bool",
+    "to_float",
+    "to_int",
+    "to_mapping",
+    "to_money",
+    "to_text",
+    "unquote_formula",
+]
+
+Converter = Callable[[Any], Any]
+"""A function from one cell to a field's value (None when missing); raises `Refused`."""
+
+FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
+"""Characters that make a spreadsheet read a cell as a formula when the cell begins with one."""
+
+_QUOTED: Final = (*FORMULA_STARTS, "'")
+
+
+class Refused(Exception):  # noqa: N818 - a refusal, not a failure of the library
+    """A cell that a converter does not accept; ``expected`` says what it would accept."""
+
+    def __init__(self, expected: str) -> None:
+        super().__init__(expected)
+        self.expected = expected
+
+
+def _numpy_kind(value: Any) -> str:
+    """``"bool"``, ``"nat"`` or ``""`` for numpy and pandas scalars the generic checks miss."""
+    name = type(value).__name__
+    if name in ("bool_", "bool"):
+        return "bool"
+    if name in ("NaTType", "NAType"):
+        return "nat"
+    if name in ("datetime64", "timedelta64") and str(value) == "NaT":
+        return "nat"
+    return ""
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a cell holds no value: None, NaN, NaT, pandas NA, or empty or blank text.
+
+    Examples:
+        >>> [is_missing(v) for v in (None, "", "  ", float("nan"), 0, "0", False)]
+        [True, True, True, True, False, False, False]
+    """
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is str:
+        return not value or value.isspace()
+    if kind is float:
+        return bool(value != value)
+    if isinstance(value, Decimal):
+        return value.is_nan()
+    if isinstance(value, float) or (
+        isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral)
+    ):
+        return bool(value != value)
+    return _numpy_kind(value) == "nat"
+
+
+def unquote_formula(text: str) -> str:
+    """Undo `csv_safe`: drop a leading ``'`` that precedes ``=``, ``+``, ``-``, ``@``, tab, CR or ``'``.
+
+    Any other leading ``'`` is the cell's own text and stays.
+
+    Examples:
+        >>> unquote_formula("'=SUM(A1:A3)"), unquote_formula("'tis"), unquote_formula("''quoted")
+        ('=SUM(A1:A3)', "'tis", "'quoted")
+    """
+    if text[:1] == "'" and text[1:2] in _QUOTED and text[1:2]:
+        return text[1:]
+    return text
+
+
+_TEXT: Final = "text (or a whole number, read as its digits)"
+
+
+def to_text(value: Any) -> str | None:
+    """Text as it is; a whole number (also a numpy integer or a whole float) as its digits.
+
+    Raises:
+        Refused: a bool, a fractional number, a date or anything else.
+    """
+    if type(value) is str:
+        return value if value and not value.isspace() else None
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or _numpy_kind(value) == "bool":
+        raise Refused(_TEXT)
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
+        return str(int(value))
+    raise Refused(_TEXT)
+
+
+_INTEGER: Final = "a whole number"
+_INT_TEXT: Final = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def to_int(value: Any) -> int | None:
+    """A whole number: an int, a numpy integer, a whole float or Decimal, or text such as ``9`` or ``9.0``.
+
+    Raises:
+        Refused: a bool, a fraction, or text that is not a whole number.
+    """
+    if type(value) is int:
+        return value
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, bool) or _numpy_kind(value) == "bool":
+        raise Refused(_INTEGER)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, str):
+        if _INT_TEXT.fullmatch(value):
+            return int(value)
+        try:
+            value = Decimal(value.strip())
+        except InvalidOperation:
+            raise Refused(_INTEGER) from None
+    if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
+        return int(value)
+    raise Refused(_INTEGER)
+
+
+_NUMBER: Final = "a number"
+
+
+def to_float(value: Any) -> float | None:
+    """A number as a float (for ratings, never for money): ints, floats, Decimals and numeric text.
+
+    Raises:
+        Refused: a bool, infinity, or text that is not a number.
+    """
+    if type(value) is float:
+        if value != value:
+            return None
+        if math.isinf(value):
+            raise Refused(_NUMBER)
+        return value
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, bool) or _numpy_kind(value) == "bool":
+        raise Refused(_NUMBER)
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise Refused(_NUMBER) from None
+    if isinstance(value, (numbers.Real, Decimal)) and math.isfinite(value):
+        return float(value)
+    raise Refused(_NUMBER)
+
+
+_MONEY: Final = "an amount such as 1200.50 (digits and a decimal point, no symbols or thousands separators)"
+
+
+def to_money(value: Any) -> Decimal | None:
+    """An exact `Decimal`, never computed through a float.
+
+    Text is read digit for digit (``"0.10"`` stays ``Decimal('0.10')``). A float cell (what a
+    spreadsheet or a data frame holds) is read from its shortest round-tripping text, its
+    ``repr``: the float ``0.1`` becomes ``Decimal('0.1')``, not the 55-digit binary value
+    ``Decimal(0.1)`` would give.
+
+    Raises:
+        Refused: a bool, infinity, or text that is not a plain number.
+
+    Examples:
+        >>> to_money(1200), to_money("1200.50"), to_money(0.1 + 0.2)
+        (Decimal('1200'), Decimal('1200.50'), Decimal('0.30000000000000004'))
+    """
+    kind = type(value)
+    if kind is str:
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise Refused(_MONEY) from None
+        if not amount.is_finite():
+            raise Refused(_MONEY)
+        return amount
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, bool) or _numpy_kind(value) == "bool":
+        raise Refused(_MONEY)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise Refused(_MONEY)
+        return value
+    if isinstance(value, numbers.Integral):
+        return Decimal(int(value))
+    if isinstance(value, numbers.Real):
+        number = float(value)
+        if not math.isfinite(number):
+            raise Refused(_MONEY)
+        return Decimal(repr(number))
+    raise Refused(_MONEY)
+
+
+_TRUE: Final = frozenset({"true", "yes", "1"})
+_FALSE: Final = frozenset({"false", "no", "0"})
+_BOOLEAN: Final = "true or false (also yes/no or 1/0, in any case)"
+
+
+def to_bool(value: Any) -> bool | None:
+    """True or False from a bool, a numpy bool, 1 or 0, or text true/false, yes/no, 1/0 in any case.
+
+    Raises:
+        Refused: any other value.
+    """
+    if value is True or value is False:
+        return value
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise Refused(_BOOLEAN)
+    if _numpy_kind(value) == "bool":
+        return bool(value)
+    if isinstance(value, (numbers.Real, Decimal)) and value in (0, 1):
+        return bool(value == 1)
+    raise Refused(_BOOLEAN)
+
+
+def enum_converter(kind: type[enum.Enum]) -> Converter:
+    """A converter to a member of ``kind``, matching its values without regard to case."""
+    members: dict[str, enum.Enum] = {str(m.value).lower(): m for m in kind}
+    expected = f"one of {', '.join(repr(m.value) for m in kind)} (in any case)"
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, kind):
+            return value
+        if value is None or is_missing(value):
+            return None
+        if isinstance(value, str):
+            found = members.get(value.strip().lower())
+            if found is not None:
+                return found
+        raise Refused(expected)
+
+    return convert
+
+
+_ASSET: Final = enum_converter(Asset)
+_ASSET_SPLIT: Final = re.compile(r"[|,;]")
+
+
+def to_assets(value: Any) -> tuple[Asset, ...] | None:
+    """A list of assets: a list or array of asset names, or text such as ``reference|case_study``.
+
+    Text may separate names with ``|``, ``,`` or ``;``.
+
+    Raises:
+        Refused: a name that is not an asset.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: Sequence[Any] = [p for p in _ASSET_SPLIT.split(value) if p.strip()]
+    elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
+        items = list(value.tolist() if hasattr(value, "tolist") else value)
+    elif is_missing(value):
+        return None
+    else:
+        raise Refused("a list of assets such as reference|case_study")
+    return tuple(_ASSET(item) for item in items)
+
+
+_INSTANT_TEXT: Final = "an ISO-8601 date or date-time such as 2026-07-01 or 2026-07-01T09:30:00+02:00"
+
+
+def instant_converter(calendar: Calendar, datetime_format: str | None = None) -> Converter:
+    """A converter to an aware UTC datetime, reading dates and naive times in ``calendar``'s zone.
+
+    * An aware datetime (also a pandas ``Timestamp``) is kept, in UTC.
+    * A ``date``, or text with a date and no time, means midnight of that day in the calendar's
+      time zone; a datetime or text without a UTC offset is wall-clock time in that zone.
+    * Text is read as ISO 8601, unless ``datetime_format`` (a `datetime.strptime` format such
+      as ``"%m/%d/%Y"``) is given: then text is read with that format and no other. No other
+      format is ever guessed: ``07/01/2026`` is July or January only when you say which.
+    * Numbers (epoch seconds? milliseconds?) are refused for the same reason.
+
+    Raises:
+        Refused: text that does not parse, a number, or anything else.
+    """
+    zone = calendar.timezone
+    expected = _INSTANT_TEXT if datetime_format is None else f"a date-time in the format {datetime_format!r}"
+    midnights: dict[str, datetime] = {}
+
+    def from_datetime(value: datetime) -> datetime:
+        if type(value) is not datetime and hasattr(value, "to_pydatetime"):
+            value = value.to_pydatetime()
+        if value.tzinfo is None or value.utcoffset() is None:
+            value = value.replace(tzinfo=zone)
+        return value if value.tzinfo is UTC else value.astimezone(UTC)
+
+    def from_text(text: str) -> datetime:
+        if datetime_format is not None:
+            try:
+                # A result without an offset is wall-clock time in the calendar's zone (from_datetime).
+                return from_datetime(datetime.strptime(text.strip(), datetime_format))  # noqa: DTZ007
+            except ValueError:
+                raise Refused(expected) from None
+        stripped = text.strip()
+        if len(stripped) <= 10 and ":" not in stripped:
+            found = midnights.get(stripped)
+            if found is None:
+                try:
+                    found = calendar.midnight(date.fromisoformat(stripped))
+                except ValueError:
+                    raise Refused(expected) from None
+                midnights[stripped] = found
+            return found
+        try:
+            parsed = datetime.fromisoformat(stripped)
+        except ValueError:
+            raise Refused(expected) from None
+        return parsed if parsed.tzinfo is UTC else from_datetime(parsed)
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if kind is str:
+            if not value or value.isspace():
+                return None
+            return from_text(value)
+        if kind is datetime:
+            return value if value.tzinfo is UTC else from_datetime(value)
+        if value is None or is_missing(value):
+            return None
+        if isinstance(value, str):
+            return from_text(str(value))
+        if isinstance(value, datetime):
+            return from_datetime(value)
+        if isinstance(value, date):
+            return calendar.midnight(value)
+        if type(value).__name__ == "datetime64":
+            return from_datetime(value.astype("datetime64[us]").item())
+        raise Refused(expected)
+
+    return convert
+
+
+_ATTRIBUTE: Final = "text, a whole number or true/false"
+
+
+def to_attribute(value: Any) -> str | bool | int | None:
+    """A segmenting attribute from a typed source (JSON, a data frame, Parquet), its type kept.
+
+    Text stays text, a bool a bool, an integer an int (numpy's too). A float that is a whole
+    number becomes an int (a data frame turns an integer column with gaps into floats); another
+    float becomes its text, since segments match exact values. A date or datetime becomes its
+    ISO-8601 text.
+
+    Raises:
+        Refused: a list, a mapping, or another value that is none of those.
+    """
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is bool:
+        return bool(value)
+    if kind is int:
+        return int(value)
+    if value is None or is_missing(value):
+        return None
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, bool) or _numpy_kind(value) == "bool":
+        return bool(value)
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, (float, Decimal)):
+        if not math.isfinite(value):
+            raise Refused(_ATTRIBUTE)
+        return int(value) if value == int(value) else str(value)
+    if isinstance(value, numbers.Real):
+        return to_attribute(float(value))
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise Refused(_ATTRIBUTE)
+
+
+_WHOLE: Final = re.compile(r"[+-]?(0|[1-9]\d*)")
+_TRUE_FALSE: Final = frozenset({"true", "false"})
+
+
+def attribute_column_converter(cells: Sequence[str | None]) -> Converter:
+    """The converter for a column of CSV text that is not a record field, chosen from all its cells.
+
+    A CSV cell has no type, so the column decides: when every non-missing cell is a whole number
+    written without leading zeros (``5``, ``-3``, ``0``) the column holds ints; when every one is
+    ``true`` or ``false`` (any case) it holds bools; otherwise text. So ``seats`` is a number and
+    ``zip`` codes such as ``01234`` stay text.
+
+    Examples:
+        >>> attribute_column_converter(["5", "", "12"])("5")
+        5
+        >>> attribute_column_converter(["01234", "5"])("5")
+        '5'
+    """
+    present = [c for c in cells if c is not None and c.strip()]
+    if present and all(_WHOLE.fullmatch(c.strip()) for c in present):
+        return to_int
+    if present and all(c.strip().lower() in _TRUE_FALSE for c in present):
+        return to_bool
+    return to_text
+
+
+def to_mapping(value: Any) -> Mapping[str, Any] | None:
+    """An ``attributes`` column given as a mapping (a JSON object or its text); None when missing.
+
+    Raises:
+        Refused: anything but a mapping or the text of a JSON object.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise Refused("a JSON object of attribute name to value") from None
+    if not isinstance(value, Mapping):
+        raise Refused("a JSON object of attribute name to value")
+    return value
