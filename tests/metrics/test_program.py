@@ -590,8 +590,13 @@ def attrs_evolve(record: Any, **changes: Any) -> Any:
 
 def test_collections_not_supplied_or_empty_give_honest_answers() -> None:
     accounts = [Account(id="a", customer_since=datetime(2025, 1, 1, tzinfo=UTC))]
-    data = AdvocacyData.from_records(accounts=accounts, as_of=datetime(2026, 10, 15, tzinfo=UTC))
-    # Counts and sums over a known empty population are 0; rates over none are undefined.
+    empty = {
+        "advocates": [], "asks": [], "actions": [], "reviews": [], "mentions": [], "opportunities": [],
+        "community_members": [], "reference_requests": [], "referrals": [], "social_shares": [],
+    }  # fmt: skip
+    data = AdvocacyData.from_records(accounts=accounts, as_of=datetime(2026, 10, 15, tzinfo=UTC), **empty)
+    # Supplied but empty: counts and sums over a known empty population are 0; rates over none
+    # are undefined.
     assert metrics.advocate_pool_size(data, window=Q3).value == 0
     assert metrics.review_velocity(data, window=Q3).value == 0.0
     assert metrics.influencer_and_advocate_mentions(data, window=Q3).value == 0
@@ -607,6 +612,11 @@ def test_collections_not_supplied_or_empty_give_honest_answers() -> None:
     # A window that starts at or after as_of is not known yet, not zero.
     later = metrics.advocate_pool_size(data, window=Window.quarter(2027, 1))
     assert later.value is None and "known yet" in (later.undefined_reason or "")
+    # Never supplied: not zero, but undefined with the reason.
+    bare = AdvocacyData.from_records(accounts=accounts, as_of=datetime(2026, 10, 15, tzinfo=UTC))
+    for metric_id in ("advocate_pool_size", "review_velocity", "influencer_and_advocate_mentions"):
+        result = getattr(metrics, metric_id)(bare, window=Q3)
+        assert result.value is None and "were supplied" in (result.undefined_reason or ""), metric_id
 
 
 BAD_PARAMETERS: list[tuple[str, dict[str, Any], str]] = [
