@@ -348,6 +348,7 @@ figure figcaption { font-weight: 600; font-size: 13px; margin-bottom: 2px; }
 figure svg.chart { width: 100%; height: auto; display: block; }
 figure table { font-size: 10.5px; margin: 4px 0 6px; }
 figure th, figure td { padding: 2px 4px; }
+figure tbody th { min-width: 0; }
 .wide { overflow-x: auto; }
 .mix { display: flex; height: 16px; border-radius: 4px; overflow: hidden; margin: 6px 0 4px; max-width: 520px; }
 .mix span { display: block; }
@@ -433,7 +434,7 @@ def _tile(row: MetricRow, previous: str) -> str:
         arrow = "▲ " if row.change.absolute > 0 else "▼ "
     elif row.change is not None:
         shown = "unchanged"
-    badge = ""
+    badge = '<span class="badge">no test</span>' if row.change is not None else ""
     if row.change is not None and row.change.significant is not None:
         badge = (
             '<span class="badge sig">significant</span>'

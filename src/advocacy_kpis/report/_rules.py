@@ -19,7 +19,7 @@ import attrs
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import IncomparableResultsError
+from advocacy_kpis.errors import IncomparableResultsError, UnknownReferenceError
 from advocacy_kpis.metrics._common import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.records import Account, Feedback, Review
 from advocacy_kpis.report._format import (
@@ -575,7 +575,7 @@ def _contact_name(data: AdvocacyData, contact: str) -> str:
     account_id, _, advocate = contact.partition("/")
     try:
         name = _account_name(data.account(account_id))
-    except Exception:  # an unknown account: show the contact as it is
+    except UnknownReferenceError:
         return contact
     return f"{name} ({advocate})" if advocate else name
 
