@@ -167,6 +167,18 @@ def test_a_drop_after_a_recent_product_change_is_a_risk() -> None:
     assert {s.detail for s in drop.sources} == {"product change pricing"}
 
 
+def test_a_drop_whose_after_window_is_still_running_is_provisional() -> None:
+    accounts = drop_data().as_collections()
+    data = AdvocacyData.from_records(
+        as_of=RELEASE + timedelta(days=45),
+        **{k: v for k, v in accounts.items() if k != "referrals"},
+        referrals=[r for r in drop_data().referrals if r.invited_at < RELEASE + timedelta(days=45)],
+    )
+    built = report(data, period="2026-04", metrics=["referral_program_participation_rate"])
+    drop = next(f for f in built.risks if f.kind is FindingKind.PRODUCT_CHANGE_DROP)
+    assert drop.facts["partial"] is True and "read it as provisional" in drop.text
+
+
 def test_a_product_change_older_than_the_lookback_is_not_checked() -> None:
     built = report(drop_data(), period="2026-09", metrics=["referral_program_participation_rate"])
     # 2026-09 ends 183 days after the release: outside the 180-day lookback.
@@ -191,7 +203,7 @@ def test_a_value_past_a_threshold_of_the_spec_is_a_risk(monkeypatch: pytest.Monk
         ("threshold_breached", "customer_retention_rate", "all"),
     ]
     assert built.next_steps[1].action == (
-        "Bring Customer Retention Rate (all) back above 90.0%: too many customers leave."
+        "Bring Customer Retention Rate (all) back above 90.0%. Too many customers leave."
     )
 
 
@@ -393,6 +405,19 @@ def test_without_a_basis_quotes_follow_recency_and_money_metrics_stay_undefined(
 def test_a_period_of_the_wrong_grain_or_after_as_of_is_refused(period: str, deep_dive: bool) -> None:
     with pytest.raises(ParameterError, match="'period'"):
         report(nps_data(), period=period, deep_dive=deep_dive)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "parameter"),
+    [
+        ({"segments": "tier"}, "segments"),
+        ({"metrics": "net_promoter_score"}, "metrics"),
+        ({"basis": "USD"}, "basis"),
+    ],
+)
+def test_bad_arguments_are_refused_by_name(kwargs: dict[str, Any], parameter: str) -> None:
+    with pytest.raises(ParameterError, match=f"'{parameter}'"):
+        report(nps_data(), period="2026-09", **kwargs)
 
 
 def test_the_default_period_is_the_last_one_that_ended_and_a_deep_dive_reads_quarters() -> None:

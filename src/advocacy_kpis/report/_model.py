@@ -102,11 +102,18 @@ class Source:
         }
 
     def __str__(self) -> str:
+        window = self.window
+        shown = None
+        if window is not None:
+            shown = window.label
+            if window.grain is None:
+                first, last = window.calendar.local(window.start), window.calendar.local(window.end)
+                shown = f"{first.date().isoformat()} to {last.date().isoformat()}"
         parts = [
             p
             for p in (
                 self.metric,
-                self.window.label if self.window is not None else None,
+                shown,
                 self.segment.name if self.segment is not None else None,
                 self.detail,
             )

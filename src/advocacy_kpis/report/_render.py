@@ -349,6 +349,7 @@ figure svg.chart { width: 100%; height: auto; display: block; }
 figure table { font-size: 10.5px; margin: 4px 0 6px; }
 figure th, figure td { padding: 2px 4px; }
 figure tbody th { min-width: 0; }
+table.steps tbody th { min-width: 0; width: 2.5em; }
 .wide { overflow-x: auto; }
 .mix { display: flex; height: 16px; border-radius: 4px; overflow: hidden; margin: 6px 0 4px; max-width: 520px; }
 .mix span { display: block; }
@@ -395,7 +396,7 @@ def _e(text: object) -> str:
 
 def _html_table(
     header: Sequence[str], rows: Sequence[Sequence[str]], *, numeric_from: int = 1, note_last: bool = False,
-    caption: str | None = None,
+    caption: str | None = None, css: str | None = None,
 ) -> str:  # fmt: skip
     def cls(i: int, last: int) -> str:
         if note_last and i == last:
@@ -412,7 +413,8 @@ def _html_table(
         for row in rows
     )  # fmt: skip
     title = f'<caption class="muted">{_e(caption)}</caption>' if caption else ""
-    return f"<table>{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    opening = f'<table class="{_e(css)}">' if css else "<table>"
+    return f"{opening}{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _html_notes(notes: Sequence[str]) -> str:
@@ -554,7 +556,7 @@ def html_page(report: Report) -> str:
     )
     if report.next_steps:
         rows = [[str(i), s.action, s.owner] for i, s in enumerate(report.next_steps, start=1)]
-        steps = _html_table(["#", "Action", "Owner and support"], rows, numeric_from=99)
+        steps = _html_table(["#", "Action", "Owner and support"], rows, numeric_from=99, css="steps")
     else:
         steps = '<p class="empty">No finding calls for an action this period.</p>'
     parts.append(f'<section id="next"><h2>{_e(SECTIONS[5][1])}</h2>{steps}</section>')

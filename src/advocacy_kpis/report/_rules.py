@@ -88,7 +88,7 @@ NEXT_STEPS: Final[Mapping[FindingKind, tuple[str, str]]] = MappingProxyType(
             "Customer Success, with Customer Advocacy",
         ),
         FindingKind.THRESHOLD_BREACHED: (
-            "Bring {metric_name} ({segment}) back {target_side} {threshold}: {meaning}.",
+            "Bring {metric_name} ({segment}) back {target_side} {threshold}. {meaning}",
             "Customer Advocacy; support asked from the teams that feed the metric",
         ),
         FindingKind.OVER_ASKED: (
@@ -394,6 +394,8 @@ def threshold_findings(card: Scorecard, metrics: Iterable[str], period: Window) 
                 if not segment.is_all and result.sample_size < MIN_SEGMENT_SAMPLE:
                     continue
                 level = number_text(threshold.value, spec.unit, card.basis)
+                meaning = threshold.meaning.strip()
+                meaning = meaning[:1].upper() + meaning[1:] + ("" if meaning.endswith(".") else ".")
                 facts = {
                     "metric": metric,
                     "metric_name": spec.name,
@@ -402,14 +404,14 @@ def threshold_findings(card: Scorecard, metrics: Iterable[str], period: Window) 
                     "threshold": level,
                     "side": threshold.breached_when,
                     "target_side": "above" if threshold.breached_when == "below" else "below",
-                    "meaning": threshold.meaning,
+                    "meaning": meaning,
                     "period": period.label,
                 }
                 found.append(
                     Finding(
                         FindingKind.THRESHOLD_BREACHED,
                         f"{spec.name} is {facts['value']} in {period.label} ({segment.name}), "
-                        f"{threshold.breached_when} the {level} threshold: {threshold.meaning}.",
+                        f"{threshold.breached_when} the {level} threshold. {meaning}",
                         (Source(metric, period, segment),),
                         facts,
                     )
