@@ -385,6 +385,10 @@ footer.about ul { padding-left: 18px; margin: 6px 0; }
   figure, .tile, blockquote, tr { break-inside: avoid; }
   .wide { overflow: visible; }
   table { font-size: 9.5px; }
+  figure figcaption { font-size: 10.5px; }
+  figure table { font-size: 7px; table-layout: fixed; }
+  figure th, figure td { padding: 1px 2px; overflow-wrap: anywhere; }
+  figure tbody th { width: 22%; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 }
 """
