@@ -12,6 +12,8 @@ Commands:
     over-asking        the asks of a window that broke the tap policy (``--window``, ``--segment``), and
                        with ``--asset`` who may be asked for that asset at the window's end
     validate           load ``--data DIR`` and print the load report; exit 1 when rows were refused
+    report             the standard advocacy report of a month (``--period 2026-09``), or of a quarter
+                       (``--deep-dive``), as Markdown, HTML or JSON (``--format``, ``--out FILE``)
     demo               the headline scorecard of the sample data: last four quarters, overall and by tier
 
 Commands that read data take the options of `add_data_options` (``--sample`` or ``--data DIR``,
@@ -391,6 +393,8 @@ def _cmd_demo(out: TextIO) -> int:
         "\nThe whole catalogue: advocacy-kpis scorecard --sample --all --by tier\n"
         "One metric with its interval and components: advocacy-kpis compute net_promoter_score --sample "
         f"--window {quarters[-1].label}\n"
+        "The monthly report, ready to send: advocacy-kpis report --sample --period "
+        f"{quarters[-1].split('month')[-1].label} --format html --out report.html\n"
     )
     return 0
 
@@ -477,6 +481,58 @@ def _cmd_product_change(args: argparse.Namespace, out: TextIO) -> int:
     segments += [Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in args.by]
     impact = product_change_impact(data, args.change, metric=args.metric, days=args.days, segments=segments)
     out.write((json.dumps(impact.to_dict(), indent=2) if args.json else str(impact)) + "\n")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    from advocacy_kpis.report import report
+
+    command = "advocacy-kpis report"
+    source = _source(args, command)
+    data = source.data
+    grain = "quarter" if args.deep_dive else "month"
+    expected = "a quarter such as 2026Q3 (with --deep-dive)" if args.deep_dive else (
+        "a month such as 2026-09 (or a quarter such as 2026Q3 with --deep-dive)"
+    )  # fmt: skip
+    period = None
+    if args.period is not None:
+        try:
+            period = Window.parse(args.period, data.calendar)
+        except ParameterError:
+            raise ParameterError("--period", command, expected, args.period) from None
+        if period.grain is None or period.grain.value != grain:
+            raise ParameterError("--period", command, expected, args.period)
+        if period.start >= data.as_of:
+            raise ParameterError(
+                "--period", command, f"a period that starts before {data.as_of.date()}", args.period
+            )
+    segments: list[Segment | SegmentsBy] = [
+        Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in (args.by or ["tier"])
+    ]
+    built = report(
+        data,
+        period=period,
+        deep_dive=args.deep_dive,
+        segments=segments,
+        basis=_basis_for(args, source, command),
+    )
+    if args.format == "html":
+        text = built.to_html()
+    elif args.format == "json":
+        text = built.to_json() + "\n"
+    else:
+        text = built.to_markdown()
+    if args.out is None:
+        out.write(text)
+        return 0
+    try:
+        with open(args.out, "w", encoding="utf-8") as target:
+            target.write(text)
+    except OSError as error:
+        raise ParameterError(
+            "--out", command, f"a file that can be written ({error.strerror})", args.out
+        ) from None
+    out.write(f"{built.title}: {args.format} written to {args.out}\n")
     return 0
 
 
@@ -645,6 +701,24 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--limit", type=int, default=50, help="list at most this many refused rows (default 50)"
     )
+    written = commands.add_parser("report", help="the standard advocacy report of a month or a quarter")
+    add_data_options(written)
+    written.add_argument(
+        "--period",
+        help="the month, e.g. 2026-09 (a quarter such as 2026Q3 with --deep-dive); default: the last one",
+    )
+    written.add_argument(
+        "--deep-dive", action="store_true", help="the quarterly deep dive instead of the monthly review"
+    )
+    written.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        help="segment by an attribute (default tier; repeatable; tier,region crosses)",
+    )
+    written.add_argument("--basis", help="revenue basis such as arr:USD (default arr:USD)")
+    written.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format")
+    written.add_argument("--out", help="write the report to this file (default: print it)")
     commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")
     return parser
 
@@ -675,6 +749,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_over_asking(args, stream)
         if args.command == "validate":
             return _cmd_validate(args, stream)
+        if args.command == "report":
+            return _cmd_report(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         sys.stderr.write(f"advocacy-kpis: error: {error}\n")
