@@ -449,3 +449,29 @@ def test_cli_scorecard_errors_name_the_flag(
 
 def test_segments_by_is_a_value() -> None:
     assert Segment.by("tier") == SegmentsBy(("tier",))
+
+
+def test_cumulative_incidence_cells_equal_the_single_call() -> None:
+    # Observation lists are spread over cells: every cell must get its own list.
+    from advocacy_kpis import sample
+
+    data = sample.generate(200)
+    windows = Window.year(2026).split("quarter")[:3]
+    params = {"referral_conversion_rate": {"estimator": "cumulative_incidence"}}
+    card = scorecard(
+        data,
+        metrics=["referral_conversion_rate"],
+        windows=windows,
+        segments=Segment.by("tier"),
+        params=params,
+    )
+    for window in windows:
+        for segment in card.segments:
+            single = compute(
+                "referral_conversion_rate",
+                data,
+                window=window,
+                segment=segment,
+                estimator="cumulative_incidence",
+            )
+            assert card.get("referral_conversion_rate", window, segment).to_dict() == single.to_dict()
