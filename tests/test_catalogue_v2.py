@@ -94,3 +94,14 @@ def test_referred_customer_won_and_lost_inside_the_window_still_weighs() -> None
     result = metrics.client_referral_rate(data, window=Window.quarter(2026, 3), basis=RevenueBasis.arr("USD"))
     assert result.value == 0.25
     assert (result.numerator, result.denominator) == (Decimal(50000), Decimal(200000))
+
+
+@pytest.mark.parametrize(
+    ("metric_id", "name"),
+    [("referral_conversion_rate", "horizon_days"), ("advocate_re_engagement_rate", "lapse_days")],
+)
+def test_horizon_beyond_a_century_is_refused_not_an_overflow(metric_id: str, name: str) -> None:
+    from advocacy_kpis import ParameterError
+
+    with pytest.raises(ParameterError, match=name):
+        catalog.function(metric_id)(tiny(), window=Window.quarter(2026, 2), **{name: 10**12})

@@ -123,7 +123,7 @@ def test_conversion_horizon_must_be_a_positive_integer() -> None:
     from advocacy_kpis import ParameterError
     from advocacy_kpis.sample import tiny
 
-    with pytest.raises(ParameterError, match="'horizon_days'.*positive integer.*-5"):
+    with pytest.raises(ParameterError, match="'horizon_days'.*whole number of days.*-5"):
         metrics.referral_conversion_rate(tiny(), window=Window.quarter(2026, 2), horizon_days=-5)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Callable, Collection, Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -69,11 +70,18 @@ def check_args(
     return chosen
 
 
+MAX_DAYS = 36_600
+"""The longest span in days a parameter may give (about a century): beyond it dates overflow."""
+
+
 def positive_int(value: Any, name: str, function: str) -> int:
-    """Check an integer parameter such as ``horizon_days``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ParameterError(name, function, "a positive integer", value)
-    return value
+    """Check a count of days such as ``horizon_days``: a whole number from 1 to `MAX_DAYS`.
+
+    Integers of any kind (numpy's included) are accepted.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 < value <= MAX_DAYS:
+        raise ParameterError(name, function, f"a whole number of days from 1 to {MAX_DAYS}", value)
+    return int(value)
 
 
 def positive(name: str) -> Callable[[Any, str], int]:
