@@ -32,15 +32,26 @@ from advocacy_kpis.metrics.referrals import (
     revenue_from_referrals,
 )
 from advocacy_kpis.metrics.retention import customer_churn_rate, customer_retention_rate
-from advocacy_kpis.metrics.sentiment import customer_satisfaction_score, net_promoter_score
+from advocacy_kpis.metrics.sentiment import (
+    brand_sentiment,
+    customer_feedback_retention_score,
+    customer_loyalty_index,
+    customer_satisfaction_score,
+    customer_sentiment,
+    net_promoter_score,
+)
 
 __all__ = [
     "AccountReadiness",
     "advocate_re_engagement_rate",
+    "brand_sentiment",
     "client_referral_rate",
     "customer_churn_rate",
+    "customer_feedback_retention_score",
+    "customer_loyalty_index",
     "customer_retention_rate",
     "customer_satisfaction_score",
+    "customer_sentiment",
     "net_promoter_score",
     "new_customers_from_referrals",
     "personalized_referral_outreach_rate",
