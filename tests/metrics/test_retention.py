@@ -268,6 +268,27 @@ def test_expansion_growth_equals_naive_oracle(data: AdvocacyData, window: Window
     assert card.get("expansion_revenue_growth_rate", window).to_dict() == result.to_dict()
 
 
+def test_previous_period_of_a_quarter_is_the_previous_calendar_quarter() -> None:
+    # Q2 2026 has 91 days and Q1 90, so the 91 days before Q2 start on 2025-12-31. An expansion at
+    # noon on that day is in those 91 days but not in Q1: X(Q1) is 0 and growth from it undefined.
+    t = datetime(2025, 12, 31, 12, tzinfo=UTC)
+    account = Account(id="x", customer_since=t - timedelta(days=100))
+    contracts = [
+        Contract(id="c1", account_id="x", start=t - timedelta(days=100), end=t, arr=Decimal(100), currency="USD"),
+        Contract(id="c2", account_id="x", start=t, end=t + timedelta(days=365), arr=Decimal(150), currency="USD",
+                 renewal_of="c1"),
+    ]  # fmt: skip
+    data = AdvocacyData.from_records(
+        accounts=[account], contracts=contracts, as_of=datetime(2026, 10, 1, tzinfo=UTC)
+    )
+    q2 = Window.quarter(2026, 2)
+    result = metrics.expansion_revenue_growth_rate(data, window=q2, basis=USD)
+    assert result.value is None and result.details["previous_window"] == "2026Q1"
+    # As an ad-hoc span of the same dates, the previous period is the 91 days before it.
+    span = Window.between(q2.start, q2.end)
+    assert metrics.expansion_revenue_growth_rate(data, window=span, basis=USD).denominator == Decimal(50)
+
+
 def test_mrr_sums_are_taken_once_and_do_not_depend_on_account_order() -> None:
     t = datetime(2026, 7, 1, tzinfo=UTC)
     accounts = [Account(id=f"a{i}", customer_since=t - timedelta(days=30)) for i in range(3)]
