@@ -441,15 +441,16 @@ def revenue_movements(grid: Grid, basis: RevenueBasis, spans: tuple[Span, ...]) 
     """How the run rate of the customers at each span's start moved, per span and segment.
 
     The result is indexed ``span * n_segments + segment``. For each account in S (a customer at
-    the span's start) it reads ``ARR_a`` at the start and at
-    the end once, and adds to every segment it belongs to: ``starting`` (ARR at the start),
+    the span's start) it reads ``ARR_a`` at the start and at the end once, and adds to every
+    segment it belongs to: ``starting`` (ARR at the start),
     ``ending`` (ARR at the end), ``retained`` (the lower of the two), ``expansion`` (any rise),
     ``contraction`` (any fall of an account still a customer at the end) and ``churned`` (the fall
     of one that is not), with the matching account counts. Expansion, gross and net revenue
     retention are all read from these sums, so ``ending = retained + expansion`` and
     ``starting = retained + contraction + churned`` hold exactly. Computed once per grid, basis and
     spans, and shared. Sums are taken in ARR and stated on the basis once (see `on_basis`), so
-    MRR sums do not depend on the order of the accounts.
+    MRR sums do not depend on the order of the accounts; on MRR, ``ending`` and ``starting`` are
+    then rebuilt from the divided parts so the two identities stay exact.
     """
 
     def build() -> list[Tally]:
@@ -496,8 +497,11 @@ def revenue_movements(grid: Grid, basis: RevenueBasis, spans: tuple[Span, ...]) 
                         acc["churned"] += lost
                         acc["churned_accounts"] += 1
         for acc in out:
-            for name in _MOVEMENT_FIELDS:
+            for name in ("retained", "expansion", "contraction", "churned"):
                 acc[name] = on_basis(acc[name], basis)
+            # Exact in ARR already; on MRR this keeps the identities exact after the division.
+            acc["ending"] = acc["retained"] + acc["expansion"]
+            acc["starting"] = acc["retained"] + acc["contraction"] + acc["churned"]
         return out
 
     return grid.cached(("revenue_movements", spans, basis), build)
