@@ -558,13 +558,14 @@ def customer_sentiment(
     return CUSTOMER_SENTIMENT.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _label_counts(cells: int) -> list[Tally]:
-    return [{"positive": 0, "neutral": 0, "negative": 0} for _ in range(cells)]
+def _no_labels() -> Tally:
+    """Zero counts of each sentiment label."""
+    return {"positive": 0, "neutral": 0, "negative": 0}
 
 
 def _customer_sentiment_tally(run: Run) -> list[Tally]:
     grid = run.grid
-    tallies = _label_counts(grid.n_cells)
+    tallies = [_no_labels() for _ in range(grid.n_cells)]
     for record in grid.records(Feedback):
         label = record.sentiment.value
         for c in grid.cells_at(record.received_at, grid.account_segments(record.account_id)):
@@ -709,7 +710,7 @@ def brand_sentiment(
 def _brand_sentiment_tally(run: Run) -> list[Tally]:
     grid = run.grid
     tallies: list[Tally] = [
-        {"organic": _label_counts(1)[0], "paid": _label_counts(1)[0], "unlabelled": 0, "outside": 0}
+        {"organic": _no_labels(), "paid": _no_labels(), "unlabelled": 0, "outside": 0}
         for _ in range(grid.n_cells)
     ]
     for mention in grid.records(Mention):
