@@ -18,9 +18,11 @@ from advocacy_kpis import (
     RevenueBasis,
     Segment,
     Window,
+    catalog,
     metrics,
     scorecard,
 )
+from advocacy_kpis.catalog import BasisUse
 from advocacy_kpis.sample import tiny
 from tests.strategies import AS_OF, HEAVY, TIERS, datasets, in_window, windows
 
@@ -153,7 +155,8 @@ def naive_movement(
 
 
 @given(datasets(), windows())
-def test_renewal_rate_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+@HEAVY
+def test_renewal_rate_equals_naive_oracle_and_tiers_add_up(data: AdvocacyData, window: Window) -> None:
     ending = [c for c in data.contracts if in_window(c.end, window)]
     renewed = [c for c in ending if any(other.renewal_of == c.id for other in data.contracts)]
     result = metrics.contract_renewal_rate(data, window=window)
@@ -165,18 +168,16 @@ def test_renewal_rate_equals_naive_oracle(data: AdvocacyData, window: Window) ->
     assert weighted.value == (pytest.approx(float(part / whole)) if whole else None)
     if weighted.value is not None:
         assert 0 <= weighted.value <= 1
-
-
-@given(datasets(), windows())
-def test_renewal_counts_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.contract_renewal_rate(data, window=window)
     parts = [metrics.contract_renewal_rate(data, window=window, segment=Segment.where(tier=t)) for t in TIERS]
-    assert sum(p.numerator for p in parts) == whole.numerator  # type: ignore[misc]
-    assert sum(p.denominator for p in parts) == whole.denominator  # type: ignore[misc]
+    assert sum(p.numerator for p in parts) == result.numerator  # type: ignore[misc]
+    assert sum(p.denominator for p in parts) == result.denominator  # type: ignore[misc]
 
 
 @given(datasets(), windows())
-def test_nrr_grr_and_expansion_equal_naive_oracle(data: AdvocacyData, window: Window) -> None:
+@HEAVY
+def test_nrr_grr_and_expansion_equal_naive_oracle_and_tiers_add_up(
+    data: AdvocacyData, window: Window
+) -> None:
     expected = naive_movement(data, window.start, window.end)
     expansion = metrics.expansion_revenue(data, window=window, basis=USD)
     grr = metrics.gross_revenue_retention(data, window=window, basis=USD)
@@ -190,9 +191,18 @@ def test_nrr_grr_and_expansion_equal_naive_oracle(data: AdvocacyData, window: Wi
         assert nrr.value == pytest.approx(float(expected["ending"] / expected["starting"]))
     else:
         assert grr.value is None and nrr.value is None and grr.undefined_reason and nrr.undefined_reason
+    parts = [
+        metrics.net_revenue_retention(data, window=window, basis=USD, segment=Segment.where(tier=t))
+        for t in TIERS
+    ]
+    for key in ("accounts", "expanded_accounts", "contracted_accounts", "churned_accounts"):
+        assert sum(p.components[key] for p in parts) == nrr.components[key]
+    for key in ("starting_revenue", "ending_revenue", "retained_revenue", "expansion_revenue"):
+        assert sum((p.details[key] for p in parts), Decimal(0)) == nrr.details[key]
 
 
 @given(datasets(), windows(), st.sampled_from((USD, MONTHLY)), st.sampled_from((None, *TIERS)))
+@HEAVY
 def test_nrr_is_at_least_grr_and_grr_is_a_rate(
     data: AdvocacyData, window: Window, basis: RevenueBasis, tier: str | None
 ) -> None:
@@ -210,19 +220,6 @@ def test_nrr_is_at_least_grr_and_grr_is_a_rate(
     assert details["ending_revenue"] == details["retained_revenue"] + details["expansion_revenue"]
 
 
-@given(datasets(), windows())
-def test_revenue_sums_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.net_revenue_retention(data, window=window, basis=USD)
-    parts = [
-        metrics.net_revenue_retention(data, window=window, basis=USD, segment=Segment.where(tier=t))
-        for t in TIERS
-    ]
-    for key in ("accounts", "expanded_accounts", "contracted_accounts", "churned_accounts"):
-        assert sum(p.components[key] for p in parts) == whole.components[key]
-    for key in ("starting_revenue", "ending_revenue", "retained_revenue", "expansion_revenue"):
-        assert sum((p.details[key] for p in parts), Decimal(0)) == whole.details[key]
-
-
 def never_rising(data: AdvocacyData) -> AdvocacyData:
     """The same data set with every contract starting before anyone was a customer.
 
@@ -238,6 +235,7 @@ def never_rising(data: AdvocacyData) -> AdvocacyData:
 
 
 @given(datasets().map(never_rising), windows(), st.sampled_from((None, *TIERS)))
+@HEAVY
 def test_expansion_is_zero_when_no_arr_ever_rises(
     data: AdvocacyData, window: Window, tier: str | None
 ) -> None:
@@ -254,6 +252,7 @@ def test_expansion_is_zero_when_no_arr_ever_rises(
 
 
 @given(datasets(), windows())
+@HEAVY
 def test_expansion_growth_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
     before = window.previous()
     now = naive_movement(data, window.start, window.end)["expansion"]
@@ -338,7 +337,7 @@ def naive_activation(data: AdvocacyData, window: Window, horizon_days: int = 365
 
 @given(datasets(max_accounts=8), windows(), st.sampled_from((30, 365)))
 @HEAVY
-def test_activation_to_expansion_equals_naive_oracle(
+def test_activation_to_expansion_equals_naive_oracle_and_tiers_add_up(
     data: AdvocacyData, window: Window, horizon: int
 ) -> None:
     expected = naive_activation(data, window, horizon)
@@ -349,17 +348,14 @@ def test_activation_to_expansion_equals_naive_oracle(
         "mixed_currency_excluded": expected["mixed"],
     }  # fmt: skip
     assert result.value == (expected["expanded"] / expected["matured"] if expected["matured"] else None)
-
-
-@given(datasets(), windows())
-def test_activation_counts_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.activation_to_expansion_rate(data, window=window).components
     parts = [
-        metrics.activation_to_expansion_rate(data, window=window, segment=Segment.where(tier=t)).components
+        metrics.activation_to_expansion_rate(
+            data, window=window, segment=Segment.where(tier=t), horizon_days=horizon
+        )
         for t in TIERS
     ]
-    for key in whole:
-        assert sum(p[key] for p in parts) == whole[key]
+    for key in result.components:
+        assert sum(p.components[key] for p in parts) == result.components[key]
 
 
 def test_activation_baseline_counts_a_contract_starting_at_activation() -> None:
@@ -406,30 +402,36 @@ def test_money_metrics_refuse_a_missing_or_contract_value_basis() -> None:
 
 
 FAMILY_FOUR = (
-    ("contract_renewal_rate", None),
-    ("contract_renewal_rate", USD),
-    ("expansion_revenue", USD),
-    ("expansion_revenue_growth_rate", USD),
-    ("activation_to_expansion_rate", None),
-    ("gross_revenue_retention", MONTHLY),
-    ("net_revenue_retention", USD),
+    "contract_renewal_rate",
+    "expansion_revenue",
+    "expansion_revenue_growth_rate",
+    "activation_to_expansion_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
 )
 
 
-@pytest.mark.parametrize(("metric_id", "basis"), FAMILY_FOUR)
-@given(data=datasets(max_accounts=8), pair=st.tuples(windows(), windows()))
+@given(
+    data=datasets(max_accounts=8),
+    pair=st.tuples(windows(), windows()),
+    basis=st.sampled_from((USD, MONTHLY)),
+    weighted=st.booleans(),
+)
 @HEAVY
 def test_scorecard_cell_equals_single_call(
-    metric_id: str, basis: RevenueBasis | None, data: AdvocacyData, pair: tuple[Window, Window]
+    data: AdvocacyData, pair: tuple[Window, Window], basis: RevenueBasis, weighted: bool
 ) -> None:
     assume(data.accounts and pair[0] != pair[1])
     card = scorecard(
-        data, metrics=[metric_id], windows=list(pair), segments=Segment.by("tier"), basis=basis,
-        weight_rates=basis is not None,
+        data, metrics=list(FAMILY_FOUR), windows=list(pair), segments=Segment.by("tier"), basis=basis,
+        weight_rates=weighted,
     )  # fmt: skip
-    function = getattr(metrics, metric_id)
-    extra = {"basis": basis} if basis is not None else {}
-    for window in pair:
-        for segment in card.segments:
-            single = function(data, window=window, segment=segment, **extra)
-            assert card.get(metric_id, window, segment).to_dict() == single.to_dict()
+    for metric_id in FAMILY_FOUR:
+        spec = catalog.get(metric_id)
+        takes = spec.basis is BasisUse.REQUIRED or (weighted and spec.basis is BasisUse.OPTIONAL)
+        extra = {"basis": basis} if takes else {}
+        function = getattr(metrics, metric_id)
+        for window in pair:
+            for segment in card.segments:
+                single = function(data, window=window, segment=segment, **extra)
+                assert card.get(metric_id, window, segment).to_dict() == single.to_dict()

@@ -259,7 +259,7 @@ def naive_loyalty(data: AdvocacyData, window: Window, tier: str | None = None) -
 
 @given(datasets(max_accounts=8).flatmap(with_loyalty_waves), windows())
 @HEAVY
-def test_loyalty_index_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+def test_loyalty_index_equals_naive_oracle_and_tiers_add_up(data: AdvocacyData, window: Window) -> None:
     complete, incomplete = naive_loyalty(data, window)
     result = metrics.customer_loyalty_index(data, window=window)
     assert result.components["respondents"] == len(complete)
@@ -269,18 +269,12 @@ def test_loyalty_index_equals_naive_oracle(data: AdvocacyData, window: Window) -
         assert 0 <= float(result.value) <= 100  # type: ignore[arg-type]
     else:
         assert result.value is None and result.undefined_reason
-
-
-@given(datasets(max_accounts=8).flatmap(with_loyalty_waves), windows())
-@HEAVY
-def test_loyalty_counts_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.customer_loyalty_index(data, window=window)
     parts = [
         metrics.customer_loyalty_index(data, window=window, segment=Segment.where(tier=t)) for t in TIERS
     ]
     for key in ("respondents", "incomplete_respondents", "answers"):
-        assert sum(p.components[key] for p in parts) == whole.components[key]
-    assert sum(p.numerator or 0 for p in parts) == (whole.numerator or 0)  # type: ignore[operator]
+        assert sum(p.components[key] for p in parts) == result.components[key]
+    assert sum(p.numerator or 0 for p in parts) == (result.numerator or 0)  # type: ignore[operator]
     for tier, part in zip(TIERS, parts, strict=True):
         assert part.components["respondents"] == len(naive_loyalty(data, window, tier)[0])
 
@@ -315,7 +309,8 @@ def naive_net(p: int, u: int, n: int) -> float | None:
 
 
 @given(datasets(), windows())
-def test_customer_sentiment_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+@HEAVY
+def test_customer_sentiment_equals_naive_oracle_and_tiers_add_up(data: AdvocacyData, window: Window) -> None:
     labels = [f.sentiment for f in data.feedback if in_window(f.received_at, window)]
     p, u, n = naive_label_counts(labels)
     result = metrics.customer_sentiment(data, window=window)
@@ -326,17 +321,12 @@ def test_customer_sentiment_equals_naive_oracle(data: AdvocacyData, window: Wind
     else:
         assert result.value == pytest.approx(expected) and -1 <= expected <= 1
         assert result.interval == net_score_interval(p, u, n)
-
-
-@given(datasets(), windows())
-def test_customer_sentiment_counts_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.customer_sentiment(data, window=window).components
     parts = [
         metrics.customer_sentiment(data, window=window, segment=Segment.where(tier=t)).components
         for t in TIERS
     ]
     for key in ("positive", "neutral", "negative", "feedback"):
-        assert sum(p[key] for p in parts) == whole[key]
+        assert sum(part[key] for part in parts) == result.components[key]
 
 
 def test_net_score_interval_is_the_nps_interval_on_the_net_scale() -> None:
@@ -364,7 +354,8 @@ def naive_mentions(data: AdvocacyData, window: Window, region: str | None = None
 
 
 @given(datasets(), windows())
-def test_brand_sentiment_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+@HEAVY
+def test_brand_sentiment_equals_naive_oracle_and_regions_add_up(data: AdvocacyData, window: Window) -> None:
     chosen = naive_mentions(data, window)
     labelled = [m for m in chosen if m.sentiment is not None]
     p, u, n = naive_label_counts([m.sentiment for m in labelled])  # type: ignore[misc]
@@ -381,18 +372,12 @@ def test_brand_sentiment_equals_naive_oracle(data: AdvocacyData, window: Window)
         assert details["net_sentiment"] == (
             None if naive_net(*part) is None else pytest.approx(naive_net(*part))
         )
-
-
-@given(datasets(), windows())
-def test_brand_sentiment_counts_over_disjoint_mention_regions_add_up(
-    data: AdvocacyData, window: Window
-) -> None:
+    if not data.mentions:
+        return  # no mention carries a region, so a region segment is refused
     # Every generated mention has a region, so the regions partition them.
-    assume(data.mentions)
-    whole = metrics.brand_sentiment(data, window=window).components
     parts = [metrics.brand_sentiment(data, window=window, segment=Segment.where(region=r)) for r in REGIONS]
     for key in ("positive", "neutral", "negative", "mentions", "unlabelled"):
-        assert sum(p.components[key] for p in parts) == whole[key]
+        assert sum(part.components[key] for part in parts) == result.components[key]
     for region, part in zip(REGIONS, parts, strict=True):
         assert part.components["mentions"] + part.components["unlabelled"] == len(
             naive_mentions(data, window, region)
@@ -440,7 +425,8 @@ def customer_at(account: Account, instant: datetime) -> bool:
 
 
 @given(datasets(), windows())
-def test_feedback_retention_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
+@HEAVY
+def test_feedback_retention_equals_naive_oracle_and_tiers_add_up(data: AdvocacyData, window: Window) -> None:
     givers, kept, part, whole = naive_feedback_retention(data, window)
     result = metrics.customer_feedback_retention_score(data, window=window)
     assert (result.numerator, result.denominator) == (len(kept), len(givers))
@@ -448,19 +434,14 @@ def test_feedback_retention_equals_naive_oracle(data: AdvocacyData, window: Wind
     weighted = metrics.customer_feedback_retention_score(data, window=window, basis=USD)
     assert (weighted.numerator, weighted.denominator) == (part, whole)
     assert weighted.value == (pytest.approx(float(part / whole)) if whole else None)
-
-
-@given(datasets(), windows())
-def test_feedback_retention_counts_over_disjoint_segments_add_up(data: AdvocacyData, window: Window) -> None:
-    whole = metrics.customer_feedback_retention_score(data, window=window)
     parts = [
         metrics.customer_feedback_retention_score(data, window=window, segment=Segment.where(tier=t))
         for t in TIERS
     ]
-    assert sum(p.numerator for p in parts) == whole.numerator  # type: ignore[misc]
-    assert sum(p.denominator for p in parts) == whole.denominator  # type: ignore[misc]
-    for tier, part in zip(TIERS, parts, strict=True):
-        assert part.denominator == len(naive_feedback_retention(data, window, tier)[0])
+    assert sum(p.numerator for p in parts) == result.numerator  # type: ignore[misc]
+    assert sum(p.denominator for p in parts) == result.denominator  # type: ignore[misc]
+    for tier, p in zip(TIERS, parts, strict=True):
+        assert p.denominator == len(naive_feedback_retention(data, window, tier)[0])
 
 
 def test_tiny_family_one_by_hand() -> None:
@@ -481,35 +462,40 @@ def test_tiny_family_one_by_hand() -> None:
 
 
 FAMILY_ONE = (
-    ("customer_loyalty_index", None, "tier"),
-    ("customer_sentiment", None, "tier"),
-    ("brand_sentiment", None, "region"),
-    ("customer_feedback_retention_score", None, "tier"),
-    ("customer_feedback_retention_score", USD, "tier"),
+    "customer_loyalty_index",
+    "customer_sentiment",
+    "brand_sentiment",
+    "customer_feedback_retention_score",
 )
 
 
-@pytest.mark.parametrize(("metric_id", "basis", "by"), FAMILY_ONE)
-@given(data=datasets(max_accounts=8).flatmap(with_loyalty_waves), pair=st.tuples(windows(), windows()))
+@given(
+    data=datasets(max_accounts=8).flatmap(with_loyalty_waves),
+    pair=st.tuples(windows(), windows()),
+    weighted=st.booleans(),
+)
 @HEAVY
 def test_scorecard_cell_equals_single_call(
-    metric_id: str, basis: RevenueBasis | None, by: str, data: AdvocacyData, pair: tuple[Window, Window]
+    data: AdvocacyData, pair: tuple[Window, Window], weighted: bool
 ) -> None:
+    # Accounts and mentions both carry a region, so every family-1 metric can be cut by it.
     assume(data.accounts and pair[0] != pair[1])
     card = scorecard(
-        data, metrics=[metric_id], windows=list(pair), segments=Segment.by(by), basis=basis,
-        weight_rates=basis is not None,
+        data, metrics=list(FAMILY_ONE), windows=list(pair), segments=Segment.by("region"), basis=USD,
+        weight_rates=weighted,
     )  # fmt: skip
-    function = getattr(metrics, metric_id)
-    extra = {"basis": basis} if basis is not None else {}
-    for window in pair:
-        for segment in card.segments:
-            cell = card.get(metric_id, window, segment)
-            try:
-                single = function(data, window=window, segment=segment, **extra)
-            except SegmentNotApplicableError:
-                # Without mentions, no mention carries a region: the call refuses the segment
-                # and the scorecard holds a cell that says so.
-                assert cell.value is None and "cannot be cut" in (cell.undefined_reason or "")
-                continue
-            assert cell.to_dict() == single.to_dict()
+    for metric_id in FAMILY_ONE:
+        function = getattr(metrics, metric_id)
+        extra = {"basis": USD} if weighted and metric_id == "customer_feedback_retention_score" else {}
+        for window in pair:
+            for segment in card.segments:
+                cell = card.get(metric_id, window, segment)
+                try:
+                    single = function(data, window=window, segment=segment, **extra)
+                except SegmentNotApplicableError:
+                    # Without mentions no mention carries a region: the call refuses the segment
+                    # and the scorecard holds a cell that says so.
+                    assert metric_id == "brand_sentiment" and not data.mentions
+                    assert cell.value is None and "cannot be cut" in (cell.undefined_reason or "")
+                    continue
+                assert cell.to_dict() == single.to_dict()
