@@ -808,13 +808,13 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
         ),
         Pitfall(
             "Reading the score as the effect of collecting feedback.",
-            "It compares no one with anyone; customer_retention_rate over the same window is the "
-            "baseline to set it against.",
+            "The score has no control group; customer_retention_rate over the same window is the "
+            "baseline to set it beside.",
         ),
         Pitfall(
             "Weighing accounts lost during the feedback period at the run rate they no longer have.",
-            "With a basis, each account weighs its run rate at its last instant as a customer in P, "
-            "in numerator and denominator alike.",
+            "With a basis, each account weighs its run rate at P.end, or at its churn if that came "
+            "earlier, in numerator and denominator alike.",
         ),
     ),
     related=("customer_retention_rate", "customer_sentiment", "customer_loyalty_index"),
@@ -823,10 +823,11 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
         "gave feedback of any kind (any survey response or feedback record) in P = W.previous(), the "
         "share that are customers at W.end; an account counts once however much feedback it gave, "
         "whether or not it was a customer when it gave it. With a basis each of these accounts weighs "
-        "its run rate at its last instant as a customer in P (P.end, which is W.start, or its churn if "
-        "that came earlier), for numerator and denominator alike, so the weighted score is the share "
-        "of their revenue that stayed, in [0, 1], and an account lost during P still weighs what it "
-        "paid. Both surveys and feedback must have been supplied."
+        "its run rate at P.end (which is W.start), or at its churn if that came earlier: for a "
+        "customer during P, its last instant as one there. The same weight is used in numerator and "
+        "denominator, so the weighted score is the share of their revenue that stayed, in [0, 1], and "
+        "an account lost during P still weighs what it paid. Both surveys and feedback must have been "
+        "supplied."
     ),
 )
 
@@ -848,8 +849,8 @@ def customer_feedback_retention_score(
         data: the data set.
         window: the window whose end decides retention; feedback is read in the period before it.
         segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each account by its run rate at its last instant
-            as a customer in the previous period.
+        basis: optional ARR or MRR basis: weights each account by its run rate at the end of the
+            previous period, or at its churn if that came earlier.
         confidence: level of the Wilson interval.
 
     Returns:
@@ -927,7 +928,7 @@ def _feedback_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
         cell, weighted, hits="retained", population="feedback_accounts",
         empty_reason=f"no account gave feedback in the previous period ({previous.label}) in the segment",
         components=counts, details={"feedback_window": previous.label},
-        weights_at="each account's last instant as a customer in the previous period",
+        weights_at="the end of the previous period, or each account's churn if earlier",
     )  # fmt: skip
 
 
