@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -129,6 +130,25 @@ def contracts(draw: st.DrawFn, account_id: str, contract_id: str) -> Contract:
         arr=draw(money()),
         currency=draw(st.sampled_from(CURRENCIES)),
     )
+
+
+@st.composite
+def with_renewals(draw: st.DrawFn, contract_list: list[Contract]) -> list[Contract]:
+    """The contracts, some of them made renewals (``renewal_of``) of another contract of their account.
+
+    A contract may renew one that ends long before it starts, or even one that starts later:
+    the data set checks only that both belong to the same account, and so do the metrics.
+    """
+    by_account: dict[str, list[str]] = {}
+    for contract in contract_list:
+        by_account.setdefault(contract.account_id, []).append(contract.id)
+    out = []
+    for contract in contract_list:
+        others = [i for i in by_account[contract.account_id] if i != contract.id]
+        if others and draw(st.booleans()):
+            contract = attrs.evolve(contract, renewal_of=draw(st.sampled_from(others)))
+        out.append(contract)
+    return out
 
 
 @st.composite
@@ -325,6 +345,7 @@ def datasets(draw: st.DrawFn, max_accounts: int = 12, max_per_account: int = 4) 
             for _ in range(draw(st.integers(0, max_per_account))):
                 record_id = f"{prefix}{len(collections[name])}"
                 collections[name].append(draw(strategy(account_id, record_id)))
+    collections["contracts"] = draw(with_renewals(collections["contracts"]))
     count = st.integers(0, max_per_account * 2)
     extras: dict[str, list[Any]] = {
         "reviews": [draw(reviews(draw(maybe_account), f"w{i}")) for i in range(draw(count))],
@@ -344,7 +365,6 @@ def datasets(draw: st.DrawFn, max_accounts: int = 12, max_per_account: int = 4) 
 
 def relabel(data: AdvocacyData, prefix: str = "z") -> AdvocacyData:
     """The same data set with every id replaced (accounts and records), references kept consistent."""
-    import attrs
 
     def new_account(old: str | None) -> str | None:
         return None if old is None else f"{prefix}-{old}"

@@ -10,6 +10,7 @@ import pytest
 
 from advocacy_kpis import RevenueBasis, catalog
 from advocacy_kpis.cli import main
+from advocacy_kpis.scorecard import HEADLINE_METRICS
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -114,7 +115,7 @@ def test_bad_fx_rate_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_demo_prints_the_headline_metrics_for_all_accounts_and_each_tier() -> None:
-    from advocacy_kpis.scorecard import HEADLINE_METRICS, unit_label
+    from advocacy_kpis.scorecard import unit_label
 
     code, text = run("demo")
     assert code == 0

@@ -165,3 +165,59 @@ def test_community_growth_is_at_least_minus_one_or_undefined(start: int, end: in
     assert (value is None) == (start == 0)
     if value is not None:
         assert value >= -1 and value == pytest.approx((end - start) / start)
+
+
+amounts = st.integers(0, 10**9).map(lambda cents: Decimal(cents) / 100)
+
+
+@given(st.lists(st.tuples(amounts, amounts), max_size=8))
+def test_revenue_change_splits_each_end_into_kept_and_added(pairs: list[tuple[Decimal, Decimal]]) -> None:
+    starting = sum((s for s, _ in pairs), Decimal(0))
+    ending = sum((e for _, e in pairs), Decimal(0))
+    kept = sum((formulas.account_revenue_change(s, e)[0] for s, e in pairs), Decimal(0))
+    added = formulas.expansion_revenue(pairs)
+    assert kept + added == ending and kept <= starting
+    grr = formulas.gross_revenue_retention(kept, starting)
+    nrr = formulas.net_revenue_retention(ending, starting)
+    if starting:
+        assert grr is not None and nrr is not None and 0 <= grr <= 1 and nrr >= grr
+    else:
+        assert grr is None and nrr is None
+
+
+@given(counts, counts, counts)
+def test_net_sentiment_is_within_bounds_or_undefined(p: int, u: int, n: int) -> None:
+    value = formulas.net_sentiment(p, u, n)
+    assert (value is None) == (p + u + n == 0)
+    if value is not None:
+        assert -1 <= value <= 1
+        assert value == formulas.customer_sentiment(p, u, n) == formulas.brand_sentiment(p, u, n)
+
+
+@given(st.lists(st.tuples(*[st.integers(0, 10)] * 3), max_size=6))
+def test_loyalty_index_is_the_mean_of_respondent_scores(answers: list[tuple[int, int, int]]) -> None:
+    index = formulas.customer_loyalty_index(sum(map(sum, answers)), len(answers))
+    if not answers:
+        assert index is None
+    else:
+        scores = [formulas.loyalty_score(*a) for a in answers]
+        assert index == pytest.approx(sum(scores) / len(scores)) and 0 <= index <= 100
+
+
+@pytest.mark.parametrize(
+    ("call", "parameter"),
+    [
+        (lambda: formulas.customer_loyalty_index(31, 1), "score_total"),
+        (lambda: formulas.loyalty_score(11, 0, 0), "nps"),
+        (lambda: formulas.net_sentiment(1, -1, 0), "neutral"),
+        (lambda: formulas.account_revenue_change(Decimal(-1), Decimal(0)), "start_arr"),
+        (lambda: formulas.gross_revenue_retention(Decimal(2), Decimal(1)), "retained_arr"),
+        (lambda: formulas.expansion_revenue_growth_rate(Decimal(1), Decimal("-1")), "previous"),
+        (lambda: formulas.contract_renewal_rate(3, 2), "numerator"),
+    ],
+)
+def test_family_one_and_four_formulas_refuse_bad_input_naming_the_parameter(
+    call: object, parameter: str
+) -> None:
+    with pytest.raises(ParameterError, match=f"'{parameter}'"):
+        call()  # type: ignore[operator]

@@ -92,7 +92,7 @@ def tiny_referrals() -> list[Referral]:
 
 
 def tiny_surveys() -> list[SurveyResponse]:
-    """NPS and CSAT answers of `tiny`; respondent u3 answers NPS twice in 2026Q3."""
+    """Survey answers of `tiny`; respondent u3 answers NPS twice in 2026Q3."""
     nps, csat = SurveyKind.NPS, SurveyKind.CSAT
     return [
         SurveyResponse(id="s1", account_id="a1", kind=nps, score=10, responded_at=_t(2026, 7, 5), respondent_id="u1"),
@@ -106,6 +106,19 @@ def tiny_surveys() -> list[SurveyResponse]:
         SurveyResponse(id="s9", account_id="a2", kind=csat, score=4, responded_at=_t(2026, 8, 1)),
         SurveyResponse(id="s10", account_id="a3", kind=csat, score=2, responded_at=_t(2026, 8, 2)),
         SurveyResponse(id="s11", account_id="a6", kind=csat, score=4, responded_at=_t(2026, 9, 20)),
+        *tiny_loyalty_answers(),
+    ]  # fmt: skip
+
+
+def tiny_loyalty_answers() -> list[SurveyResponse]:
+    """Repurchase and upsell answers of `tiny`: u1 and a2 answer all three loyalty questions in 2026Q3."""
+    repurchase, upsell = SurveyKind.REPURCHASE, SurveyKind.UPSELL
+    return [
+        SurveyResponse(id="s12", account_id="a1", kind=repurchase, score=9, responded_at=_t(2026, 7, 5), respondent_id="u1"),
+        SurveyResponse(id="s13", account_id="a1", kind=upsell, score=8, responded_at=_t(2026, 7, 5), respondent_id="u1"),
+        SurveyResponse(id="s14", account_id="a2", kind=repurchase, score=7, responded_at=_t(2026, 7, 10)),
+        SurveyResponse(id="s15", account_id="a2", kind=upsell, score=6, responded_at=_t(2026, 7, 10)),
+        SurveyResponse(id="s16", account_id="a3", kind=repurchase, score=4, responded_at=_t(2026, 7, 12), respondent_id="u3"),
     ]  # fmt: skip
 
 
@@ -172,6 +185,7 @@ def tiny_programme() -> dict[str, list[object]]:
             Feedback(id="f1", account_id="a1", received_at=_t(2026, 7, 9), sentiment=Sentiment.POSITIVE),
             Feedback(id="f2", account_id="a3", received_at=_t(2026, 8, 12), sentiment=Sentiment.NEGATIVE),
             Feedback(id="f3", account_id="a2", received_at=_t(2026, 9, 1), sentiment=Sentiment.NEUTRAL),
+            Feedback(id="f4", account_id="a4", received_at=_t(2026, 6, 5), sentiment=Sentiment.NEGATIVE),
         ],
         "mentions": [
             Mention(id="m1", published_at=_t(2026, 7, 21), author_kind="influencer", sentiment=Sentiment.POSITIVE,

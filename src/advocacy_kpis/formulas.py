@@ -23,14 +23,27 @@ from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.stats import kaplan_meier
 
 __all__ = [
+    "account_revenue_change",
+    "activation_to_expansion_rate",
     "advocate_re_engagement_rate",
+    "brand_sentiment",
     "client_referral_rate",
+    "contract_renewal_rate",
     "csat",
     "customer_churn_rate",
+    "customer_feedback_retention_score",
+    "customer_loyalty_index",
     "customer_retention_rate",
+    "customer_sentiment",
+    "expansion_revenue",
+    "expansion_revenue_growth_rate",
+    "gross_revenue_retention",
     "is_satisfied",
+    "loyalty_score",
     "mean_score",
     "median_time_to_event",
+    "net_revenue_retention",
+    "net_sentiment",
     "new_customers_from_referrals",
     "nps",
     "nps_category",
@@ -700,3 +713,203 @@ def tap_policy_compliance(compliant_asks: int, asks: int) -> float | None:
         0.9
     """
     return proportion(compliant_asks, asks, function="tap_policy_compliance")
+
+
+# -- family 1: loyalty and sentiment ------------------------------------------------------------
+
+
+def _loyalty_answer(name: str, function: str, value: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise ParameterError(name, function, "an integer from 0 to 10", value)
+
+
+def loyalty_score(nps: int, repurchase: int, upsell: int) -> float:
+    """One respondent's loyalty on 0-100: the mean of their three 0-10 answers, times 10.
+
+    Examples:
+        >>> loyalty_score(10, 9, 8)
+        90.0
+    """
+    for name, value in (("nps", nps), ("repurchase", repurchase), ("upsell", upsell)):
+        _loyalty_answer(name, "loyalty_score", value)
+    return 10 * (nps + repurchase + upsell) / 3
+
+
+def customer_loyalty_index(score_total: int, respondents: int) -> float | None:
+    """The mean `loyalty_score` of the respondents who answered all three questions.
+
+    ``score_total`` is the sum of every answer (NPS, repurchase and upsell, 0-10 each) of those
+    ``respondents``, so the index is ``10 * score_total / (3 * respondents)``, from 0 to 100.
+    None when no respondent answered all three.
+
+    Raises:
+        ParameterError: a negative count, or a total above 30 per respondent.
+
+    Examples:
+        >>> customer_loyalty_index(27 + 21, 2)
+        80.0
+        >>> customer_loyalty_index(0, 0) is None
+        True
+    """
+    _count("score_total", "customer_loyalty_index", score_total)
+    _count("respondents", "customer_loyalty_index", respondents)
+    if score_total > 30 * respondents:
+        raise ParameterError(
+            "score_total",
+            "customer_loyalty_index",
+            f"at most 30 per respondent ({30 * respondents})",
+            score_total,
+        )
+    return 10 * score_total / (3 * respondents) if respondents else None
+
+
+def net_sentiment(positive: int, neutral: int, negative: int) -> float | None:
+    """Net sentiment: ``(positive - negative) / (positive + neutral + negative)``, in [-1, 1].
+
+    None when there is nothing to score; 0 when positive and negative balance, which is a real
+    value, not a missing one.
+
+    Examples:
+        >>> net_sentiment(5, 3, 2)
+        0.3
+        >>> net_sentiment(1, 0, 1), net_sentiment(0, 0, 0)
+        (0.0, None)
+    """
+    for name, value in (("positive", positive), ("neutral", neutral), ("negative", negative)):
+        _count(name, "net_sentiment", value)
+    total = positive + neutral + negative
+    return (positive - negative) / total if total else None
+
+
+def customer_sentiment(positive: int, neutral: int, negative: int) -> float | None:
+    """The `net_sentiment` of labelled customer feedback.
+
+    Examples:
+        >>> customer_sentiment(1, 1, 1)
+        0.0
+    """
+    return net_sentiment(positive, neutral, negative)
+
+
+def brand_sentiment(positive: int, neutral: int, negative: int) -> float | None:
+    """The `net_sentiment` of public mentions that carry a sentiment label.
+
+    Examples:
+        >>> brand_sentiment(6, 2, 2)
+        0.4
+    """
+    return net_sentiment(positive, neutral, negative)
+
+
+def customer_feedback_retention_score(retained: int, feedback_accounts: int) -> float | None:
+    """The share of the accounts that gave feedback in the previous period still customers now.
+
+    Examples:
+        >>> customer_feedback_retention_score(2, 3)
+        0.6666666666666666
+    """
+    return proportion(retained, feedback_accounts, function="customer_feedback_retention_score")
+
+
+# -- family 4: renewals and revenue retention ---------------------------------------------------
+
+
+def contract_renewal_rate(renewed: int, expiring: int) -> float | None:
+    """The share of the contracts ending in a window that have a renewal contract.
+
+    Examples:
+        >>> contract_renewal_rate(2, 3)
+        0.6666666666666666
+    """
+    return proportion(renewed, expiring, function="contract_renewal_rate")
+
+
+def account_revenue_change(start_arr: Decimal, end_arr: Decimal) -> tuple[Decimal, Decimal]:
+    """What one account keeps and adds between two instants: ``(min(start, end), max(0, end - start))``.
+
+    The first is its share of gross revenue retention, the second its expansion; their sum is
+    ``end_arr``, which is what makes NRR = GRR + expansion / starting revenue exact.
+
+    Examples:
+        >>> account_revenue_change(Decimal(100), Decimal(130))
+        (Decimal('100'), Decimal('30'))
+        >>> account_revenue_change(Decimal(100), Decimal(0))
+        (Decimal('0'), Decimal('0'))
+    """
+    _amount("start_arr", "account_revenue_change", start_arr)
+    _amount("end_arr", "account_revenue_change", end_arr)
+    return min(start_arr, end_arr), max(Decimal(0), end_arr - start_arr)
+
+
+def expansion_revenue(arr_pairs: Iterable[tuple[Decimal, Decimal]]) -> Decimal:
+    """The summed increase of run rate over accounts, each ``(start, end)`` pair counting ``max(0, end - start)``.
+
+    Decreases do not offset increases: an account that shrinks adds 0. Over no accounts the sum
+    is a real 0.
+
+    Examples:
+        >>> expansion_revenue([(Decimal(100), Decimal(130)), (Decimal(50), Decimal(20))])
+        Decimal('30')
+        >>> expansion_revenue([])
+        Decimal('0')
+    """
+    total = Decimal(0)
+    for start_arr, end_arr in arr_pairs:
+        total += account_revenue_change(start_arr, end_arr)[1]
+    return total
+
+
+def expansion_revenue_growth_rate(current: Decimal, previous: Decimal) -> float | None:
+    """The relative change of expansion revenue, ``(current - previous) / previous``; None when ``previous`` is 0.
+
+    Examples:
+        >>> expansion_revenue_growth_rate(Decimal(15000), Decimal(10000))
+        0.5
+        >>> expansion_revenue_growth_rate(Decimal(0), Decimal(6000))
+        -1.0
+        >>> expansion_revenue_growth_rate(Decimal(10), Decimal(0)) is None
+        True
+    """
+    _amount("current", "expansion_revenue_growth_rate", current)
+    _amount("previous", "expansion_revenue_growth_rate", previous)
+    return float((current - previous) / previous) if previous else None
+
+
+def gross_revenue_retention(retained_arr: Decimal, starting_arr: Decimal) -> float | None:
+    """Gross revenue retention: run rate kept (each account capped at its start) over run rate at the start.
+
+    ``retained_arr`` sums ``min(start, end)`` over the starting customers, so the value is in
+    [0, 1]; None when the starting customers had no run rate.
+
+    Examples:
+        >>> gross_revenue_retention(Decimal(192960), Decimal(202960))
+        0.950729...
+    """
+    names = ("retained_arr", "starting_arr")
+    return _amount_share(names, "gross_revenue_retention", retained_arr, starting_arr)
+
+
+def net_revenue_retention(ending_arr: Decimal, starting_arr: Decimal) -> float | None:
+    """Net revenue retention: the starting customers' run rate at the end over their run rate at the start.
+
+    Expansion counts, so the value may exceed 1; None when the starting customers had no run rate.
+
+    Examples:
+        >>> net_revenue_retention(Decimal(208960), Decimal(202960))
+        1.029562...
+        >>> net_revenue_retention(Decimal(0), Decimal(0)) is None
+        True
+    """
+    _amount("ending_arr", "net_revenue_retention", ending_arr)
+    _amount("starting_arr", "net_revenue_retention", starting_arr)
+    return float(ending_arr / starting_arr) if starting_arr else None
+
+
+def activation_to_expansion_rate(expanded: int, matured: int) -> float | None:
+    """The share of matured newly activated accounts whose run rate rose above its level at activation.
+
+    Examples:
+        >>> activation_to_expansion_rate(1, 2)
+        0.5
+    """
+    return proportion(expanded, matured, function="activation_to_expansion_rate")

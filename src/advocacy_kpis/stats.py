@@ -33,6 +33,7 @@ __all__ = [
     "conditional_binomial_test",
     "cumulative_incidence",
     "kaplan_meier",
+    "net_score_interval",
     "nps_difference_test",
     "nps_interval",
     "poisson_rate_interval",
@@ -63,8 +64,8 @@ class Interval:
         low: lower bound.
         high: upper bound.
         confidence: confidence level, e.g. 0.95.
-        method: how it was computed: ``wilson``, ``nps-adjusted-wald``, ``poisson-score`` or
-            ``newcombe``.
+        method: how it was computed: ``wilson``, ``nps-adjusted-wald``,
+            ``net-score-adjusted-wald``, ``poisson-score`` or ``newcombe``.
 
     Examples:
         >>> Interval(0.2, 0.3, method="wilson")
@@ -288,6 +289,55 @@ def nps_interval(
     half = z * math.sqrt(variance / n)
     low, high = max(-1.0, centre - half), min(1.0, centre + half)
     return Interval(100 * low, 100 * high, confidence, "nps-adjusted-wald")
+
+
+def net_score_interval(
+    positive: int,
+    neutral: int,
+    negative: int,
+    confidence: float = 0.95,
+) -> Interval | None:
+    r"""The adjusted-Wald interval of a net score :math:`(P - N) / n` on [-1, 1].
+
+    A net sentiment score splits its records three ways, as NPS splits respondents, so it takes
+    the same interval (see `nps_interval`) on its own scale: add 3/4 to the positive and to the
+    negative counts and 3 to :math:`n = P + U + N`; then with :math:`p' = (P + 0.75) / (n + 3)`
+    and :math:`q' = (N + 0.75) / (n + 3)`:
+
+    .. math::
+        (p' - q') \pm z \sqrt{\frac{p' + q' - (p' - q')^2}{n + 3}}
+
+    clipped to [-1, 1].
+
+    Args:
+        positive: records labelled positive, ``P``.
+        neutral: records labelled neutral, ``U``.
+        negative: records labelled negative, ``N``.
+        confidence: confidence level.
+
+    Returns:
+        The interval (method ``net-score-adjusted-wald``); None when there are no records.
+
+    Raises:
+        ParameterError: a negative count, or a confidence outside (0, 1) (a ``ValueError``).
+
+    Examples:
+        >>> ci = net_score_interval(61, 23, 19)
+        >>> round(ci.low, 4), round(ci.high, 4)
+        (0.2473, 0.5451)
+        >>> net_score_interval(0, 0, 0) is None
+        True
+    """
+    function = "net_score_interval"
+    positive = _count(function, "positive", positive)
+    neutral = _count(function, "neutral", neutral)
+    negative = _count(function, "negative", negative)
+    z = _z(function, confidence)
+    if positive + neutral + negative == 0:
+        return None
+    centre, variance, n = _adjusted_nps(positive, neutral, negative)
+    half = z * math.sqrt(variance / n)
+    return Interval(max(-1.0, centre - half), min(1.0, centre + half), confidence, "net-score-adjusted-wald")
 
 
 def poisson_rate_interval(count: int, exposure: float, confidence: float = 0.95) -> Interval | None:

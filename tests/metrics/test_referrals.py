@@ -339,10 +339,18 @@ def test_tiny_revenue_contribution_by_hand() -> None:
 
 
 def test_contribution_of_customers_without_revenue_is_undefined_not_zero() -> None:
-    data = AdvocacyData.from_records(accounts=[referral_account("r")], as_of=T0 + timedelta(days=200))
+    data = AdvocacyData.from_records(
+        accounts=[referral_account("r")], contracts=[], as_of=T0 + timedelta(days=200)
+    )
     result = metrics.referral_account_revenue_contribution(data, window=Q2, basis=RevenueBasis.arr("USD"))
     assert result.value is None
     assert result.undefined_reason == "the customers at the end of the window have no ARR (USD) then"
+    # With no contracts supplied at all, nothing is known about revenue: a different reason.
+    bare = AdvocacyData.from_records(accounts=[referral_account("r")], as_of=T0 + timedelta(days=200))
+    unknown = metrics.referral_account_revenue_contribution(bare, window=Q2, basis=RevenueBasis.arr("USD"))
+    assert unknown.value is None and unknown.undefined_reason == (
+        "no contracts were supplied, so this metric cannot be computed"
+    )
 
 
 @given(datasets(max_accounts=8), windows())

@@ -44,17 +44,43 @@ from advocacy_kpis.metrics.referrals import (
     referral_retention_rate,
     revenue_from_referrals,
 )
-from advocacy_kpis.metrics.retention import customer_churn_rate, customer_retention_rate
-from advocacy_kpis.metrics.sentiment import customer_satisfaction_score, net_promoter_score
+from advocacy_kpis.metrics.retention import (
+    activation_to_expansion_rate,
+    contract_renewal_rate,
+    customer_churn_rate,
+    customer_retention_rate,
+    expansion_revenue,
+    expansion_revenue_growth_rate,
+    gross_revenue_retention,
+    net_revenue_retention,
+)
+from advocacy_kpis.metrics.sentiment import (
+    brand_sentiment,
+    customer_feedback_retention_score,
+    customer_loyalty_index,
+    customer_satisfaction_score,
+    customer_sentiment,
+    net_promoter_score,
+)
 
 __all__ = [
     "AccountReadiness",
+    "activation_to_expansion_rate",
     "advocate_re_engagement_rate",
+    "brand_sentiment",
     "client_referral_rate",
+    "contract_renewal_rate",
     "customer_churn_rate",
+    "customer_feedback_retention_score",
+    "customer_loyalty_index",
     "customer_retention_rate",
     "customer_satisfaction_score",
+    "customer_sentiment",
+    "expansion_revenue",
+    "expansion_revenue_growth_rate",
+    "gross_revenue_retention",
     "net_promoter_score",
+    "net_revenue_retention",
     "new_customers_from_referrals",
     "personalized_referral_outreach_rate",
     "readiness_scores",

@@ -15,7 +15,7 @@ from advocacy_kpis.formulas import proportion, weighted_share
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import Account
 from advocacy_kpis.result import MetricResult, Number
-from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.scope import BasisKind, RevenueBasis, Segment, Window
 from advocacy_kpis.stats import Interval, wilson_interval
 from advocacy_kpis.tally import Cell, Run, Tally
 
@@ -79,7 +79,7 @@ def positive_int(value: Any, name: str, function: str) -> int:
 
     Integers of any kind (numpy's included) are accepted.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 < value <= MAX_DAYS:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or not 0 < int(value) <= MAX_DAYS:
         raise ParameterError(name, function, f"a whole number of days from 1 to {MAX_DAYS}", value)
     return int(value)
 
@@ -362,6 +362,41 @@ def weight_note(weight_at: datetime) -> dict[str, str]:
 def zero() -> Decimal:
     """A Decimal zero (sums of money start here, never at float 0)."""
     return Decimal(0)
+
+
+_MONTHLY_STEP: Final = Decimal("1e-12")
+
+
+def annual(basis: RevenueBasis) -> RevenueBasis:
+    """The ARR basis of the same currency and FX rates as a run-rate basis.
+
+    Sums of run rate are taken on it and turned into MRR once, by `on_basis`: dividing each
+    account's ARR by 12 before adding would round every term, and the total would then depend on
+    the order of the accounts.
+    """
+    return (
+        basis if basis.kind is BasisKind.ARR else RevenueBasis(BasisKind.ARR, basis.currency, basis.fx_rates)
+    )
+
+
+def on_basis(annual_amount: Decimal, basis: RevenueBasis) -> Decimal:
+    """A sum of ARR stated on ``basis``: unchanged for ARR, divided by 12 for MRR.
+
+    An inexact division is rounded once at 1e-12, as `AdvocacyData.contract_value` rounds.
+
+    Examples:
+        >>> on_basis(Decimal(1000), RevenueBasis.mrr("USD"))
+        Decimal('83.333333333333')
+        >>> on_basis(Decimal(24000), RevenueBasis.mrr("USD"))
+        Decimal('2000')
+    """
+    if basis.kind is not BasisKind.MRR:
+        return annual_amount
+    monthly = annual_amount / 12
+    exponent = monthly.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -12:
+        monthly = monthly.quantize(_MONTHLY_STEP)
+    return monthly
 
 
 HORIZONS = (30, 90, 180)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import bisect
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from advocacy_kpis.catalog import (
@@ -9,19 +13,49 @@ from advocacy_kpis.catalog import (
     Family,
     MetricKind,
     MetricSpec,
+    Parameter,
     Pitfall,
     SegmentUse,
     SignalType,
     metric,
 )
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.formulas import textbook_retention_rate
-from advocacy_kpis.metrics._common import check_confidence, cohort_tallies, share
+from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.formulas import account_revenue_change, textbook_retention_rate, weighted_share
+from advocacy_kpis.formulas import activation_to_expansion_rate as activation_formula
+from advocacy_kpis.formulas import contract_renewal_rate as renewal_formula
+from advocacy_kpis.formulas import expansion_revenue_growth_rate as growth_formula
+from advocacy_kpis.formulas import gross_revenue_retention as grr_formula
+from advocacy_kpis.formulas import net_revenue_retention as nrr_formula
+from advocacy_kpis.grid import Grid
+from advocacy_kpis.metrics._common import (
+    annual,
+    check_confidence,
+    cohort_tallies,
+    on_basis,
+    positive,
+    share,
+    zero,
+)
+from advocacy_kpis.metrics.engagement import activation_of
+from advocacy_kpis.records import Contract
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.stats import wilson_interval
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
 
-__all__ = ["customer_churn_rate", "customer_retention_rate"]
+__all__ = [
+    "activation_expanded",
+    "activation_to_expansion_rate",
+    "contract_renewal_rate",
+    "customer_churn_rate",
+    "customer_retention_rate",
+    "expansion_revenue",
+    "expansion_revenue_growth_rate",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+    "revenue_movements",
+]
 
 _COHORT_SEMANTICS = (
     "S = customers at W.start (customer_since < W.start, not churned before it); E = customers at "
@@ -229,5 +263,936 @@ CHURN = register(
         _cohort_tally,
         lambda cell, tally: _cohort_share(cell, tally, "churned_from_start"),
         checks={"confidence": check_confidence},
+    )
+)
+
+
+def _required(basis: RevenueBasis | None) -> RevenueBasis:
+    """The basis `check_args` has already insisted on, with its type narrowed."""
+    if basis is None:  # pragma: no cover - check_args refuses a missing basis first
+        raise ParameterError("basis", "revenue retention metrics", "a RevenueBasis (required)", None)
+    return basis
+
+
+# -- contract renewals ---------------------------------------------------------------------------
+
+RENEWAL_SPEC = MetricSpec(
+    id="contract_renewal_rate",
+    number=30,
+    name="Contract Renewal Rate",
+    family=Family.RETENTION,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "Of the contracts that came to an end in the window, the share that were renewed: another "
+        "contract names them as the one it renews."
+    ),
+    formula="contracts ending in W with a renewal / contracts ending in W",
+    formula_latex=r"\frac{\#\{c : e_c \in W,\ \exists c' : c'.\mathrm{renewal\_of} = c\}}{\#\{c : e_c \in W\}}",
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="Contracts of the segment's accounts whose end is in W.",
+    window_semantics=(
+        "A contract belongs to W when its end is in W (half-open: a contract ending exactly at W.start "
+        "belongs to W, one ending exactly at W.end to the next window). It is renewed when any contract "
+        "of the data set has renewal_of equal to its id, whenever that renewal starts."
+    ),
+    undefined_when=(
+        "No contract of the segment ends in the window (weighted: the contracts ending in it have no run "
+        "rate)."
+    ),
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.OPTIONAL,
+    signal=SignalType.RETENTION,
+    seed="001",
+    pitfalls=(
+        Pitfall(
+            "Counting renewals signed in the window over contracts ending in it, two populations that "
+            "need not overlap.",
+            "The population is the contracts ending in W, and each is looked up for its own renewal.",
+        ),
+        Pitfall(
+            "Treating a renewal at a different price as a different kind of event.",
+            "Any contract naming the expiring one in renewal_of renews it; what the renewal is worth is "
+            "net_revenue_retention's business.",
+        ),
+        Pitfall(
+            "Letting many small contracts outweigh one large one when revenue is what matters.",
+            "With an ARR or MRR basis each expiring contract weighs its own run rate, so the rate is the "
+            "share of expiring revenue that renewed.",
+        ),
+    ),
+    related=("net_revenue_retention", "customer_retention_rate", "gross_revenue_retention"),
+    interpretation=(
+        "Renewal is read from the contracts themselves: a contract is renewed when another names it in "
+        "renewal_of, even if the renewal starts after a gap or after as_of. A contract whose renewal is "
+        "not recorded yet counts as not renewed, so a window close to as_of may read low. With a basis "
+        "each expiring contract weighs its own ARR (or MRR), converted to the basis currency."
+    ),
+)
+
+
+@metric(RENEWAL_SPEC)
+def contract_renewal_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Share of the contracts ending in ``window`` that have a renewal contract.
+
+    .. math:: \frac{\#\{c : e_c \in W,\ c \text{ renewed}\}}{\#\{c : e_c \in W\}}
+
+    Args:
+        data: the data set.
+        window: contracts whose ``end`` is in this window count.
+        segment: accounts whose contracts count (default: all).
+        basis: optional ARR or MRR basis: weights each expiring contract by its own run rate.
+        confidence: level of the Wilson interval.
+
+    Returns:
+        A rate in [0, 1]; components ``expiring``, ``renewed`` and ``not_renewed``.
+
+    Raises:
+        ParameterError: a bad argument, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: with a basis, a contract in a currency without an FX rate.
+
+    Undefined when:
+        No contract ends in the window and segment (weighted: their run rate adds up to 0).
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = contract_renewal_rate(tiny(), window=Window.year(2026))
+        >>> r.value, dict(r.components)
+        (0.6666666666666666, {'expiring': 3, 'renewed': 2, 'not_renewed': 1})
+        >>> contract_renewal_rate(tiny(), window=Window.quarter(2026, 4)).undefined_reason
+        'no contracts ended in the window and segment'
+    """
+    return RENEWAL.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
+
+
+def _renewal_tally(run: Run) -> list[Tally]:
+    grid, data, basis = run.grid, run.data, run.basis
+    renewed_ids = {c.renewal_of for c in data.contracts if c.renewal_of is not None}
+    tallies: list[Tally] = [
+        {"expiring": 0, "renewed": 0, "expiring_weight": zero(), "renewed_weight": zero()}
+        for _ in range(grid.n_cells)
+    ]
+    # Contracts are indexed by start; the population here is stamped by end, so read them all once.
+    for contract in data.contracts:
+        cells = grid.cells_at(contract.end, grid.account_segments(contract.account_id))
+        if not cells:
+            continue
+        renewed = contract.id in renewed_ids
+        weight = data.contract_value(contract, basis) if basis is not None else zero()
+        for c in cells:
+            tally = tallies[c]
+            tally["expiring"] += 1
+            tally["expiring_weight"] += weight
+            if renewed:
+                tally["renewed"] += 1
+                tally["renewed_weight"] += weight
+    return tallies
+
+
+def _renewal_finish(cell: Cell, tally: Tally) -> MetricResult:
+    expiring, renewed = tally["expiring"], tally["renewed"]
+    components = {"expiring": expiring, "renewed": renewed, "not_renewed": expiring - renewed}
+    reason = "no contracts ended in the window and segment"
+    basis = cell.basis
+    if basis is None:
+        return cell.build(
+            value=renewal_formula(renewed, expiring), undefined_reason=reason, numerator=renewed,
+            denominator=expiring, sample_size=expiring,
+            interval=wilson_interval(renewed, expiring, cell.params["confidence"]), components=components,
+        )  # fmt: skip
+    part, whole = tally["renewed_weight"], tally["expiring_weight"]
+    if expiring:
+        reason = f"the contracts ending in the window have no {basis.name}"
+    return cell.build(
+        value=weighted_share(part, whole, function=RENEWAL_SPEC.id), undefined_reason=reason,
+        numerator=part, denominator=whole, sample_size=expiring, components=components,
+        details={"weights": f"each expiring contract's own {basis.name}"},
+    )  # fmt: skip
+
+
+RENEWAL = register(
+    Definition(
+        RENEWAL_SPEC,
+        _renewal_tally,
+        _renewal_finish,
+        checks={"confidence": check_confidence},
+        needs=("contracts",),
+    )
+)
+
+
+# -- revenue retention and expansion -------------------------------------------------------------
+
+Span = tuple[datetime, datetime]
+
+_MOVEMENT_FIELDS = ("starting", "ending", "retained", "expansion", "contraction", "churned")
+_MOVEMENT_COUNTS = ("accounts", "expanded_accounts", "contracted_accounts", "churned_accounts")
+
+
+def revenue_movements(grid: Grid, basis: RevenueBasis, spans: tuple[Span, ...]) -> list[Tally]:
+    """How the run rate of the customers at each span's start moved, per span and segment.
+
+    The result is indexed ``span * n_segments + segment``. For each account in S (a customer at
+    the span's start) it reads ``ARR_a`` at the start and at the end once, and adds to every
+    segment it belongs to: ``starting`` (ARR at the start),
+    ``ending`` (ARR at the end), ``retained`` (the lower of the two), ``expansion`` (any rise),
+    ``contraction`` (any fall of an account still a customer at the end) and ``churned`` (the fall
+    of one that is not), with the matching account counts. Expansion, gross and net revenue
+    retention are all read from these sums, so ``ending = retained + expansion`` and
+    ``starting = retained + contraction + churned`` hold exactly. Computed once per grid, basis and
+    spans, and shared. Sums are taken in ARR and stated on the basis once (see `on_basis`), so
+    MRR sums do not depend on the order of the accounts; on MRR, ``ending`` and ``starting`` are
+    then rebuilt from the divided parts so the two identities stay exact.
+    """
+
+    def build() -> list[Tally]:
+        data = grid.data
+        ns = grid.n_segments
+        reading = annual(basis)
+        order = sorted(range(len(spans)), key=lambda i: spans[i][0])
+        starts = [spans[i][0] for i in order]
+        out: list[Tally] = [
+            {**{name: zero() for name in _MOVEMENT_FIELDS}, **dict.fromkeys(_MOVEMENT_COUNTS, 0)}
+            for _ in range(len(spans) * ns)
+        ]
+        for account in data.accounts:
+            segments = grid.account_segments(account.id)
+            if not segments:
+                continue
+            # In S of a span when customer_since < start <= churned_at.
+            low = bisect.bisect_right(starts, account.customer_since)
+            churned = account.churned_at
+            high = len(starts) if churned is None else bisect.bisect_right(starts, churned)
+            arr: dict[datetime, Decimal] = {}
+            for k in range(low, high):
+                i = order[k]
+                start, end = spans[i]
+                for instant in (start, end):
+                    if instant not in arr:
+                        arr[instant] = data.arr_at(account.id, instant, reading)
+                before, after = arr[start], arr[end]
+                kept, gained = account_revenue_change(before, after)
+                stays = account.is_customer_at(end)
+                lost = before - kept
+                for s in segments:
+                    acc = out[i * ns + s]
+                    acc["accounts"] += 1
+                    acc["starting"] += before
+                    acc["ending"] += after
+                    acc["retained"] += kept
+                    acc["expansion"] += gained
+                    acc["expanded_accounts"] += gained > 0
+                    if stays:
+                        acc["contraction"] += lost
+                        acc["contracted_accounts"] += lost > 0
+                    else:
+                        acc["churned"] += lost
+                        acc["churned_accounts"] += 1
+        for acc in out:
+            for name in ("retained", "expansion", "contraction", "churned"):
+                acc[name] = on_basis(acc[name], basis)
+            # Exact in ARR already; on MRR this keeps the identities exact after the division.
+            acc["ending"] = acc["retained"] + acc["expansion"]
+            acc["starting"] = acc["retained"] + acc["contraction"] + acc["churned"]
+        return out
+
+    return grid.cached(("revenue_movements", spans, basis), build)
+
+
+def _movement_tallies(run: Run) -> list[Tally]:
+    grid = run.grid
+    spans = tuple((w.start, w.end) for w in grid.windows)
+    return [dict(t) for t in revenue_movements(grid, _required(run.basis), spans)]
+
+
+def _movement_components(tally: Tally) -> dict[str, Any]:
+    return {name: tally[name] for name in _MOVEMENT_COUNTS}
+
+
+def _movement_details(tally: Tally, window: Window) -> dict[str, Any]:
+    details: dict[str, Any] = {f"{name}_revenue": tally[name] for name in _MOVEMENT_FIELDS}
+    details["measured_at"] = {"start": window.start.isoformat(), "end": window.end.isoformat()}
+    return details
+
+
+_NO_STARTING_CUSTOMERS = "no customers at the start of the window in the segment"
+
+_MOVEMENT_SEMANTICS = (
+    "S = customers at W.start (customer_since < W.start, not churned before it). ARR_a(t) sums the arr "
+    "of account a's contracts live at t (start < t <= end), converted to the basis currency; MRR is "
+    "ARR / 12. A contract ending exactly at W.end still counts at W.end; one starting exactly at "
+    "W.start does not count at W.start."
+)
+
+_SHARED_SUMS = (
+    "Expansion revenue, gross and net revenue retention come from the same per-account pairs "
+    "(ARR_a(W.start), ARR_a(W.end)) over the same S, so NRR = GRR + expansion / ARR_S(W.start) exactly."
+)
+
+_MOVEMENT_PITFALLS = (
+    Pitfall(
+        "Letting customers won during the window into the ratio, so acquisition passes for retention.",
+        "Only S, the customers at W.start, count; new customers join the next window's S.",
+    ),
+    Pitfall(
+        "Mixing run-rate and contract-value bases (a three-year TCV against a year of ARR).",
+        "The basis must be ARR or MRR, read at two instants; ACV and TCV are refused.",
+    ),
+)
+
+EXPANSION_SPEC = MetricSpec(
+    id="expansion_revenue",
+    number=31,
+    name="Expansion Revenue",
+    family=Family.RETENTION,
+    kind=MetricKind.SUM,
+    definition=(
+        "The recurring revenue added by customers you already had when the window opened: for each of "
+        "them, how much their run rate rose between the start and the end of the window, with falls "
+        "counted as no rise rather than netted against the rises of others."
+    ),
+    formula="expansion revenue = sum over S of max(0, ARR_a(W.end) - ARR_a(W.start))",
+    formula_latex=r"\sum_{a \in S} \max\left(0,\ \mathrm{ARR}_a(W_{end}) - \mathrm{ARR}_a(W_{start})\right)",
+    unit=Unit.MONEY,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="S, the customers at W.start.",
+    window_semantics=_MOVEMENT_SEMANTICS,
+    undefined_when=(
+        "Never: with no customer at W.start, or none whose run rate rose, the expansion is a real 0."
+    ),
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.GROWTH,
+    seed="001, 003",
+    pitfalls=(
+        Pitfall(
+            "Netting expansions against contractions, which hides both.",
+            "Each account adds only its own rise; contraction and churned revenue are in details.",
+        ),
+        Pitfall(
+            "Counting the first contract of a new customer as expansion.",
+            "Only accounts that were customers at W.start count.",
+        ),
+        _MOVEMENT_PITFALLS[1],
+    ),
+    related=("net_revenue_retention", "expansion_revenue_growth_rate", "activation_to_expansion_rate"),
+    interpretation=(
+        "Expansion is a change of run rate between the two instants, whatever caused it (an upsell, a "
+        "renewal at a higher price, an extra contract). A customer at W.start with no live contract then "
+        "(between two contracts) has a starting run rate of 0, so its whole ending run rate counts as "
+        "expansion. " + _SHARED_SUMS
+    ),
+)
+
+
+@metric(EXPANSION_SPEC)
+def expansion_revenue(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Summed rise in run rate over ``window`` of the customers at ``window.start``.
+
+    .. math:: \sum_{a \in S} \max\left(0,\ \mathrm{ARR}_a(W_{end}) - \mathrm{ARR}_a(W_{start})\right)
+
+    Args:
+        data: the data set.
+        window: run rates are read at its start and end; S is the customers at its start.
+        segment: accounts counted (default: all).
+        basis: required ARR or MRR basis (with FX rates for other currencies).
+
+    Returns:
+        Money (Decimal in the basis currency); components count the accounts of S and those that
+        expanded, contracted or churned; details give the starting, ending, retained, expansion,
+        contraction and churned revenue.
+
+    Raises:
+        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
+
+    Undefined when:
+        Never: with no customer at ``window.start`` the value is ``Decimal(0)`` with a warning.
+
+    Examples:
+        >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
+        >>> basis = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
+        >>> expansion_revenue(tiny(), window=Window.quarter(2026, 1), basis=basis).value
+        Decimal('6000')
+        >>> r = expansion_revenue(tiny(), window=Window.year(2020), basis=basis)
+        >>> r.value, r.warnings
+        (Decimal('0'), ('no customers at the start of the window in the segment',))
+    """
+    return EXPANSION.one(data, window=window, segment=segment, basis=basis)
+
+
+def _expansion_finish(cell: Cell, tally: Tally) -> MetricResult:
+    accounts = tally["accounts"]
+    return cell.build(
+        value=tally["expansion"], sample_size=accounts, small_sample=False,
+        components=_movement_components(tally), details=_movement_details(tally, cell.window),
+        warnings=() if accounts else (_NO_STARTING_CUSTOMERS,),
+    )  # fmt: skip
+
+
+EXPANSION = register(
+    Definition(EXPANSION_SPEC, _movement_tallies, _expansion_finish, run_rate=True, needs=("contracts",))
+)
+
+
+GROWTH_SPEC = MetricSpec(
+    id="expansion_revenue_growth_rate",
+    number=32,
+    name="Expansion Revenue Growth Rate",
+    family=Family.RETENTION,
+    kind=MetricKind.RATIO,
+    definition=(
+        "How much more (or less) expansion revenue the window brought than the period before it, as a "
+        "fraction of the earlier figure: 0.5 means half as much again, -1 means none at all."
+    ),
+    formula="(expansion_revenue(W) - expansion_revenue(P)) / expansion_revenue(P), P = W.previous()",
+    formula_latex=r"\frac{X(W) - X(P)}{X(P)}, \quad P = W.\mathrm{previous}()",
+    unit=Unit.RATIO,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="S of W and S of P, each with its own expansion revenue (see expansion_revenue).",
+    window_semantics=(
+        "P is W.previous(): the previous calendar period for a month, quarter or year, and for any other "
+        "window the span of the same length ending at W.start. X(P) is computed exactly as "
+        "expansion_revenue over P, whether or not P is among the windows asked for. " + _MOVEMENT_SEMANTICS
+    ),
+    undefined_when="The previous period's expansion revenue is 0 (including when it had no customers).",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.GROWTH,
+    seed="001",
+    pitfalls=(
+        Pitfall(
+            "Reporting growth from nothing as a huge number, or as 0.",
+            "When the previous period had no expansion the value is undefined with that reason; both "
+            "amounts are in components.",
+        ),
+        Pitfall(
+            "Comparing a quarter with the month before it.",
+            "P is always the period of the same grain (or length) just before W.",
+        ),
+        _MOVEMENT_PITFALLS[1],
+    ),
+    related=("expansion_revenue", "net_revenue_retention", "activation_to_expansion_rate"),
+    interpretation=(
+        "For a calendar window P is the previous period of the same grain, so the previous quarter of "
+        "Q2 is Q1 even though their day counts differ; for an ad-hoc window P is the span of equal "
+        "length just before it. Both expansions come from one pass that reads each account's run rate "
+        "at P.start, W.start (= P.end) and W.end, each on its own S."
+    ),
+)
+
+
+@metric(GROWTH_SPEC)
+def expansion_revenue_growth_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Relative change of expansion revenue from ``window.previous()`` to ``window``.
+
+    .. math:: \frac{X(W) - X(P)}{X(P)}, \quad P = W.\mathrm{previous}()
+
+    Args:
+        data: the data set.
+        window: the window; its previous period is ``window.previous()``.
+        segment: accounts counted (default: all).
+        basis: required ARR or MRR basis (with FX rates for other currencies).
+
+    Returns:
+        A ratio (float, -1 or more); numerator ``X(W) - X(P)`` and denominator ``X(P)``
+        (Decimal); components ``expansion``, ``previous_expansion``, ``accounts`` and
+        ``previous_accounts``; ``details["previous_window"]``.
+
+    Raises:
+        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
+
+    Undefined when:
+        The previous period's expansion revenue is 0.
+
+    Examples:
+        >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
+        >>> basis = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
+        >>> r = expansion_revenue_growth_rate(tiny(), window=Window.quarter(2026, 2), basis=basis)
+        >>> r.value, r.numerator, r.denominator
+        (-1.0, Decimal('-6000'), Decimal('6000'))
+        >>> expansion_revenue_growth_rate(tiny(), window=Window.quarter(2026, 1), basis=basis).undefined_reason
+        'no expansion revenue in the previous period (2025Q4) in the segment'
+    """
+    return GROWTH.one(data, window=window, segment=segment, basis=basis)
+
+
+def _growth_tallies(run: Run) -> list[Tally]:
+    grid = run.grid
+    current = [(w.start, w.end) for w in grid.windows]
+    previous = [(p.start, p.end) for p in (w.previous() for w in grid.windows)]
+    # One pass over the accounts for both: where P of one window is another window (consecutive
+    # months), the span and the run rates read for it are shared.
+    spans = tuple(dict.fromkeys(current + previous))
+    index = {span: i for i, span in enumerate(spans)}
+    movements = revenue_movements(grid, _required(run.basis), spans)
+    ns = grid.n_segments
+    tallies: list[Tally] = []
+    for _, w, s in grid.cells():
+        now, before = movements[index[current[w]] * ns + s], movements[index[previous[w]] * ns + s]
+        tallies.append(
+            {"expansion": now["expansion"], "accounts": now["accounts"],
+             "previous_expansion": before["expansion"], "previous_accounts": before["accounts"]}
+        )  # fmt: skip
+    return tallies
+
+
+def _growth_finish(cell: Cell, tally: Tally) -> MetricResult:
+    current, previous = tally["expansion"], tally["previous_expansion"]
+    window = cell.window.previous()
+    return cell.build(
+        value=growth_formula(current, previous),
+        undefined_reason=f"no expansion revenue in the previous period ({window.label}) in the segment",
+        numerator=current - previous, denominator=previous, sample_size=tally["accounts"], small_sample=False,
+        components=dict(tally), details={"previous_window": window.label},
+    )  # fmt: skip
+
+
+GROWTH = register(
+    Definition(GROWTH_SPEC, _growth_tallies, _growth_finish, run_rate=True, needs=("contracts",))
+)
+
+
+GRR_SPEC = MetricSpec(
+    id="gross_revenue_retention",
+    number=34,
+    name="Gross Revenue Retention (GRR)",
+    family=Family.RETENTION,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "How much of the recurring revenue you had when the window opened you kept, counting "
+        "downgrades and churn but giving no credit for expansion: each starting customer contributes "
+        "at most what it paid at the start."
+    ),
+    formula="GRR = sum over S of min(ARR_a(W.end), ARR_a(W.start)) / sum over S of ARR_a(W.start)",
+    formula_latex=(
+        r"\frac{\sum_{a \in S} \min\left(\mathrm{ARR}_a(W_{end}), \mathrm{ARR}_a(W_{start})\right)}"
+        r"{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}"
+    ),
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="S, the customers at W.start, each weighted by its run rate.",
+    window_semantics=_MOVEMENT_SEMANTICS,
+    undefined_when="No customer at W.start in the segment, or their run rate at W.start adds up to 0.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.RETENTION,
+    seed="000",
+    pitfalls=(
+        Pitfall(
+            "Letting one customer's expansion mask another's downgrade.",
+            "Each account is capped at its starting run rate, so GRR stays in [0, 1].",
+        ),
+        *_MOVEMENT_PITFALLS,
+    ),
+    related=("net_revenue_retention", "customer_churn_rate", "expansion_revenue"),
+    interpretation=(
+        "A customer at W.start that churns during W usually has no live contract at W.end and so keeps "
+        "nothing; one still under contract at W.end keeps what the contract pays, churned or not, since "
+        "the formula reads contracts only. Contraction and churned revenue are in details. " + _SHARED_SUMS
+    ),
+)
+
+
+@metric(GRR_SPEC)
+def gross_revenue_retention(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""Share of the starting customers' run rate kept over ``window``, ignoring expansion.
+
+    .. math::
+        \frac{\sum_{a \in S} \min\left(\mathrm{ARR}_a(W_{end}), \mathrm{ARR}_a(W_{start})\right)}
+        {\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
+
+    Args:
+        data: the data set.
+        window: run rates are read at its start and end; S is the customers at its start.
+        segment: accounts counted (default: all).
+        basis: required ARR or MRR basis (with FX rates for other currencies).
+
+    Returns:
+        A rate in [0, 1]; numerator and denominator are run rates (Decimal); components and details
+        as `expansion_revenue`.
+
+    Raises:
+        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
+
+    Undefined when:
+        No customer at ``window.start``, or their run rate then is 0.
+
+    Examples:
+        >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
+        >>> basis = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
+        >>> r = gross_revenue_retention(tiny(), window=Window.quarter(2026, 3), basis=basis)
+        >>> round(r.value, 6), r.numerator, r.denominator
+        (0.952144, Decimal('198960.00'), Decimal('208960.00'))
+        >>> gross_revenue_retention(tiny(), window=Window.year(2020), basis=basis).undefined_reason
+        'no customers at the start of the window in the segment'
+    """
+    return GRR.one(data, window=window, segment=segment, basis=basis)
+
+
+def _retention_ratio(cell: Cell, tally: Tally, part: str) -> MetricResult:
+    basis = _required(cell.basis)
+    starting, accounts = tally["starting"], tally["accounts"]
+    formula = grr_formula if part == "retained" else nrr_formula
+    reason = (
+        f"the customers at the start of the window have no {basis.name} then"
+        if accounts
+        else _NO_STARTING_CUSTOMERS
+    )
+    return cell.build(
+        value=formula(tally[part], starting), undefined_reason=reason, numerator=tally[part],
+        denominator=starting, sample_size=accounts, components=_movement_components(tally),
+        details=_movement_details(tally, cell.window),
+    )  # fmt: skip
+
+
+GRR = register(
+    Definition(
+        GRR_SPEC,
+        _movement_tallies,
+        lambda cell, tally: _retention_ratio(cell, tally, "retained"),
+        run_rate=True,
+        needs=("contracts",),
+    )
+)
+
+
+NRR_SPEC = MetricSpec(
+    id="net_revenue_retention",
+    number=35,
+    name="Net Revenue Retention (NRR)",
+    family=Family.RETENTION,
+    kind=MetricKind.RATIO,
+    definition=(
+        "The recurring revenue of the customers you had when the window opened, at its close, as a "
+        "fraction of what they paid at its start: expansion counts, downgrades and churn subtract, and "
+        "customers won during the window are left out. Above 1 the existing base grew on its own."
+    ),
+    formula="NRR = sum over S of ARR_a(W.end) / sum over S of ARR_a(W.start)",
+    formula_latex=r"\frac{\sum_{a \in S} \mathrm{ARR}_a(W_{end})}{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}",
+    unit=Unit.RATIO,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="S, the customers at W.start, each weighted by its run rate.",
+    window_semantics=_MOVEMENT_SEMANTICS,
+    undefined_when="No customer at W.start in the segment, or their run rate at W.start adds up to 0.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.REQUIRED,
+    signal=SignalType.RETENTION,
+    seed="000",
+    pitfalls=(
+        Pitfall(
+            "Dividing all revenue at the end by all revenue at the start, so new customers inflate it.",
+            "Only the customers at W.start are followed, above and below the line.",
+        ),
+        Pitfall(
+            "Reporting NRR without GRR, so strong expansion hides heavy churn.",
+            "Both come from the same sums; details give the expansion, contraction and churned revenue, "
+            "and NRR >= GRR always holds.",
+        ),
+        _MOVEMENT_PITFALLS[1],
+    ),
+    related=("gross_revenue_retention", "expansion_revenue", "customer_retention_rate"),
+    interpretation=(
+        "Revenue is the run rate of live contracts at the two instants, not revenue recognised during "
+        "the window. " + _SHARED_SUMS
+    ),
+)
+
+
+@metric(NRR_SPEC)
+def net_revenue_retention(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+) -> MetricResult:
+    r"""The starting customers' run rate at ``window.end`` over their run rate at ``window.start``.
+
+    .. math:: \frac{\sum_{a \in S} \mathrm{ARR}_a(W_{end})}{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
+
+    Args:
+        data: the data set.
+        window: run rates are read at its start and end; S is the customers at its start.
+        segment: accounts counted (default: all).
+        basis: required ARR or MRR basis (with FX rates for other currencies).
+
+    Returns:
+        A ratio (float, may exceed 1); numerator and denominator are run rates (Decimal);
+        components and details as `expansion_revenue`.
+
+    Raises:
+        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
+        SegmentNotApplicableError: the segment names an unknown attribute.
+        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
+
+    Undefined when:
+        No customer at ``window.start``, or their run rate then is 0.
+
+    Examples:
+        >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
+        >>> basis = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
+        >>> r = net_revenue_retention(tiny(), window=Window.quarter(2026, 1), basis=basis)
+        >>> round(r.value, 6), r.numerator, r.denominator
+        (1.029562, Decimal('208960.00'), Decimal('202960.00'))
+        >>> net_revenue_retention(tiny(), window=Window.year(2020), basis=basis).undefined_reason
+        'no customers at the start of the window in the segment'
+    """
+    return NRR.one(data, window=window, segment=segment, basis=basis)
+
+
+NRR = register(
+    Definition(
+        NRR_SPEC,
+        _movement_tallies,
+        lambda cell, tally: _retention_ratio(cell, tally, "ending"),
+        run_rate=True,
+        needs=("contracts",),
+    )
+)
+
+
+# -- activation to expansion ---------------------------------------------------------------------
+
+ACTIVATION_SPEC = MetricSpec(
+    id="activation_to_expansion_rate",
+    number=33,
+    name="Activation-to-Expansion Rate",
+    family=Family.RETENTION,
+    kind=MetricKind.PROPORTION,
+    definition=(
+        "Of the accounts activated in the window, the share whose recurring revenue grew above its level "
+        "at activation within a fixed horizon: how often a new customer goes on to buy more. Accounts "
+        "activated too recently to have had the whole horizon are left out until they have."
+    ),
+    formula=(
+        "matured accounts activated in W whose ARR rose above its level at activation within the horizon "
+        "/ matured accounts activated in W"
+    ),
+    formula_latex=(
+        r"\frac{|\{a \in A_W : a_h \leq \mathrm{as\_of},\ \exists t \in (a_0, a_h] : "
+        r"\mathrm{ARR}_a(t) > B_a\}|}{|\{a \in A_W : a_h \leq \mathrm{as\_of}\}|}"
+    ),
+    unit=Unit.RATE,
+    direction=Direction.HIGHER_IS_BETTER,
+    population="Accounts whose activation (activated_at, else customer_since) is in W.",
+    window_semantics=(
+        "An account is in the cohort when its activation instant a0 is in W. It has matured when "
+        "a0 + horizon_days <= as_of. Its baseline B is the summed arr of its contracts in force at "
+        "activation (start <= a0 < end, so a first contract starting at the activation instant counts). "
+        "It expanded when ARR_a(t), the arr of its contracts live at t (start < t <= end), exceeds B at "
+        "some t in (a0, a0 + horizon]."
+    ),
+    undefined_when="No account activated in the window and segment has matured by as_of.",
+    segment=SegmentUse.ACCOUNTS,
+    basis=BasisUse.NONE,
+    signal=SignalType.GROWTH,
+    seed="001",
+    parameters=(Parameter("horizon_days", 365, "days after activation an expansion may take"),),
+    pitfalls=(
+        Pitfall(
+            "Dividing by every account activated in the window, so recent cohorts always look worst.",
+            "Accounts without the full horizon behind them are left out of numerator and denominator "
+            "and counted in components and a warning.",
+        ),
+        Pitfall(
+            "Counting an expansion that came years later against the cohort's onboarding.",
+            "Only a rise within horizon_days (365 by default) of activation counts.",
+        ),
+        Pitfall(
+            "Mistaking a renewal at the same price for an expansion.",
+            "Only a run rate strictly above the activation baseline counts.",
+        ),
+        Pitfall(
+            "Comparing amounts in two currencies as if they were one.",
+            "An account whose contracts in the span are in more than one currency cannot be compared "
+            "without a rate; it is left out and counted.",
+        ),
+    ),
+    related=("expansion_revenue", "time_to_first_referral", "net_revenue_retention"),
+    interpretation=(
+        "The source names the rate without a horizon; the library uses 365 days by default and makes it "
+        "a parameter. The comparison is of the account's own recorded amounts, so it needs no revenue "
+        "basis; an account whose contracts in force at activation or live during the horizon are in "
+        "more than one currency is left out and counted, since comparing them would need an exchange "
+        "rate. A member with no contract in force at activation has a baseline of 0, so any contract "
+        "live within the horizon counts as expansion."
+    ),
+)
+
+
+@metric(ACTIVATION_SPEC)
+def activation_to_expansion_rate(
+    data: AdvocacyData,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    horizon_days: int = 365,
+    confidence: float = 0.95,
+) -> MetricResult:
+    r"""Share of the matured accounts activated in ``window`` whose run rate rose above its activation level.
+
+    .. math::
+        \frac{|\{a \in A_W : a_h \leq \mathrm{as\_of},\ \exists t \in (a_0, a_h] :
+        \mathrm{ARR}_a(t) > B_a\}|}{|\{a \in A_W : a_h \leq \mathrm{as\_of}\}|}
+
+    Args:
+        data: the data set.
+        window: accounts whose activation (``activated_at``, else ``customer_since``) is in it
+            form the cohort.
+        segment: accounts counted (default: all).
+        horizon_days: how long after activation an expansion counts.
+        confidence: level of the Wilson interval.
+
+    Returns:
+        A rate in [0, 1]; components ``cohort``, ``matured``, ``expanded``, ``immature_excluded``
+        and ``mixed_currency_excluded``.
+
+    Raises:
+        ParameterError: a bad argument (``horizon_days`` must be a positive integer).
+        SegmentNotApplicableError: the segment names an unknown attribute.
+
+    Undefined when:
+        No account of the cohort has matured by ``as_of``.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = activation_to_expansion_rate(tiny(), window=Window.year(2025))
+        >>> r.value, r.numerator, r.denominator
+        (0.5, 1, 2)
+        >>> activation_to_expansion_rate(tiny(), window=Window.year(2026)).undefined_reason
+        'none of the 2 accounts activated in the window has matured (horizon 365 days)'
+    """
+    return ACTIVATION.one(
+        data, window=window, segment=segment, horizon_days=horizon_days, confidence=confidence
+    )
+
+
+def activation_expanded(contracts: Sequence[Contract], origin: datetime, due: datetime) -> bool | None:
+    """Whether an account's run rate exceeded its level at ``origin`` at some instant of ``(origin, due]``.
+
+    The level at ``origin`` is the arr of the contracts in force then (``start <= origin < end``);
+    the run rate at ``t`` is the arr of those live at ``t`` (``start < t <= end``). It is constant
+    between contract starts and ends, so it is read at each of them inside ``(origin, due]`` and
+    at ``due``. None when the contracts involved are in more than one currency.
+    """
+    involved = [c for c in contracts if c.start < due and c.end > origin]
+    if len({c.currency for c in involved}) > 1:
+        return None
+    baseline = sum((c.arr for c in involved if c.start <= origin < c.end), zero())
+    instants = {due}
+    for c in involved:
+        instants.update(t for t in (c.start, c.end) if origin < t <= due)
+    return any(sum((c.arr for c in involved if c.is_live_at(t)), zero()) > baseline for t in instants)
+
+
+def _activation_tally(run: Run) -> list[Tally]:
+    grid, data = run.grid, run.data
+    horizon = timedelta(days=run.params["horizon_days"])
+    tallies: list[Tally] = [
+        {"cohort": 0, "matured": 0, "expanded": 0, "mixed_currency": 0} for _ in range(grid.n_cells)
+    ]
+    for account in data.accounts:
+        origin = activation_of(account)
+        cells = grid.cells_at(origin, grid.account_segments(account.id))
+        if not cells:
+            continue
+        due = origin + horizon
+        outcome = (
+            activation_expanded(data.account_events(Contract, account.id), origin, due)
+            if due <= data.as_of
+            else False
+        )
+        for c in cells:
+            tally = tallies[c]
+            tally["cohort"] += 1
+            if due > data.as_of:
+                continue
+            if outcome is None:
+                tally["mixed_currency"] += 1
+            else:
+                tally["matured"] += 1
+                tally["expanded"] += outcome
+    return tallies
+
+
+def _activation_finish(cell: Cell, tally: Tally) -> MetricResult:
+    cohort, matured, expanded, mixed = (
+        tally["cohort"],
+        tally["matured"],
+        tally["expanded"],
+        tally["mixed_currency"],
+    )
+    horizon_days = cell.params["horizon_days"]
+    immature = cohort - matured - mixed
+    warnings = []
+    if immature:
+        warnings.append(
+            f"{immature} accounts activated in the window have not had {horizon_days} days by as_of and are "
+            "excluded"
+        )
+    if mixed:
+        warnings.append(
+            f"{mixed} accounts have contracts in more than one currency around activation and are excluded"
+        )
+    reason: str | None = None
+    if matured:
+        pass
+    elif cohort and not mixed:
+        reason = (
+            f"none of the {cohort} accounts activated in the window has matured (horizon {horizon_days} days)"
+        )
+    elif cohort:
+        reason = f"no account activated in the window could be compared ({mixed} in several currencies)"
+    else:
+        reason = "no accounts activated in the window and segment"
+    return cell.build(
+        value=activation_formula(expanded, matured), undefined_reason=reason, numerator=expanded,
+        denominator=matured, sample_size=matured,
+        interval=wilson_interval(expanded, matured, cell.params["confidence"]),
+        components={"cohort": cohort, "matured": matured, "expanded": expanded,
+                    "immature_excluded": immature, "mixed_currency_excluded": mixed},
+        details={"horizon_days": horizon_days}, warnings=warnings,
+    )  # fmt: skip
+
+
+ACTIVATION = register(
+    Definition(
+        ACTIVATION_SPEC,
+        _activation_tally,
+        _activation_finish,
+        checks={"confidence": check_confidence, "horizon_days": positive("horizon_days")},
+        needs=("contracts",),
     )
 )
