@@ -69,12 +69,22 @@ def unit_label(metric_id: str, basis: RevenueBasis | None = None) -> str:
     Examples:
         >>> unit_label("customer_retention_rate"), unit_label("revenue_from_referrals", RevenueBasis.arr("EUR"))
         ('%', 'EUR ARR')
+        >>> unit_label("advocate_influenced_pipeline", RevenueBasis.arr("EUR"))
+        'EUR'
+
     """
     spec = catalog.get(metric_id)
     if spec.id in _UNIT_LABELS:
         return _UNIT_LABELS[spec.id]
     if spec.unit is Unit.MONEY:
-        return f"{basis.currency} {basis.kind.value.upper()}" if basis is not None else "money"
+        if basis is None:
+            return "money"
+        # A currency-only metric (opportunity amounts) is stated in the currency, not on a revenue kind.
+        return (
+            basis.currency
+            if spec.basis is BasisUse.CURRENCY
+            else f"{basis.currency} {basis.kind.value.upper()}"
+        )
     return {
         Unit.RATE: "%",
         Unit.SCORE: "points",
