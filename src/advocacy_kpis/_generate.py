@@ -913,12 +913,12 @@ def _cost(ctx: _Context, at: datetime, cents: int, program: str) -> ProgramCost:
 
 
 def _product_changes(ctx: _Context) -> list[ProductChange]:
-    """Three to five releases spread over the history."""
+    """Three to five releases spread over the history, all before the release with a drop."""
     rng = ctx.rng
     count = rng.randint(3, 5)
     releases = rng.sample(_RELEASES, count)
     span = (ctx.as_of - ctx.start) // _DAY
-    days = sorted(rng.sample(range(90, span - 30), count))
+    days = sorted(rng.sample(range(90, span - _DROP_DAYS_BEFORE_AS_OF - 30), count))
     return [
         ProductChange(
             id=ctx.next_id("pc"),
@@ -928,6 +928,54 @@ def _product_changes(ctx: _Context) -> list[ProductChange]:
         )
         for day, (name, description) in zip(days, releases, strict=True)
     ]
+
+
+_DROP_RELEASE: Final = (
+    "Usage-based billing",
+    "Seat bundles replaced by metered usage; small-business plans pay per active user.",
+)
+_DROP_DAYS_BEFORE_AS_OF: Final = 100
+_DROP_WINDOW_DAYS: Final = 90
+_DROP_TIER: Final = "smb"
+_DROP_KEEP: Final = 0.2
+
+
+def _release_with_a_drop(ctx: _Context) -> ProductChange:
+    """A release four months before ``as_of`` that small-business customers take badly."""
+    released = (ctx.as_of - _DROP_DAYS_BEFORE_AS_OF * _DAY).replace(
+        hour=14, minute=0, second=0, microsecond=0
+    )
+    name, description = _DROP_RELEASE
+    return ProductChange(id=ctx.next_id("pc"), released_at=released, name=name, description=description)
+
+
+def _after_the_drop(
+    ctx: _Context,
+    change: ProductChange,
+    seed: int,
+    referrals: list[Referral],
+    actions: list[AdvocacyAction],
+    shares: list[SocialShare],
+) -> tuple[list[Referral], list[AdvocacyAction], list[SocialShare]]:
+    """Thin small-business advocacy in the 90 days after ``change``: about a fifth of it remains.
+
+    Drawn from a stream of its own, so every other record of the sample stays as it was.
+    Referrals that brought in a customer are kept, so who was acquired through a referral does
+    not change.
+    """
+    rng = random.Random(f"drop-{seed}")
+    start, end = change.released_at, change.released_at + _DROP_WINDOW_DAYS * _DAY
+
+    def kept(account_id: str, at: datetime) -> bool:
+        if ctx.by_id[account_id].tier != _DROP_TIER or not start <= at < end:
+            return True
+        return rng.random() < _DROP_KEEP
+
+    return (
+        [r for r in referrals if r.converted_account_id is not None or kept(r.account_id, r.invited_at)],
+        [a for a in actions if kept(a.account_id, a.completed_at)],
+        [x for x in shares if kept(x.account_id, x.shared_at)],
+    )
 
 
 # -- entry point --------------------------------------------------------------------------------
@@ -1010,6 +1058,16 @@ def generate(
     asks = _asks(ctx)
     actions = _actions(ctx, asks)
     reference_requests = _reference_requests(ctx, actions)
+    reviews = _reviews(ctx, actions)
+    mentions = _mentions(ctx)
+    shares = _social_shares(ctx)
+    members = _community_members(ctx)
+    qbrs = _qbrs(ctx)
+    opportunities = _opportunities(ctx)
+    costs = _program_costs(ctx, referrals)
+    changes = _product_changes(ctx)
+    dropped = _release_with_a_drop(ctx)
+    referrals, actions, shares = _after_the_drop(ctx, dropped, seed, referrals, actions, shares)
     return AdvocacyData.from_records(
         accounts=accounts,
         contracts=contracts,
@@ -1021,13 +1079,13 @@ def generate(
         asks=asks,
         actions=actions,
         reference_requests=reference_requests,
-        reviews=_reviews(ctx, actions),
-        mentions=_mentions(ctx),
-        social_shares=_social_shares(ctx),
-        community_members=_community_members(ctx),
-        qbrs=_qbrs(ctx),
-        opportunities=_opportunities(ctx),
-        program_costs=_program_costs(ctx, referrals),
-        product_changes=_product_changes(ctx),
+        reviews=reviews,
+        mentions=mentions,
+        social_shares=shares,
+        community_members=members,
+        qbrs=qbrs,
+        opportunities=opportunities,
+        program_costs=costs,
+        product_changes=[*changes, dropped],
         as_of=as_of,
     )
