@@ -9,6 +9,7 @@ in UTC. (Loaders that read dates from files attach the data set's calendar time 
 from __future__ import annotations
 
 import enum
+import numbers
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -18,7 +19,7 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from advocacy_kpis.errors import InvalidRecordError
+from advocacy_kpis.errors import InvalidRecordError, shorten
 from advocacy_kpis.scope import check_currency
 
 __all__ = [
@@ -108,7 +109,7 @@ class PromptAction(enum.Enum):
 
 def _who(instance: Any) -> str:
     ident = getattr(instance, "id", None)
-    return f"{type(instance).__name__} {ident!r}"
+    return f"{type(instance).__name__} {shorten(ident)}"
 
 
 def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecordError:
@@ -118,7 +119,10 @@ def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecord
 def _to_utc(value: Any) -> Any:
     """Normalise an aware datetime to UTC; anything else is left for the validator to reject."""
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            return value
     return value
 
 
@@ -132,6 +136,12 @@ def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
         raise _fail(instance, attribute.name, value, "a timezone-aware datetime")
     if value.tzinfo is None:
         raise _fail(instance, attribute.name, value, "a timezone-aware datetime (this one is naive)")
+    if value.utcoffset() is None:
+        expected = "a timezone-aware datetime (this one's tzinfo gives no UTC offset)"
+        raise _fail(instance, attribute.name, value, expected)
+    if value.tzinfo is not UTC:
+        # The converter leaves in its own zone only an instant that has no UTC equivalent.
+        raise _fail(instance, attribute.name, value, "an instant within the years 1 to 9999 in UTC")
 
 
 def _check_optional_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -146,8 +156,8 @@ _OPTIONAL_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _
 
 
 def _check_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise _fail(instance, attribute.name, value, "a non-empty string")
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(instance, attribute.name, value, "a non-empty string (not only whitespace)")
 
 
 def _check_optional_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -217,8 +227,19 @@ def _to_assets(value: Any) -> Any:
     return value
 
 
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _to_int(value: Any) -> Any:
+    """Any integer (a numpy integer, say) as a plain int; anything else is left for the validator."""
+    return int(value) if _is_int(value) else value
+
+
 def _to_decimal(value: Any) -> Any:
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
+    if _is_int(value):
+        return Decimal(int(value))
+    if isinstance(value, str):
         try:
             return Decimal(value)
         except InvalidOperation:
@@ -226,9 +247,16 @@ def _to_decimal(value: Any) -> Any:
     return value
 
 
+MAX_AMOUNT: Final = Decimal(10) ** 18
+"""Amounts must be below this: Decimal arithmetic keeps 28 significant digits, so sums of many
+such amounts, converted at any accepted FX rate, still keep their cents (and nothing overflows)."""
+
+
 def _check_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
         raise _fail(instance, attribute.name, value, "a non-negative Decimal (money is never a float)")
+    if value >= MAX_AMOUNT:
+        raise _fail(instance, attribute.name, value, "a non-negative Decimal below 1E+18")
 
 
 _AMOUNT: Final[dict[str, Any]] = {"converter": _to_decimal, "validator": _check_amount}
@@ -249,16 +277,24 @@ _CURRENCY: Final[dict[str, Any]] = {"validator": _check_currency_field}
 
 def _freeze_attributes(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return MappingProxyType(dict(value))
+        return MappingProxyType({key: _to_int(item) for key, item in value.items()})
     return value
 
 
 def _check_attributes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, Mapping):
         raise _fail(instance, attribute.name, value, "a mapping of attribute name to value")
+    own = {field.name for field in attrs.fields(type(instance))}
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, (str, bool, int)):
             raise _fail(instance, attribute.name, {key: item}, "string keys with str, bool or int values")
+        if key in own:
+            # A segment reads the record's own field, so such an attribute would be silently ignored.
+            expected = (
+                f"names other than the record's own fields ({shorten(key)} is a field of "
+                f"{type(instance).__name__}: set it as {key}=... instead)"
+            )
+            raise _fail(instance, attribute.name, {key: item}, expected)
 
 
 def _empty_attributes() -> Mapping[str, str | bool | int]:
@@ -414,6 +450,11 @@ class Referral:
         _not_before(self, "converted_at", "invited_at")
         if self.converted_account_id is not None and self.converted_at is None:
             raise _fail(self, "converted_at", None, "set when converted_account_id is set")
+        if self.converted_account_id is not None and self.converted_account_id == self.account_id:
+            expected = (
+                f"the account the prospect became, not the referring account ({shorten(self.account_id)})"
+            )
+            raise _fail(self, "converted_account_id", self.converted_account_id, expected)
 
 
 @attrs.frozen
@@ -439,7 +480,7 @@ class SurveyResponse:
     id: str = attrs.field(**_ID)
     account_id: str = attrs.field(**_ID)
     kind: SurveyKind = attrs.field(**_enum(SurveyKind))
-    score: int = attrs.field()
+    score: int = attrs.field(converter=_to_int)
     responded_at: datetime = attrs.field(**_INSTANT)
     respondent_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
@@ -553,6 +594,15 @@ class ReferenceRequest:
         _not_before(self, "filled_at", "requested_at")
 
 
+def _to_rating(value: Any) -> Any:
+    """A numpy number or a finite Decimal rating as a float; anything else is left for the validator."""
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, numbers.Real) or (isinstance(value, Decimal) and value.is_finite()):
+        return float(value)
+    return value
+
+
 @attrs.frozen
 class Review:
     """A public review on a platform such as G2, Capterra, TrustRadius or an app store."""
@@ -560,7 +610,7 @@ class Review:
     id: str = attrs.field(**_ID)
     published_at: datetime = attrs.field(**_INSTANT)
     platform: str = attrs.field()
-    rating: float | None = attrs.field(default=None)
+    rating: float | None = attrs.field(default=None, converter=_to_rating)
     account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
     @platform.validator
