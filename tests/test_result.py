@@ -3,19 +3,34 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
+from scipy import stats as scipy_stats
 
-from advocacy_kpis import IncomparableResultsError, MetricResult, Segment, Unit, Window, metrics
+from advocacy_kpis import (
+    Calendar,
+    IncomparableResultsError,
+    MetricResult,
+    ParameterError,
+    RevenueBasis,
+    Segment,
+    Unit,
+    Window,
+    metrics,
+)
 from advocacy_kpis.sample import tiny
 
 
-def make(value: float | int | None, window: Window, **kw: object) -> MetricResult:
+def make(value: float | int | Decimal | None, window: Window, **kw: Any) -> MetricResult:
     return MetricResult(
-        metric=str(kw.pop("metric", "social_shares")), value=value, unit=kw.pop("unit", Unit.COUNT),  # type: ignore[arg-type]
-        window=window, segment=Segment.all(), as_of=datetime(2027, 1, 1, tzinfo=UTC),
-        undefined_reason=None if value is not None else "empty", **kw,  # type: ignore[arg-type]
+        metric=str(kw.pop("metric", "social_shares")), value=value, unit=kw.pop("unit", Unit.COUNT),
+        window=window, segment=Segment.all(), as_of=kw.pop("as_of", datetime(2027, 1, 1, tzinfo=UTC)),
+        undefined_reason=None if value is not None else "empty", **kw,
     )  # fmt: skip
 
 
@@ -38,11 +53,14 @@ def test_change_of_counts_uses_the_conditional_binomial_test() -> None:
     assert change.relative == 2.0 and change.significant is True
 
 
-def test_change_with_undefined_side_is_none_and_zero_base_has_no_relative() -> None:
+def test_change_with_an_undefined_side_has_no_absolute_and_says_why() -> None:
     q1, q2 = Window.quarter(2026, 1), Window.quarter(2026, 2)
-    assert make(3, q2).change_from(make(None, q1)) is None
+    change = make(3, q2).change_from(make(None, q1))
+    assert (change.previous, change.current, change.absolute, change.relative) == (None, 3, None, None)
+    assert change.significant is None and change.reason == "the earlier value is undefined (empty)"
+    assert "the earlier value is undefined: empty" in change.warnings
     change = make(3, q2).change_from(make(0, q1))
-    assert change is not None and change.relative is None
+    assert change.relative is None and change.absolute == 3
 
 
 def test_incomparable_metrics_are_refused() -> None:
@@ -54,3 +72,224 @@ def test_incomparable_metrics_are_refused() -> None:
 def test_format_shows_undefined_with_its_reason() -> None:
     result = metrics.client_referral_rate(tiny(), window=Window.year(2020))
     assert "undefined (no new customers" in result.format()
+
+
+# -- honest edges -----------------------------------------------------------------------------------
+
+AS_OF = datetime(2027, 1, 1, tzinfo=UTC)
+Q1, Q2 = Window.quarter(2026, 1), Window.quarter(2026, 2)
+
+
+def rate(numerator: int, denominator: int, window: Window = Q2, **kw: Any) -> MetricResult:
+    return MetricResult(
+        metric="customer_churn_rate", value=numerator / denominator, unit=Unit.RATE, window=window,
+        segment=kw.pop("segment", Segment.all()), as_of=kw.pop("as_of", AS_OF), numerator=numerator,
+        denominator=denominator, sample_size=denominator, **kw,
+    )  # fmt: skip
+
+
+def nps(promoters: int, passives: int, detractors: int, window: Window = Q2) -> MetricResult:
+    n = promoters + passives + detractors
+    return MetricResult(
+        metric="net_promoter_score", value=100 * (promoters - detractors) / n, unit=Unit.SCORE, window=window,
+        segment=Segment.all(), as_of=AS_OF, sample_size=n,
+        components={"promoters": promoters, "passives": passives, "detractors": detractors, "respondents": n},
+    )  # fmt: skip
+
+
+def test_parameters_are_a_read_only_mapping_included_in_to_dict() -> None:
+    result = make(3, Q2, parameters={"horizon_days": 90, "model": {"weights": {"promoter": 40}}})
+    assert result.parameters["horizon_days"] == 90
+    with pytest.raises(TypeError):
+        result.parameters["horizon_days"] = 60  # type: ignore[index]
+    with pytest.raises(TypeError):
+        result.parameters["model"]["weights"]["promoter"] = 0
+    payload = json.loads(json.dumps(result.to_dict()))
+    assert payload["parameters"] == {"horizon_days": 90, "model": {"weights": {"promoter": 40}}}
+    assert make(3, Q2).parameters == {} and make(3, Q2).to_dict()["parameters"] == {}
+
+
+def test_details_and_components_are_frozen_all_the_way_down() -> None:
+    model = {"weights": {"promoter": 40}, "assets": ["review", "referral"]}
+    result = make(3, Q2, details={"model": model, "seen": {"a", "b"}}, components={"by": {"x": [1, 2]}})
+    model["weights"]["promoter"] = 0  # the caller's own dict: the result kept a copy
+    assert result.details["model"]["weights"]["promoter"] == 40
+    with pytest.raises(TypeError):
+        result.details["model"]["weights"]["promoter"] = 0
+    assert result.details["model"]["assets"] == ("review", "referral")
+    assert result.details["seen"] == frozenset({"a", "b"})
+    with pytest.raises(AttributeError):
+        result.components["by"]["x"].append(3)
+    assert json.loads(json.dumps(result.to_dict()))["components"] == {"by": {"x": [1, 2]}}
+
+
+def test_results_with_different_parameters_are_incomparable_naming_both_values() -> None:
+    with pytest.raises(IncomparableResultsError, match="parameter 'horizon_days': 60 and 90"):
+        make(3, Q2, parameters={"horizon_days": 90}).change_from(make(3, Q1, parameters={"horizon_days": 60}))
+    with pytest.raises(IncomparableResultsError, match="parameter 'lapse_days': not set and 30"):
+        make(3, Q2, parameters={"lapse_days": 30}).change_from(make(3, Q1))
+    with pytest.raises(IncomparableResultsError, match="parameter 'strict'"):
+        make(3, Q2, parameters={"strict": True}).change_from(make(3, Q1, parameters={"strict": 1}))
+    same = make(3, Q2, parameters={"threshold": 70.0}).change_from(make(2, Q1, parameters={"threshold": 70}))
+    assert same.absolute == 1
+
+
+def test_a_different_confidence_does_not_block_comparison() -> None:
+    from advocacy_kpis.stats import wilson_interval
+
+    earlier = rate(40, 100, Q1, interval=wilson_interval(40, 100, 0.9))
+    later = rate(50, 100, Q2, interval=wilson_interval(50, 100, 0.99))
+    change = later.change_from(earlier, confidence=0.9)
+    assert change.confidence == 0.9 and change.method == "two-proportion-z"
+
+
+def test_segments_whose_values_differ_in_type_are_incomparable() -> None:
+    number, text = Segment.where(seats=5), Segment.where(seats="5")
+    with pytest.raises(IncomparableResultsError, match="segment: 'seats=\"5\"' and 'seats=5'"):
+        rate(3, 40, Q2, segment=number).change_from(rate(3, 40, Q1, segment=text))
+    with pytest.raises(IncomparableResultsError, match="segment: 'flag=1' and 'flag=true'"):
+        rate(3, 40, Q2, segment=Segment.where(flag=True)).change_from(
+            rate(3, 40, Q1, segment=Segment.where(flag=1))
+        )
+
+
+def test_bases_that_differ_in_kind_currency_or_fx_rates_are_incomparable() -> None:
+    usd = RevenueBasis.arr("USD", {"EUR": Decimal("1.08")})
+    cases = [
+        (
+            RevenueBasis.arr("USD", {"EUR": Decimal("1.10")}),
+            "basis FX rates: {'EUR': '1.10'} and {'EUR': '1.08'}",
+        ),
+        (RevenueBasis.arr("EUR"), "basis: ARR (EUR) and ARR (USD)"),
+        (RevenueBasis.mrr("USD", {"EUR": Decimal("1.08")}), "basis: MRR (USD) and ARR (USD)"),
+        (None, "basis: none and ARR (USD)"),
+    ]
+    for earlier, message in cases:
+        with pytest.raises(IncomparableResultsError, match=re.escape(message)):
+            make(3, Q2, basis=usd).change_from(make(3, Q1, basis=earlier))
+    assert make(3, Q2, basis=usd).change_from(
+        make(2, Q1, basis=RevenueBasis.arr("USD", {"EUR": Decimal("1.080")}))
+    )
+
+
+def test_windows_on_different_calendars_are_incomparable_naming_both() -> None:
+    berlin = Calendar(timezone=ZoneInfo("Europe/Berlin"))
+    with pytest.raises(
+        IncomparableResultsError, match="calendar: time zone Europe/Berlin.* and time zone UTC"
+    ):
+        make(3, Q2).change_from(make(3, Window.quarter(2026, 1, berlin)))
+    fiscal = Calendar(fiscal_year_start_month=2)
+    with pytest.raises(IncomparableResultsError, match="fiscal years from February"):
+        make(3, Q2).change_from(make(3, Window.quarter(2026, 1, fiscal)))
+
+
+def test_a_fiscal_quarter_and_a_calendar_quarter_are_incomparable() -> None:
+    calendar = Calendar(fiscal_year_start_month=2)
+    fiscal, plain = Window.fiscal_quarter(2027, 1, calendar), Window.quarter(2026, 1, calendar)
+    with pytest.raises(
+        IncomparableResultsError, match="FY2027Q1 is a fiscal period and 2026Q1 a calendar one"
+    ):
+        make(3, plain).change_from(make(3, fiscal))
+    assert make(3, fiscal.shift(1)).change_from(make(2, fiscal)).absolute == 1
+
+
+def test_window_grain_and_length_rules() -> None:
+    # Two quarters compare although Q1 has 90 days and Q3 92; two months likewise.
+    assert make(3, Window.quarter(2026, 3)).change_from(make(2, Q1)).absolute == 1
+    assert make(3, Window.month(2026, 3)).change_from(make(2, Window.month(2026, 2))).absolute == 1
+    # Arbitrary spans only at equal length.
+    ten = Window.between(date(2026, 1, 1), date(2026, 1, 11))
+    assert make(3, ten.shift(1)).change_from(make(2, ten)).absolute == 1
+    with pytest.raises(IncomparableResultsError, match="window length.*10 days.*11 days"):
+        make(3, Window.between(date(2026, 2, 1), date(2026, 2, 12))).change_from(make(2, ten))
+    # A calendar period and a span compare only when their lengths are equal.
+    february = Window.month(2026, 2)
+    assert make(3, Window.between(date(2026, 3, 1), date(2026, 3, 29))).change_from(make(2, february))
+    with pytest.raises(IncomparableResultsError, match="window length"):
+        make(3, Window.between(date(2026, 3, 1), date(2026, 3, 31))).change_from(make(2, february))
+    with pytest.raises(IncomparableResultsError, match="window length"):
+        make(3, Window.month(2026, 3)).change_from(make(2, Q1))
+
+
+def test_small_proportions_use_fishers_exact_test() -> None:
+    # 0 of 3 then 1 of 1: the z-test said p = 0.046, significant; Fisher gives 0.25.
+    change = rate(1, 1, Q2).change_from(rate(0, 3, Q1))
+    assert change.method == "fisher-exact" and change.p_value == pytest.approx(0.25)
+    assert change.significant is False and change.reason is None
+    assert any(w.startswith("small sample") for w in change.warnings)
+
+
+def test_large_proportions_keep_the_z_test() -> None:
+    # Smallest expected cell: 100 * 75 / 200 = 37.5.
+    change = rate(45, 100, Q2).change_from(rate(30, 100, Q1))
+    assert change.method == "two-proportion-z" and change.p_value == pytest.approx(0.0285, abs=1e-4)
+    assert change.significant is True and change.warnings == ()
+    # An expected cell just below 5 (rows 100, successes 9 of 200: 4.5) switches to Fisher.
+    assert rate(6, 100, Q2).change_from(rate(3, 100, Q1)).method == "fisher-exact"
+    # At exactly 5 (10 of 200) the z-test is kept.
+    assert rate(6, 100, Q2).change_from(rate(4, 100, Q1)).method == "two-proportion-z"
+
+
+def test_nps_with_small_samples_has_no_test_and_says_why() -> None:
+    change = nps(5, 3, 2).change_from(nps(2, 4, 4, Q1))
+    assert change.absolute == 50.0 and change.p_value is None and change.significant is None
+    assert change.method is None and change.reason is not None
+    assert "no honest test for NPS samples this small (10 and 10 respondents" in change.reason
+    edge = nps(15, 10, 4).change_from(nps(10, 10, 10, Q1))  # 29 respondents
+    assert edge.significant is None
+
+
+def test_nps_with_thirty_respondents_each_uses_the_adjusted_difference() -> None:
+    change = nps(15, 10, 5).change_from(nps(10, 10, 10, Q1))
+    assert change.method == "nps-difference-z" and change.p_value is not None and change.reason is None
+
+
+def test_relative_is_none_for_signed_scores_and_a_zero_base() -> None:
+    # NPS -20 to +20 used to give a relative change of -2.0.
+    assert nps(40, 40, 20).change_from(nps(30, 40, 50, Q1)).relative is None
+    roi = make(0.5, Q2, unit=Unit.RATIO, metric="referral_campaign_roi")
+    assert roi.change_from(make(0.25, Q1, unit=Unit.RATIO, metric="referral_campaign_roi")).relative is None
+    assert rate(50, 100).change_from(rate(40, 100, Q1)).relative == pytest.approx(0.25)
+    assert rate(50, 100).change_from(rate(0, 100, Q1)).relative is None
+    assert make(30, Q2).change_from(make(10, Q1)).relative == 2.0
+
+
+@pytest.mark.parametrize("other", [None, 3.0, "2026Q1"])
+def test_change_from_none_or_a_wrong_type_is_a_parameter_error(other: object) -> None:
+    with pytest.raises(ParameterError, match="'previous'.*MetricResult") as caught:
+        make(3, Q2).change_from(other)  # type: ignore[arg-type]
+    assert repr(other) in str(caught.value)
+    with pytest.raises(ParameterError, match="'other'"):
+        make(3, Q2).check_comparable(other)  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'confidence'"):
+        make(3, Q2).change_from(make(2, Q1), confidence=95)
+
+
+def test_change_warns_of_a_partial_window() -> None:
+    as_of = datetime(2026, 5, 16, tzinfo=UTC)
+    change = make(3, Q2, as_of=as_of).change_from(make(2, Q1, as_of=as_of))
+    assert any("the later window (2026Q2) runs past as_of" in w for w in change.warnings)
+
+
+def test_counts_in_a_partial_window_are_compared_per_known_day() -> None:
+    # Q1 has 90 days; of Q2 only 45 are known at as_of. 10 events in each: the rate doubled.
+    as_of = datetime(2026, 5, 16, tzinfo=UTC)
+    change = make(10, Q2, as_of=as_of).change_from(make(10, Q1, as_of=as_of))
+    expected = scipy_stats.binomtest(10, 20, 90 / 135).pvalue
+    assert change.method == "conditional-binomial" and change.p_value == pytest.approx(expected, rel=1e-9)
+    assert change.absolute == 0
+
+
+def test_revenue_weighted_and_other_values_get_no_test_with_a_reason() -> None:
+    usd = RevenueBasis.arr("USD")
+    weighted = rate(3, 40, Q2, basis=usd).change_from(rate(5, 40, Q1, basis=usd))
+    assert weighted.significant is None and "revenue-weighted" in (weighted.reason or "")
+    money = make(Decimal(300), Q2, unit=Unit.MONEY, basis=usd).change_from(
+        make(Decimal(200), Q1, unit=Unit.MONEY, basis=usd)
+    )
+    assert money.absolute == Decimal(100) and money.relative == 0.5
+    assert money.reason == "no significance test for a change in a sum of money"
+    days = make(12.0, Q2, unit=Unit.DAYS).change_from(make(10.0, Q1, unit=Unit.DAYS))
+    assert days.significant is None and days.reason == "no significance test for a change in a duration"
+    none = make(0, Q2).change_from(make(0, Q1))
+    assert none.reason == "no events in either window, so nothing to test"
