@@ -4,8 +4,12 @@ Commands:
     catalog            list every metric
     explain ID         the definition, formula, population and common mistakes of one metric
     compute ID         compute one metric (``--sample`` data, ``--window``, ``--segment``,
-                       ``--basis``, ``--param name=value``, ``--json``)
+                       ``--basis``, ``--fx CUR=RATE``, ``--param name=value``, ``--json``)
     demo               the catalogue over the last four quarters of the sample data, overall and per tier
+
+``ID`` is a metric id or a common short name (``nps``, ``csat``, ``churn``, ...). A mistake in
+the arguments ends the command with status 2 and a one-line message naming the flag, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -13,11 +17,12 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
+import re
 import sys
 import textwrap
-from collections.abc import Sequence
-from decimal import Decimal
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, TextIO, TypeVar
 
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec
@@ -29,6 +34,10 @@ from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 
 __all__ = ["main"]
+
+T = TypeVar("T")
+
+_COMPUTE = "advocacy-kpis compute"
 
 DEMO_BASIS = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
 """The basis the demo uses: ARR in USD, with the sample's fixed EUR rate for accounts billed in euros."""
@@ -86,17 +95,29 @@ def explain_text(spec: MetricSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _flag(flag: str, given: Any, expected: str, parse: Callable[[], T]) -> T:
+    """Run ``parse``; a mistake in the value becomes a ParameterError that names the flag."""
+    try:
+        return parse()
+    except (AdvocacyKpisError, ValueError, OverflowError, ArithmeticError) as error:
+        raise ParameterError(flag, _COMPUTE, f"{expected}; here {_reason(error)}", given) from None
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ParameterError):
+        return f"{error.parameter} must be {error.expected}"
+    return str(error) or type(error).__name__
+
+
 def _parse_param(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise ParameterError("--param", "advocacy-kpis compute", "NAME=VALUE", text)
+    if not sep or not name.strip():
+        raise ParameterError("--param", _COMPUTE, "NAME=VALUE", text)
     value: Any = raw
-    for cast in (int, float):
-        try:
-            value = cast(raw)
-            break
-        except ValueError:
-            continue
+    if re.fullmatch(r"-?[0-9]+", raw.strip()):
+        value = int(raw)
+    elif re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", raw.strip()):
+        value = float(raw)
     return name.strip(), value
 
 
@@ -132,27 +153,88 @@ def compute(
     return function(data, **kwargs)
 
 
+# The flag that gave each argument of a metric function, for messages.
+_FLAGS = {"window": "--window", "segment": "--segment", "basis": "--basis"}
+
+
+def _compute_flags(
+    spec: MetricSpec,
+    args: argparse.Namespace,
+    data: AdvocacyData,
+    window: Window,
+    segment: Segment | None,
+    basis: RevenueBasis | None,
+    params: dict[str, Any],
+) -> MetricResult:
+    """`compute`, with a mistake in a flag's value reported against that flag."""
+    try:
+        return compute(spec.id, data, window=window, segment=segment, basis=basis, params=params)
+    except ParameterError as error:
+        if error.parameter in params:
+            shown = next(p for p in args.param if p.partition("=")[0].strip() == error.parameter)
+            raise ParameterError(
+                "--param", _COMPUTE, f"a valid value; here {_reason(error)}", shown
+            ) from None
+        if error.parameter in _FLAGS:
+            flag = _FLAGS[error.parameter]
+            given = getattr(args, error.parameter)
+            raise ParameterError(flag, _COMPUTE, f"a valid value; here {_reason(error)}", given) from None
+        raise
+    except (OverflowError, ValueError) as error:
+        if not params:
+            raise
+        # A metric parameter so large that the dates it leads to leave the calendar.
+        shown = " ".join(args.param)
+        raise ParameterError(
+            "--param", _COMPUTE, f"values within range; here {_reason(error)}", shown
+        ) from None
+
+
 def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     if not args.sample:
         raise ParameterError(
             "--sample",
-            "advocacy-kpis compute",
+            _COMPUTE,
             "given (the command computes on the embedded sample data)",
             False,
         )
-    data = _sample()
-    window = Window.parse(args.window)
-    segment = Segment.parse(args.segment) if args.segment else None
     spec = catalog.get(args.metric)
-    basis = RevenueBasis.parse(args.basis) if args.basis else None
+    data = _sample()
+    # Windows are read in the data set's own calendar: its time zone decides where days begin.
+    window = _flag(
+        "--window",
+        args.window,
+        "a window label such as 2026Q3",
+        lambda: Window.parse(args.window, data.calendar),
+    )
+    segment = None
+    if args.segment:
+        segment = _flag(
+            "--segment", args.segment, "criteria such as tier=enterprise", lambda: Segment.parse(args.segment)
+        )
+    basis = None
+    if args.basis:
+        basis = _flag(
+            "--basis", args.basis, "KIND:CURRENCY such as arr:USD", lambda: RevenueBasis.parse(args.basis)
+        )
     if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
         basis = RevenueBasis(DEMO_BASIS.kind, DEMO_BASIS.currency)
+    if args.fx and basis is None:
+        why = "is not revenue-based" if spec.basis is BasisUse.NONE else "is given no --basis"
+        expected = f"given only with a revenue basis ({spec.id} {why}, so a rate would be ignored)"
+        raise ParameterError("--fx", _COMPUTE, expected, args.fx[0])
     if basis is not None:
         # The sample bills some accounts in EUR: without --fx its documented rate applies.
         rates = dict(_parse_fx(f) for f in args.fx) if args.fx else dict(SAMPLE_FX_RATES)
-        basis = RevenueBasis(basis.kind, basis.currency, rates)
+        kind, currency = basis.kind, basis.currency
+        basis = _flag(
+            "--fx",
+            " ".join(args.fx),
+            "CUR=RATE such as EUR=1.08",
+            lambda: RevenueBasis(kind, currency, rates),
+        )
     params = dict(_parse_param(p) for p in args.param)
-    result = compute(args.metric, data, window=window, segment=segment, basis=basis, params=params)
+    result = _compute_flags(spec, args, data, window, segment, basis, params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return 0
@@ -174,10 +256,10 @@ def _parse_fx(text: str) -> tuple[str, Decimal]:
     code, sep, rate = text.partition("=")
     try:
         value = Decimal(rate.strip())
-    except ArithmeticError:
+    except (InvalidOperation, ValueError):
         value = Decimal("NaN")
     if not sep or not value.is_finite():
-        raise ParameterError("--fx", "advocacy-kpis compute", "CUR=RATE such as EUR=1.08", text)
+        raise ParameterError("--fx", _COMPUTE, "CUR=RATE such as EUR=1.08", text)
     return code.strip().upper(), value
 
 
@@ -254,9 +336,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("catalog", help="list every metric")
     explain = commands.add_parser("explain", help="explain one metric")
-    explain.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    explain.add_argument("metric", help="metric id or short name, e.g. net_promoter_score or nps")
     run = commands.add_parser("compute", help="compute one metric")
-    run.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    run.add_argument("metric", help="metric id or short name, e.g. net_promoter_score or nps")
     run.add_argument("--sample", action="store_true", help="use the embedded sample data set")
     run.add_argument(
         "--window", required=True, help="2026Q3, 2026-07, 2026, FY2027Q1 or 2026-01-01/2026-03-15"
@@ -286,7 +368,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_compute(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
-        sys.stderr.write(f"advocacy-kpis: error: {error}\n")
+        # One line, whatever the input held.
+        sys.stderr.write(f"advocacy-kpis: error: {' '.join(str(error).split())}\n")
         return 2
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone; that is not an error of ours.
