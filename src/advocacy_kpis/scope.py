@@ -931,6 +931,7 @@ def _same_value(value: Any, allowed: frozenset[Scalar]) -> bool:
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_SHOWN_NAME = 60  # longer attribute names are not repeated in a message
 _PLAIN_VALUE = re.compile(r"[\w.:/@+\-]+(?: [\w.:/@+\-]+)*")
 _INTEGER = re.compile(r"-?[0-9]+")
 
@@ -1121,7 +1122,8 @@ class Segment:
         criteria: dict[str, frozenset[Scalar]] = {}
         for name, values in _SegmentReader(text, expected).criteria():
             if name in criteria:
-                hint = f"each attribute once (write {_render_name(name)}=a|b to allow several values)"
+                shown = _render_name(name) if len(name) <= _SHOWN_NAME else "name"
+                hint = f"each attribute once (write {shown}=a|b to allow several values)"
                 raise ParameterError("text", "Segment.parse", hint, text)
             criteria[name] = _freeze_values(name, values, "Segment.parse")
         return cls(tuple(sorted(criteria.items())))
