@@ -293,3 +293,230 @@ def test_revenue_weighted_and_other_values_get_no_test_with_a_reason() -> None:
     assert days.significant is None and days.reason == "no significance test for a change in a duration"
     none = make(0, Q2).change_from(make(0, Q1))
     assert none.reason == "no events in either window, so nothing to test"
+
+
+# -- wording, serialisation and the choice of test, pinned ---------------------------------------
+
+
+def test_wrong_arguments_are_worded_exactly() -> None:
+    with pytest.raises(ParameterError) as caught:
+        make(3, Q2).check_comparable(None)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "The 'other' parameter of MetricResult.check_comparable must be a MetricResult. Got None instead."
+    )
+    with pytest.raises(ParameterError) as caught:
+        make(3, Q2).change_from(7)  # type: ignore[arg-type]
+    assert str(caught.value) == (
+        "The 'previous' parameter of MetricResult.change_from must be a MetricResult of the same metric. "
+        "Got 7 instead."
+    )
+    for confidence in (0, 1, 0.0, 1.5, "0.9", True, None):
+        with pytest.raises(ParameterError) as caught:
+            make(3, Q2).change_from(make(2, Q1), confidence=confidence)  # type: ignore[arg-type]
+        assert str(caught.value) == (
+            "The 'confidence' parameter of MetricResult.change_from must be a number strictly between 0 and 1. "
+            f"Got {confidence!r} instead."
+        )
+    assert make(3, Q2).change_from(make(2, Q1), confidence=0.5).confidence == 0.5
+
+
+def test_incomparable_messages_are_worded_exactly() -> None:
+    cases = [
+        (make(3, Q1, metric="reviews"), "metric: 'reviews' and 'social_shares'"),
+        (make(3, Q1, definition_version=2), "definition_version: 2 and 1"),
+        (make(3, Q1, parameters={"x": None}), "parameter 'x': None and not set"),
+        (make(3, Window.month(2026, 1)), "window length: 2026-01 (31 days) and 2026Q2 (91 days); "
+         "two periods of one calendar grain compare, other windows only at equal length"),
+    ]  # fmt: skip
+    for earlier, difference in cases:
+        with pytest.raises(IncomparableResultsError) as caught:
+            make(3, Q2).check_comparable(earlier)
+        assert str(caught.value) == f"Cannot compare results with a different {difference}."
+    with pytest.raises(IncomparableResultsError) as caught:
+        make(3, Q2, parameters={"x": None}).check_comparable(make(3, Q1))
+    assert str(caught.value) == "Cannot compare results with a different parameter 'x': not set and None."
+
+
+def test_parameters_compare_by_value_and_type_at_every_depth() -> None:
+    def compare(earlier: Any, later: Any) -> bool:
+        try:
+            make(3, Q2, parameters={"p": later}).check_comparable(make(3, Q1, parameters={"p": earlier}))
+        except IncomparableResultsError:
+            return False
+        return True
+
+    assert compare({"a": 1, "b": 2}, {"b": 2, "a": 1})
+    assert not compare({"a": 1, "b": 2}, {"a": 2, "b": 1})
+    assert not compare({"a": 1}, {"a": True})
+    assert not compare({1: "x"}, {"1": "x"})
+    assert compare([1, 2], (1, 2)) and not compare([1, 2], [2, 1]) and not compare([1], [True])
+    assert compare({1, 2}, frozenset({2, 1})) and not compare({1, 2}, {1, 3}) and not compare({1}, {True})
+    assert compare(Decimal("0.5"), 0.5) and not compare("0.5", 0.5)
+    assert compare(RevenueBasis.arr("USD"), RevenueBasis.arr("USD")) and not compare(
+        RevenueBasis.arr("USD"), RevenueBasis.mrr("USD")
+    )
+
+
+def test_to_dict_turns_every_value_json_safe() -> None:
+    from advocacy_kpis.policy import TapPolicy
+
+    result = make(
+        Decimal("12.5"), Q2, unit=Unit.MONEY, basis=RevenueBasis.arr("USD"),
+        details={"seen": {"b", 1}, "ratio": float("inf"), "share": 0.5, "at": AS_OF},
+        parameters={"policy": TapPolicy(high_effort_gap_months=4)},
+    )  # fmt: skip
+    payload = result.to_dict()
+    assert json.loads(json.dumps(payload)) == payload
+    assert payload["value"] == "12.5" and payload["unit"] == "money" and payload["as_of"] == AS_OF.isoformat()
+    assert payload["details"] == {"seen": [1, "b"], "ratio": None, "share": 0.5, "at": AS_OF.isoformat()}
+    policy = payload["parameters"]["policy"]
+    assert policy["high_effort_gap_months"] == 4 and policy["low_effort_gap_months"] == 1
+    assert policy["effort"]["reference"] == "high"
+
+
+def test_change_to_dict_is_complete_and_json_safe() -> None:
+    change = rate(1, 1, Q2).change_from(rate(0, 3, Q1), confidence=0.9)
+    payload = change.to_dict()
+    assert json.loads(json.dumps(payload)) == payload
+    assert payload["previous"] == 0.0 and payload["current"] == 1.0 and payload["absolute"] == 1.0
+    assert payload["method"] == "fisher-exact" and payload["confidence"] == 0.9 and payload["reason"] is None
+    assert payload["interval"]["method"] == "newcombe" and payload["interval"]["confidence"] == 0.9
+    assert payload["warnings"] == [
+        "small sample: the earlier result rests on 3 < 30",
+        "small sample: the later result rests on 1 < 30",
+    ]
+    money = make(Decimal(3), Q2, unit=Unit.MONEY).change_from(make(Decimal(2), Q1, unit=Unit.MONEY))
+    assert money.to_dict()["absolute"] == "1" and money.to_dict()["relative"] == 0.5
+
+
+def test_significance_is_strictly_below_one_minus_confidence() -> None:
+    # Fisher's p for 0 of 3 then 1 of 1 is exactly 1/4.
+    change = rate(1, 1, Q2).change_from(rate(0, 3, Q1), confidence=0.75)
+    assert change.p_value == 0.25 and change.significant is False
+    assert rate(1, 1, Q2).change_from(rate(0, 3, Q1), confidence=0.7).significant is True
+
+
+def test_an_undefined_later_value_is_named_as_such() -> None:
+    change = make(None, Q2).change_from(make(4, Q1), confidence=0.9)
+    assert (change.previous, change.current, change.confidence) == (4, None, 0.9)
+    assert change.reason == "the later value is undefined (empty)"
+    assert change.warnings == ("the later value is undefined: empty",)
+
+
+def test_decimal_and_float_values_subtract_exactly() -> None:
+    change = make(Decimal("3.5"), Q2, unit=Unit.MONEY).change_from(make(2.5, Q1, unit=Unit.MONEY))
+    assert change.absolute == Decimal("1.0") and isinstance(change.absolute, Decimal)
+    assert change.relative == pytest.approx(0.4)
+    plain = make(3.5, Q2, unit=Unit.MONEY).change_from(make(2.5, Q1, unit=Unit.MONEY))
+    assert plain.absolute == 1.0 and plain.relative == pytest.approx(0.4)
+
+
+def test_change_warnings_cover_both_sides_and_their_edges() -> None:
+    as_of = datetime(2026, 5, 16, tzinfo=UTC)
+    change = make(3, Q2, as_of=as_of).change_from(make(None, Q1, as_of=as_of))
+    assert change.warnings == (
+        "the earlier value is undefined: empty",
+        "the later window (2026Q2) runs past as_of (2026-05-16T00:00:00+00:00): its value covers only part of it",
+    )
+    at_end = datetime(2026, 7, 1, tzinfo=UTC)
+    assert make(3, Q2, as_of=at_end).change_from(make(2, Q1, as_of=at_end)).warnings == ()
+    sizes = {0: False, 1: True, 29: True, 30: False}
+    for size, small in sizes.items():
+        warnings = make(3, Q2, sample_size=size).change_from(make(2, Q1, sample_size=40)).warnings
+        assert warnings == ((f"small sample: the later result rests on {size} < 30",) if small else ())
+
+
+def adjusted_wald_p(first: tuple[int, int, int], second: tuple[int, int, int]) -> float:
+    """Two-sided p of Rocks' adjusted NPS difference, written out independently."""
+
+    def adjusted(p: int, q: int, d: int) -> tuple[float, float]:
+        n = p + q + d + 3
+        share_p, share_d = (p + 0.75) / n, (d + 0.75) / n
+        return share_p - share_d, (share_p + share_d - (share_p - share_d) ** 2) / n
+
+    (c1, v1), (c2, v2) = adjusted(*first), adjusted(*second)
+    z = (c2 - c1) / (v1 + v2) ** 0.5
+    return float(2 * scipy_stats.norm.sf(abs(z)))
+
+
+def test_nps_changes_are_tested_on_the_right_counts() -> None:
+    change = nps(20, 5, 15).change_from(nps(10, 12, 8, Q1), confidence=0.9)
+    assert change.method == "nps-difference-z"
+    assert change.p_value == pytest.approx(adjusted_wald_p((10, 12, 8), (20, 5, 15)), rel=1e-9)
+    assert change.interval is not None and change.interval.confidence == 0.9
+
+
+def test_rates_are_tested_on_the_right_counts_at_the_given_confidence() -> None:
+    fisher = rate(5, 6, Q2).change_from(rate(1, 9, Q1), confidence=0.9)
+    expected = scipy_stats.fisher_exact([[1, 8], [5, 1]]).pvalue
+    assert fisher.method == "fisher-exact" and fisher.p_value == pytest.approx(expected, rel=1e-9)
+    assert fisher.interval is not None and fisher.interval.confidence == 0.9
+    z = rate(45, 100, Q2).change_from(rate(30, 100, Q1), confidence=0.9)
+    assert z.interval is not None and z.interval.confidence == 0.9
+
+
+def test_results_without_usable_counts_get_a_reason_not_a_test() -> None:
+    no_counts = MetricResult(
+        metric="customer_churn_rate", value=0.5, unit=Unit.RATE, window=Q2, segment=Segment.all(), as_of=AS_OF
+    )
+    for earlier in (no_counts, rate(1, 4, Q1)):
+        change = no_counts.change_from(earlier)
+        assert change.significant is None and change.reason == "the results carry no counts to test"
+    assert rate(1, 4, Q2).change_from(no_counts).reason == "the results carry no counts to test"
+    for numerator, denominator in ((0, 0), (True, 4), (1.0, 4)):
+        odd = MetricResult(
+            metric="customer_churn_rate", value=0.5, unit=Unit.RATE, window=Q1, segment=Segment.all(),
+            as_of=AS_OF, numerator=numerator, denominator=denominator,
+        )  # fmt: skip
+        assert rate(1, 4, Q2).change_from(odd).reason == "the results carry no counts to test"
+
+
+def test_only_scores_with_nps_counts_on_both_sides_get_the_nps_test() -> None:
+    bare = MetricResult(
+        metric="net_promoter_score",
+        value=10.0,
+        unit=Unit.SCORE,
+        window=Q1,
+        segment=Segment.all(),
+        as_of=AS_OF,
+    )
+    change = nps(20, 5, 15).change_from(bare)
+    assert (
+        change.method is None
+        and change.reason == "no significance test for a change in a score other than NPS"
+    )
+
+
+def test_counts_need_integers_and_known_days() -> None:
+    assert make(3, Q2).change_from(make(2.5, Q1)).reason == "no significance test for a change in a count"
+    days = make(12, Q2, unit=Unit.DAYS).change_from(make(10, Q1, unit=Unit.DAYS))
+    assert days.reason == "no significance test for a change in a duration"
+    unknown = make(3, Q2, as_of=Q2.start).change_from(make(2, Q1, as_of=Q2.start))
+    assert unknown.reason == "a window has no day known at as_of" and unknown.method is None
+    moment = datetime(2026, 4, 1, 0, 0, 0, 500_000, tzinfo=UTC)
+    span = Window.between(datetime(2026, 4, 1, tzinfo=UTC), datetime(2026, 4, 2, tzinfo=UTC))
+    brief = make(3, span, as_of=moment).change_from(make(2, span.previous(), as_of=moment))
+    assert brief.method == "conditional-binomial"  # half a second known is still known
+
+
+def test_format_value_for_every_unit() -> None:
+    from advocacy_kpis.result import format_value
+    from advocacy_kpis.stats import Interval
+
+    usd = RevenueBasis.arr("USD")
+    cases = [
+        (make(None, Q2), "undefined (empty)"),
+        (make(0.253, Q2, unit=Unit.RATE, interval=Interval(0.2, 0.31)), "25.3% [20.0%, 31.0%]"),
+        (make(0.5, Q2, unit=Unit.RATE), "50.0%"),
+        (make(Decimal("1234.5"), Q2, unit=Unit.MONEY, basis=usd), "1,234.50 USD"),
+        (make(Decimal("7"), Q2, unit=Unit.MONEY), "7.00"),
+        (make(12, Q2), "12"),
+        (make(12, Q2, interval=Interval(8.25, 16.75)), "12 [8.2, 16.8]"),
+        (make(40.77, Q2, unit=Unit.SCORE), "40.8"),
+        (make(-0.5, Q2, unit=Unit.RATIO), "-0.500"),
+        (make(33.25, Q2, unit=Unit.DAYS), "33.2 days"),
+        (make(2.0, Q2, unit=Unit.PER_MONTH), "2.0 per month"),
+    ]
+    for result, text in cases:
+        assert format_value(result) == text
+    assert make(12, Q2).format() == "social_shares = 12" == str(make(12, Q2))

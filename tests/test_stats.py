@@ -827,3 +827,99 @@ def test_bad_arguments_name_the_parameter_and_the_value(
     assert message.endswith(f"Got {value!r} instead.")
     assert isinstance(caught.value, ParameterError)
     assert (caught.value.parameter, caught.value.function) == (parameter, function)
+
+
+WORDING: list[tuple[Callable[[], Any], str]] = [
+    (
+        lambda: wilson_interval(-1, 12),
+        "'successes' parameter of wilson_interval must be a non-negative integer. Got -1",
+    ),
+    (
+        lambda: z_value(1.0),
+        "'confidence' parameter of z_value must be a number strictly between 0 and 1. Got 1.0",
+    ),
+    (
+        lambda: conditional_binomial_test(1, 2, 0.0, 1.0),
+        "'exposure1' parameter of conditional_binomial_test must be a positive finite number. Got 0.0",
+    ),
+    (
+        lambda: conditional_binomial_test(1, 2, 1.0, 0.0),
+        "'exposure2' parameter of conditional_binomial_test must be a positive finite number. Got 0.0",
+    ),
+    (
+        lambda: poisson_rate_interval(3, -1.0),
+        "'exposure' parameter of poisson_rate_interval must be a non-negative finite number. Got -1.0",
+    ),
+    (
+        lambda: two_proportion_test(3, 2, 1, 4),
+        "'x1' parameter of two_proportion_test must be between 0 and n1 (2). Got 3",
+    ),
+    (
+        lambda: two_proportion_test(1, 2, 5, 4),
+        "'x2' parameter of two_proportion_test must be between 0 and n2 (4). Got 5",
+    ),
+    (
+        lambda: smallest_expected_count(1, 2, 3, 2),
+        "'x2' parameter of smallest_expected_count must be between 0 and n2 (2). Got 3",
+    ),
+    (
+        lambda: CURVE.quantile(0.0),
+        "'q' parameter of SurvivalCurve.quantile must be a number in (0, 1]. Got 0.0",
+    ),
+    (
+        lambda: CURVE.share_by(-1.0),
+        "'horizon' parameter of SurvivalCurve.share_by must be a non-negative finite number. Got -1.0",
+    ),
+    (
+        lambda: kaplan_meier([1.0, 2.0], [True]),
+        "'observed' parameter of kaplan_meier must be as long as durations (2 items). Got 1",
+    ),
+]
+NPS_COUNTS = "a tuple of three non-negative integers (promoters, passives, detractors)"
+WORDING += [
+    (
+        lambda bad=bad: nps_difference_test(bad, (1, 2, 3)),  # type: ignore[misc]
+        f"'first' parameter of nps_difference_test must be {NPS_COUNTS}. Got {bad!r}",
+    )
+    for bad in [(1, -2, 3), (-1, 2, 3), (1, 2, -3), (1, True, 3), (1, 2.5, 3), (1, 2), 5]
+]
+
+
+@pytest.mark.parametrize(("call", "message"), WORDING)
+def test_each_refusal_words_its_expectation(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        call()
+    assert str(caught.value) == f"The {message} instead."
+
+
+def test_nps_difference_checks_each_count_of_the_second_sample() -> None:
+    for bad in [(-1, 2, 3), (1, -2, 3), (1, 2, -3)]:
+        with pytest.raises(ParameterError, match="'second'"):
+            nps_difference_test((1, 2, 3), bad)
+    assert nps_difference_test((1, 2, 3), (0, 0, 1)) is not None
+
+
+def test_nps_interval_exists_whenever_anyone_answered() -> None:
+    # (1, 0, 1) and (0, 1, 1) have respondents although a signed sum of them is 0.
+    for counts in [(1, 0, 1), (0, 1, 1), (1, 1, 0)]:
+        interval = nps_interval(*counts)
+        assert interval is not None and interval.low < interval.high
+
+
+def test_nps_difference_interval_keeps_its_confidence_and_method() -> None:
+    result = nps_difference_test((40, 30, 30), (50, 30, 20), 0.9)
+    assert result is not None and result.interval is not None
+    assert (result.interval.confidence, result.interval.method) == (0.9, "nps-adjusted-wald")
+
+
+def test_smallest_expected_count_when_failures_are_the_rarer_column() -> None:
+    # 9 of 10 and 8 of 10: 17 successes and 3 failures of 20; rows of 10: 10 * 3 / 20.
+    assert smallest_expected_count(9, 10, 8, 10) == 1.5
+    assert smallest_expected_count(10, 10, 2, 4) == pytest.approx(4 * 2 / 14)
+
+
+@pytest.mark.parametrize("n", [5, 7, 10, 17, 29])
+def test_wilson_lower_bound_at_zero_successes_is_exactly_zero(n: int) -> None:
+    # The formula leaves a rounding residue of about 1e-17 here; the bound must be exactly 0.
+    interval = wilson_interval(0, n, 0.95)
+    assert interval is not None and interval.low == 0.0

@@ -12,7 +12,7 @@ import enum
 import math
 import numbers
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any, Final
@@ -121,7 +121,7 @@ def _json(value: Any) -> Any:
     if isinstance(value, (Window, Segment, RevenueBasis, Interval)):
         return value.to_dict()
     if isinstance(value, Mapping):
-        return {str(k): _json(v) for k, v in value.items()}
+        return {str(k.value if isinstance(k, enum.Enum) else k): _json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, frozenset, set)):
         items = [_json(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
@@ -328,31 +328,25 @@ _POINTS: Final = frozenset({Unit.SCORE, Unit.RATIO})
 def _comparable(value: Any) -> Any:
     """A form of ``value`` whose equality respects types: a bool is not 1, a string is not a number."""
     if isinstance(value, bool):
-        return ("bool", value)
+        return (bool, value)
     if isinstance(value, (numbers.Number, Decimal)):
-        return ("number", value)
-    if isinstance(value, str):
-        return ("str", value)
+        return (numbers.Number, value)
     if isinstance(value, Mapping):
-        return ("mapping", tuple(sorted(((str(k), _comparable(v)) for k, v in value.items()), key=_first)))
+        # Keys are unique, so sorting never compares the values.
+        return (Mapping, tuple(sorted((repr(k), _comparable(v)) for k, v in value.items())))
     if isinstance(value, (list, tuple)):
-        return ("sequence", tuple(_comparable(v) for v in value))
+        return (tuple, tuple(_comparable(v) for v in value))
     if isinstance(value, (set, frozenset)):
-        return ("set", frozenset(_comparable(v) for v in value))
-    return ("other", value)
-
-
-def _first(pair: tuple[str, Any]) -> str:
-    return pair[0]
+        return (frozenset, frozenset(_comparable(v) for v in value))
+    return (type(value), value)
 
 
 def _parameter_difference(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> str | None:
     for name in sorted(set(earlier) | set(later)):
-        missing = object()
-        before, after = earlier.get(name, missing), later.get(name, missing)
-        if before is missing or after is missing or _comparable(before) != _comparable(after):
-            shown = [("not set" if v is missing else shorten(v)) for v in (before, after)]
-            return f"parameter {name!r}: {shown[0]} and {shown[1]}"
+        if name in earlier and name in later and _comparable(earlier[name]) == _comparable(later[name]):
+            continue
+        shown = [shorten(side[name]) if name in side else "not set" for side in (earlier, later)]
+        return f"parameter {name!r}: {shown[0]} and {shown[1]}"
     return None
 
 
@@ -425,10 +419,9 @@ def _counts(result: MetricResult) -> tuple[int, int] | None:
     return None
 
 
-def _known_days(result: MetricResult) -> float:
-    """Days of the window known at ``as_of``: the exposure its count was observed over."""
-    known = min(result.window.end, result.as_of) - result.window.start
-    return max(known, timedelta(0)).total_seconds() / 86400.0
+def _known_seconds(result: MetricResult) -> float:
+    """How much of the window is known at ``as_of``: the exposure its count was observed over."""
+    return (min(result.window.end, result.as_of) - result.window.start).total_seconds()
 
 
 _NPS_KEYS: Final = ("promoters", "passives", "detractors")
@@ -461,7 +454,7 @@ def _test(
             return fisher_exact_test(one[0], one[1], two[0], two[1], confidence), None
         return two_proportion_test(one[0], one[1], two[0], two[1], confidence), None
     if first.unit is Unit.COUNT and isinstance(first.value, int) and isinstance(second.value, int):
-        exposures = _known_days(first), _known_days(second)
+        exposures = _known_seconds(first), _known_seconds(second)
         if min(exposures) <= 0:
             return None, "a window has no day known at as_of"
         test = conditional_binomial_test(first.value, second.value, *exposures)

@@ -526,13 +526,18 @@ def _nps_counts(function: str, name: str, counts: tuple[int, int, int]) -> tuple
     expected = "a tuple of three non-negative integers (promoters, passives, detractors)"
     try:
         promoters, passives, detractors = counts
-        return (
-            _count(function, name, promoters),
-            _count(function, name, passives),
-            _count(function, name, detractors),
-        )
     except (TypeError, ValueError):
         raise ParameterError(name, function, expected, counts) from None
+    values = []
+    for value in (promoters, passives, detractors):
+        try:
+            number = operator.index(value)
+        except TypeError:
+            number = -1
+        if isinstance(value, bool) or number < 0:
+            raise ParameterError(name, function, expected, counts)
+        values.append(number)
+    return values[0], values[1], values[2]
 
 
 def nps_difference_test(
