@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench clean
+.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,8 @@ demo: $(STAMP)
 	$(BIN)/advocacy-kpis demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests docs/_hooks benchmarks
-	$(BIN)/ruff format --check src tests docs/_hooks benchmarks
+	$(BIN)/ruff check src tests docs/_hooks benchmarks tools
+	$(BIN)/ruff format --check src tests docs/_hooks benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -41,5 +41,11 @@ docs-serve: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_metrics.py
 
+# Mutation testing of the numeric core against its unit tests ([tool.mutmut] in pyproject.toml).
+# Not part of `make test`: it takes about half an hour on two cores.
+mutation: $(STAMP)
+	$(BIN)/mutmut run
+	$(BIN)/python tools/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site mutants .pytest_cache .mypy_cache .ruff_cache .hypothesis
