@@ -299,6 +299,20 @@ BAD_FORMULA_CALLS: list[tuple[Any, str, str, str, str]] = [
         "non-negative amounts",
         "(Decimal('1'), Decimal('-1'), Decimal('0'))",
     ),
+    (
+        lambda: formulas.weighted_nps(D(-1), D(0), D(0)),
+        "weights",
+        "weighted_nps",
+        "non-negative amounts",
+        "(Decimal('-1'), Decimal('0'), Decimal('0'))",
+    ),
+    (
+        lambda: formulas.weighted_nps(D(0), D(0), D(-1)),
+        "weights",
+        "weighted_nps",
+        "non-negative amounts",
+        "(Decimal('0'), Decimal('0'), Decimal('-1'))",
+    ),
     (lambda: formulas.is_satisfied(0), "score", "is_satisfied", "an integer from 1 to 5", "0"),
     (lambda: formulas.is_satisfied(6), "score", "is_satisfied", "an integer from 1 to 5", "6"),
     (lambda: formulas.is_satisfied(True), "score", "is_satisfied", "an integer from 1 to 5", "True"),
@@ -435,6 +449,7 @@ BAD_FORMULA_CALLS: list[tuple[Any, str, str, str, str]] = [
     (lambda: formulas.rate_lift(0.5, 1.5), "baseline", "rate_lift", "a rate in [0, 1] or None", "1.5"),
     (lambda: formulas.rate_lift(True, 0.5), "rate", "rate_lift", "a rate in [0, 1] or None", "True"),
     (lambda: formulas.rate_lift(0.5, "0.5"), "baseline", "rate_lift", "a rate in [0, 1] or None", "'0.5'"),
+    (lambda: formulas.rate_lift(None, 1.5), "baseline", "rate_lift", "a rate in [0, 1] or None", "1.5"),
     (
         lambda: formulas.referral_invitation_rate(-1, 4),
         "referrals",

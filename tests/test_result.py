@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 from datetime import UTC, date, datetime
@@ -300,9 +301,9 @@ def test_revenue_weighted_and_other_values_get_no_test_with_a_reason() -> None:
 
 def test_wrong_arguments_are_worded_exactly() -> None:
     with pytest.raises(ParameterError) as caught:
-        make(3, Q2).check_comparable(None)  # type: ignore[arg-type]
+        make(3, Q2).check_comparable(7)  # type: ignore[arg-type]
     assert str(caught.value) == (
-        "The 'other' parameter of MetricResult.check_comparable must be a MetricResult. Got None instead."
+        "The 'other' parameter of MetricResult.check_comparable must be a MetricResult. Got 7 instead."
     )
     with pytest.raises(ParameterError) as caught:
         make(3, Q2).change_from(7)  # type: ignore[arg-type]
@@ -335,6 +336,9 @@ def test_incomparable_messages_are_worded_exactly() -> None:
     with pytest.raises(IncomparableResultsError) as caught:
         make(3, Q2, parameters={"x": None}).check_comparable(make(3, Q1))
     assert str(caught.value) == "Cannot compare results with a different parameter 'x': not set and None."
+    with pytest.raises(IncomparableResultsError) as caught:
+        make(3, Q2, parameters={"a": 1, "b": 3}).check_comparable(make(3, Q1, parameters={"a": 1, "b": 2}))
+    assert str(caught.value) == "Cannot compare results with a different parameter 'b': 2 and 3."
 
 
 def test_parameters_compare_by_value_and_type_at_every_depth() -> None:
@@ -352,6 +356,11 @@ def test_parameters_compare_by_value_and_type_at_every_depth() -> None:
     assert compare([1, 2], (1, 2)) and not compare([1, 2], [2, 1]) and not compare([1], [True])
     assert compare({1, 2}, frozenset({2, 1})) and not compare({1, 2}, {1, 3}) and not compare({1}, {True})
     assert compare(Decimal("0.5"), 0.5) and not compare("0.5", 0.5)
+
+    class Estimator(enum.StrEnum):
+        KAPLAN_MEIER = "kaplan_meier"
+
+    assert Estimator.KAPLAN_MEIER == "kaplan_meier" and not compare("kaplan_meier", Estimator.KAPLAN_MEIER)
     assert compare(RevenueBasis.arr("USD"), RevenueBasis.arr("USD")) and not compare(
         RevenueBasis.arr("USD"), RevenueBasis.mrr("USD")
     )
@@ -362,13 +371,15 @@ def test_to_dict_turns_every_value_json_safe() -> None:
 
     result = make(
         Decimal("12.5"), Q2, unit=Unit.MONEY, basis=RevenueBasis.arr("USD"),
-        details={"seen": {"b", 1}, "ratio": float("inf"), "share": 0.5, "at": AS_OF},
+        details={"seen": {"b", 1}, "ratio": float("inf"), "share": 0.5, "at": AS_OF, "ids": {9, 10}, "order": ["b", "a"]},
         parameters={"policy": TapPolicy(high_effort_gap_months=4)},
     )  # fmt: skip
     payload = result.to_dict()
     assert json.loads(json.dumps(payload)) == payload
     assert payload["value"] == "12.5" and payload["unit"] == "money" and payload["as_of"] == AS_OF.isoformat()
-    assert payload["details"] == {"seen": [1, "b"], "ratio": None, "share": 0.5, "at": AS_OF.isoformat()}
+    assert payload["details"] == {
+        "seen": [1, "b"], "ratio": None, "share": 0.5, "at": AS_OF.isoformat(), "ids": [10, 9], "order": ["b", "a"],
+    }  # fmt: skip
     policy = payload["parameters"]["policy"]
     assert policy["high_effort_gap_months"] == 4 and policy["low_effort_gap_months"] == 1
     assert policy["effort"]["reference"] == "high"

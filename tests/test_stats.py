@@ -923,3 +923,10 @@ def test_wilson_lower_bound_at_zero_successes_is_exactly_zero(n: int) -> None:
     # The formula leaves a rounding residue of about 1e-17 here; the bound must be exactly 0.
     interval = wilson_interval(0, n, 0.95)
     assert interval is not None and interval.low == 0.0
+
+
+def test_conditional_binomial_counts_the_single_outcome_at_the_far_end() -> None:
+    # 0 of 10 under p = 1/2: the outcomes no more likely are 0 and 10, each 1/1024.
+    for x1, x2 in ((0, 10), (10, 0)):
+        result = conditional_binomial_test(x1, x2)
+        assert result is not None and result.p_value == pytest.approx(2 / 1024, rel=1e-12)

@@ -193,7 +193,7 @@ def _amount_share(names: tuple[str, str], function: str, part: Decimal, whole: D
     _amount(names[1], function, whole)
     if part > whole:
         raise ParameterError(names[0], function, f"at most {names[1]} ({whole})", part)
-    return weighted_share(part, whole, function=function)
+    return float(part / whole) if whole else None
 
 
 def new_customers_from_referrals(referred_new_customers: int, new_customers: int) -> int:
@@ -290,7 +290,7 @@ def referral_retention_rate(retained: int, starting: int) -> float | None:
         raise ParameterError(
             "retained", "referral_retention_rate", f"at most starting ({starting})", retained
         )
-    return proportion(retained, starting, function="referral_retention_rate")
+    return retained / starting if starting else None
 
 
 def rate_lift(rate: float | None, baseline: float | None) -> tuple[float | None, float | None]:

@@ -126,7 +126,7 @@ def _json(value: Any) -> Any:
         items = [_json(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if attrs.has(type(value)):
-        return {k: _json(v) for k, v in attrs.asdict(value, recurse=False).items()}
+        return {field.name: _json(getattr(value, field.name)) for field in attrs.fields(type(value))}
     return value
 
 
@@ -170,7 +170,7 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
-        return {k: _json(v) for k, v in attrs.asdict(self, recurse=False).items()}
+        return {field.name: _json(getattr(self, field.name)) for field in attrs.fields(Change)}
 
 
 @attrs.frozen

@@ -228,6 +228,12 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     z = _z("wilson_interval", confidence)
     if n == 0:
         return None
+    low, high = _wilson_bounds(successes, n, z)
+    return Interval(low, high, confidence, "wilson")
+
+
+def _wilson_bounds(successes: int, n: int, z: float) -> tuple[float, float]:
+    """The Wilson bounds for ``successes`` of ``n > 0`` at the quantile ``z``."""
     p = successes / n
     z2 = z * z
     denominator = 1 + z2 / n
@@ -236,7 +242,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     # At p = 0 or 1 the bound is exactly 0 or 1; the formula only gets there up to rounding.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == n else min(1.0, centre + half)
-    return Interval(low, high, confidence, "wilson")
+    return low, high
 
 
 def _adjusted_nps(promoters: int, passives: int, detractors: int) -> tuple[float, float, float]:
@@ -373,7 +379,8 @@ def two_proportion_test(
         >>> round(t.interval.low, 4), round(t.interval.high, 4)
         (0.0159, 0.2768)
     """
-    x1, n1, x2, n2 = _two_samples("two_proportion_test", x1, n1, x2, n2, confidence)
+    x1, n1, x2, n2 = _two_samples("two_proportion_test", x1, n1, x2, n2)
+    z = _z("two_proportion_test", confidence)
     if n1 == 0 or n2 == 0:
         return None
     difference = x2 / n2 - x1 / n1
@@ -383,13 +390,11 @@ def two_proportion_test(
         p_value = _two_sided_p(statistic)
     else:
         statistic, p_value = 0.0, 1.0
-    interval = _newcombe(x1, n1, x2, n2, confidence)
+    interval = _newcombe(x1, n1, x2, n2, z, confidence)
     return TestResult(difference, statistic, p_value, interval, "two-proportion-z")
 
 
-def _two_samples(
-    function: str, x1: int, n1: int, x2: int, n2: int, confidence: float
-) -> tuple[int, int, int, int]:
+def _two_samples(function: str, x1: int, n1: int, x2: int, n2: int) -> tuple[int, int, int, int]:
     """The counts of two samples, checked: non-negative integers, successes within their sample."""
     x1, n1 = _count(function, "x1", x1), _count(function, "n1", n1)
     x2, n2 = _count(function, "x2", x2), _count(function, "n2", n2)
@@ -397,19 +402,16 @@ def _two_samples(
         raise ParameterError("x1", function, f"between 0 and n1 ({n1})", x1)
     if x2 > n2:
         raise ParameterError("x2", function, f"between 0 and n2 ({n2})", x2)
-    _z(function, confidence)
     return x1, n1, x2, n2
 
 
-def _newcombe(x1: int, n1: int, x2: int, n2: int, confidence: float) -> Interval:
+def _newcombe(x1: int, n1: int, x2: int, n2: int, z: float, confidence: float) -> Interval:
     """Newcombe's hybrid score interval for ``x2 / n2 - x1 / n1`` (both samples non-empty)."""
-    first = wilson_interval(x1, n1, confidence)
-    second = wilson_interval(x2, n2, confidence)
-    assert first is not None and second is not None
+    (low1, high1), (low2, high2) = _wilson_bounds(x1, n1, z), _wilson_bounds(x2, n2, z)
     p1, p2 = x1 / n1, x2 / n2
     difference = p2 - p1
-    low = difference - math.hypot(p2 - second.low, first.high - p1)
-    high = difference + math.hypot(second.high - p2, p1 - first.low)
+    low = difference - math.hypot(p2 - low2, high1 - p1)
+    high = difference + math.hypot(high2 - p2, p1 - low1)
     return Interval(low, high, confidence, "newcombe")
 
 
@@ -438,7 +440,7 @@ def smallest_expected_count(x1: int, n1: int, x2: int, n2: int) -> float | None:
         >>> smallest_expected_count(30, 100, 45, 100)
         37.5
     """
-    x1, n1, x2, n2 = _two_samples("smallest_expected_count", x1, n1, x2, n2, 0.95)
+    x1, n1, x2, n2 = _two_samples("smallest_expected_count", x1, n1, x2, n2)
     if n1 == 0 or n2 == 0:
         return None
     total = n1 + n2
@@ -514,11 +516,12 @@ def fisher_exact_test(
         >>> round(fisher_exact_test(8, 10, 1, 6).p_value, 6)
         0.034965
     """
-    x1, n1, x2, n2 = _two_samples("fisher_exact_test", x1, n1, x2, n2, confidence)
+    x1, n1, x2, n2 = _two_samples("fisher_exact_test", x1, n1, x2, n2)
+    z = _z("fisher_exact_test", confidence)
     if n1 == 0 or n2 == 0:
         return None
     p_value = _fisher_two_sided_p(x1, n1, x2, n2)
-    interval = _newcombe(x1, n1, x2, n2, confidence)
+    interval = _newcombe(x1, n1, x2, n2, z, confidence)
     return TestResult(x2 / n2 - x1 / n1, None, p_value, interval, "fisher-exact")
 
 
@@ -528,16 +531,11 @@ def _nps_counts(function: str, name: str, counts: tuple[int, int, int]) -> tuple
         promoters, passives, detractors = counts
     except (TypeError, ValueError):
         raise ParameterError(name, function, expected, counts) from None
-    values = []
-    for value in (promoters, passives, detractors):
-        try:
-            number = operator.index(value)
-        except TypeError:
-            number = -1
-        if isinstance(value, bool) or number < 0:
+    values = (promoters, passives, detractors)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
             raise ParameterError(name, function, expected, counts)
-        values.append(number)
-    return values[0], values[1], values[2]
+    return int(promoters), int(passives), int(detractors)
 
 
 def nps_difference_test(
@@ -809,9 +807,9 @@ class SurvivalCurve:
         """
         if not (_is_real(q) and 0 < q <= 1):
             raise ParameterError("q", "SurvivalCurve.quantile", "a number in (0, 1]", q)
-        for time, survival in zip(self.times, self.survival, strict=True):
+        for index, survival in enumerate(self.survival):
             if 1 - survival >= q - _QUANTILE_SLACK:
-                return time
+                return self.times[index]
         return None
 
     def median(self) -> float | None:
@@ -874,7 +872,7 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Surviv
     for index, value in enumerate(durations):
         _real("kaplan_meier", f"durations[{index}]", value)
     # Sorting on "censored" puts a time's events (False) before its censorings (True).
-    subjects = sorted((float(d), not o) for d, o in zip(durations, observed, strict=True))
+    subjects = sorted((float(durations[i]), not observed[i]) for i in range(len(durations)))
     times: list[float] = []
     survival: list[float] = []
     at_risk: list[int] = []
