@@ -531,3 +531,21 @@ def test_format_value_for_every_unit() -> None:
     for result, text in cases:
         assert format_value(result) == text
     assert make(12, Q2).format() == "social_shares = 12" == str(make(12, Q2))
+
+
+def test_nested_mappings_of_a_result_print_like_dicts_and_refuse_every_change() -> None:
+    nested = make(3, Q2, details={"by_channel": {"linkedin": 2, "x": 1}}).details["by_channel"]
+    assert repr(nested) == "{'linkedin': 2, 'x': 1}" and nested == {"linkedin": 2, "x": 1}
+    changes = [
+        lambda: nested.update(x=2),
+        lambda: nested.pop("x"),
+        lambda: nested.popitem(),
+        lambda: nested.setdefault("y", 0),
+        lambda: nested.clear(),
+        lambda: nested.__delitem__("x"),
+        lambda: nested.__ior__({"y": 1}),
+    ]
+    for change in changes:
+        with pytest.raises(TypeError, match="a result is immutable"):
+            change()
+    assert nested == {"linkedin": 2, "x": 1} and dict(nested) == {"linkedin": 2, "x": 1}

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import attrs
 
@@ -37,6 +37,7 @@ __all__ = [
     "SMALL_SAMPLE",
     "Change",
     "Direction",
+    "FrozenDict",
     "IncomparableResultsError",
     "Interval",
     "MetricResult",
@@ -93,10 +94,26 @@ class Direction(enum.Enum):
     """Better up to a point (asking for referrals: too often burns goodwill)."""
 
 
+class FrozenDict(dict[Any, Any]):
+    """A dict that refuses every change: the form of a mapping nested in a result.
+
+    It reads, compares and prints like the dict it was made from, so ``details["by_channel"]``
+    still shows ``{'linkedin': 2, 'x': 1}``; setting, deleting or updating a key raises
+    ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a result is immutable: copy the mapping with dict(...) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+
 def _deep_freeze(value: Any) -> Any:
     """Mappings become read-only mappings and lists tuples, all the way down."""
     if isinstance(value, Mapping):
-        return MappingProxyType({key: _deep_freeze(item) for key, item in value.items()})
+        return FrozenDict({key: _deep_freeze(item) for key, item in value.items()})
     if isinstance(value, (list, tuple)):
         return tuple(_deep_freeze(item) for item in value)
     if isinstance(value, (set, frozenset)):
@@ -105,8 +122,7 @@ def _deep_freeze(value: Any) -> Any:
 
 
 def _freeze(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    frozen: Mapping[str, Any] = _deep_freeze(dict(value or {}))
-    return frozen
+    return MappingProxyType({key: _deep_freeze(item) for key, item in (value or {}).items()})
 
 
 def _json(value: Any) -> Any:
