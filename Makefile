@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench bench-load clean
+.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench bench-load mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/advocacy-kpis demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests docs/_hooks benchmarks
-	$(BIN)/ruff format --check src tests docs/_hooks benchmarks
+	$(BIN)/ruff check src tests docs/_hooks benchmarks tools
+	$(BIN)/ruff format --check src tests docs/_hooks benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -51,5 +51,11 @@ bench: $(BENCH_STAMP)
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
 
+# Mutation testing of the numeric core against its unit tests ([tool.mutmut] in pyproject.toml).
+# Not part of `make test`: it takes about half an hour on two cores.
+mutation: $(STAMP)
+	$(BIN)/mutmut run
+	$(BIN)/python tools/mutation_scores.py
+
 clean:
-	rm -rf $(VENV) site .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) site mutants .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -137,14 +137,14 @@ def with_renewals(draw: st.DrawFn, contract_list: list[Contract]) -> list[Contra
     """The contracts, some of them made renewals (``renewal_of``) of another contract of their account.
 
     A contract may renew one that ends long before it starts, or even one that starts later:
-    the data set checks only that both belong to the same account, and so do the metrics.
+    the data set checks only that both belong to the same account and that renewals form no
+    cycle, and so do the metrics. A contract renews one listed before it, so there is no cycle.
     """
     by_account: dict[str, list[str]] = {}
-    for contract in contract_list:
-        by_account.setdefault(contract.account_id, []).append(contract.id)
     out = []
     for contract in contract_list:
-        others = [i for i in by_account[contract.account_id] if i != contract.id]
+        others = list(by_account.get(contract.account_id, []))
+        by_account.setdefault(contract.account_id, []).append(contract.id)
         if others and draw(st.booleans()):
             contract = attrs.evolve(contract, renewal_of=draw(st.sampled_from(others)))
         out.append(contract)

@@ -37,9 +37,59 @@ def test_foundation_metrics_are_registered_in_catalogue_order() -> None:
     assert numbers == sorted(numbers)
 
 
-def test_get_unknown_id_lists_known_ids() -> None:
-    with pytest.raises(UnknownMetricError, match="'nps'.*net_promoter_score"):
-        catalog.get("nps")
+def test_common_short_names_resolve_to_registered_ids() -> None:
+    for name in ("nps", "NPS", " Net Promoter Score ", "net-promoter-score", "net_promoter_score"):
+        assert catalog.resolve(name) == "net_promoter_score"
+    assert catalog.get("csat").id == "customer_satisfaction_score"
+    assert catalog.function("churn") is catalog.function("customer_churn_rate")
+    assert catalog.get("retention").id == "customer_retention_rate"
+
+
+def test_an_unknown_id_suggests_the_closest_ids_instead_of_listing_them_all() -> None:
+    with pytest.raises(UnknownMetricError) as caught:
+        catalog.get("net_promoter_scor")
+    message = str(caught.value)
+    assert message.startswith("No metric 'net_promoter_scor' in the catalogue. Closest: net_promoter_score")
+    assert "social_shares" not in message
+    with pytest.raises(UnknownMetricError, match=r"Closest: .*nps \(net_promoter_score\)"):
+        catalog.function("nsp")
+    with pytest.raises(UnknownMetricError, match=r"catalog.all\(\)"):
+        catalog.get("zzzz")
+
+
+def test_aliases_and_ids_of_unimplemented_metrics_say_they_are_not_implemented_yet() -> None:
+    registered = {spec.id for spec in catalog.all()}
+    for alias, target in catalog.ALIASES.items():
+        if target in registered:
+            assert catalog.resolve(alias) == target
+        else:
+            with pytest.raises(
+                UnknownMetricError, match=f"'{target}' \\('{alias}' stands for it\\) is in the catalogue"
+            ):
+                catalog.get(alias)
+    missing = [i for i in catalog.CATALOGUE_IDS if i not in registered]
+    for metric_id in missing:
+        with pytest.raises(UnknownMetricError, match="not implemented yet"):
+            catalog.function(metric_id)
+
+
+def test_every_alias_names_a_catalogue_id_and_every_spec_sits_at_its_number() -> None:
+    assert set(catalog.ALIASES.values()) <= set(catalog.CATALOGUE_IDS)
+    assert not set(catalog.ALIASES) & set(catalog.CATALOGUE_IDS)
+    assert len(set(catalog.CATALOGUE_IDS)) == len(catalog.CATALOGUE_IDS) == 46
+    for spec in catalog.all():
+        assert catalog.CATALOGUE_IDS[spec.number - 1] == spec.id
+
+
+def test_a_metric_id_that_is_not_a_string_is_a_parameter_error() -> None:
+    with pytest.raises(ParameterError, match="'metric_id'.*None"):
+        catalog.get(None)  # type: ignore[arg-type]
+
+
+def test_a_huge_unknown_id_gives_a_short_message() -> None:
+    with pytest.raises(UnknownMetricError) as caught:
+        catalog.get("x" * 5_000_000)
+    assert len(str(caught.value)) < 400 and "5000000 characters" in str(caught.value)
 
 
 def test_to_json_round_trips_every_field() -> None:

@@ -105,3 +105,35 @@ def test_horizon_beyond_a_century_is_refused_not_an_overflow(metric_id: str, nam
 
     with pytest.raises(ParameterError, match=name):
         catalog.function(metric_id)(tiny(), window=Window.quarter(2026, 2), **{name: 10**12})
+
+
+def test_window_on_another_calendar_is_refused_naming_both() -> None:
+    from zoneinfo import ZoneInfo
+
+    from advocacy_kpis import Calendar, ParameterError
+
+    data = tiny()
+    berlin = Window.quarter(2026, 3, Calendar(timezone=ZoneInfo("Europe/Berlin")))
+    with pytest.raises(ParameterError, match="Berlin"):
+        metrics.net_promoter_score(data, window=berlin)
+
+
+def test_segment_that_matches_nothing_warns_with_the_known_values() -> None:
+    from advocacy_kpis import Segment
+
+    result = metrics.client_referral_rate(
+        tiny(), window=Window.quarter(2026, 3), segment=Segment.where(tier="Enterprise")
+    )
+    assert result.value is None
+    assert any("enterprise" in w and "mid" in w and "smb" in w for w in result.warnings)
+
+
+def test_results_record_their_parameters_and_refuse_to_compare_across_them() -> None:
+    from advocacy_kpis import IncomparableResultsError
+
+    q2, q3 = Window.quarter(2026, 2), Window.quarter(2026, 3)
+    a = metrics.referral_conversion_rate(tiny(), window=q3, horizon_days=30)
+    b = metrics.referral_conversion_rate(tiny(), window=q2, horizon_days=90)
+    assert a.parameters["horizon_days"] == 30 and "confidence" not in a.parameters
+    with pytest.raises(IncomparableResultsError, match="horizon_days"):
+        a.change_from(b)

@@ -57,8 +57,8 @@ def test_compute_human_output_has_value_and_interval() -> None:
 
 
 def test_unknown_metric_and_bad_param_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run("explain", "nps")[0] == 2
-    assert "No metric 'nps'" in capsys.readouterr().err
+    assert run("explain", "npx")[0] == 2
+    assert "No metric 'npx'" in capsys.readouterr().err
     assert (
         run(
             "compute",
@@ -321,6 +321,44 @@ def test_over_asking_errors_name_the_flag(
     assert flag in err and "Traceback" not in err
 
 
+# -- honest edges -----------------------------------------------------------------------------------
+
+
+def test_short_names_work_wherever_a_metric_id_is_accepted() -> None:
+    code, text = run("explain", "nps")
+    assert code == 0 and text.startswith("Net Promoter Score (net_promoter_score)")
+    code, text = run("compute", "churn", "--sample", "--window", "2026Q2", "--json")
+    assert code == 0 and json.loads(text)["metric"] == "customer_churn_rate"
+
+
+def test_an_unknown_metric_suggests_the_closest_ids(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("explain", "net_promoter_scor")[0] == 2
+    err = capsys.readouterr().err
+    assert "Closest: net_promoter_score" in err and "social_shares" not in err
+
+
+def test_fx_on_a_metric_without_a_basis_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("compute", "social_shares", "--sample", "--window", "2026Q2", "--fx", "EUR=1.1")[0] == 2
+    assert "'--fx'" in capsys.readouterr().err
+    assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q2", "--fx", "EUR=1.1")[0] == 2
+    assert "no --basis" in capsys.readouterr().err
+
+
+def test_windows_are_parsed_in_the_data_sets_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advocacy_kpis import AdvocacyData, cli
+    from advocacy_kpis.sample import tiny
+
+    base = tiny()
+    berlin = AdvocacyData.from_records(as_of=base.as_of, calendar="Europe/Berlin", **base.as_collections())
+    monkeypatch.setattr(cli, "_sample", lambda: berlin)
+    code, text = run("compute", "net_promoter_score", "--sample", "--window", "2026Q3", "--json")
+    assert code == 0
+    window = json.loads(text)["window"]
+    assert (
+        window["calendar"]["timezone"] == "Europe/Berlin" and window["start"] == "2026-06-30T22:00:00+00:00"
+    )
+
+
 @pytest.mark.parametrize(
     ("argv", "flag"),
     [
@@ -350,3 +388,34 @@ def test_a_window_label_it_cannot_read_names_the_flag(capsys: pytest.CaptureFixt
     assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q5")[0] == 2
     err = capsys.readouterr().err
     assert "'--window'" in err and "Window.parse" not in err and "'text'" not in err
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["--basis", "arr:USD", "--fx", "EUR=1e999999999"], "--fx"),
+        (["--basis", "arr:USD", "--fx", "EUR=NaN"], "--fx"),
+        (["--param", "horizon_days=99999999999"], "--param"),
+        (["--param", "horizon_days=1e999"], "--param"),
+        (["--param", "=3"], "--param"),
+        (["--segment", "tier=a,tier=b"], "--segment"),
+        (["--segment", 'tier="open'], "--segment"),
+        (["--segment", "flag=true|1"], "--segment"),
+        (["--basis", "bookings:USD"], "--basis"),
+    ],
+)
+def test_a_mistake_in_a_value_exits_2_with_one_line_naming_the_flag(
+    argv: list[str], flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _ = run("compute", "referral_conversion_rate", "--sample", "--window", "2026Q2", *argv)
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("advocacy-kpis: error: ") and err.count("\n") == 1
+    assert f"'{flag}'" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("window", ["２０２６", "9999", "0000", "2026-02-30", "2026\nQ3"])
+def test_a_bad_window_exits_2_naming_the_flag(window: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run("compute", "social_shares", "--sample", "--window", window)[0] == 2
+    err = capsys.readouterr().err
+    assert "'--window'" in err and err.count("\n") == 1

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -11,6 +12,7 @@ from hypothesis import given
 from advocacy_kpis import (
     Account,
     AdvocacyData,
+    Calendar,
     Contract,
     CurrencyMismatchError,
     DuplicateIdError,
@@ -25,6 +27,7 @@ from advocacy_kpis import (
     Window,
 )
 from advocacy_kpis.data import COLLECTIONS
+from advocacy_kpis.errors import CalendarMismatchError
 from advocacy_kpis.sample import tiny
 from tests.strategies import AS_OF, WINDOWS, datasets, windows
 
@@ -241,3 +244,136 @@ def test_the_samples_supply_every_collection() -> None:
     assert tiny().supplied == set(COLLECTIONS)
     assert sample.generate(20).supplied == set(COLLECTIONS)
     assert sample.generate(0).supplied == set(COLLECTIONS)
+
+
+# -- honest edges ---------------------------------------------------------------------------------
+
+
+def _contract(id: str, renewal_of: str | None = None) -> Contract:
+    return Contract(
+        id=id, account_id="a1", start=T0, end=T0 + timedelta(days=1), arr=Decimal(1), currency="USD",
+        renewal_of=renewal_of,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [
+        (None, "None"),
+        (Account(id="a1", customer_since=T0), "[record]"),
+        ("a1", "'a1'"),
+        ({"a1": 1}, "{'a1': 1}"),
+        (5, "5"),
+    ],
+)
+def test_from_records_with_none_or_a_single_record_is_a_parameter_error(given: object, shown: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        AdvocacyData.from_records(accounts=given, as_of=AS_OF)  # type: ignore[arg-type]
+    assert caught.value.parameter == "accounts" and shown in str(caught.value)
+    if given is None:
+        # For any other collection None means "not supplied", which is allowed.
+        assert "referrals" not in build(referrals=None).supplied
+        return
+    with pytest.raises(ParameterError, match="'referrals'"):
+        build(referrals=given)
+
+
+def test_calendar_given_as_a_zone_name_is_read_as_its_calendar() -> None:
+    data = build(calendar="Europe/Berlin")
+    assert data.calendar == Calendar(timezone=ZoneInfo("Europe/Berlin"))
+    with pytest.raises(ParameterError, match="'calendar'.*3"):
+        build(calendar=3)
+    with pytest.raises(ParameterError, match="'timezone'.*Mars/Olympus"):
+        build(calendar="Mars/Olympus")
+
+
+def test_a_tzinfo_without_an_offset_never_reaches_from_records_as_a_type_error() -> None:
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> timedelta | None:
+            return None
+
+    with pytest.raises(InvalidRecordError, match="'customer_since'"):
+        build(accounts=[Account(id="a1", customer_since=datetime(2026, 1, 1, tzinfo=NoOffset()))])
+    with pytest.raises(ParameterError, match="'as_of'"):
+        AdvocacyData.from_records(accounts=[], as_of=datetime(2026, 1, 1, tzinfo=NoOffset()))
+
+
+def test_renewal_cycle_among_contracts_is_refused() -> None:
+    with pytest.raises(InvalidRecordError, match="'renewal_of'.*renewal cycle: 'c1 -> c2 -> c1'"):
+        build(contracts=[_contract("c1", "c2"), _contract("c2", "c1")])
+    with pytest.raises(InvalidRecordError, match="renewal cycle: 'c2 -> c3 -> c4 -> c2'"):
+        build(
+            contracts=[
+                _contract("c1", "c2"),
+                _contract("c2", "c3"),
+                _contract("c3", "c4"),
+                _contract("c4", "c2"),
+            ]
+        )
+    chain = build(
+        contracts=[_contract("c1"), _contract("c2", "c1"), _contract("c3", "c2"), _contract("c4", "c2")]
+    )
+    assert len(chain.contracts) == 4
+
+
+def test_account_events_and_by_contact_cannot_be_mutated_by_callers() -> None:
+    data = tiny()
+    events = data.account_events(Contract, "a2")
+    assert isinstance(events, tuple) and events
+    with pytest.raises((TypeError, AttributeError)):
+        events.append(events[0])  # type: ignore[attr-defined]
+    from advocacy_kpis.records import Ask
+
+    grouped = data.by_contact(Ask)
+    contact = next(iter(grouped))
+    with pytest.raises(TypeError):
+        grouped[contact] = ()  # type: ignore[index]
+    with pytest.raises((TypeError, AttributeError)):
+        grouped[contact].append(grouped[contact][0])  # type: ignore[attr-defined]
+    assert data.by_contact(Ask) == grouped and data.account_events(Contract, "a2") == events
+
+
+def test_check_window_on_another_calendar_names_both_calendars() -> None:
+    data = tiny()
+    data.check_window(Window.quarter(2026, 3), "net_promoter_score")
+    berlin = Calendar(timezone=ZoneInfo("Europe/Berlin"))
+    with pytest.raises(CalendarMismatchError) as caught:
+        data.check_window(Window.quarter(2026, 3, berlin), "net_promoter_score")
+    message = str(caught.value)
+    assert "net_promoter_score" in message and "Europe/Berlin" in message and "time zone UTC" in message
+    assert isinstance(caught.value, ParameterError) and caught.value.parameter == "window"
+    fiscal = Calendar(fiscal_year_start_month=2)
+    with pytest.raises(CalendarMismatchError, match="fiscal years from February.*fiscal years from January"):
+        data.check_window(Window.fiscal_quarter(2027, 1, fiscal), "f")
+    with pytest.raises(ParameterError, match="'window'.*'2026Q3'"):
+        data.check_window("2026Q3", "f")  # type: ignore[arg-type]
+
+
+def test_a_segment_that_matches_no_account_gets_a_warning_listing_the_known_values() -> None:
+    data = tiny()
+    warning = data.unmatched_segment_warning(Segment.where(tier="Enterprise"))
+    assert warning is not None
+    assert "tier=Enterprise" in warning and "known values of tier: enterprise, mid, smb" in warning
+    assert data.unmatched_segment_warning(Segment.where(tier="Enterprise")) is warning  # cached
+    assert data.unmatched_segment_warning(Segment.where(tier="enterprise")) is None
+    assert data.unmatched_segment_warning(Segment.all()) is None
+    with_seats = build(accounts=[Account(id="a1", customer_since=T0, attributes={"seats": 5})])
+    typed = with_seats.unmatched_segment_warning(Segment.where(seats="5"))
+    assert typed is not None and 'seats="5"' in typed and "known values of seats: 5" in typed
+    missing = with_seats.unmatched_segment_warning(Segment.where(region="EMEA"))
+    assert missing is not None and "no account has a value of region" in missing
+
+
+def test_a_record_attribute_segment_that_matches_nothing_gets_a_warning() -> None:
+    from advocacy_kpis.records import ReferenceRequest
+
+    data = tiny()
+    warning = data.unmatched_segment_warning(Segment.where(region="APAC"), on_records=ReferenceRequest)
+    assert warning is not None and "ReferenceRequest record" in warning and "EMEA, NA" in warning
+    assert data.unmatched_segment_warning(Segment.where(region="NA"), on_records=ReferenceRequest) is None
+
+
+def test_the_warning_lists_at_most_twenty_values() -> None:
+    accounts = [Account(id=f"a{i}", customer_since=T0, industry=f"i{i:02d}") for i in range(30)]
+    warning = build(accounts=accounts).unmatched_segment_warning(Segment.where(industry="x"))
+    assert warning is not None and "i19, ... (30 values in all)" in warning and "i20" not in warning

@@ -117,3 +117,14 @@ def test_policies_are_importable_from_the_package() -> None:
 
     assert advocacy_kpis.TapPolicy is TapPolicy and advocacy_kpis.ReadinessModel is ReadinessModel
     assert "TapPolicy" in advocacy_kpis.__all__ and "ReadinessModel" in advocacy_kpis.__all__
+
+
+def test_integers_of_any_kind_are_accepted_as_policy_settings() -> None:
+    import numpy as np
+
+    from advocacy_kpis.policy import ReadinessModel, TapPolicy
+
+    policy = TapPolicy(high_effort_gap_months=np.int64(2), low_effort_gap_months=np.int32(1))  # type: ignore[arg-type]
+    assert policy == TapPolicy(high_effort_gap_months=2) and type(policy.high_effort_gap_months) is int
+    model = ReadinessModel(signal_days=np.int64(90), promoter_score=np.int8(10))  # type: ignore[arg-type]
+    assert (model.signal_days, model.promoter_score) == (90, 10) and type(model.signal_days) is int

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -263,3 +264,84 @@ def test_flags_a_source_may_not_carry_are_tri_state_and_default_to_not_recorded(
     assert Referral(id="r", account_id="a", invited_at=T0, personalized=False).personalized is False
     with pytest.raises(InvalidRecordError, match="'referral_intent'.*True, False or None"):
         QBR(id="q", account_id="a", held_at=T0, referral_intent="no")
+
+
+# -- honest edges ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("blank", [" ", "\t\n", "\u00a0"])
+def test_whitespace_only_id_is_refused(blank: str) -> None:
+    assert_names(error_of(Account, id=blank, customer_since=T0), "Account", "id", repr(blank))
+    error = error_of(Referral, id="r", account_id=blank, invited_at=T0)
+    assert error.field == "account_id"
+
+
+class _NoOffset(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_tzinfo_without_an_offset_is_refused_naming_the_field() -> None:
+    error = error_of(Account, id="acme", customer_since=datetime(2026, 1, 1, tzinfo=_NoOffset()))
+    assert error.field == "customer_since" and "no UTC offset" in str(error)
+
+
+def test_an_instant_with_no_utc_equivalent_is_refused_naming_the_field() -> None:
+    last = datetime(9999, 12, 31, 23, tzinfo=ZoneInfo("Pacific/Honolulu"))
+    error = error_of(Account, id="acme", customer_since=T0, churned_at=last)
+    assert error.field == "churned_at" and "years 1 to 9999" in str(error)
+
+
+@pytest.mark.parametrize("key", ["tier", "region", "icp", "id", "customer_since"])
+def test_attributes_key_that_shadows_a_record_field_is_refused(key: str) -> None:
+    error = error_of(Account, id="acme", customer_since=T0, attributes={key: "enterprise"})
+    assert error.field == "attributes" and f"{key!r} is a field of Account" in str(error)
+    request = error_of(ReferenceRequest, id="q", requested_at=T0, attributes={"account_id": "a"})
+    assert request.field == "attributes"
+
+
+def test_attributes_that_are_not_record_fields_are_kept() -> None:
+    account = Account(id="acme", customer_since=T0, tier="smb", attributes={"plan": "pro", "seats": 5})
+    assert account.segment_view()["plan"] == "pro" and account.segment_view()["tier"] == "smb"
+
+
+def test_referral_converting_into_its_own_account_is_refused() -> None:
+    error = error_of(
+        Referral, id="r", account_id="a", invited_at=T0, converted_at=T1, converted_account_id="a"
+    )
+    assert_names(error, "Referral 'r'", "converted_account_id", "'a'")
+
+
+@pytest.mark.parametrize("amount", [Decimal("1E+1000000"), Decimal("9.99E+999999"), Decimal(10) ** 18])
+def test_contract_values_that_would_overflow_decimal_arithmetic_are_refused(amount: Decimal) -> None:
+    error = error_of(Contract, id="c", account_id="a", start=T0, end=T1, arr=amount, currency="USD")
+    assert error.field == "arr" and "below 1E+18" in str(error)
+    tcv = error_of(
+        Contract, id="c", account_id="a", start=T0, end=T1, arr=Decimal(1), tcv=amount, currency="USD"
+    )
+    assert tcv.field == "tcv"
+    just_below = Contract(id="c", account_id="a", start=T0, end=T1, arr=Decimal(10) ** 18 - 1, currency="USD")
+    assert just_below.total_value > 0
+
+
+def test_integers_of_any_kind_and_decimal_ratings_are_accepted() -> None:
+    import numpy as np
+
+    response = SurveyResponse(id="s", account_id="a", kind="nps", score=np.int64(9), responded_at=T0)  # type: ignore[arg-type]
+    assert response.score == 9 and type(response.score) is int
+    assert Review(id="w", published_at=T0, platform="G2", rating=Decimal("4.5")).rating == 4.5  # type: ignore[arg-type]
+    assert Review(id="w", published_at=T0, platform="G2", rating=np.float64(4.0)).rating == 4.0
+    account = Account(id="a", customer_since=T0, attributes={"seats": np.int64(5)})  # type: ignore[dict-item]
+    assert type(account.attributes["seats"]) is int
+    contract = Contract(id="c", account_id="a", start=T0, end=T1, arr=np.int64(1200), currency="USD")  # type: ignore[arg-type]
+    assert contract.arr == Decimal(1200)
+    assert error_of(Review, id="w", published_at=T0, platform="G2", rating=Decimal("NaN")).field == "rating"
+    assert (
+        error_of(SurveyResponse, id="s", account_id="a", kind="nps", score=np.True_, responded_at=T0).field
+        == "score"
+    )
+
+
+def test_a_huge_value_never_makes_a_huge_message() -> None:
+    error = error_of(Account, id=" " * 5_000_000, customer_since=T0)
+    assert len(str(error)) < 1000 and "5000000 characters" in str(error)

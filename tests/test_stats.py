@@ -24,10 +24,12 @@ from advocacy_kpis.stats import (
     Interval,
     TestResult,
     conditional_binomial_test,
+    fisher_exact_test,
     kaplan_meier,
     nps_difference_test,
     nps_interval,
     poisson_rate_interval,
+    smallest_expected_count,
     two_proportion_test,
     wilson_interval,
     z_value,
@@ -477,6 +479,93 @@ def test_conditional_binomial_agrees_with_scipy_everywhere(
     assert 0.0 <= result.p_value <= 1.0
 
 
+# --- fisher_exact_test ------------------------------------------------------------------------
+
+
+def naive_fisher(x1: int, n1: int, x2: int, n2: int) -> Fraction:
+    """Two-sided Fisher p-value in exact arithmetic: every table with the margins, enumerated."""
+    successes, total = x1 + x2, n1 + n2
+    weight = {k: math.comb(successes, k) * math.comb(total - successes, n1 - k) for k in range(0, n1 + 1)}
+    observed = weight[x1]
+    extreme = sum(w for w in weight.values() if w <= observed)
+    return Fraction(extreme, math.comb(total, n1))
+
+
+def test_fisher_for_0_of_3_to_1_of_1_by_hand() -> None:
+    # Margins: 1 success in 4, 3 in the first sample. P(X1 = 0) = C(1,0) C(3,3) / C(4,3) = 1/4,
+    # P(X1 = 1) = 3/4: only the observed table is no more likely than itself, so p = 0.25.
+    result = fisher_exact_test(0, 3, 1, 1)
+    assert result is not None
+    assert result.p_value == pytest.approx(0.25, rel=1e-12)
+    assert result.estimate == 1.0 and result.statistic is None and result.method == "fisher-exact"
+    assert result.interval is not None and result.interval.method == "newcombe"
+    # The z-test calls the same change significant (p = 0.046): the reason to use Fisher here.
+    z = two_proportion_test(0, 3, 1, 1)
+    assert z is not None and z.p_value == pytest.approx(0.0455, abs=1e-4)
+
+
+def test_fisher_by_hand_for_a_symmetric_table_counts_both_tails() -> None:
+    # 3 of 4 then 1 of 4: margins 4 successes of 8. Weights C(4,k) C(4,4-k) = 1, 16, 36, 16, 1 of 70.
+    # Tables no more likely than k = 3 (weight 16): k = 0, 1, 3, 4, so p = 34/70.
+    result = fisher_exact_test(3, 4, 1, 4)
+    assert result is not None and result.p_value == pytest.approx(34 / 70, rel=1e-12)
+
+
+small_tables = st.tuples(st.integers(1, 25), st.integers(1, 25)).flatmap(
+    lambda n: st.tuples(st.integers(0, n[0]), st.just(n[0]), st.integers(0, n[1]), st.just(n[1]))
+)
+
+
+@given(small_tables)
+def test_fisher_equals_a_naive_enumeration(table: tuple[int, int, int, int]) -> None:
+    result = fisher_exact_test(*table)
+    assert result is not None
+    assert result.p_value == pytest.approx(float(naive_fisher(*table)), rel=1e-9)
+
+
+@given(small_tables)
+def test_fisher_matches_scipy(table: tuple[int, int, int, int]) -> None:
+    x1, n1, x2, n2 = table
+    expected = scipy_stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
+    result = fisher_exact_test(x1, n1, x2, n2)
+    assert result is not None
+    assert result.p_value == pytest.approx(expected, rel=1e-9)
+    assert 0.0 < result.p_value <= 1.0
+
+
+@pytest.mark.parametrize(
+    "table", [(2, 4000, 9, 3000), (0, 200, 6, 150), (10, 10, 0, 10), (1, 1, 0, 1), (498, 1000, 520, 1000)]
+)
+def test_fisher_matches_scipy_on_larger_and_extreme_tables(table: tuple[int, int, int, int]) -> None:
+    x1, n1, x2, n2 = table
+    expected = scipy_stats.fisher_exact([[x1, n1 - x1], [x2, n2 - x2]]).pvalue
+    result = fisher_exact_test(x1, n1, x2, n2)
+    assert result is not None and result.p_value == pytest.approx(expected, rel=1e-8)
+
+
+def test_fisher_with_one_margin_fixed_or_an_empty_sample() -> None:
+    for table in [(0, 5, 0, 7), (5, 5, 7, 7)]:
+        result = fisher_exact_test(*table)
+        assert result is not None and result.p_value == 1.0 and result.estimate == 0.0
+    assert fisher_exact_test(0, 0, 1, 2) is None
+    assert fisher_exact_test(1, 2, 0, 0) is None
+
+
+def test_fisher_interval_is_newcombes() -> None:
+    fisher, z = fisher_exact_test(2, 9, 7, 11, 0.9), two_proportion_test(2, 9, 7, 11, 0.9)
+    assert fisher is not None and z is not None
+    assert fisher.interval == z.interval and fisher.estimate == z.estimate
+
+
+def test_smallest_expected_count_by_hand() -> None:
+    # Rows 3 and 1, columns 1 success and 3 failures, 4 in all: 1 * 1 / 4.
+    assert smallest_expected_count(0, 3, 1, 1) == 0.25
+    # Rows 100 and 100, columns 75 and 125, 200 in all: 100 * 75 / 200.
+    assert smallest_expected_count(30, 100, 45, 100) == 37.5
+    assert smallest_expected_count(0, 10, 0, 10) == 0.0
+    assert smallest_expected_count(0, 0, 3, 4) is None
+
+
 # --- kaplan_meier -----------------------------------------------------------------------------
 
 # Freireich et al. (1963) 6-MP arm, as tabulated by Gehan (1965) and Kleinbaum & Klein's
@@ -550,11 +639,12 @@ def test_kaplan_meier_reaching_zero_and_exact_half() -> None:
 def test_empty_curve_and_one_that_never_reaches_half() -> None:
     empty = kaplan_meier([], [])
     assert (empty.n, empty.n_events, empty.n_censored) == (0, 0, 0)
-    assert (empty.median(), empty.share_by(30.0), empty.survival_at(30.0)) == (None, 0.0, 1.0)
+    assert (empty.median(), empty.share_by(30.0), empty.survival_at(30.0)) == (None, None, 1.0)
     assert empty.observed_horizon() == 0.0
     mostly_censored = kaplan_meier([5, 10, 10, 10], [True, False, False, False])
     assert mostly_censored.median() is None
-    assert mostly_censored.share_by(30.0) == pytest.approx(0.25)
+    assert mostly_censored.share_by(10.0) == pytest.approx(0.25)
+    assert mostly_censored.share_by(30.0) is None
     assert mostly_censored.observed_horizon() == 10.0
 
 
@@ -613,6 +703,39 @@ def test_without_censoring_share_by_is_the_empirical_share(durations: list[float
     ordered = sorted(durations)
     lower_median = ordered[(len(ordered) - 1) // 2]
     assert curve.median() == lower_median
+
+
+def test_share_by_is_none_beyond_the_longest_follow_up() -> None:
+    # 10 accounts activated in September: 3 referred within 5 days (days 1, 3, 5), the other 7 are
+    # censored at day 41 (as_of). S(5) = 7/10; nothing is known after day 41.
+    durations = [1.0, 3.0, 5.0] + [41.0] * 7
+    curve = kaplan_meier(durations, [True] * 3 + [False] * 7)
+    assert curve.share_by(30.0) == pytest.approx(0.30)
+    assert curve.share_by(41.0) == pytest.approx(0.30)
+    assert curve.share_by(90.0) is None
+    assert curve.share_by(180.0) is None
+    assert curve.share_by(0.0) == 0.0 and curve.share_by(1.0) == pytest.approx(0.1)
+
+
+def test_share_by_after_everyone_had_the_event_is_one() -> None:
+    curve = kaplan_meier([3.0, 1.0, 7.0], [True, True, True])
+    assert curve.share_by(7.0) == 1.0 and curve.share_by(1000.0) == 1.0
+    censored_last = kaplan_meier([3.0, 1.0, 7.0], [True, True, False])
+    assert censored_last.share_by(7.0) == pytest.approx(2 / 3) and censored_last.share_by(7.5) is None
+
+
+@given(subjects, st.floats(0, 100))
+def test_share_by_is_known_exactly_up_to_the_longest_follow_up(
+    pairs: list[tuple[float, bool]], horizon: float
+) -> None:
+    curve = kaplan_meier([d for d, _ in pairs], [o for _, o in pairs])
+    share = curve.share_by(horizon)
+    everyone = bool(pairs) and curve.survival and curve.survival[-1] == 0.0
+    if not pairs or (horizon > max(d for d, _ in pairs) and not everyone):
+        assert share is None
+    else:
+        expected = 1 - float(naive_survival([d for d, _ in pairs], [o for _, o in pairs], horizon))
+        assert share == pytest.approx(expected, abs=1e-12)
 
 
 # --- errors -----------------------------------------------------------------------------------
@@ -681,6 +804,14 @@ BAD_CALLS: list[tuple[Callable[[], Any], str, str, Any]] = [
     (lambda: kaplan_meier([1.0, -2.0], [True, True]), "durations[1]", "kaplan_meier", -2.0),
     (lambda: kaplan_meier([float("nan")], [True]), "durations[0]", "kaplan_meier", float("nan")),
     (lambda: CURVE.quantile(0.0), "q", "SurvivalCurve.quantile", 0.0),
+    (lambda: CURVE.share_by(-1.0), "horizon", "SurvivalCurve.share_by", -1.0),
+    (lambda: CURVE.share_by(math.inf), "horizon", "SurvivalCurve.share_by", math.inf),
+    (lambda: fisher_exact_test(-1, 2, 3, 4), "x1", "fisher_exact_test", -1),
+    (lambda: fisher_exact_test(3, 2, 3, 4), "x1", "fisher_exact_test", 3),
+    (lambda: fisher_exact_test(1, 2, 5, 4), "x2", "fisher_exact_test", 5),
+    (lambda: fisher_exact_test(1, 2, 3, -4), "n2", "fisher_exact_test", -4),
+    (lambda: fisher_exact_test(1, 2, 3, 4, 1.0), "confidence", "fisher_exact_test", 1.0),
+    (lambda: smallest_expected_count(1, 2, 3, 2), "x2", "smallest_expected_count", 3),
     (lambda: CURVE.quantile(1.5), "q", "SurvivalCurve.quantile", 1.5),
 ]
 
@@ -696,3 +827,106 @@ def test_bad_arguments_name_the_parameter_and_the_value(
     assert message.endswith(f"Got {value!r} instead.")
     assert isinstance(caught.value, ParameterError)
     assert (caught.value.parameter, caught.value.function) == (parameter, function)
+
+
+WORDING: list[tuple[Callable[[], Any], str]] = [
+    (
+        lambda: wilson_interval(-1, 12),
+        "'successes' parameter of wilson_interval must be a non-negative integer. Got -1",
+    ),
+    (
+        lambda: z_value(1.0),
+        "'confidence' parameter of z_value must be a number strictly between 0 and 1. Got 1.0",
+    ),
+    (
+        lambda: conditional_binomial_test(1, 2, 0.0, 1.0),
+        "'exposure1' parameter of conditional_binomial_test must be a positive finite number. Got 0.0",
+    ),
+    (
+        lambda: conditional_binomial_test(1, 2, 1.0, 0.0),
+        "'exposure2' parameter of conditional_binomial_test must be a positive finite number. Got 0.0",
+    ),
+    (
+        lambda: poisson_rate_interval(3, -1.0),
+        "'exposure' parameter of poisson_rate_interval must be a non-negative finite number. Got -1.0",
+    ),
+    (
+        lambda: two_proportion_test(3, 2, 1, 4),
+        "'x1' parameter of two_proportion_test must be between 0 and n1 (2). Got 3",
+    ),
+    (
+        lambda: two_proportion_test(1, 2, 5, 4),
+        "'x2' parameter of two_proportion_test must be between 0 and n2 (4). Got 5",
+    ),
+    (
+        lambda: smallest_expected_count(1, 2, 3, 2),
+        "'x2' parameter of smallest_expected_count must be between 0 and n2 (2). Got 3",
+    ),
+    (
+        lambda: CURVE.quantile(0.0),
+        "'q' parameter of SurvivalCurve.quantile must be a number in (0, 1]. Got 0.0",
+    ),
+    (
+        lambda: CURVE.share_by(-1.0),
+        "'horizon' parameter of SurvivalCurve.share_by must be a non-negative finite number. Got -1.0",
+    ),
+    (
+        lambda: kaplan_meier([1.0, 2.0], [True]),
+        "'observed' parameter of kaplan_meier must be as long as durations (2 items). Got 1",
+    ),
+]
+NPS_COUNTS = "a tuple of three non-negative integers (promoters, passives, detractors)"
+WORDING += [
+    (
+        lambda bad=bad: nps_difference_test(bad, (1, 2, 3)),  # type: ignore[misc]
+        f"'first' parameter of nps_difference_test must be {NPS_COUNTS}. Got {bad!r}",
+    )
+    for bad in [(1, -2, 3), (-1, 2, 3), (1, 2, -3), (1, True, 3), (1, 2.5, 3), (1, 2), 5]
+]
+
+
+@pytest.mark.parametrize(("call", "message"), WORDING)
+def test_each_refusal_words_its_expectation(call: Callable[[], Any], message: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        call()
+    assert str(caught.value) == f"The {message} instead."
+
+
+def test_nps_difference_checks_each_count_of_the_second_sample() -> None:
+    for bad in [(-1, 2, 3), (1, -2, 3), (1, 2, -3)]:
+        with pytest.raises(ParameterError, match="'second'"):
+            nps_difference_test((1, 2, 3), bad)
+    assert nps_difference_test((1, 2, 3), (0, 0, 1)) is not None
+
+
+def test_nps_interval_exists_whenever_anyone_answered() -> None:
+    # (1, 0, 1) and (0, 1, 1) have respondents although a signed sum of them is 0.
+    for counts in [(1, 0, 1), (0, 1, 1), (1, 1, 0)]:
+        interval = nps_interval(*counts)
+        assert interval is not None and interval.low < interval.high
+
+
+def test_nps_difference_interval_keeps_its_confidence_and_method() -> None:
+    result = nps_difference_test((40, 30, 30), (50, 30, 20), 0.9)
+    assert result is not None and result.interval is not None
+    assert (result.interval.confidence, result.interval.method) == (0.9, "nps-adjusted-wald")
+
+
+def test_smallest_expected_count_when_failures_are_the_rarer_column() -> None:
+    # 9 of 10 and 8 of 10: 17 successes and 3 failures of 20; rows of 10: 10 * 3 / 20.
+    assert smallest_expected_count(9, 10, 8, 10) == 1.5
+    assert smallest_expected_count(10, 10, 2, 4) == pytest.approx(4 * 2 / 14)
+
+
+@pytest.mark.parametrize("n", [5, 7, 10, 17, 29])
+def test_wilson_lower_bound_at_zero_successes_is_exactly_zero(n: int) -> None:
+    # The formula leaves a rounding residue of about 1e-17 here; the bound must be exactly 0.
+    interval = wilson_interval(0, n, 0.95)
+    assert interval is not None and interval.low == 0.0
+
+
+def test_conditional_binomial_counts_the_single_outcome_at_the_far_end() -> None:
+    # 0 of 10 under p = 1/2: the outcomes no more likely are 0 and 10, each 1/1024.
+    for x1, x2 in ((0, 10), (10, 0)):
+        result = conditional_binomial_test(x1, x2)
+        assert result is not None and result.p_value == pytest.approx(2 / 1024, rel=1e-12)

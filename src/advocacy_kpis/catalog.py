@@ -3,22 +3,30 @@
 Every metric function is registered with the `metric` decorator, which checks that the
 function's name is the spec's id. The specs are the single source of the definitions shown by
 ``advocacy-kpis explain``, the generated docs pages and ``catalog.to_json()``.
+
+Wherever a metric id is accepted, a common short name works too (`ALIASES`: ``nps``, ``csat``,
+``nrr``, ``grr``, ``churn``, ``retention``, ...), and an unknown id is answered with the closest
+known ones.
 """
 
 from __future__ import annotations
 
+import difflib
 import enum
 import json
 import re
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, Final, TypeVar
 
 import attrs
 
-from advocacy_kpis.errors import ParameterError, UnknownMetricError
+from advocacy_kpis.errors import ParameterError, UnknownMetricError, shorten
 from advocacy_kpis.result import Direction, MetricResult, Unit
 
 __all__ = [
+    "ALIASES",
+    "CATALOGUE_IDS",
     "BasisUse",
     "Family",
     "MetricKind",
@@ -32,8 +40,44 @@ __all__ = [
     "function",
     "get",
     "metric",
+    "resolve",
     "to_json",
 ]
+
+CATALOGUE_IDS: Final[tuple[str, ...]] = (
+    "net_promoter_score", "customer_satisfaction_score", "customer_loyalty_index", "customer_sentiment",
+    "brand_sentiment", "customer_feedback_retention_score", "referral_program_participation_rate",
+    "referral_readiness_score", "referral_ready_account_rate", "advocate_re_engagement_rate", "social_shares",
+    "share_rate_among_icps", "referral_discussion_initiation_rate", "personalized_referral_outreach_rate",
+    "warm_introduction_offer_rate", "referral_intent_in_qbrs", "time_to_first_referral", "time_to_advocacy",
+    "client_referral_rate", "referral_conversion_rate", "new_customers_from_referrals", "revenue_from_referrals",
+    "referral_account_revenue_contribution", "referral_pipeline_contribution_rate", "referral_campaign_roi",
+    "referral_retention_rate", "referral_invitation_rate", "customer_retention_rate", "customer_churn_rate",
+    "contract_renewal_rate", "expansion_revenue", "expansion_revenue_growth_rate", "activation_to_expansion_rate",
+    "gross_revenue_retention", "net_revenue_retention", "customer_advocacy_rate", "advocate_pool_size",
+    "advocate_activation_rate", "reference_request_fill_rate", "reference_time_to_fill", "review_velocity",
+    "advocate_influenced_pipeline", "advocate_influenced_revenue", "influencer_and_advocate_mentions",
+    "community_growth_rate", "tap_policy_compliance",
+)  # fmt: skip
+"""Every metric id of the catalogue, in catalogue order (number 1 first), registered yet or not."""
+
+ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "nps": "net_promoter_score",
+        "csat": "customer_satisfaction_score",
+        "nrr": "net_revenue_retention",
+        "grr": "gross_revenue_retention",
+        "churn": "customer_churn_rate",
+        "churn_rate": "customer_churn_rate",
+        "retention": "customer_retention_rate",
+        "retention_rate": "customer_retention_rate",
+        "renewal_rate": "contract_renewal_rate",
+        "conversion_rate": "referral_conversion_rate",
+        "advocacy_rate": "customer_advocacy_rate",
+        "roi": "referral_campaign_roi",
+    }
+)
+"""Common short names and the catalogue id each stands for (whether registered yet or not)."""
 
 
 class Family(enum.Enum):
@@ -254,29 +298,90 @@ def metric(spec: MetricSpec) -> Callable[[F], F]:
     return register
 
 
+def _normalised(name: str) -> str:
+    return re.sub(r"[\s_-]+", "_", name.strip().lower())
+
+
+# Past this length a name is no typo of an id, and comparing it with every id would be slow.
+_LONGEST_NAME: Final = 100
+
+
+def _closest(name: str) -> list[str]:
+    if len(name) > _LONGEST_NAME:
+        return []
+    candidates = {metric_id: metric_id for metric_id in _REGISTRY}
+    candidates.update(
+        {alias: f"{alias} ({target})" for alias, target in ALIASES.items() if target in _REGISTRY}
+    )
+    return [candidates[c] for c in difflib.get_close_matches(name, list(candidates), n=3, cutoff=0.6)]
+
+
+def resolve(name: str) -> str:
+    """The registered metric id that ``name`` stands for: an id, or a short name from `ALIASES`.
+
+    Case, spaces and hyphens do not matter (``"NPS"``, ``"net-promoter-score"``).
+
+    Raises:
+        UnknownMetricError: no registered metric has that id or short name; the message names
+            the closest ids, or says that the metric is in the catalogue but not implemented yet.
+        ParameterError: ``name`` is not a string.
+
+    Examples:
+        >>> resolve("nps"), resolve("Net Promoter Score")
+        ('net_promoter_score', 'net_promoter_score')
+        >>> resolve("net_promoter_scor")
+        Traceback (most recent call last):
+        ...
+        advocacy_kpis.errors.UnknownMetricError: No metric 'net_promoter_scor' in the catalogue. Closest: ...
+    """
+    if not isinstance(name, str):
+        raise ParameterError("metric_id", "catalog.resolve", "a metric id such as 'net_promoter_score'", name)
+    if name in _REGISTRY:
+        return name
+    key = _normalised(name)
+    target = ALIASES.get(key, key)
+    if target in _REGISTRY:
+        return target
+    if target in CATALOGUE_IDS:
+        short = f" ({shorten(name)} stands for it)" if target != key else ""
+        raise UnknownMetricError(
+            f"{target!r}{short} is in the catalogue but not implemented yet: it cannot be computed or "
+            "explained by this version."
+        )
+    closest = _closest(key)
+    hint = (
+        f"Closest: {', '.join(closest)}."
+        if closest
+        else "catalog.all() (or advocacy-kpis catalog) lists them."
+    )
+    raise UnknownMetricError(f"No metric {shorten(name)} in the catalogue. {hint}")
+
+
 def _entry(metric_id: str) -> _Entry:
-    try:
-        return _REGISTRY[metric_id]
-    except KeyError:
-        known = ", ".join(sorted(_REGISTRY))
-        raise UnknownMetricError(f"No metric {metric_id!r} in the catalogue. Known ids: {known}.") from None
+    return _REGISTRY[resolve(metric_id)]
 
 
 def get(metric_id: str) -> MetricSpec:
-    """The spec of the metric ``metric_id``.
+    """The spec of the metric ``metric_id`` (an id or a short name such as ``"nps"``).
 
     Raises:
-        UnknownMetricError: no metric has that id.
+        UnknownMetricError: no registered metric has that id (see `resolve`).
 
     Examples:
         >>> get("net_promoter_score").name
         'Net Promoter Score'
+        >>> get("csat").id
+        'customer_satisfaction_score'
     """
     return _entry(metric_id).spec
 
 
 def function(metric_id: str) -> MetricFunction:
-    """The function that computes the metric ``metric_id``."""
+    """The function that computes the metric ``metric_id`` (an id or a short name such as ``"churn"``).
+
+    Raises:
+        UnknownMetricError: no registered metric has that id (see `resolve`).
+    """
     return _entry(metric_id).function
 
 

@@ -19,6 +19,10 @@ Commands:
 Commands that read data take the options of `add_data_options` (``--sample`` or ``--data DIR``,
 ``--as-of``, ``--calendar``, ``--fx``) and get the data set from `data_source_from_args`, so every
 such command reads a folder the same way.
+
+``ID`` is a metric id or a common short name (``nps``, ``csat``, ``churn``, ...). A mistake in
+the arguments ends the command with status 2 and a one-line message naming the flag, never a
+traceback.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, TextIO, TypeVar
 
 import attrs
@@ -50,6 +55,9 @@ from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, compute, scorec
 T = TypeVar("T")
 
 __all__ = ["DataSource", "add_data_options", "data_from_args", "data_source_from_args", "main"]
+
+
+_COMPUTE = "advocacy-kpis compute"
 
 DEMO_BASIS = RevenueBasis.arr("USD", fx_rates=SAMPLE_FX_RATES)
 """The basis the demo uses: ARR in USD, with the sample's fixed EUR rate for accounts billed in euros."""
@@ -107,17 +115,21 @@ def explain_text(spec: MetricSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _reason(error: BaseException) -> str:
+    if isinstance(error, ParameterError):
+        return f"{error.parameter} must be {error.expected}"
+    return str(error) or type(error).__name__
+
+
 def _parse_param(text: str) -> tuple[str, Any]:
     name, sep, raw = text.partition("=")
-    if not sep or not name:
-        raise ParameterError("--param", "advocacy-kpis compute", "NAME=VALUE", text)
+    if not sep or not name.strip():
+        raise ParameterError("--param", _COMPUTE, "NAME=VALUE", text)
     value: Any = raw
-    for cast in (int, float):
-        try:
-            value = cast(raw)
-            break
-        except ValueError:
-            continue
+    if re.fullmatch(r"-?[0-9]+", raw.strip()):
+        value = int(raw)
+    elif re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", raw.strip()):
+        value = float(raw)
     return name.strip(), value
 
 
@@ -127,23 +139,67 @@ def _flag(flag: str, command: str, parse: Callable[[], T]) -> T:
         return parse()
     except ParameterError as error:
         raise ParameterError(flag, command, error.expected, error.got) from None
+    except (AdvocacyKpisError, ValueError, OverflowError, ArithmeticError) as error:
+        raise ParameterError(flag, command, "a value within range", _reason(error)) from None
+
+
+# The flag that gave each argument of a metric function, for messages.
+_FLAGS = {"window": "--window", "segment": "--segment", "basis": "--basis"}
+
+
+def _compute_flags(
+    spec: MetricSpec,
+    args: argparse.Namespace,
+    data: AdvocacyData,
+    window: Window,
+    segment: Segment | None,
+    basis: RevenueBasis | None,
+    params: dict[str, Any],
+) -> MetricResult:
+    """`compute`, with a mistake in a flag's value reported against that flag."""
+    try:
+        return compute(spec.id, data, window=window, segment=segment, basis=basis, **params)
+    except ParameterError as error:
+        if error.parameter in params:
+            shown = next(p for p in args.param if p.partition("=")[0].strip() == error.parameter)
+            raise ParameterError(
+                "--param", _COMPUTE, f"a valid value; here {_reason(error)}", shown
+            ) from None
+        if error.parameter in _FLAGS:
+            flag = _FLAGS[error.parameter]
+            given = getattr(args, error.parameter)
+            raise ParameterError(flag, _COMPUTE, f"a valid value; here {_reason(error)}", given) from None
+        raise
+    except (OverflowError, ValueError) as error:
+        if not params:
+            raise
+        # A metric parameter so large that the dates it leads to leave the calendar.
+        shown = " ".join(args.param)
+        raise ParameterError(
+            "--param", _COMPUTE, f"values within range; here {_reason(error)}", shown
+        ) from None
 
 
 def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
-    source = _source(args, "advocacy-kpis compute")
+    source = _source(args, _COMPUTE)
     data = source.data
-    command = "advocacy-kpis compute"
+    command = _COMPUTE
+    spec = catalog.get(args.metric)
     window = _flag("--window", command, lambda: Window.parse(args.window, data.calendar))
     segment = _flag("--segment", command, lambda: Segment.parse(args.segment)) if args.segment else None
-    spec = catalog.get(args.metric)
     basis = _flag("--basis", command, lambda: RevenueBasis.parse(args.basis)) if args.basis else None
     if basis is None and spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY):
         basis = RevenueBasis(DEMO_BASIS.kind, source.currency)
+    if args.fx and basis is None:
+        why = "is not revenue-based" if spec.basis is BasisUse.NONE else "is given no --basis"
+        expected = f"given only with a revenue basis ({spec.id} {why}, so a rate would be ignored)"
+        raise ParameterError("--fx", command, expected, args.fx[0])
     if basis is not None:
         rates = {code: rate for code, rate in source.fx_rates.items() if code != basis.currency}
-        basis = RevenueBasis(basis.kind, basis.currency, rates)
+        kind, currency = basis.kind, basis.currency
+        basis = _flag("--fx", command, lambda: RevenueBasis(kind, currency, rates))
     params = dict(_parse_param(p) for p in args.param)
-    result = compute(args.metric, data, window=window, segment=segment, basis=basis, **params)
+    result = _compute_flags(spec, args, data, window, segment, basis, params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
         return 0
@@ -284,7 +340,7 @@ def _parse_fx(text: str, command: str = "advocacy-kpis compute") -> tuple[str, D
     code, sep, rate = text.partition("=")
     try:
         value = Decimal(rate.strip())
-    except ArithmeticError:
+    except (InvalidOperation, ValueError):
         value = Decimal("NaN")
     if not sep or not value.is_finite() or value <= 0 or len(code.strip()) != 3 or not code.strip().isalpha():
         raise ParameterError("--fx", command, "CUR=RATE such as EUR=1.08", text)
@@ -631,9 +687,9 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("catalog", help="list every metric")
     explain = commands.add_parser("explain", help="explain one metric")
-    explain.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    explain.add_argument("metric", help="metric id or short name, e.g. net_promoter_score or nps")
     run = commands.add_parser("compute", help="compute one metric")
-    run.add_argument("metric", help="metric id, e.g. net_promoter_score")
+    run.add_argument("metric", help="metric id or short name, e.g. net_promoter_score or nps")
     add_data_options(run)
     run.add_argument(
         "--window", required=True, help="2026Q3, 2026-07, 2026, FY2027Q1 or 2026-01-01/2026-03-15"
@@ -753,7 +809,8 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
             return _cmd_report(args, stream)
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
-        sys.stderr.write(f"advocacy-kpis: error: {error}\n")
+        # One line, whatever the input held.
+        sys.stderr.write(f"advocacy-kpis: error: {' '.join(str(error).split())}\n")
         return 2
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone; that is not an error of ours.

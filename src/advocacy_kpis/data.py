@@ -15,16 +15,19 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, Final, TypeVar
 
 import attrs
 
 from advocacy_kpis.errors import (
+    CalendarMismatchError,
     DuplicateIdError,
     InvalidRecordError,
     ParameterError,
     SegmentNotApplicableError,
     UnknownReferenceError,
+    shorten,
 )
 from advocacy_kpis.records import (
     QBR,
@@ -46,7 +49,15 @@ from advocacy_kpis.records import (
     SocialShare,
     SurveyResponse,
 )
-from advocacy_kpis.scope import UTC_CALENDAR, BasisKind, Calendar, RevenueBasis, Segment, Window
+from advocacy_kpis.scope import (
+    UTC_CALENDAR,
+    BasisKind,
+    Calendar,
+    RevenueBasis,
+    Segment,
+    Window,
+    as_calendar,
+)
 
 __all__ = ["COLLECTIONS", "EVENT_TIME", "AdvocacyData", "Cohort"]
 
@@ -149,9 +160,12 @@ _DERIVED_MONEY_EXPONENT: Final = -12
 
 _ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
 
+# How many known values a warning about an unmatched segment lists before it only counts them.
+_SHOWN_VALUES: Final = 20
+
 
 def _who(record: Any) -> str:
-    return f"{type(record).__name__} {record.id!r}"
+    return f"{type(record).__name__} {shorten(record.id)}"
 
 
 def _names(value: Iterable[str]) -> frozenset[str]:
@@ -270,7 +284,7 @@ class AdvocacyData:
         opportunities: Iterable[Opportunity] | None = None,
         program_costs: Iterable[ProgramCost] | None = None,
         product_changes: Iterable[ProductChange] | None = None,
-        calendar: Calendar = UTC_CALENDAR,
+        calendar: Calendar | str = UTC_CALENDAR,
     ) -> AdvocacyData:
         """Validate the records and build the data set.
 
@@ -282,7 +296,8 @@ class AdvocacyData:
         Args:
             accounts: every account the other records refer to.
             as_of: when the data was extracted (timezone-aware). Nothing after it is known.
-            calendar: the calendar of the data set (time zone of dates, fiscal year).
+            calendar: the calendar of the data set (time zone of dates, fiscal year), or a time
+                zone name such as ``"Europe/Berlin"`` for a calendar in that zone.
             contracts: subscription contracts.
             referrals: referrals sent by customers.
             referral_prompts: steps towards referring (prompt opened, link copied, ...).
@@ -302,14 +317,19 @@ class AdvocacyData:
             product_changes: product releases.
 
         Raises:
-            InvalidRecordError: a record of the wrong type, an event stamped after ``as_of``, or
-                a contract renewing another account's contract.
+            InvalidRecordError: a record of the wrong type, an event stamped after ``as_of``, a
+                contract renewing another account's contract, or contracts renewing each other
+                in a cycle.
             DuplicateIdError: two records of one kind share an id.
             UnknownReferenceError: a record names an account (or a renewed contract) the data
                 set does not hold.
-            ParameterError: ``as_of`` is not a timezone-aware datetime.
+            ParameterError: ``as_of`` is not a timezone-aware datetime, ``calendar`` is neither a
+                Calendar nor a zone name, or a collection is not a list (or other iterable) of
+                records: None, a single record, a string or a mapping.
         """
-        as_of_utc = calendar.instant(as_of, name="as_of", where="AdvocacyData.from_records")
+        function = "AdvocacyData.from_records"
+        calendar = as_calendar(calendar, "calendar", function)
+        as_of_utc = calendar.instant(as_of, name="as_of", where=function)
         given: dict[str, Iterable[Any] | None] = {
             "accounts": accounts, "contracts": contracts, "referrals": referrals,
             "referral_prompts": referral_prompts, "surveys": surveys, "feedback": feedback,
@@ -322,7 +342,7 @@ class AdvocacyData:
         collections: dict[str, tuple[Any, ...]] = {}
         for name, kind in COLLECTIONS.items():
             passed = given[name]
-            items = () if passed is None else tuple(passed)
+            items = () if passed is None and name != "accounts" else _records(passed, name, kind, function)
             for position, item in enumerate(items):
                 if not isinstance(item, kind):
                     raise InvalidRecordError(f"{name}[{position}]", name, item, f"a {kind.__name__} record")
@@ -470,6 +490,86 @@ class AdvocacyData:
         return self._cached(("by_account", kind), build)
 
     # -- segments -----------------------------------------------------------------------------
+
+    def check_window(self, window: Window, function: str) -> None:
+        """Refuse a window that is not a `Window` on this data set's calendar.
+
+        A window built on another calendar (another time zone or fiscal year) would measure
+        another span than its label says, so it is refused, naming both calendars.
+
+        Args:
+            window: the window asked for.
+            function: the metric asking, for the error message.
+
+        Raises:
+            ParameterError: ``window`` is not a Window.
+            CalendarMismatchError: the window's calendar differs from the data set's.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> tiny().check_window(Window.quarter(2026, 3, Calendar("Europe/Berlin")), "f")
+            Traceback (most recent call last):
+            ...
+            advocacy_kpis.errors.CalendarMismatchError: The 'window' parameter of f is on another calendar ...
+        """
+        if not isinstance(window, Window):
+            raise ParameterError("window", function, "a Window such as Window.quarter(2026, 3)", window)
+        if window.calendar != self.calendar:
+            raise CalendarMismatchError(function, window.calendar.description, self.calendar.description)
+
+    def unmatched_segment_warning(self, segment: Segment, on_records: type | None = None) -> str | None:
+        """A warning when ``segment`` matches nothing in the whole data set, listing the known values.
+
+        A segment with a typo (``tier="Enterprise"`` where the values are ``enterprise``,
+        ``mid`` and ``smb``) would otherwise read as an honest "no customers". Computed once per
+        segment and data set.
+
+        Args:
+            segment: the segment asked for.
+            on_records: for records matched on their own ``attributes``, the record kind (as in
+                `check_segment`); None for segments on accounts.
+
+        Returns:
+            The warning, or None when something matches (or the segment is ``Segment.all()``).
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> tiny().unmatched_segment_warning(Segment.where(tier="Enterprise"))
+            'segment tier=Enterprise matches no account in the data set; known values of tier: enterprise, mid, smb'
+            >>> tiny().unmatched_segment_warning(Segment.where(tier="smb")) is None
+            True
+        """
+        if segment.is_all:
+            return None
+        return self._cached(("unmatched", segment, on_records), lambda: self._unmatched(segment, on_records))
+
+    def _unmatched(self, segment: Segment, on_records: type | None) -> str | None:
+        views: list[Mapping[str, Any]]
+        if on_records is None:
+            if self.segment_accounts(segment):
+                return None
+            what, views = "account", [a.segment_view() for a in self.accounts]
+        else:
+            records: tuple[Any, ...] = self.collection(on_records)
+            if any(self.record_in_segment(r, segment) for r in records):
+                return None
+            accounts = self._accounts_by_id()
+            what = f"{on_records.__name__} record"
+            views = [
+                accounts[r.account_id].segment_view()
+                if getattr(r, "account_id", None) is not None
+                else getattr(r, "attributes", {})
+                for r in records
+            ]
+        parts = []
+        for name in segment.attributes:
+            known = {value for view in views if (value := view.get(name)) is not None}
+            shown = sorted(Segment.render_value(v) for v in known)
+            listed = ", ".join(shown[:_SHOWN_VALUES])
+            if len(shown) > _SHOWN_VALUES:
+                listed += f", ... ({len(shown)} values in all)"
+            parts.append(f"known values of {name}: {listed}" if shown else f"no {what} has a value of {name}")
+        return f"segment {segment.name} matches no {what} in the data set; " + "; ".join(parts)
 
     def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:
         """Refuse a segment that names an attribute no account (or record) carries.
@@ -673,9 +773,9 @@ class AdvocacyData:
         return [r for r in chosen if self.record_in_segment(r, segment)]
 
     def account_events(self, kind: type[R], account_id: str) -> Sequence[R]:
-        """All records of ``kind`` of one account, in time order."""
+        """All records of ``kind`` of one account, in time order (a tuple: the data set is immutable)."""
         found = self._by_account(kind).get(account_id)
-        return found.records if found else ()
+        return tuple(found.records) if found else ()
 
     def first_event(self, kind: type[R], account_id: str, *, at_or_after: datetime | None = None) -> R | None:
         """The account's earliest record of ``kind`` (at or after an instant, when given)."""
@@ -732,14 +832,14 @@ class AdvocacyData:
         """Records of ``kind`` grouped by their ``contact`` (advocate within account), in time order.
 
         For asks and advocacy actions: the contact is the advocate within the account, else the
-        account itself.
+        account itself. The mapping is read-only and each group a tuple.
         """
 
-        def build() -> dict[str, list[Any]]:
+        def build() -> Mapping[str, tuple[Any, ...]]:
             grouped: dict[str, list[Any]] = defaultdict(list)
             for record in self._timeline(kind).records:
                 grouped[record.contact].append(record)
-            return dict(grouped)
+            return MappingProxyType({contact: tuple(records) for contact, records in grouped.items()})
 
         return self._cached(("by_contact", kind), build)
 
@@ -794,7 +894,7 @@ class AdvocacyData:
             if contract.start >= instant:
                 break
             if contract.is_live_at(instant):
-                total += basis.convert(contract.arr, contract.currency, f"Contract {contract.id!r}")
+                total += basis.convert(contract.arr, contract.currency, _who(contract))
         return total / 12 if basis.kind is BasisKind.MRR else total
 
     def total_arr(self, account_ids: Iterable[str], instant: datetime, basis: RevenueBasis) -> Decimal:
@@ -803,7 +903,7 @@ class AdvocacyData:
 
     def contract_value(self, contract: Contract, basis: RevenueBasis) -> Decimal:
         """A contract's value on ``basis``: ARR, MRR (ARR / 12), ACV (first year) or TCV (whole term)."""
-        where = f"Contract {contract.id!r}"
+        where = _who(contract)
         if basis.kind is BasisKind.ARR:
             raw = contract.arr
         elif basis.kind is BasisKind.MRR:
@@ -818,6 +918,18 @@ class AdvocacyData:
             # contracts do not depend on the order they are added in; exact values stay as they are.
             raw = raw.quantize(_DERIVED_MONEY_STEP)
         return basis.convert(raw, contract.currency, where)
+
+
+def _records(given: Any, name: str, kind: type, function: str) -> tuple[Any, ...]:
+    """A collection as a tuple, refusing what would silently iterate as something else."""
+    expected = f"a list or tuple of {kind.__name__} records"
+    if given is None or isinstance(given, (str, bytes, Mapping)) or attrs.has(type(given)):
+        hint = " (a single record goes in a list: [record])" if attrs.has(type(given)) else ""
+        raise ParameterError(name, function, expected + hint, given)
+    try:
+        return tuple(given)
+    except TypeError:
+        raise ParameterError(name, function, expected, given) from None
 
 
 def _check_unique(items: tuple[Any, ...], kind: type) -> None:
@@ -864,6 +976,32 @@ def _check_references(collections: dict[str, tuple[Any, ...]]) -> None:
                 _who(contract),
                 "renewal_of",
                 contract.renewal_of,
-                f"a contract of the same account ({contract.account_id!r}), "
-                f"not of {account_of[contract.renewal_of]!r}",
+                f"a contract of the same account ({shorten(contract.account_id)}), "
+                f"not of {shorten(account_of[contract.renewal_of])}",
             )
+    _check_no_renewal_cycle(collections["contracts"])
+
+
+def _check_no_renewal_cycle(contracts: tuple[Contract, ...]) -> None:
+    """Refuse contracts that renew each other in a cycle (c1 renews c2, c2 renews c1)."""
+    renews = {c.id: c.renewal_of for c in contracts if c.renewal_of is not None}
+    by_id = {c.id: c for c in contracts}
+    cleared: set[str] = set()
+    for first in renews:
+        path: list[str] = []
+        on_path: set[str] = set()
+        current: str | None = first
+        while current is not None and current not in cleared:
+            if current in on_path:
+                cycle = [*path[path.index(current) :], current]
+                raise InvalidRecordError(
+                    _who(by_id[current]),
+                    "renewal_of",
+                    renews[current],
+                    f"a contract that is not renewed, through its own renewals, by this one "
+                    f"(renewal cycle: {shorten(' -> '.join(cycle))})",
+                )
+            path.append(current)
+            on_path.add(current)
+            current = renews.get(current)
+        cleared.update(path)

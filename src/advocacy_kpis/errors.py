@@ -6,6 +6,7 @@ from typing import Any
 
 __all__ = [
     "AdvocacyKpisError",
+    "CalendarMismatchError",
     "CurrencyMismatchError",
     "DuplicateIdError",
     "IncomparableResultsError",
@@ -17,11 +18,47 @@ __all__ = [
     "SourceError",
     "UnknownMetricError",
     "UnknownReferenceError",
+    "shorten",
 ]
+
+SHOWN_CHARACTERS = 120
+"""How much of a bad value an error message shows: enough to recognise it, never megabytes of it."""
+
+
+def shorten(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
+    """The ``repr`` of ``value`` for an error message, cut to about ``limit`` characters.
+
+    A long string is cut before its ``repr`` is built, so a 5 MB value never costs a 5 MB
+    message; what was cut is said, with the full length.
+
+    Examples:
+        >>> shorten("acme")
+        "'acme'"
+        >>> shorten("x" * 1_000_000, limit=10)
+        "'xxxxxxxxxx'... (1000000 characters)"
+        >>> shorten(list(range(100)), limit=12)
+        '[0, 1, 2, 3,... (390 characters)'
+    """
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, (bytes, bytearray)) and len(value) > limit:
+        return f"{bytes(value[:limit])!r}... ({len(value)} bytes)"
+    try:
+        text = repr(value)
+    except Exception:  # a broken __repr__ must not hide the error being reported
+        text = f"<{type(value).__name__} object>"
+    if len(text) > limit:
+        return f"{text[:limit]}... ({len(text)} characters)"
+    return text
 
 
 class AdvocacyKpisError(Exception):
     """Root of every error raised by advocacy_kpis."""
+
+
+def _plain(value: Any) -> str:
+    """A short string as it is, anything else through `shorten`."""
+    return value if isinstance(value, str) and len(value) <= SHOWN_CHARACTERS else shorten(value)
 
 
 class InvalidRecordError(AdvocacyKpisError, ValueError):
@@ -39,7 +76,7 @@ class InvalidRecordError(AdvocacyKpisError, ValueError):
         self.field = field
         self.value = value
         self.expected = expected
-        super().__init__(f"{record}: field '{field}' must be {expected}. Got {value!r} instead.")
+        super().__init__(f"{record}: field '{field}' must be {expected}. Got {shorten(value)} instead.")
 
 
 class DuplicateIdError(InvalidRecordError):
@@ -51,22 +88,7 @@ class UnknownReferenceError(InvalidRecordError):
 
 
 SHOWN_VALUE_LENGTH = 80
-"""How many characters of a value an error message or a load report shows at most."""
-
-
-def shorten(value: Any, limit: int = SHOWN_VALUE_LENGTH) -> str:
-    """The ``repr`` of ``value``, cut to ``limit`` characters so one huge cell cannot flood a message.
-
-    Examples:
-        >>> shown = shorten("x" * 500)
-        >>> shown[:4], shown[-20:], len(shown) <= 80
-        ("'xxx", '... (502 characters)', True)
-    """
-    text = repr(value)
-    if len(text) <= limit:
-        return text
-    suffix = f"... ({len(text)} characters)"
-    return text[: limit - len(suffix)] + suffix
+"""How many characters of a value a load report shows at most."""
 
 
 WHOLE_ROW = "(row)"
@@ -129,9 +151,10 @@ class CurrencyMismatchError(AdvocacyKpisError, ValueError):
         self.found = found
         self.expected = expected
         place = f" ({where})" if where else ""
+        code, basis = _plain(found), _plain(expected)
         super().__init__(
-            f"Cannot combine {found} with {expected}{place}: give the revenue basis an FX rate "
-            f"for {found}, e.g. RevenueBasis.arr({expected!r}, fx_rates={{{found!r}: Decimal('...')}})."
+            f"Cannot combine {code} with {basis}{place}: give the revenue basis an FX rate for {code}, "
+            f"e.g. RevenueBasis.arr({shorten(expected)}, fx_rates={{{shorten(found)}: Decimal('...')}})."
         )
 
 
@@ -144,7 +167,7 @@ class ParameterError(AdvocacyKpisError, ValueError):
         self.expected = expected
         self.got = got
         super().__init__(
-            f"The '{parameter}' parameter of {function} must be {expected}. Got {got!r} instead."
+            f"The '{parameter}' parameter of {function} must be {expected}. Got {shorten(got)} instead."
         )
 
 
@@ -152,8 +175,38 @@ class SegmentNotApplicableError(ParameterError):
     """A segment was asked of a metric whose records carry no attribute it could match."""
 
 
+class CalendarMismatchError(ParameterError):
+    """A window built on one calendar was used with a data set on another.
+
+    Shifting the window's boundaries silently would measure another span than the one asked
+    for, so the two calendars are named instead.
+
+    Attributes:
+        window_calendar: the window's calendar, described.
+        data_calendar: the data set's calendar, described.
+    """
+
+    def __init__(self, function: str, window_calendar: str, data_calendar: str) -> None:
+        self.parameter = "window"
+        self.function = function
+        self.expected = f"a window on the data set's calendar ({data_calendar})"
+        self.got = window_calendar
+        self.window_calendar = window_calendar
+        self.data_calendar = data_calendar
+        AdvocacyKpisError.__init__(
+            self,
+            f"The 'window' parameter of {function} is on another calendar than the data set: the "
+            f"window is on {window_calendar}, the data set on {data_calendar}. Build the window "
+            "with the data set's calendar, e.g. Window.quarter(2026, 3, data.calendar).",
+        )
+
+
 class IncomparableResultsError(AdvocacyKpisError, ValueError):
-    """Two results were compared whose metric, segment, basis or window length differ."""
+    """Two results were compared that do not measure the same thing on the same footing.
+
+    The message names what differs (metric, definition version, parameters, segment, basis,
+    calendar or window length) and both values.
+    """
 
 
 class UnknownMetricError(AdvocacyKpisError, KeyError):

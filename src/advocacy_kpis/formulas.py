@@ -15,6 +15,7 @@ Examples:
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal
@@ -72,9 +73,11 @@ __all__ = [
 ]
 
 
-def _count(name: str, function: str, value: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+def _count(name: str, function: str, value: int) -> int:
+    """A count of any integer kind (numpy's too) as a plain int; bools and negatives are refused."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
         raise ParameterError(name, function, "a non-negative integer", value)
+    return int(value)
 
 
 def proportion(numerator: int, denominator: int, *, function: str = "proportion") -> float | None:
@@ -87,8 +90,8 @@ def proportion(numerator: int, denominator: int, *, function: str = "proportion"
         >>> proportion(3, 4), proportion(0, 0)
         (0.75, None)
     """
-    _count("numerator", function, numerator)
-    _count("denominator", function, denominator)
+    numerator = _count("numerator", function, numerator)
+    denominator = _count("denominator", function, denominator)
     if numerator > denominator:
         raise ParameterError("numerator", function, f"at most the denominator ({denominator})", numerator)
     return numerator / denominator if denominator else None
@@ -101,8 +104,10 @@ def weighted_share(part: Decimal, whole: Decimal, *, function: str = "weighted_s
         >>> weighted_share(Decimal("250"), Decimal("1000"))
         0.25
     """
-    if part < 0 or whole < 0:
-        raise ParameterError("part" if part < 0 else "whole", function, "a non-negative amount", part)
+    if part < 0:
+        raise ParameterError("part", function, "a non-negative amount", part)
+    if whole < 0:
+        raise ParameterError("whole", function, "a non-negative amount", whole)
     if part > whole:
         raise ParameterError("part", function, f"at most whole ({whole})", part)
     return float(part / whole) if whole else None
@@ -115,7 +120,7 @@ def nps_category(score: int) -> Literal["promoter", "passive", "detractor"]:
         >>> [nps_category(s) for s in (6, 7, 8, 9)]
         ['detractor', 'passive', 'passive', 'promoter']
     """
-    if isinstance(score, bool) or not isinstance(score, int) or not 0 <= score <= 10:
+    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not 0 <= score <= 10:
         raise ParameterError("score", "nps_category", "an integer from 0 to 10", score)
     if score >= 9:
         return "promoter"
@@ -131,12 +136,9 @@ def nps(promoters: int, passives: int, detractors: int) -> float | None:
         >>> nps(promoters=5, passives=3, detractors=2)
         30.0
     """
-    for name, value in (
-        ("promoters", promoters),
-        ("passives", passives),
-        ("detractors", detractors),
-    ):
-        _count(name, "nps", value)
+    promoters = _count("promoters", "nps", promoters)
+    passives = _count("passives", "nps", passives)
+    detractors = _count("detractors", "nps", detractors)
     n = promoters + passives + detractors
     return 100.0 * (promoters - detractors) / n if n else None
 
@@ -158,9 +160,9 @@ def weighted_nps(promoters: Decimal, passives: Decimal, detractors: Decimal) -> 
 
 def is_satisfied(score: int) -> bool:
     """CSAT counts a 1-5 answer as satisfied when it is 4 or 5."""
-    if isinstance(score, bool) or not isinstance(score, int) or not 1 <= score <= 5:
+    if isinstance(score, bool) or not isinstance(score, numbers.Integral) or not 1 <= score <= 5:
         raise ParameterError("score", "is_satisfied", "an integer from 1 to 5", score)
-    return score >= 4
+    return int(score) >= 4
 
 
 def csat(satisfied: int, responses: int) -> float | None:
@@ -204,7 +206,7 @@ def _amount_share(names: tuple[str, str], function: str, part: Decimal, whole: D
     _amount(names[1], function, whole)
     if part > whole:
         raise ParameterError(names[0], function, f"at most {names[1]} ({whole})", part)
-    return weighted_share(part, whole, function=function)
+    return float(part / whole) if whole else None
 
 
 def new_customers_from_referrals(referred_new_customers: int, new_customers: int) -> int:
@@ -218,8 +220,8 @@ def new_customers_from_referrals(referred_new_customers: int, new_customers: int
         (50, 0)
     """
     function = "new_customers_from_referrals"
-    _count("referred_new_customers", function, referred_new_customers)
-    _count("new_customers", function, new_customers)
+    referred_new_customers = _count("referred_new_customers", function, referred_new_customers)
+    new_customers = _count("new_customers", function, new_customers)
     if referred_new_customers > new_customers:
         raise ParameterError(
             "referred_new_customers",
@@ -295,13 +297,13 @@ def referral_retention_rate(retained: int, starting: int) -> float | None:
         >>> referral_retention_rate(45, 50)
         0.9
     """
-    _count("retained", "referral_retention_rate", retained)
-    _count("starting", "referral_retention_rate", starting)
+    retained = _count("retained", "referral_retention_rate", retained)
+    starting = _count("starting", "referral_retention_rate", starting)
     if retained > starting:
         raise ParameterError(
             "retained", "referral_retention_rate", f"at most starting ({starting})", retained
         )
-    return proportion(retained, starting, function="referral_retention_rate")
+    return retained / starting if starting else None
 
 
 def rate_lift(rate: float | None, baseline: float | None) -> tuple[float | None, float | None]:
@@ -334,8 +336,8 @@ def referral_invitation_rate(referrals: int, active_accounts: int) -> float | No
         >>> referral_invitation_rate(30, 20)
         1.5
     """
-    _count("referrals", "referral_invitation_rate", referrals)
-    _count("active_accounts", "referral_invitation_rate", active_accounts)
+    referrals = _count("referrals", "referral_invitation_rate", referrals)
+    active_accounts = _count("active_accounts", "referral_invitation_rate", active_accounts)
     return referrals / active_accounts if active_accounts else None
 
 
@@ -369,8 +371,9 @@ def textbook_retention_rate(end: int, new: int, start: int) -> float | None:
         >>> textbook_retention_rate(end=95, new=5, start=100)
         0.9
     """
-    for name, value in (("end", end), ("new", new), ("start", start)):
-        _count(name, "textbook_retention_rate", value)
+    end = _count("end", "textbook_retention_rate", end)
+    new = _count("new", "textbook_retention_rate", new)
+    start = _count("start", "textbook_retention_rate", start)
     return (end - new) / start if start else None
 
 
@@ -457,8 +460,7 @@ def social_shares(shares: int) -> int:
         >>> social_shares(12), social_shares(0)
         (12, 0)
     """
-    _count("shares", "social_shares", shares)
-    return shares
+    return _count("shares", "social_shares", shares)
 
 
 def median_time_to_event(durations: Sequence[float], observed: Sequence[bool]) -> float | None:

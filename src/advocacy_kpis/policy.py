@@ -6,6 +6,7 @@ once and every metric reads the same one.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Mapping
 from datetime import datetime
 from types import MappingProxyType
@@ -37,6 +38,11 @@ DEFAULT_EFFORT: Final[Mapping[Asset, Effort]] = MappingProxyType(
 )
 """References, case studies and speaking cost an advocate a lot; reviews, community posts and
 referrals little."""
+
+
+def _as_int(value: Any) -> Any:
+    """An integer of any kind (a numpy integer, say) as a plain int; anything else is left for the validator."""
+    return int(value) if isinstance(value, numbers.Integral) and not isinstance(value, bool) else value
 
 
 def _positive(owner: str) -> Any:
@@ -93,8 +99,8 @@ class TapPolicy:
         <Effort.LOW: 'low'>
     """
 
-    high_effort_gap_months: int = attrs.field(default=3, validator=_positive("TapPolicy"))
-    low_effort_gap_months: int = attrs.field(default=1, validator=_positive("TapPolicy"))
+    high_effort_gap_months: int = attrs.field(default=3, converter=_as_int, validator=_positive("TapPolicy"))
+    low_effort_gap_months: int = attrs.field(default=1, converter=_as_int, validator=_positive("TapPolicy"))
     effort: Mapping[Asset, Effort] = attrs.field(
         default=DEFAULT_EFFORT,
         converter=_freeze_effort,
@@ -179,10 +185,10 @@ class ReadinessModel:
         eq=attrs.cmp_using(eq=lambda a, b: dict(a) == dict(b)),
         hash=False,
     )
-    signal_days: int = attrs.field(default=180, validator=_positive("ReadinessModel"))
-    tenure_days: int = attrs.field(default=90, validator=_positive("ReadinessModel"))
-    promoter_score: int = attrs.field(default=9, validator=_score_between(0, 10))
-    satisfied_score: int = attrs.field(default=4, validator=_score_between(1, 5))
+    signal_days: int = attrs.field(default=180, converter=_as_int, validator=_positive("ReadinessModel"))
+    tenure_days: int = attrs.field(default=90, converter=_as_int, validator=_positive("ReadinessModel"))
+    promoter_score: int = attrs.field(default=9, converter=_as_int, validator=_score_between(0, 10))
+    satisfied_score: int = attrs.field(default=4, converter=_as_int, validator=_score_between(1, 5))
     tap_policy: TapPolicy = attrs.field(default=DEFAULT_TAP_POLICY, validator=_check_tap_policy)
 
     def to_dict(self) -> dict[str, Any]:

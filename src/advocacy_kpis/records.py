@@ -19,7 +19,7 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from advocacy_kpis.errors import InvalidRecordError
+from advocacy_kpis.errors import InvalidRecordError, shorten
 from advocacy_kpis.scope import check_currency
 
 __all__ = [
@@ -109,7 +109,7 @@ class PromptAction(enum.Enum):
 
 def _who(instance: Any) -> str:
     ident = getattr(instance, "id", None)
-    return f"{type(instance).__name__} {ident!r}"
+    return f"{type(instance).__name__} {shorten(ident)}"
 
 
 def _fail(instance: Any, field: str, value: Any, expected: str) -> InvalidRecordError:
@@ -121,7 +121,10 @@ def _to_utc(value: Any) -> Any:
     if getattr(value, "tzinfo", None) is UTC:
         return value
     if isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None:
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            return value
     return value
 
 
@@ -135,6 +138,12 @@ def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
         raise _fail(instance, attribute.name, value, "a timezone-aware datetime")
     if value.tzinfo is None:
         raise _fail(instance, attribute.name, value, "a timezone-aware datetime (this one is naive)")
+    if value.utcoffset() is None:
+        expected = "a timezone-aware datetime (this one's tzinfo gives no UTC offset)"
+        raise _fail(instance, attribute.name, value, expected)
+    if value.tzinfo is not UTC:
+        # The converter leaves in its own zone only an instant that has no UTC equivalent.
+        raise _fail(instance, attribute.name, value, "an instant within the years 1 to 9999 in UTC")
 
 
 def _check_optional_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -149,8 +158,8 @@ _OPTIONAL_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _
 
 
 def _check_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, str) or not value:
-        raise _fail(instance, attribute.name, value, "a non-empty string")
+    if not isinstance(value, str) or not value.strip():
+        raise _fail(instance, attribute.name, value, "a non-empty string (not only whitespace)")
 
 
 def _check_optional_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -240,17 +249,14 @@ def _to_assets(value: Any) -> Any:
     return value
 
 
-def _to_rating(value: Any) -> Any:
-    """A rating is a plain number: numpy integers and finite Decimals become Python numbers."""
-    if isinstance(value, Decimal) and value.is_finite():
-        return float(value)
-    return _to_int(value)
+def _is_int(value: Any) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def _to_decimal(value: Any) -> Any:
-    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, int)):
-        value = int(value)
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
+    if _is_int(value):
+        return Decimal(int(value))
+    if isinstance(value, str):
         try:
             return Decimal(value)
         except InvalidOperation:
@@ -258,9 +264,16 @@ def _to_decimal(value: Any) -> Any:
     return value
 
 
+MAX_AMOUNT: Final = Decimal(10) ** 18
+"""Amounts must be below this: Decimal arithmetic keeps 28 significant digits, so sums of many
+such amounts, converted at any accepted FX rate, still keep their cents (and nothing overflows)."""
+
+
 def _check_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
         raise _fail(instance, attribute.name, value, "a non-negative Decimal (money is never a float)")
+    if value >= MAX_AMOUNT:
+        raise _fail(instance, attribute.name, value, "a non-negative Decimal below 1E+18")
 
 
 _AMOUNT: Final[dict[str, Any]] = {"converter": _to_decimal, "validator": _check_amount}
@@ -299,9 +312,17 @@ def _freeze_attributes(value: Any) -> Any:
 def _check_attributes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, Mapping):
         raise _fail(instance, attribute.name, value, "a mapping of attribute name to value")
+    own = {field.name for field in attrs.fields(type(instance))}
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, (str, bool, int)):
             raise _fail(instance, attribute.name, {key: item}, "string keys with str, bool or int values")
+        if key in own:
+            # A segment reads the record's own field, so such an attribute would be silently ignored.
+            expected = (
+                f"names other than the record's own fields ({shorten(key)} is a field of "
+                f"{type(instance).__name__}: set it as {key}=... instead)"
+            )
+            raise _fail(instance, attribute.name, {key: item}, expected)
 
 
 def _empty_attributes() -> Mapping[str, str | bool | int]:
@@ -459,6 +480,11 @@ class Referral:
         _not_before(self, "converted_at", "invited_at")
         if self.converted_account_id is not None and self.converted_at is None:
             raise _fail(self, "converted_at", None, "set when converted_account_id is set")
+        if self.converted_account_id is not None and self.converted_account_id == self.account_id:
+            expected = (
+                f"the account the prospect became, not the referring account ({shorten(self.account_id)})"
+            )
+            raise _fail(self, "converted_account_id", self.converted_account_id, expected)
 
 
 @attrs.frozen
@@ -596,6 +622,15 @@ class ReferenceRequest:
 
     def __attrs_post_init__(self) -> None:
         _not_before(self, "filled_at", "requested_at")
+
+
+def _to_rating(value: Any) -> Any:
+    """A numpy number or a finite Decimal rating as a float; anything else is left for the validator."""
+    if isinstance(value, (bool, int, float)):
+        return value
+    if isinstance(value, numbers.Real) or (isinstance(value, Decimal) and value.is_finite()):
+        return float(value)
+    return value
 
 
 @attrs.frozen

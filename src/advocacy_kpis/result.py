@@ -1,38 +1,73 @@
 """What a metric returns: `MetricResult`, and `Change` between two comparable results.
 
-A result carries its context (window, segment, basis, the definition version, ``as_of``) so a
-stored number always says what it is. Undefined values are ``None`` with a reason, never 0.
+A result carries its context (window, segment, basis, parameters, the definition version,
+``as_of``) so a stored number always says what it is. Undefined values are ``None`` with a
+reason, never 0. A result is immutable all the way down: its components, details and parameters
+are read-only mappings, with tuples for lists.
 """
 
 from __future__ import annotations
 
 import enum
 import math
+import numbers
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final, NoReturn
 
 import attrs
 
-from advocacy_kpis.errors import IncomparableResultsError
+from advocacy_kpis.errors import IncomparableResultsError, ParameterError, shorten
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import (
     Interval,
     TestResult,
     conditional_binomial_test,
+    fisher_exact_test,
     nps_difference_test,
+    smallest_expected_count,
     two_proportion_test,
 )
 
-__all__ = ["Change", "Direction", "IncomparableResultsError", "Interval", "MetricResult", "Unit"]
+__all__ = [
+    "FISHER_BELOW",
+    "NPS_TEST_MIN_RESPONDENTS",
+    "SMALL_SAMPLE",
+    "Change",
+    "Direction",
+    "FrozenDict",
+    "IncomparableResultsError",
+    "Interval",
+    "MetricResult",
+    "Unit",
+]
 
 Number = int | float | Decimal
 
+SMALL_SAMPLE: Final = 30
+"""A result resting on fewer units than this makes a change between two results a small-sample one."""
+
+FISHER_BELOW: Final = 5
+"""Two proportions are compared with Fisher's exact test when an expected cell is below this."""
+
+NPS_TEST_MIN_RESPONDENTS: Final = 30
+"""The adjusted-Wald NPS difference test is used only when both samples have this many respondents.
+
+Below it, the normal approximation behind the test is not to be trusted for a score made of
+three categories, and no exact test is implemented: a change in NPS between smaller samples is
+reported with ``significant=None`` and the reason.
+"""
+
 
 class Unit(enum.Enum):
-    """What a metric's value measures."""
+    """What a metric's value measures.
+
+    A change is read in points on the scale of a `SCORE` (NPS, net sentiment, readiness) or a
+    `RATIO` (ROI, growth rates, NRR): such values may be negative or have no natural zero, so
+    `Change.relative` is None for them.
+    """
 
     RATE = "rate"
     """A fraction in [0, 1]."""
@@ -59,8 +94,35 @@ class Direction(enum.Enum):
     """Better up to a point (asking for referrals: too often burns goodwill)."""
 
 
+class FrozenDict(dict[Any, Any]):
+    """A dict that refuses every change: the form of a mapping nested in a result.
+
+    It reads, compares and prints like the dict it was made from, so ``details["by_channel"]``
+    still shows ``{'linkedin': 2, 'x': 1}``; setting, deleting or updating a key raises
+    ``TypeError``.
+    """
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("a result is immutable: copy the mapping with dict(...) to change it")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+
+def _deep_freeze(value: Any) -> Any:
+    """Mappings become read-only mappings and lists tuples, all the way down."""
+    if isinstance(value, Mapping):
+        return FrozenDict({key: _deep_freeze(item) for key, item in value.items()})
+    if isinstance(value, (list, tuple)):
+        return tuple(_deep_freeze(item) for item in value)
+    if isinstance(value, (set, frozenset)):
+        return frozenset(_deep_freeze(item) for item in value)
+    return value
+
+
 def _freeze(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    return MappingProxyType(dict(value or {}))
+    return MappingProxyType({key: _deep_freeze(item) for key, item in (value or {}).items()})
 
 
 def _json(value: Any) -> Any:
@@ -75,12 +137,12 @@ def _json(value: Any) -> Any:
     if isinstance(value, (Window, Segment, RevenueBasis, Interval)):
         return value.to_dict()
     if isinstance(value, Mapping):
-        return {str(k): _json(v) for k, v in value.items()}
+        return {str(k.value if isinstance(k, enum.Enum) else k): _json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, frozenset, set)):
         items = [_json(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if attrs.has(type(value)):
-        return {k: _json(v) for k, v in attrs.asdict(value, recurse=False).items()}
+        return {field.name: _json(getattr(value, field.name)) for field in attrs.fields(type(value))}
     return value
 
 
@@ -89,34 +151,42 @@ class Change:
     """The change from an earlier result to a later one.
 
     Attributes:
-        previous: the earlier value.
-        current: the later value.
-        absolute: ``current - previous``.
-        relative: ``absolute / previous``; None when the earlier value is 0.
+        previous: the earlier value (None when undefined).
+        current: the later value (None when undefined).
+        absolute: ``current - previous``; None when either is undefined.
+        relative: ``absolute / previous``; None when the earlier value is 0 or negative, when
+            either is undefined, and for scores and ratios (`Unit`), whose changes are read in
+            points.
         p_value: two-sided p-value of the test that nothing changed, where a test applies.
-        significant: ``p_value < 1 - confidence``; None without a test.
+        significant: ``p_value < 1 - confidence``; None without an honest test (see ``reason``).
         interval: confidence interval of the difference, where the test gives one.
-        method: the test used (``two-proportion-z``, ``nps-difference-z``,
-            ``conditional-binomial``) or None.
+        method: the name of the test used: ``two-proportion-z``, ``fisher-exact`` (for two
+            rates when an expected cell of their 2x2 table is below 5), ``nps-difference-z`` or
+            ``conditional-binomial``; None without a test.
         confidence: the confidence level used.
+        reason: why there is no test (``significant`` is None), else None.
+        warnings: caveats: a small sample, a window that runs past ``as_of``, an undefined value.
 
     The tests assume the two samples are independent; the same respondents answering in both
-    periods makes them conservative.
+    periods makes them conservative. Counts are compared per day of their windows known at
+    ``as_of``, so a partial window is not read as a drop.
     """
 
-    previous: Number
-    current: Number
-    absolute: Number
+    previous: Number | None
+    current: Number | None
+    absolute: Number | None
     relative: float | None
     p_value: float | None
     significant: bool | None
     interval: Interval | None
     method: str | None
     confidence: float
+    reason: str | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
-        return {k: _json(v) for k, v in attrs.asdict(self, recurse=False).items()}
+        return {field.name: _json(getattr(self, field.name)) for field in attrs.fields(Change)}
 
 
 @attrs.frozen
@@ -141,6 +211,9 @@ class MetricResult:
             a window that runs past ``as_of``.
         definition_version: version of the catalogue definition that produced the result.
         as_of: when the data set was extracted.
+        parameters: the metric's own parameters as used (``horizon_days``, ``threshold``,
+            ``model``, ``lapse_days``, ...): results compare only when these are equal. The
+            confidence level is not among them: it changes no value, and the interval records it.
     """
 
     metric: str
@@ -159,6 +232,7 @@ class MetricResult:
     undefined_reason: str | None = None
     warnings: tuple[str, ...] = ()
     definition_version: int = 1
+    parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
 
     @property
     def is_defined(self) -> bool:
@@ -207,57 +281,75 @@ class MetricResult:
     def check_comparable(self, other: MetricResult) -> None:
         """Raise unless ``other`` measures the same thing on the same footing.
 
+        Two results compare when they have the same metric, definition version, parameters,
+        segment (its criteria and the types of their values), revenue basis (kind, currency
+        and FX rates) and calendar (time zone, week start, fiscal year), and windows of the
+        same length: two periods of one calendar grain (two quarters, even of 90 and 92 days;
+        fiscal with fiscal), or spans of equal elapsed time. The confidence level may differ.
+
         Raises:
-            IncomparableResultsError: the metric, definition version, segment, basis or window
-                length differ.
+            ParameterError: ``other`` is not a MetricResult.
+            IncomparableResultsError: anything above differs; the message names it and both values.
         """
-        checks = [
-            ("metric", self.metric, other.metric),
-            ("definition_version", self.definition_version, other.definition_version),
-            ("segment", self.segment.name, other.segment.name),
-            (
-                "basis",
-                self.basis.name if self.basis else None,
-                other.basis.name if other.basis else None,
-            ),
-        ]
-        for what, mine, theirs in checks:
-            if mine != theirs:
-                raise IncomparableResultsError(
-                    f"Cannot compare results with a different {what}: {theirs!r} and {mine!r}."
-                )
-        if not self.window.same_length_as(other.window):
-            raise IncomparableResultsError(
-                "Cannot compare results over windows of different length: "
-                f"{other.window.label} ({other.window.days:g} days) and "
-                f"{self.window.label} ({self.window.days:g} days)."
-            )
+        if not isinstance(other, MetricResult):
+            raise ParameterError("other", "MetricResult.check_comparable", "a MetricResult", other)
+        difference = _difference(other, self)
+        if difference is not None:
+            raise IncomparableResultsError(f"Cannot compare results with a different {difference}.")
 
-    def change_from(self, previous: MetricResult, *, confidence: float = 0.95) -> Change | None:
-        """The change from ``previous`` to this result, with a significance test where one applies.
+    def change_from(self, previous: MetricResult, *, confidence: float = 0.95) -> Change:
+        """The change from ``previous`` to this result, with a significance test where one is honest.
 
-        Rates with count numerators use a two-proportion z-test and Newcombe's interval; NPS uses
-        the adjusted-Wald difference; counts use the conditional binomial test with the windows'
-        lengths as exposures.
+        Rates with count numerators use the pooled two-proportion z-test and Newcombe's
+        interval, or Fisher's exact test when an expected cell of their 2x2 table is below 5;
+        NPS uses the adjusted-Wald difference when both samples have at least
+        `NPS_TEST_MIN_RESPONDENTS` respondents; counts use the conditional binomial test, with
+        the days of each window known at ``as_of`` as exposures. Revenue-weighted values, money,
+        durations, scores other than NPS and ratios get no test. Where there is none,
+        ``significant`` is None and ``reason`` says why.
+
+        Args:
+            previous: the earlier result.
+            confidence: confidence level of the test and its interval.
 
         Returns:
-            The `Change`, or None when either value is undefined.
+            The `Change`. When either value is undefined, its ``absolute`` is None and its
+            reason and warnings say which.
 
         Raises:
+            ParameterError: ``previous`` is not a MetricResult, or ``confidence`` is not between
+                0 and 1.
             IncomparableResultsError: see `check_comparable`.
         """
+        function = "MetricResult.change_from"
+        if not isinstance(previous, MetricResult):
+            raise ParameterError("previous", function, "a MetricResult of the same metric", previous)
+        real = isinstance(confidence, numbers.Real) and not isinstance(confidence, bool)
+        if not (real and 0 < confidence < 1):
+            raise ParameterError("confidence", function, "a number strictly between 0 and 1", confidence)
         self.check_comparable(previous)
-        if self.value is None or previous.value is None:
-            return None
+        notes = _change_warnings(previous, self)
         current_value, previous_value = self.value, previous.value
+        if current_value is None or previous_value is None:
+            which = "earlier" if previous_value is None else "later"
+            reason = (previous if previous_value is None else self).undefined_reason
+            return Change(
+                previous=previous_value, current=current_value, absolute=None, relative=None,
+                p_value=None, significant=None, interval=None, method=None, confidence=confidence,
+                reason=f"the {which} value is undefined ({reason})", warnings=notes,
+            )  # fmt: skip
         absolute: Number
         if isinstance(current_value, Decimal) or isinstance(previous_value, Decimal):
             absolute = Decimal(current_value) - Decimal(previous_value)
-            relative = float(absolute / Decimal(previous_value)) if previous_value != 0 else None
         else:
             absolute = current_value - previous_value
-            relative = absolute / previous_value if previous_value != 0 else None
-        test = _test(previous, self, confidence)
+        relative = None
+        if self.unit not in _POINTS and previous_value > 0:
+            if isinstance(absolute, Decimal):
+                relative = float(absolute / Decimal(previous_value))
+            else:
+                relative = float(absolute) / float(previous_value)
+        test, reason = _test(previous, self, confidence)
         return Change(
             previous=previous_value,
             current=current_value,
@@ -268,7 +360,100 @@ class MetricResult:
             interval=test.interval if test else None,
             method=test.method if test else None,
             confidence=confidence,
+            reason=reason,
+            warnings=notes,
         )
+
+
+# Changes on these scales are read in points: no relative change.
+_POINTS: Final = frozenset({Unit.SCORE, Unit.RATIO})
+
+
+def _comparable(value: Any) -> Any:
+    """A form of ``value`` whose equality respects types: a bool is not 1, a string is not a number."""
+    if isinstance(value, bool):
+        return (bool, value)
+    if isinstance(value, (numbers.Number, Decimal)):
+        return (numbers.Number, value)
+    if isinstance(value, Mapping):
+        # Keys are unique, so sorting never compares the values.
+        return (Mapping, tuple(sorted((repr(k), _comparable(v)) for k, v in value.items())))
+    if isinstance(value, (list, tuple)):
+        return (tuple, tuple(_comparable(v) for v in value))
+    if isinstance(value, (set, frozenset)):
+        return (frozenset, frozenset(_comparable(v) for v in value))
+    return (type(value), value)
+
+
+def _parameter_difference(earlier: Mapping[str, Any], later: Mapping[str, Any]) -> str | None:
+    for name in sorted(set(earlier) | set(later)):
+        if name in earlier and name in later and _comparable(earlier[name]) == _comparable(later[name]):
+            continue
+        shown = [shorten(side[name]) if name in side else "not set" for side in (earlier, later)]
+        return f"parameter {name!r}: {shown[0]} and {shown[1]}"
+    return None
+
+
+def _basis_difference(earlier: RevenueBasis | None, later: RevenueBasis | None) -> str | None:
+    if earlier is None or later is None:
+        if earlier is later:
+            return None
+        shown = [b.name if b else "none" for b in (earlier, later)]
+        return f"basis: {shown[0]} and {shown[1]}"
+    if earlier.kind is not later.kind or earlier.currency != later.currency:
+        return f"basis: {earlier.name} and {later.name}"
+    if earlier.fx_rates != later.fx_rates:
+        rates = [shorten(b.to_dict()["fx_rates"]) for b in (earlier, later)]
+        return f"basis FX rates: {rates[0]} and {rates[1]}"
+    return None
+
+
+def _window_difference(earlier: Window, later: Window) -> str | None:
+    if earlier.calendar != later.calendar:
+        return f"calendar: {earlier.calendar.description} and {later.calendar.description}"
+    same_grain = earlier.grain is not None and earlier.grain == later.grain
+    if same_grain and earlier.fiscal != later.fiscal:
+        kinds = ["fiscal" if w.fiscal else "calendar" for w in (earlier, later)]
+        return (
+            f"alignment of windows: {earlier.label} is a {kinds[0]} period and {later.label} a {kinds[1]} one"
+        )
+    if not same_grain and earlier.duration != later.duration:
+        return (
+            f"window length: {earlier.label} ({earlier.days:g} days) and {later.label} ({later.days:g} days); "
+            "two periods of one calendar grain compare, other windows only at equal length"
+        )
+    return None
+
+
+def _difference(earlier: MetricResult, later: MetricResult) -> str | None:
+    """What keeps the two results from being compared, named with both values; None if nothing."""
+    if earlier.metric != later.metric:
+        return f"metric: {shorten(earlier.metric)} and {shorten(later.metric)}"
+    if earlier.definition_version != later.definition_version:
+        return f"definition_version: {earlier.definition_version} and {later.definition_version}"
+    found = _parameter_difference(earlier.parameters, later.parameters)
+    if found:
+        return found
+    if earlier.segment != later.segment:
+        names = [shorten(s.name) for s in (earlier.segment, later.segment)]
+        return f"segment: {names[0]} and {names[1]}"
+    return _basis_difference(earlier.basis, later.basis) or _window_difference(earlier.window, later.window)
+
+
+def _change_warnings(earlier: MetricResult, later: MetricResult) -> tuple[str, ...]:
+    notes = []
+    for which, result in (("earlier", earlier), ("later", later)):
+        if result.value is None:
+            notes.append(f"the {which} value is undefined: {result.undefined_reason}")
+            continue
+        if result.window.end > result.as_of:
+            notes.append(
+                f"the {which} window ({result.window.label}) runs past as_of ({result.as_of.isoformat()}): "
+                "its value covers only part of it"
+            )
+        if 0 < result.sample_size < SMALL_SAMPLE:
+            notes.append(f"small sample: the {which} result rests on {result.sample_size} < {SMALL_SAMPLE}")
+    return tuple(notes)
 
 
 def _counts(result: MetricResult) -> tuple[int, int] | None:
@@ -278,20 +463,58 @@ def _counts(result: MetricResult) -> tuple[int, int] | None:
     return None
 
 
-def _test(first: MetricResult, second: MetricResult, confidence: float) -> TestResult | None:
-    keys = ("promoters", "passives", "detractors")
-    if first.basis is None and all(k in first.components and k in second.components for k in keys):
-        a = tuple(int(first.components[k]) for k in keys)
-        b = tuple(int(second.components[k]) for k in keys)
-        return nps_difference_test((a[0], a[1], a[2]), (b[0], b[1], b[2]), confidence)
-    if first.unit is Unit.RATE and first.basis is None:
+def _known_seconds(result: MetricResult) -> float:
+    """How much of the window is known at ``as_of``: the exposure its count was observed over."""
+    return (min(result.window.end, result.as_of) - result.window.start).total_seconds()
+
+
+_NPS_KEYS: Final = ("promoters", "passives", "detractors")
+_WEIGHTED: Final = (
+    "no significance test for revenue-weighted values (their spread depends on the revenue mix)"
+)
+
+
+def _test(
+    first: MetricResult, second: MetricResult, confidence: float
+) -> tuple[TestResult | None, str | None]:
+    """The test of the change from ``first`` to ``second``, or the reason there is none."""
+    if first.basis is not None and first.unit in (Unit.RATE, Unit.SCORE):
+        return None, _WEIGHTED
+    if all(k in first.components and k in second.components for k in _NPS_KEYS):
+        a = tuple(int(first.components[k]) for k in _NPS_KEYS)
+        b = tuple(int(second.components[k]) for k in _NPS_KEYS)
+        if min(sum(a), sum(b)) < NPS_TEST_MIN_RESPONDENTS:
+            return None, (
+                f"no honest test for NPS samples this small ({sum(a)} and {sum(b)} respondents; the "
+                f"adjusted-difference test needs at least {NPS_TEST_MIN_RESPONDENTS} in each)"
+            )
+        return nps_difference_test((a[0], a[1], a[2]), (b[0], b[1], b[2]), confidence), None
+    if first.unit is Unit.RATE:
         one, two = _counts(first), _counts(second)
-        if one and two:
-            return two_proportion_test(one[0], one[1], two[0], two[1], confidence)
-        return None
+        if not (one and two):
+            return None, "the results carry no counts to test"
+        smallest = smallest_expected_count(one[0], one[1], two[0], two[1])
+        if smallest is not None and smallest < FISHER_BELOW:
+            return fisher_exact_test(one[0], one[1], two[0], two[1], confidence), None
+        return two_proportion_test(one[0], one[1], two[0], two[1], confidence), None
     if first.unit is Unit.COUNT and isinstance(first.value, int) and isinstance(second.value, int):
-        return conditional_binomial_test(first.value, second.value, first.window.days, second.window.days)
-    return None
+        exposures = _known_seconds(first), _known_seconds(second)
+        if min(exposures) <= 0:
+            return None, "a window has no day known at as_of"
+        test = conditional_binomial_test(first.value, second.value, *exposures)
+        return (test, None) if test else (None, "no events in either window, so nothing to test")
+    return None, f"no significance test for a change in {_UNIT_WORDS[first.unit]}"
+
+
+_UNIT_WORDS: Final = {
+    Unit.RATE: "a rate without counts",
+    Unit.SCORE: "a score other than NPS",
+    Unit.RATIO: "a ratio",
+    Unit.COUNT: "a count",
+    Unit.MONEY: "a sum of money",
+    Unit.DAYS: "a duration",
+    Unit.PER_MONTH: "events per month",
+}
 
 
 def format_value(result: MetricResult) -> str:

@@ -8,20 +8,22 @@ are handled by a tested library rather than by hand.
 
 from __future__ import annotations
 
+import calendar as _gregorian
 import enum
 import itertools
+import numbers
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, Literal, TypeGuard
+from typing import Any, Literal, TypeGuard, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 from dateutil import rrule
 from dateutil.relativedelta import relativedelta
 
-from advocacy_kpis.errors import CurrencyMismatchError, ParameterError
+from advocacy_kpis.errors import AdvocacyKpisError, CurrencyMismatchError, ParameterError
 
 __all__ = [
     "UTC_CALENDAR",
@@ -32,21 +34,92 @@ __all__ = [
     "RevenueBasis",
     "Segment",
     "Window",
+    "add_days",
+    "as_calendar",
 ]
 
 _WEEKDAYS = (rrule.MO, rrule.TU, rrule.WE, rrule.TH, rrule.FR, rrule.SA, rrule.SU)
 
+T = TypeVar("T")
+
+_IN_UTC = "an instant within the years 1 to 9999 in UTC and in the calendar's time zone"
+
+
+def _is_int(value: Any) -> bool:
+    """Whether ``value`` is an integer of any kind (int, numpy integer, ...), but not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _as_int(value: Any) -> Any:
+    """An integer of any kind as a plain int; anything else is left for a validator to refuse."""
+    return int(value) if _is_int(value) else value
+
+
+def _in_range(name: str, function: str, value: Any, expected: str, build: Callable[[], T]) -> T:
+    """Run ``build``; an instant or period outside the calendar's range becomes a ParameterError."""
+    try:
+        return build()
+    except AdvocacyKpisError:
+        raise
+    except (OverflowError, ValueError) as error:
+        raise ParameterError(name, function, f"{expected} ({error})", value) from None
+
+
+def add_days(instant: datetime, days: float, name: str, function: str) -> datetime:
+    """``instant`` plus ``days`` days, refusing a result outside the calendar's range.
+
+    Metrics add horizons and look-back periods to instants; a parameter such as
+    ``horizon_days=10**12`` must be refused naming the parameter, not fail with an
+    ``OverflowError`` deep inside the computation.
+
+    Args:
+        instant: an aware datetime.
+        days: the days to add (negative to go back).
+        name: the parameter that holds ``days``, for the message.
+        function: the function that was called, for the message.
+
+    Raises:
+        ParameterError: the result falls outside the years 1 to 9999, or ``days`` is not a
+            finite number of days.
+
+    Examples:
+        >>> add_days(datetime(2026, 1, 1, tzinfo=UTC), 90, "horizon_days", "f").date()
+        datetime.date(2026, 4, 1)
+        >>> add_days(datetime(2026, 1, 1, tzinfo=UTC), 10**12, "horizon_days", "f")
+        Traceback (most recent call last):
+        ...
+        advocacy_kpis.errors.ParameterError: The 'horizon_days' parameter of f must be a number of days ...
+    """
+    if isinstance(days, bool) or not isinstance(days, (numbers.Real, Decimal)):
+        raise ParameterError(name, function, "a number of days", days)
+    expected = "a number of days that keeps the date within the years 1 to 9999"
+    return _in_range(name, function, days, expected, lambda: instant + timedelta(days=float(days)))
+
+
+def _tz_offset_known(value: tzinfo) -> bool:
+    try:
+        return value.utcoffset(datetime(2000, 1, 1, tzinfo=value)) is not None
+    except Exception:  # a tzinfo that cannot answer is as useless as one that answers None
+        return False
+
 
 def _check_tz(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, tzinfo):
-        raise ParameterError(attribute.name, "Calendar", "a tzinfo such as ZoneInfo('Europe/Berlin')", value)
+        expected = "a tzinfo such as ZoneInfo('Europe/Berlin'), or a zone name such as 'Europe/Berlin'"
+        raise ParameterError(attribute.name, "Calendar", expected, value)
+    if not _tz_offset_known(value):
+        expected = "a tzinfo whose utcoffset() gives an offset, such as ZoneInfo('Europe/Berlin')"
+        raise ParameterError(attribute.name, "Calendar", expected, value)
 
 
 def _aware(value: Any) -> TypeGuard[datetime]:
     return isinstance(value, datetime) and value.tzinfo is not None and value.utcoffset() is not None
 
 
-def _same_utc(value: Any) -> Any:
+def _zone(value: Any) -> Any:
+    """A zone name becomes its tzinfo; ZoneInfo("UTC") becomes datetime.UTC."""
+    if isinstance(value, str):
+        value = _tz_from_name(value, "Calendar")
     # ZoneInfo("UTC") and datetime.UTC behave identically; one spelling keeps calendars comparable.
     return UTC if getattr(value, "key", None) == "UTC" else value
 
@@ -65,10 +138,10 @@ def _tz_name(zone: tzinfo) -> str:
     return str(zone)
 
 
-def _tz_from_name(name: Any) -> tzinfo:
+def _tz_from_name(name: Any, function: str = "Calendar.from_dict") -> tzinfo:
     expected = "an IANA zone name such as 'Europe/Berlin', 'UTC' or a fixed offset such as 'UTC+02:00'"
     if not isinstance(name, str):
-        raise ParameterError("timezone", "Calendar.from_dict", expected, name)
+        raise ParameterError("timezone", function, expected, name)
     if name == "UTC":
         return UTC
     offset = re.fullmatch(r"UTC([+-])(\d{2}):(\d{2})", name)
@@ -77,8 +150,8 @@ def _tz_from_name(name: Any) -> tzinfo:
         return timezone(-size if offset[1] == "-" else size)
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ParameterError("timezone", "Calendar.from_dict", expected, name) from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ParameterError("timezone", function, expected, name) from None
 
 
 def _field(data: Any, name: str, where: str) -> Any:
@@ -91,7 +164,7 @@ def _field(data: Any, name: str, where: str) -> Any:
 
 def _check_range(low: int, high: int) -> Any:
     def check(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        if not _is_int(value) or not low <= value <= high:
             raise ParameterError(attribute.name, "Calendar", f"an integer from {low} to {high}", value)
 
     return check
@@ -104,7 +177,8 @@ class Calendar:
     A calendar is a value passed to whatever needs it, never a global setting.
 
     Attributes:
-        timezone: the zone in which days begin (midnight local time). Defaults to UTC.
+        timezone: the zone in which days begin (midnight local time). Defaults to UTC. A zone
+            name such as ``"Europe/Berlin"`` is read as its ``ZoneInfo``.
         week_start: 0 for Monday (the default) to 6 for Sunday.
         fiscal_year_start_month: 1 (January, the default) to 12. A fiscal year is named after the
             calendar year in which it ends, so with a February start FY2027 runs from
@@ -117,9 +191,22 @@ class Calendar:
         '2026-06-30T22:00:00+00:00'
     """
 
-    timezone: tzinfo = attrs.field(default=UTC, converter=_same_utc, validator=_check_tz)
-    week_start: int = attrs.field(default=0, validator=_check_range(0, 6))
-    fiscal_year_start_month: int = attrs.field(default=1, validator=_check_range(1, 12))
+    timezone: tzinfo = attrs.field(default=UTC, converter=_zone, validator=_check_tz)
+    week_start: int = attrs.field(default=0, converter=_as_int, validator=_check_range(0, 6))
+    fiscal_year_start_month: int = attrs.field(default=1, converter=_as_int, validator=_check_range(1, 12))
+
+    @property
+    def description(self) -> str:
+        """The calendar in words, for messages.
+
+        Examples:
+            >>> Calendar("Europe/Berlin", fiscal_year_start_month=2).description
+            'time zone Europe/Berlin, weeks from Monday, fiscal years from February'
+        """
+        return (
+            f"time zone {_tz_name(self.timezone)}, weeks from {_gregorian.day_name[self.week_start]}, "
+            f"fiscal years from {_gregorian.month_name[self.fiscal_year_start_month]}"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form: the zone's IANA name (or ``UTC+HH:MM`` for a fixed offset) and the two settings.
@@ -152,8 +239,16 @@ class Calendar:
         )
 
     def midnight(self, day: date) -> datetime:
-        """The instant (in UTC) at which ``day`` begins in this calendar's time zone."""
-        return datetime(day.year, day.month, day.day, tzinfo=self.timezone).astimezone(UTC)
+        """The instant (in UTC) at which ``day`` begins in this calendar's time zone.
+
+        Where the clocks skip midnight (daylight saving starting at 00:00), the day begins at
+        the first local time that exists.
+
+        Raises:
+            ParameterError: that instant is outside the years 1 to 9999 in UTC.
+        """
+        local = datetime(day.year, day.month, day.day, tzinfo=self.timezone)
+        return _in_range("day", "Calendar.midnight", day, _IN_UTC, lambda: local.astimezone(UTC))
 
     def local(self, instant: datetime) -> datetime:
         """``instant`` expressed in this calendar's time zone."""
@@ -165,19 +260,45 @@ class Calendar:
         A ``date`` means midnight of that day in this calendar. A naive datetime is refused.
 
         Raises:
-            ParameterError: ``value`` is a naive datetime or not a date at all.
+            ParameterError: ``value`` is a naive datetime, not a date at all, or outside the
+                years 1 to 9999 in UTC.
         """
         if isinstance(value, datetime):
             if not _aware(value):
                 raise ParameterError(name, where, "a timezone-aware datetime or a date", value)
-            return value.astimezone(UTC)
+            return _in_range(name, where, value, _IN_UTC, lambda: value.astimezone(UTC))
         if isinstance(value, date):
-            return self.midnight(value)
+            local = datetime(value.year, value.month, value.day, tzinfo=self.timezone)
+            return _in_range(name, where, value, _IN_UTC, lambda: local.astimezone(UTC))
         raise ParameterError(name, where, "a timezone-aware datetime or a date", value)
 
 
 UTC_CALENDAR = Calendar()
 """The default calendar: UTC, weeks from Monday, fiscal year = calendar year."""
+
+
+def as_calendar(value: Any, name: str = "calendar", function: str = "Calendar") -> Calendar:
+    """A `Calendar` from a calendar, a tzinfo or a zone name such as ``"Europe/Berlin"``.
+
+    A zone name (or tzinfo) means a calendar in that zone with the default week start and
+    fiscal year.
+
+    Raises:
+        ParameterError: anything else, or an unknown zone name.
+
+    Examples:
+        >>> as_calendar("Europe/Berlin") == Calendar(timezone=ZoneInfo("Europe/Berlin"))
+        True
+        >>> as_calendar("UTC") == UTC_CALENDAR
+        True
+    """
+    if isinstance(value, Calendar):
+        return value
+    if isinstance(value, (str, tzinfo)):
+        zone = _tz_from_name(value, function) if isinstance(value, str) else value
+        return Calendar(timezone=zone)
+    expected = "a Calendar, or a time zone name such as 'Europe/Berlin'"
+    raise ParameterError(name, function, expected, value)
 
 
 class Grain(enum.Enum):
@@ -217,7 +338,19 @@ def _as_grain(value: Grain | str, function: str) -> Grain:
 def _utc(value: Any, name: str, where: str) -> datetime:
     if not _aware(value):
         raise ParameterError(name, where, "a timezone-aware datetime", value)
-    return value.astimezone(UTC)
+    return _in_range(name, where, value, _IN_UTC, lambda: value.astimezone(UTC))
+
+
+def _year(name: str, function: str, value: Any) -> int:
+    if not _is_int(value) or not 1 <= value <= 9999:
+        raise ParameterError(name, function, "an integer year from 1 to 9999", value)
+    return int(value)
+
+
+def _day(name: str, function: str, value: Any) -> date:
+    if not isinstance(value, date):
+        raise ParameterError(name, function, "a date such as date(2026, 7, 14)", value)
+    return value
 
 
 def _start_utc(value: Any) -> datetime:
@@ -267,37 +400,92 @@ class Window:
 
     @classmethod
     def _period(cls, local_start: datetime, grain: Grain, calendar: Calendar, fiscal: bool = False) -> Window:
-        return cls(local_start, local_start + grain.step, grain, calendar, fiscal)
+        local_end = (local_start.replace(tzinfo=None) + grain.step).replace(tzinfo=calendar.timezone)
+        start, end = local_start.astimezone(UTC), local_end.astimezone(UTC)
+        if end <= start:
+            # Only a day can vanish: Pacific/Apia skipped 30 December 2011 entirely.
+            zone = _tz_name(calendar.timezone)
+            raise ParameterError("day", "Window", f"a day that exists in {zone}", local_start.date())
+        return cls(start, end, grain, calendar, fiscal)
+
+    @classmethod
+    def _named(
+        cls,
+        function: str,
+        name: str,
+        value: Any,
+        first: Callable[[], date],
+        grain: Grain,
+        calendar: Any,
+        fiscal: bool = False,
+    ) -> Window:
+        """The period of ``grain`` that begins on the date ``first()``, with range errors named."""
+        chosen = as_calendar(calendar, "calendar", function)
+        expected = "a period within the years 1 to 9999 in UTC and in the calendar's time zone"
+        return _in_range(
+            name,
+            function,
+            value,
+            expected,
+            lambda: cls._period(_local_midnight(first(), chosen), grain, chosen, fiscal),
+        )
 
     @classmethod
     def day(cls, value: date, calendar: Calendar = UTC_CALENDAR) -> Window:
-        """The calendar day ``value``."""
-        return cls._period(_local_midnight(value, calendar), Grain.DAY, calendar)
+        """The calendar day ``value``.
+
+        Raises:
+            ParameterError: ``value`` is not a date, or is a day that never happened in the
+                calendar's time zone (30 December 2011 in Pacific/Apia).
+        """
+        day = _day("value", "Window.day", value)
+        return cls._named("Window.day", "value", value, lambda: day, Grain.DAY, calendar)
 
     @classmethod
     def week(cls, containing: date, calendar: Calendar = UTC_CALENDAR) -> Window:
         """The week (starting on ``calendar.week_start``) that contains the date ``containing``."""
-        offset = (containing.weekday() - calendar.week_start) % 7
-        first = containing - timedelta(days=offset)
-        return cls._period(_local_midnight(first, calendar), Grain.WEEK, calendar)
+        day = _day("containing", "Window.week", containing)
+        chosen = as_calendar(calendar, "calendar", "Window.week")
+
+        def first() -> date:
+            return day - timedelta(days=(day.weekday() - chosen.week_start) % 7)
+
+        return cls._named("Window.week", "containing", containing, first, Grain.WEEK, chosen)
 
     @classmethod
     def month(cls, year: int, month: int, calendar: Calendar = UTC_CALENDAR) -> Window:
         """Calendar month ``month`` (1-12) of ``year``."""
+        number = _year("year", "Window.month", year)
         _check_int("month", "Window.month", month, 1, 12)
-        return cls._period(_local_midnight(date(year, month, 1), calendar), Grain.MONTH, calendar)
+        first = date(number, int(month), 1)
+        return cls._named("Window.month", "year", year, lambda: first, Grain.MONTH, calendar)
 
     @classmethod
     def quarter(cls, year: int, quarter: int, calendar: Calendar = UTC_CALENDAR) -> Window:
         """Calendar quarter ``quarter`` (1-4) of ``year``: Q1 is January to March."""
+        number = _year("year", "Window.quarter", year)
         _check_int("quarter", "Window.quarter", quarter, 1, 4)
-        first = date(year, 3 * (quarter - 1) + 1, 1)
-        return cls._period(_local_midnight(first, calendar), Grain.QUARTER, calendar)
+        first = date(number, 3 * (int(quarter) - 1) + 1, 1)
+        return cls._named("Window.quarter", "year", year, lambda: first, Grain.QUARTER, calendar)
 
     @classmethod
     def year(cls, year: int, calendar: Calendar = UTC_CALENDAR) -> Window:
-        """Calendar year ``year``."""
-        return cls._period(_local_midnight(date(year, 1, 1), calendar), Grain.YEAR, calendar)
+        """Calendar year ``year`` (1 to 9999, as far as the period fits in UTC).
+
+        Raises:
+            ParameterError: ``year`` is not an integer, or its period is outside the years 1 to
+                9999 in UTC.
+
+        Examples:
+            >>> Window.year(2026).label
+            '2026'
+            >>> Window.year("2026")
+            Traceback (most recent call last):
+            ...
+            advocacy_kpis.errors.ParameterError: The 'year' parameter of Window.year must be an integer year ...
+        """
+        first = date(_year("year", "Window.year", year), 1, 1)
+        return cls._named("Window.year", "year", year, lambda: first, Grain.YEAR, calendar)
 
     @classmethod
     def fiscal_year(cls, fiscal_year: int, calendar: Calendar) -> Window:
@@ -309,8 +497,18 @@ class Window:
             >>> w.start.date(), w.end.date(), w.label
             (datetime.date(2026, 2, 1), datetime.date(2027, 2, 1), 'FY2027')
         """
-        first = _fiscal_start(fiscal_year, calendar)
-        return cls._period(_local_midnight(first, calendar), Grain.YEAR, calendar, fiscal=True)
+        function = "Window.fiscal_year"
+        number = _year("fiscal_year", function, fiscal_year)
+        chosen = as_calendar(calendar, "calendar", function)
+        return cls._named(
+            function,
+            "fiscal_year",
+            fiscal_year,
+            lambda: _fiscal_start(number, chosen),
+            Grain.YEAR,
+            chosen,
+            True,
+        )
 
     @classmethod
     def fiscal_quarter(cls, fiscal_year: int, quarter: int, calendar: Calendar) -> Window:
@@ -322,9 +520,16 @@ class Window:
             >>> w.start.date(), w.end.date(), w.label
             (datetime.date(2026, 2, 1), datetime.date(2026, 5, 1), 'FY2027Q1')
         """
-        _check_int("quarter", "Window.fiscal_quarter", quarter, 1, 4)
-        first = _fiscal_start(fiscal_year, calendar) + relativedelta(months=3 * (quarter - 1))
-        return cls._period(_local_midnight(first, calendar), Grain.QUARTER, calendar, fiscal=True)
+        function = "Window.fiscal_quarter"
+        number = _year("fiscal_year", function, fiscal_year)
+        _check_int("quarter", function, quarter, 1, 4)
+        chosen = as_calendar(calendar, "calendar", function)
+
+        def first() -> date:
+            start: date = _fiscal_start(number, chosen) + relativedelta(months=3 * (int(quarter) - 1))
+            return start
+
+        return cls._named(function, "fiscal_year", fiscal_year, first, Grain.QUARTER, chosen, True)
 
     @classmethod
     def between(
@@ -339,9 +544,10 @@ class Window:
             >>> w.days
             14.0
         """
-        first = calendar.instant(start, name="start", where="Window.between")
-        last = calendar.instant(end, name="end", where="Window.between")
-        return cls(first, last, None, calendar)
+        chosen = as_calendar(calendar, "calendar", "Window.between")
+        first = chosen.instant(start, name="start", where="Window.between")
+        last = chosen.instant(end, name="end", where="Window.between")
+        return cls(first, last, None, chosen)
 
     @classmethod
     def trailing(cls, days: int, as_of: date | datetime, calendar: Calendar = UTC_CALENDAR) -> Window:
@@ -352,10 +558,13 @@ class Window:
             >>> w.start.date(), w.days
             (datetime.date(2026, 7, 3), 90.0)
         """
-        if isinstance(days, bool) or not isinstance(days, int) or days <= 0:
+        if not _is_int(days) or days <= 0:
             raise ParameterError("days", "Window.trailing", "a positive integer", days)
-        last = calendar.instant(as_of, name="as_of", where="Window.trailing")
-        return cls(last - timedelta(days=days), last, None, calendar)
+        chosen = as_calendar(calendar, "calendar", "Window.trailing")
+        last = chosen.instant(as_of, name="as_of", where="Window.trailing")
+        expected = "a number of days that keeps the window within the years 1 to 9999"
+        first = _in_range("days", "Window.trailing", days, expected, lambda: last - timedelta(days=int(days)))
+        return cls(first, last, None, chosen)
 
     @classmethod
     def parse(cls, text: str, calendar: Calendar = UTC_CALENDAR) -> Window:
@@ -363,12 +572,20 @@ class Window:
 
         Accepted forms: ``2026`` (year), ``2026Q3`` (quarter), ``2026-07`` (month),
         ``2026-07-14`` (day), ``FY2027`` and ``FY2027Q1`` (fiscal, in ``calendar``), and
-        ``2026-01-01/2026-03-15`` (an arbitrary span of dates).
+        ``2026-01-01/2026-03-15`` (an arbitrary span of dates). Digits are ASCII digits.
+
+        Raises:
+            ParameterError: ``text`` is not a string, or not one of those forms, or names a
+                period that does not exist.
 
         Examples:
             >>> Window.parse("2026Q3") == Window.quarter(2026, 3)
             True
         """
+        expected = "a label such as 2026, 2026Q3, 2026-07, 2026-07-14, FY2027Q1 or 2026-01-01/2026-03-15"
+        if not isinstance(text, str):
+            raise ParameterError("text", "Window.parse", expected, text)
+        calendar = as_calendar(calendar, "calendar", "Window.parse")
         value = text.strip()
         patterns: list[tuple[str, Any]] = [
             (r"(\d{4})", lambda m: cls.year(int(m[1]), calendar)),
@@ -383,19 +600,15 @@ class Window:
             ),
         ]
         for pattern, build in patterns:
-            match = re.fullmatch(pattern, value, flags=re.IGNORECASE)
+            # ASCII only: int() would read full-width or Arabic-Indic digits, date.fromisoformat not.
+            match = re.fullmatch(pattern, value, flags=re.IGNORECASE | re.ASCII)
             if match:
                 try:
                     window: Window = build(match)
-                except ValueError as error:
+                except (ValueError, OverflowError) as error:
                     raise ParameterError("text", "Window.parse", f"a valid window ({error})", text) from None
                 return window
-        raise ParameterError(
-            "text",
-            "Window.parse",
-            "a label such as 2026, 2026Q3, 2026-07, 2026-07-14, FY2027Q1 or 2026-01-01/2026-03-15",
-            text,
-        )
+        raise ParameterError("text", "Window.parse", expected, text)
 
     # -- properties ---------------------------------------------------------------------------
 
@@ -452,22 +665,48 @@ class Window:
         """The window ``n`` periods later (earlier for negative ``n``), of the same kind.
 
         A calendar window moves by whole calendar periods (Q3 shifted by -1 is Q2, whatever the
-        number of days); an arbitrary span moves by its own elapsed length.
+        number of days), from local midnight to local midnight even where the clocks skip
+        midnight; an arbitrary span moves by its own elapsed length.
+
+        Raises:
+            ParameterError: ``n`` is not an integer, or the shifted window would leave the years
+                1 to 9999 (or land on a day the time zone skipped).
         """
-        if self.grain is None:
-            return attrs.evolve(self, start=self.start + n * self.duration, end=self.end + n * self.duration)
-        local = self.calendar.local(self.start).replace(tzinfo=None)
-        new_start = (local + self.grain.step * n).replace(tzinfo=self.calendar.timezone)
-        return Window._period(new_start, self.grain, self.calendar, self.fiscal)
+        if not _is_int(n):
+            raise ParameterError("n", "Window.shift", "an integer number of periods", n)
+        steps = int(n)
+        expected = "a number of periods that keeps the window within the years 1 to 9999"
+        grain = self.grain
+        local = _local_start(self.start, self.calendar).replace(tzinfo=None)
+
+        def build() -> Window:
+            if grain is None:
+                moved = steps * self.duration
+                return attrs.evolve(self, start=self.start + moved, end=self.end + moved)
+            new_start = (local + grain.step * steps).replace(tzinfo=self.calendar.timezone)
+            return Window._period(new_start, grain, self.calendar, self.fiscal)
+
+        return _in_range("n", "Window.shift", n, expected, build)
 
     def previous(self) -> Window:
         """The window of the same length just before this one (``shift(-1)``)."""
         return self.shift(-1)
 
     def same_length_as(self, other: Window) -> bool:
-        """Whether two windows have the same length: the same calendar grain, or equal elapsed time."""
-        if self.grain is not None or other.grain is not None:
-            return self.grain == other.grain
+        """Whether two windows have the same length: the same calendar grain, or equal elapsed time.
+
+        Two quarters are the same length although one has 90 days and the other 92; two
+        arbitrary spans, or a calendar period and an arbitrary span, are the same length only
+        when their elapsed times are equal.
+
+        Examples:
+            >>> Window.quarter(2026, 1).same_length_as(Window.quarter(2026, 3))
+            True
+            >>> Window.month(2026, 2).same_length_as(Window.between(date(2026, 3, 1), date(2026, 3, 29)))
+            True
+        """
+        if self.grain is not None and self.grain == other.grain:
+            return True
         return self.duration == other.duration
 
     def split(self, grain: Grain | str) -> list[Window]:
@@ -475,7 +714,9 @@ class Window:
 
         The pieces tile the window exactly: the first starts at ``start``, each starts where the
         previous one ends, and the last ends at ``end``. Where the window does not begin or end on
-        a period boundary the first or last piece is a partial period (with ``grain`` None).
+        a period boundary the first or last piece is a partial period (with ``grain`` None). A
+        day that never happened in the time zone (Pacific/Apia skipped 30 December 2011) has no
+        piece: the day before it ends where the day after it begins.
 
         Examples:
             >>> [w.label for w in Window.year(2026).split("quarter")]
@@ -486,6 +727,8 @@ class Window:
         for local_start, local_end in _periods(self, step):
             first = max(local_start.astimezone(UTC), self.start)
             last = min(local_end.astimezone(UTC), self.end)
+            if last <= first:
+                continue
             whole = first == local_start.astimezone(UTC) and last == local_end.astimezone(UTC)
             fiscal = self.fiscal and step in (Grain.QUARTER, Grain.YEAR)
             pieces.append(Window(first, last, step if whole else None, self.calendar, fiscal))
@@ -533,7 +776,7 @@ class Window:
         raw_grain = data.get("grain")
         if raw_grain is None:
             return cls(start, end, None, calendar, fiscal)
-        window = cls._period(calendar.local(start), _as_grain(raw_grain, where), calendar, fiscal)
+        window = cls._period(_local_start(start, calendar), _as_grain(raw_grain, where), calendar, fiscal)
         if window.end != end:
             span = f"{start.isoformat()} to {end.isoformat()}"
             raise ParameterError("grain", where, f"a period that runs exactly from {span}", raw_grain)
@@ -554,12 +797,25 @@ def _iso_instant(text: Any, name: str, where: str) -> datetime:
 
 
 def _check_int(name: str, function: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+    if not _is_int(value) or not low <= value <= high:
         raise ParameterError(name, function, f"an integer from {low} to {high}", value)
 
 
 def _local_midnight(day: date, calendar: Calendar) -> datetime:
+    # Where midnight does not exist (clocks go forward at 00:00), fold=0 reads it with the offset
+    # in force before the change, which is the instant the day actually begins.
     return datetime(day.year, day.month, day.day, tzinfo=calendar.timezone)
+
+
+def _local_start(instant: datetime, calendar: Calendar) -> datetime:
+    """``instant`` in local wall time, as the local midnight when it is the first instant of its day.
+
+    On a day whose midnight was skipped, the day begins at 01:00 local time; calendar arithmetic
+    must still start from midnight, or a shifted day would begin an hour late.
+    """
+    local = calendar.local(instant)
+    midnight = _local_midnight(local.date(), calendar)
+    return midnight if midnight.astimezone(UTC) == instant else local
 
 
 def _is_midnight_first(value: datetime) -> bool:
@@ -634,34 +890,85 @@ def _periods(window: Window, grain: Grain) -> Iterator[tuple[datetime, datetime]
 
 Scalar = str | bool | int
 
+_SCALARS = "a string, bool or int, or a list, tuple or set of them"
 
-def _freeze_values(name: str, value: Any) -> frozenset[Scalar]:
+
+def _freeze_values(name: str, value: Any, function: str = "Segment.where") -> frozenset[Scalar]:
+    if not isinstance(name, str) or not name:
+        raise ParameterError("criteria", function, "attribute names that are non-empty strings", name)
     values: Iterable[Any]
-    if isinstance(value, (str, bool, int)):
+    if isinstance(value, (str, bool)) or _is_int(value):
         values = (value,)
-    elif isinstance(value, Iterable):
-        values = tuple(value)
+    elif isinstance(value, (Mapping, bytes, bytearray)) or not isinstance(value, Iterable):
+        raise ParameterError(name, function, _SCALARS, value)
     else:
-        raise ParameterError(name, "Segment.where", "a string, bool, int or a collection of them", value)
-    frozen = frozenset(values)
-    if not frozen:
-        raise ParameterError(name, "Segment.where", "at least one allowed value", value)
-    for item in frozen:
-        if not isinstance(item, (str, bool, int)):
-            raise ParameterError(name, "Segment.where", "strings, bools or ints", item)
-    return frozen
+        values = tuple(value)
+    items: list[Scalar] = []
+    for item in values:
+        if isinstance(item, (str, bool)):
+            items.append(item)
+        elif _is_int(item):
+            items.append(int(item))
+        else:
+            raise ParameterError(name, function, "strings, bools or ints", item)
+    if not items:
+        raise ParameterError(name, function, "at least one allowed value", value)
+    flags = [item for item in items if isinstance(item, bool)]
+    if any(type(item) is int and item in (0, 1) for item in items) and flags:
+        # True == 1 and False == 0 in Python: one would silently absorb the other.
+        raise ParameterError(name, function, "values that do not mix True/False with 1/0", value)
+    return frozenset(items)
+
+
+def _same_value(value: Any, allowed: frozenset[Scalar]) -> bool:
+    """``value in allowed``, except that a bool never matches an int (``True == 1`` in Python)."""
+    if value not in allowed:
+        return False
+    if isinstance(value, bool):
+        return any(item is value for item in allowed)
+    if isinstance(value, numbers.Integral):
+        return any(type(item) is int and item == value for item in allowed)
+    return True
+
+
+_PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
+_SHOWN_NAME = 60  # longer attribute names are not repeated in a message
+_PLAIN_VALUE = re.compile(r"[\w.:/@+\-]+(?: [\w.:/@+\-]+)*")
+_INTEGER = re.compile(r"-?[0-9]+")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _render_name(name: str) -> str:
+    return name if _PLAIN_NAME.fullmatch(name) and name != "in" else _quote(name)
 
 
 def _render(value: Scalar) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
+    """A value as the segment's name writes it: parsing it back gives the same value and type."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return str(value)
+    looks_typed = _INTEGER.fullmatch(value) or value.lower() in ("true", "false")
+    return value if _PLAIN_VALUE.fullmatch(value) and not looks_typed else _quote(value)
 
 
-@attrs.frozen
+def _tag(value: Scalar) -> str:
+    return "bool" if isinstance(value, bool) else "int" if isinstance(value, int) else "str"
+
+
+@attrs.frozen(eq=False)
 class Segment:
     """A declarative subset of accounts (or of records that carry attributes).
 
     A segment is a conjunction of criteria; each criterion names an attribute and the values it
     may take. ``Segment.all()`` has no criteria and matches everything.
+
+    Values keep their type: ``Segment.where(seats=5)`` matches the integer 5 and not the string
+    ``"5"``, and a bool never matches an int (although ``True == 1`` in Python). Two segments are
+    equal only when their criteria and the types of their values are.
 
     Examples:
         >>> s = Segment.where(tier="enterprise") & Segment.where(region=("EMEA", "NA"))
@@ -671,9 +978,36 @@ class Segment:
         (True, False)
         >>> Segment.parse(s.name) == s
         True
+        >>> Segment.where(seats=5).name, Segment.where(seats="5").name
+        ('seats=5', 'seats="5"')
     """
 
     criteria: tuple[tuple[str, frozenset[Scalar]], ...] = ()
+    _key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = attrs.field(init=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        key = tuple(
+            (name, tuple(sorted((_tag(v), _render(v)) for v in values))) for name, values in self.criteria
+        )
+        object.__setattr__(self, "_key", key)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Segment):
+            return NotImplemented
+        return self._key == other._key
+
+    def __hash__(self) -> int:
+        return hash(self._key)
+
+    @staticmethod
+    def render_value(value: Scalar) -> str:
+        """A value as a segment's name writes it, quoted where it would read back as another type.
+
+        Examples:
+            >>> Segment.render_value("enterprise"), Segment.render_value("5"), Segment.render_value(5)
+            ('enterprise', '"5"', '5')
+        """
+        return _render(value)
 
     @classmethod
     def all(cls) -> Segment:
@@ -682,7 +1016,13 @@ class Segment:
 
     @classmethod
     def where(cls, **criteria: Scalar | Iterable[Scalar]) -> Segment:
-        """Accounts whose attributes take the given values (a collection means any of them)."""
+        """Accounts whose attributes take the given values (a collection means any of them).
+
+        Raises:
+            ParameterError: a value is not a string, bool or int (a mapping is refused too, as
+                its keys would silently become the values), a collection is empty, or a
+                criterion mixes True/False with 1/0.
+        """
         return cls(tuple(sorted((k, _freeze_values(k, v)) for k, v in criteria.items())))
 
     @classmethod
@@ -710,31 +1050,41 @@ class Segment:
         return tuple(name for name, _ in self.criteria)
 
     def __and__(self, other: Segment) -> Segment:
+        if not isinstance(other, Segment):
+            raise ParameterError("other", "Segment &", "a Segment such as Segment.where(tier='smb')", other)
         merged: dict[str, frozenset[Scalar]] = dict(self.criteria)
         for name, values in other.criteria:
-            merged[name] = merged[name] & values if name in merged else values
+            if name in merged:
+                merged[name] = frozenset(v for v in merged[name] if _same_value(v, values))
+            else:
+                merged[name] = values
         return Segment(tuple(sorted(merged.items())))
 
     def matches(self, attributes: Mapping[str, Any]) -> bool:
         """Whether a record with these attribute values belongs to the segment."""
         for name, allowed in self.criteria:
             value = attributes.get(name)
-            if value is None or value not in allowed:
+            if value is None or not _same_value(value, allowed):
                 return False
         return True
 
     @property
     def name(self) -> str:
-        """A readable, parseable name such as ``tier=enterprise & region in {EMEA, NA}``."""
+        """A readable, parseable name such as ``tier=enterprise & region in {EMEA, NA}``.
+
+        Strings that would read back as something else (``"5"``, ``"true"``, text with commas
+        or quotes) are written in double quotes, so `parse` gives back an equal segment.
+        """
         if not self.criteria:
             return "all"
         parts = []
         for attribute, values in self.criteria:
             rendered = sorted(_render(v) for v in values)
+            shown = _render_name(attribute)
             if len(rendered) == 1:
-                parts.append(f"{attribute}={rendered[0]}")
+                parts.append(f"{shown}={rendered[0]}")
             else:
-                parts.append(f"{attribute} in {{{', '.join(rendered)}}}")
+                parts.append(f"{shown} in {{{', '.join(rendered)}}}")
         return " & ".join(parts)
 
     def __str__(self) -> str:
@@ -746,36 +1096,52 @@ class Segment:
 
     @classmethod
     def from_dict(cls, criteria: Mapping[str, Iterable[Scalar] | Scalar]) -> Segment:
-        """Inverse of `to_dict`."""
-        return cls.where(**dict(criteria))
+        """Inverse of `to_dict`.
+
+        Raises:
+            ParameterError: ``criteria`` is not a mapping of attribute names to values.
+        """
+        if not isinstance(criteria, Mapping):
+            raise ParameterError(
+                "criteria", "Segment.from_dict", "a mapping as produced by to_dict()", criteria
+            )
+        return cls(tuple(sorted((k, _freeze_values(k, v, "Segment.from_dict")) for k, v in criteria.items())))
 
     @classmethod
     def parse(cls, text: str) -> Segment:
         """Read a segment from ``tier=enterprise,region=EMEA|NA`` or from its `name`.
 
-        Values ``true`` and ``false`` are read as booleans.
+        Criteria are separated by ``,`` or ``&``; a criterion is ``name=value``,
+        ``name=a|b`` or ``name in {a, b}``. An unquoted value reads as a bool when it is
+        ``true`` or ``false`` (any case), as an int when it is ASCII digits (with an optional
+        minus sign), and as a string otherwise; double quotes force a string (``seats="1"``)
+        and may hold any text, with ``\"`` and ``\\`` for a quote and a backslash. Each
+        attribute may appear once: ``tier=a|b`` is how to allow two values.
+
+        Raises:
+            ParameterError: ``text`` is not a string, is malformed, or names an attribute twice.
 
         Examples:
             >>> Segment.parse("tier=enterprise,icp=true") == Segment.where(tier="enterprise", icp=True)
             True
+            >>> Segment.parse("seats=1") == Segment.where(seats=1)
+            True
+            >>> Segment.parse('seats="1"') == Segment.where(seats="1")
+            True
         """
-        value = text.strip()
-        if value in ("", "all"):
+        expected = "criteria such as 'tier=enterprise,region=EMEA|NA'"
+        if not isinstance(text, str):
+            raise ParameterError("text", "Segment.parse", f"a string of {expected}", text)
+        if text.strip() in ("", "all"):
             return cls.all()
         criteria: dict[str, frozenset[Scalar]] = {}
-        for part in re.split(r"\s*[,&]\s*(?![^{]*\})", value):
-            match = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*(?:=\s*(.+?)|in\s*\{(.*)\})\s*", part)
-            if not match:
-                raise ParameterError(
-                    "text",
-                    "Segment.parse",
-                    "criteria such as 'tier=enterprise,region=EMEA|NA'",
-                    text,
-                )
-            raw = match[2] if match[2] is not None else match[3]
-            items = [v.strip() for v in re.split(r"[|,]", raw) if v.strip()]
-            criteria[match[1]] = frozenset(_parse_scalar(v) for v in items)
-        return cls.where(**criteria)
+        for name, values in _SegmentReader(text, expected).criteria():
+            if name in criteria:
+                shown = _render_name(name) if len(name) <= _SHOWN_NAME else "name"
+                hint = f"each attribute once (write {shown}=a|b to allow several values)"
+                raise ParameterError("text", "Segment.parse", hint, text)
+            criteria[name] = _freeze_values(name, values, "Segment.parse")
+        return cls(tuple(sorted(criteria.items())))
 
 
 def _names(value: Iterable[str]) -> tuple[str, ...]:
@@ -841,6 +1207,100 @@ def _parse_scalar(text: str) -> Scalar:
     return text
 
 
+_SPACE = re.compile(r"\s*")
+_QUOTED = re.compile(r'"((?:[^"\\]|\\.)*)"', re.DOTALL)
+_UNQUOTED = re.compile(r'[^,&|{}"]*')
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+class _SegmentReader:
+    """Reads segment criteria left to right in one pass (each pattern is anchored, so linear)."""
+
+    def __init__(self, text: str, expected: str) -> None:
+        self.text = text
+        self.at = 0
+        self.expected = expected
+
+    def fail(self, what: str) -> ParameterError:
+        return ParameterError(
+            "text", "Segment.parse", f"{self.expected} ({what} at character {self.at + 1})", self.text
+        )
+
+    def space(self) -> None:
+        match = _SPACE.match(self.text, self.at)
+        self.at = match.end() if match else self.at
+
+    def take(self, token: str) -> bool:
+        self.space()
+        if self.text.startswith(token, self.at):
+            self.at += len(token)
+            return True
+        return False
+
+    def quoted(self) -> str | None:
+        match = _QUOTED.match(self.text, self.at)
+        if match is None:
+            if self.text.startswith('"', self.at):
+                raise self.fail("an unterminated quote")
+            return None
+        self.at = match.end()
+        return _ESCAPE.sub(r"\1", match[1])
+
+    def name(self) -> str:
+        self.space()
+        quoted = self.quoted()
+        if quoted is not None:
+            return quoted
+        match = _PLAIN_NAME.match(self.text, self.at)
+        if match is None:
+            raise self.fail("an attribute name expected")
+        self.at = match.end()
+        return match[0]
+
+    def value(self) -> Scalar:
+        self.space()
+        quoted = self.quoted()
+        if quoted is not None:
+            return quoted
+        match = _UNQUOTED.match(self.text, self.at)
+        raw = match[0].rstrip() if match else ""
+        if not raw:
+            raise self.fail("a value expected")
+        self.at = match.end() if match else self.at
+        if raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
+        if not _INTEGER.fullmatch(raw):
+            return raw
+        try:
+            return int(raw)
+        except ValueError:  # beyond Python's limit on the digits of an int read from text
+            raise self.fail("an integer of at most 4300 digits") from None
+
+    def criteria(self) -> Iterator[tuple[str, list[Scalar]]]:
+        while True:
+            name = self.name()
+            if self.take("="):
+                values = [self.value()]
+                while self.take("|"):
+                    values.append(self.value())
+            elif self.take("in") and self.take("{"):
+                values = []
+                if not self.take("}"):
+                    values.append(self.value())
+                    while not self.take("}"):
+                        if not (self.take(",") or self.take("|")):
+                            raise self.fail("',' or '}' expected")
+                        values.append(self.value())
+            else:
+                raise self.fail("'=' or 'in {' expected")
+            yield name, values
+            self.space()
+            if self.at == len(self.text):
+                return
+            if not (self.take(",") or self.take("&")):
+                raise self.fail("',' or '&' expected")
+
+
 # -- money --------------------------------------------------------------------------------------
 
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -860,14 +1320,20 @@ def _currency(name: str, where: str) -> Any:
 
 
 def _decimal(value: Any) -> Decimal:
+    amount: Decimal | None = None
     if isinstance(value, Decimal):
-        return value
-    if isinstance(value, (int, str)) and not isinstance(value, bool):
+        amount = value
+    elif _is_int(value):
+        amount = Decimal(int(value))
+    elif isinstance(value, str):
         try:
-            return Decimal(value)
+            amount = Decimal(value)
         except InvalidOperation:
-            pass
-    raise ParameterError("amount", "Money", "a Decimal, an int or a numeric string (never a float)", value)
+            amount = None
+    if amount is None or not amount.is_finite():
+        expected = "a finite Decimal, an int or a numeric string (never a float, NaN or an infinity)"
+        raise ParameterError("amount", "Money", expected, value)
+    return amount
 
 
 @attrs.frozen
@@ -883,6 +1349,9 @@ class Money:
     currency: str = attrs.field(validator=_currency("currency", "Money"))
 
     def __add__(self, other: Money) -> Money:
+        if not isinstance(other, Money):
+            expected = f"a Money in {self.currency} such as Money(Decimal('1'), {self.currency!r})"
+            raise ParameterError("other", "Money +", expected, other)
         if other.currency != self.currency:
             raise CurrencyMismatchError(other.currency, self.currency)
         return Money(self.amount + other.amount, self.currency)
@@ -904,6 +1373,28 @@ class BasisKind(enum.Enum):
     TCV = "tcv"
 
 
+# A rate outside these bounds is a typo or a unit mistake (no currency pair is a trillion to one),
+# and would push converted amounts past what Decimal arithmetic keeps exact.
+_MIN_RATE = Decimal("1E-12")
+_MAX_RATE = Decimal("1E+12")
+
+
+def _basis_kind(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return BasisKind(value.strip().lower())
+        except ValueError:
+            return value
+    return value
+
+
+def _check_basis_kind(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if not isinstance(value, BasisKind):
+        kinds = ", ".join(repr(k.value) for k in BasisKind)
+        expected = f"a BasisKind or one of {kinds} (or build it with RevenueBasis.arr('USD') and the like)"
+        raise ParameterError(attribute.name, "RevenueBasis", expected, value)
+
+
 def _fx(
     value: Mapping[str, Any] | Iterable[tuple[str, Any]] | None,
 ) -> tuple[tuple[str, Decimal], ...]:
@@ -920,16 +1411,18 @@ def _fx(
                 "fx_rates", "RevenueBasis", "currency codes of three upper-case letters", code
             )
         amount = rate if isinstance(rate, Decimal) else None
-        if isinstance(rate, (int, str)) and not isinstance(rate, bool):
+        if _is_int(rate):
+            amount = Decimal(int(rate))
+        elif isinstance(rate, str):
             try:
                 amount = Decimal(rate)
             except InvalidOperation:
                 amount = None
-        if amount is None or not amount > 0:
+        if amount is None or not amount.is_finite() or not _MIN_RATE <= amount <= _MAX_RATE:
             raise ParameterError(
                 "fx_rates",
                 "RevenueBasis",
-                f"a positive Decimal rate for {code} (never a float)",
+                f"a positive Decimal rate for {code} from 1E-12 to 1E+12 (never a float, NaN or an infinity)",
                 rate,
             )
         rates.append((code, amount))
@@ -941,7 +1434,8 @@ class RevenueBasis:
     """The revenue measure and currency in which money-valued and revenue-weighted metrics are stated.
 
     ``fx_rates`` maps another currency to the number of basis-currency units one unit of it is
-    worth. Each contract or opportunity amount is converted exactly once, when it is read, by
+    worth: a finite Decimal (or int, or numeric string) from 1E-12 to 1E+12. ``kind`` may be
+    given by its name (``"arr"``). Each contract or opportunity amount is converted exactly once, when it is read, by
     multiplying by its rate; amounts already in the basis currency are not touched. An amount in
     a currency with no rate is an error, never silently summed.
 
@@ -953,7 +1447,7 @@ class RevenueBasis:
         'ARR (USD)'
     """
 
-    kind: BasisKind
+    kind: BasisKind = attrs.field(converter=_basis_kind, validator=_check_basis_kind)
     currency: str = attrs.field(validator=_currency("currency", "RevenueBasis"))
     fx_rates: tuple[tuple[str, Decimal], ...] = attrs.field(default=(), converter=_fx)
 
@@ -985,7 +1479,11 @@ class RevenueBasis:
             >>> RevenueBasis.parse("arr:USD") == RevenueBasis.arr("USD")
             True
         """
-        match = re.fullmatch(r"\s*(arr|mrr|acv|tcv)\s*:\s*([A-Za-z]{3})\s*", text, flags=re.IGNORECASE)
+        if not isinstance(text, str):
+            raise ParameterError("text", "RevenueBasis.parse", "KIND:CURRENCY such as arr:USD", text)
+        match = re.fullmatch(
+            r"\s*(arr|mrr|acv|tcv)\s*:\s*([A-Za-z]{3})\s*", text, flags=re.IGNORECASE | re.ASCII
+        )
         if not match:
             raise ParameterError("text", "RevenueBasis.parse", "KIND:CURRENCY such as arr:USD", text)
         return cls(BasisKind(match[1].lower()), match[2].upper())

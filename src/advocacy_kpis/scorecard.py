@@ -355,7 +355,7 @@ def _refusal(
     except SegmentNotApplicableError as error:
         return f"this metric's records cannot be cut by this segment ({error})"
     except ParameterError as error:
-        if basis is None:
+        if basis is None or error.parameter != "basis":
             raise
         return f"this metric cannot use the basis {basis.name} ({error})"
     return None
@@ -501,7 +501,12 @@ class Scorecard:
             except IncomparableResultsError as error:
                 out.append(PeriodChange(window, previous, None, str(error)))
                 continue
-            note = None if change is not None else "a value is undefined in one of the two windows"
+            if change is None:
+                note: str | None = "a value is undefined in one of the two windows"
+            elif change.absolute is None:
+                note = change.reason or "a value is undefined in one of the two windows"
+            else:
+                note = None
             out.append(PeriodChange(window, previous, change, note))
         return sorted(out, key=lambda c: c.window.start)
 

@@ -2,8 +2,9 @@ r"""Confidence intervals and tests used by the metrics, in closed form with the 
 
 Proportions get the Wilson score interval, NPS the adjusted-Wald interval of Rocks (2016), event
 rates the Poisson score interval, and time-to-event metrics the Kaplan-Meier estimator. A change
-between two periods is tested with a pooled two-proportion z-test (with Newcombe's interval), an
-adjusted-Wald NPS difference test, or the exact conditional binomial test for two counts. Every
+between two periods is tested with a pooled two-proportion z-test (with Newcombe's interval) or,
+for small samples, Fisher's exact test, an adjusted-Wald NPS difference test, or the exact
+conditional binomial test for two counts. Every
 two-sample test assumes the two samples are independent: comparing the same respondents twice
 (paired data) needs a different test.
 
@@ -32,11 +33,13 @@ __all__ = [
     "TestResult",
     "conditional_binomial_test",
     "cumulative_incidence",
+    "fisher_exact_test",
     "kaplan_meier",
     "net_score_interval",
     "nps_difference_test",
     "nps_interval",
     "poisson_rate_interval",
+    "smallest_expected_count",
     "two_proportion_test",
     "wilson_interval",
     "z_value",
@@ -119,7 +122,8 @@ class TestResult:
         statistic: the z statistic, where the test has one.
         p_value: the two-sided p-value.
         interval: confidence interval of the change, where the test gives one.
-        method: ``two-proportion-z``, ``nps-difference-z`` or ``conditional-binomial``.
+        method: ``two-proportion-z``, ``fisher-exact``, ``nps-difference-z`` or
+            ``conditional-binomial``.
 
     Examples:
         >>> TestResult(0.15, 2.19, 0.028, None, "two-proportion-z").p_value
@@ -226,6 +230,12 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     z = _z("wilson_interval", confidence)
     if n == 0:
         return None
+    low, high = _wilson_bounds(successes, n, z)
+    return Interval(low, high, confidence, "wilson")
+
+
+def _wilson_bounds(successes: int, n: int, z: float) -> tuple[float, float]:
+    """The Wilson bounds for ``successes`` of ``n > 0`` at the quantile ``z``."""
     p = successes / n
     z2 = z * z
     denominator = 1 + z2 / n
@@ -234,7 +244,7 @@ def wilson_interval(successes: int, n: int, confidence: float = 0.95) -> Interva
     # At p = 0 or 1 the bound is exactly 0 or 1; the formula only gets there up to rounding.
     low = 0.0 if successes == 0 else max(0.0, centre - half)
     high = 1.0 if successes == n else min(1.0, centre + half)
-    return Interval(low, high, confidence, "wilson")
+    return low, high
 
 
 def _adjusted_nps(promoters: int, passives: int, detractors: int) -> tuple[float, float, float]:
@@ -420,44 +430,163 @@ def two_proportion_test(
         >>> round(t.interval.low, 4), round(t.interval.high, 4)
         (0.0159, 0.2768)
     """
-    function = "two_proportion_test"
-    x1, n1 = _count(function, "x1", x1), _count(function, "n1", n1)
-    x2, n2 = _count(function, "x2", x2), _count(function, "n2", n2)
-    if x1 > n1:
-        raise ParameterError("x1", function, f"between 0 and n1 ({n1})", x1)
-    if x2 > n2:
-        raise ParameterError("x2", function, f"between 0 and n2 ({n2})", x2)
-    _z(function, confidence)
+    x1, n1, x2, n2 = _two_samples("two_proportion_test", x1, n1, x2, n2)
+    z = _z("two_proportion_test", confidence)
     if n1 == 0 or n2 == 0:
         return None
-    first = wilson_interval(x1, n1, confidence)
-    second = wilson_interval(x2, n2, confidence)
-    assert first is not None and second is not None
-    p1, p2 = x1 / n1, x2 / n2
-    difference = p2 - p1
+    difference = x2 / n2 - x1 / n1
     pooled = (x1 + x2) / (n1 + n2)
     if 0 < pooled < 1:
         statistic = difference / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
         p_value = _two_sided_p(statistic)
     else:
         statistic, p_value = 0.0, 1.0
-    low = difference - math.hypot(p2 - second.low, first.high - p1)
-    high = difference + math.hypot(second.high - p2, p1 - first.low)
-    interval = Interval(low, high, confidence, "newcombe")
+    interval = _newcombe(x1, n1, x2, n2, z, confidence)
     return TestResult(difference, statistic, p_value, interval, "two-proportion-z")
+
+
+def _two_samples(function: str, x1: int, n1: int, x2: int, n2: int) -> tuple[int, int, int, int]:
+    """The counts of two samples, checked: non-negative integers, successes within their sample."""
+    x1, n1 = _count(function, "x1", x1), _count(function, "n1", n1)
+    x2, n2 = _count(function, "x2", x2), _count(function, "n2", n2)
+    if x1 > n1:
+        raise ParameterError("x1", function, f"between 0 and n1 ({n1})", x1)
+    if x2 > n2:
+        raise ParameterError("x2", function, f"between 0 and n2 ({n2})", x2)
+    return x1, n1, x2, n2
+
+
+def _newcombe(x1: int, n1: int, x2: int, n2: int, z: float, confidence: float) -> Interval:
+    """Newcombe's hybrid score interval for ``x2 / n2 - x1 / n1`` (both samples non-empty)."""
+    (low1, high1), (low2, high2) = _wilson_bounds(x1, n1, z), _wilson_bounds(x2, n2, z)
+    p1, p2 = x1 / n1, x2 / n2
+    difference = p2 - p1
+    low = difference - math.hypot(p2 - low2, high1 - p1)
+    high = difference + math.hypot(high2 - p2, p1 - low1)
+    return Interval(low, high, confidence, "newcombe")
+
+
+def smallest_expected_count(x1: int, n1: int, x2: int, n2: int) -> float | None:
+    r"""The smallest expected cell of the 2x2 table of two samples under no change.
+
+    The table has a row per sample (successes, failures); a cell's expected count is its row
+    total times its column total over the grand total. Below 5 the z-test's normal
+    approximation is not to be trusted, and `fisher_exact_test` is the honest choice.
+
+    Args:
+        x1: successes in the first sample.
+        n1: size of the first sample.
+        x2: successes in the second sample.
+        n2: size of the second sample.
+
+    Returns:
+        The smallest expected count; None when either sample is empty.
+
+    Raises:
+        ParameterError: a negative count or a count of successes above its sample size.
+
+    Examples:
+        >>> smallest_expected_count(0, 3, 1, 1)
+        0.25
+        >>> smallest_expected_count(30, 100, 45, 100)
+        37.5
+    """
+    x1, n1, x2, n2 = _two_samples("smallest_expected_count", x1, n1, x2, n2)
+    if n1 == 0 or n2 == 0:
+        return None
+    total = n1 + n2
+    successes, failures = x1 + x2, total - x1 - x2
+    return min(n1, n2) * min(successes, failures) / total
+
+
+def _log_sum_exp(values: Sequence[float]) -> float:
+    top = max(values)
+    return top + math.log(math.fsum(math.exp(v - top) for v in values))
+
+
+def _fisher_two_sided_p(x1: int, n1: int, x2: int, n2: int) -> float:
+    """Sum of the hypergeometric probabilities of the tables no more likely than the observed one."""
+    successes = x1 + x2
+    low, high = max(0, successes - n2), min(successes, n1)
+    # log(pmf(k) / pmf(x1)), walking out from x1 by the ratio of consecutive terms: exact
+    # integers inside each log, so no large lgamma values lose the relative precision ties need.
+    logs = [0.0]
+    ratio = 0.0
+    for k in range(x1, high):
+        ratio += math.log((successes - k) * (n1 - k)) - math.log((k + 1) * (n2 - successes + k + 1))
+        logs.append(ratio)
+    ratio = 0.0
+    for k in range(x1, low, -1):
+        ratio += math.log(k * (n2 - successes + k)) - math.log((successes - k + 1) * (n1 - k + 1))
+        logs.append(ratio)
+    threshold = math.log1p(_TIE_TOLERANCE)
+    extreme = [v for v in logs if v <= threshold]
+    return min(1.0, math.exp(_log_sum_exp(extreme) - _log_sum_exp(logs)))
+
+
+def fisher_exact_test(
+    x1: int,
+    n1: int,
+    x2: int,
+    n2: int,
+    confidence: float = 0.95,
+) -> TestResult | None:
+    r"""Fisher's exact test of a change from ``x1 / n1`` to ``x2 / n2`` (two-sided).
+
+    Given both margins of the 2x2 table, the successes of the first sample follow the
+    hypergeometric distribution
+
+    .. math:: P(X = k) = rac{inom{x_1 + x_2}{k} inom{n_1 + n_2 - x_1 - x_2}{n_1 - k}}
+                              {inom{n_1 + n_2}{n_1}}
+
+    and the two-sided p-value sums :math:`P(X = k)` over the tables no more likely than the
+    observed one (:math:`P(X = k) \le P(X = x_1)`, with a relative tolerance of 1e-7 for
+    ties). The interval of the difference is Newcombe's, as in `two_proportion_test`. No normal
+    approximation is involved, so it is the test to use when an expected cell of the table is
+    below 5 (see `smallest_expected_count`).
+
+    Args:
+        x1: successes in the first sample.
+        n1: size of the first sample.
+        x2: successes in the second sample.
+        n2: size of the second sample.
+        confidence: confidence level of the interval.
+
+    Returns:
+        The test (method ``fisher-exact``, estimate :math:`x_2 / n_2 - x_1 / n_1`, no
+        statistic, interval method ``newcombe``); None when either sample is empty.
+
+    Raises:
+        ParameterError: a negative count, a count of successes above its sample size, or a
+            confidence outside (0, 1) (a ``ValueError``).
+
+    Examples:
+        >>> t = fisher_exact_test(0, 3, 1, 1)
+        >>> t.p_value, t.method
+        (0.25, 'fisher-exact')
+        >>> round(fisher_exact_test(8, 10, 1, 6).p_value, 6)
+        0.034965
+    """
+    x1, n1, x2, n2 = _two_samples("fisher_exact_test", x1, n1, x2, n2)
+    z = _z("fisher_exact_test", confidence)
+    if n1 == 0 or n2 == 0:
+        return None
+    p_value = _fisher_two_sided_p(x1, n1, x2, n2)
+    interval = _newcombe(x1, n1, x2, n2, z, confidence)
+    return TestResult(x2 / n2 - x1 / n1, None, p_value, interval, "fisher-exact")
 
 
 def _nps_counts(function: str, name: str, counts: tuple[int, int, int]) -> tuple[int, int, int]:
     expected = "a tuple of three non-negative integers (promoters, passives, detractors)"
     try:
         promoters, passives, detractors = counts
-        return (
-            _count(function, name, promoters),
-            _count(function, name, passives),
-            _count(function, name, detractors),
-        )
     except (TypeError, ValueError):
         raise ParameterError(name, function, expected, counts) from None
+    values = (promoters, passives, detractors)
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise ParameterError(name, function, expected, counts)
+    return int(promoters), int(passives), int(detractors)
 
 
 def nps_difference_test(
@@ -678,20 +807,36 @@ class SurvivalCurve:
         position = bisect.bisect_right(self.times, t)
         return self.survival[position - 1] if position else 1.0
 
-    def share_by(self, horizon: float) -> float:
+    def share_by(self, horizon: float) -> float | None:
         """The estimated share that reached the event by ``horizon``, :math:`1 - S(horizon)`.
 
+        The curve is known only up to the longest follow-up: past it, nobody was watched, and
+        carrying the last value forward would report as a fact that nobody else reached the
+        event. So a horizon beyond the longest duration seen gives None, except where the curve
+        has already fallen to 0 (every subject reached the event, so the share is 1 for good).
+
         Args:
-            horizon: the time.
+            horizon: the time, a non-negative finite number.
 
         Returns:
-            The share in [0, 1]; 0.0 for a curve without subjects.
+            The share in [0, 1]; None beyond the longest follow-up (see above) and for a curve
+            without subjects.
+
+        Raises:
+            ParameterError: ``horizon`` is negative or not a finite number (a ``ValueError``).
 
         Examples:
             >>> curve = kaplan_meier([2, 3, 3, 5, 8], [True, True, False, True, False])
-            >>> round(curve.share_by(4.0), 3), round(curve.share_by(10.0), 3)
-            (0.4, 0.7)
+            >>> round(curve.share_by(4.0), 3), round(curve.share_by(8.0), 3), curve.share_by(10.0)
+            (0.4, 0.7, None)
+            >>> kaplan_meier([1, 2], [True, True]).share_by(30.0)
+            1.0
         """
+        horizon = _real("SurvivalCurve.share_by", "horizon", horizon)
+        if self.n == 0:
+            return None
+        if horizon > self.longest and not (self.survival and self.survival[-1] == 0.0):
+            return None
         return 1.0 - self.survival_at(horizon)
 
     def quantile(self, q: float) -> float | None:
@@ -713,9 +858,9 @@ class SurvivalCurve:
         """
         if not (_is_real(q) and 0 < q <= 1):
             raise ParameterError("q", "SurvivalCurve.quantile", "a number in (0, 1]", q)
-        for time, survival in zip(self.times, self.survival, strict=True):
+        for index, survival in enumerate(self.survival):
             if 1 - survival >= q - _QUANTILE_SLACK:
-                return time
+                return self.times[index]
         return None
 
     def median(self) -> float | None:
@@ -759,7 +904,7 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Surviv
         observed: for each subject, whether its event was observed (False: censored).
 
     Returns:
-        The curve; without subjects, a curve with ``n == 0`` (no median, ``share_by`` 0.0).
+        The curve; without subjects, a curve with ``n == 0`` (no median, ``share_by`` None).
 
     Raises:
         ParameterError: the sequences differ in length, or a duration is negative or not a
@@ -778,7 +923,7 @@ def kaplan_meier(durations: Sequence[float], observed: Sequence[bool]) -> Surviv
     for index, value in enumerate(durations):
         _real("kaplan_meier", f"durations[{index}]", value)
     # Sorting on "censored" puts a time's events (False) before its censorings (True).
-    subjects = sorted((float(d), not o) for d, o in zip(durations, observed, strict=True))
+    subjects = sorted((float(durations[i]), not observed[i]) for i in range(len(durations)))
     times: list[float] = []
     survival: list[float] = []
     at_risk: list[int] = []

@@ -111,12 +111,19 @@ class Cell:
     segment: Segment
     basis: RevenueBasis | None
     params: Mapping[str, Any]
+    on_records: type | None = None
 
     def build(self, **fields: Any) -> MetricResult:
-        """A result for this cell (see `advocacy_kpis.metrics._common.build`)."""
+        """A result for this cell (see `advocacy_kpis.metrics._common.build`).
+
+        The result records the metric's parameters as used (not the confidence level, which
+        changes no value), so results computed with other parameters never compare.
+        """
         from advocacy_kpis.metrics._common import build
 
         fields.setdefault("basis", self.basis)
+        fields.setdefault("on_records", self.on_records)
+        fields.setdefault("parameters", {k: v for k, v in self.params.items() if k != "confidence"})
         return build(self.spec, self.data, window=self.window, segment=self.segment, **fields)
 
 
@@ -217,7 +224,9 @@ class Definition:
         tallies: Sequence[Tally] = () if missing else self.tallies(grid, basis, params)
         out: list[MetricResult] = []
         for cell, w, s in grid.cells():
-            scope = Cell(self.spec, grid.data, grid.windows[w], grid.segments[s], basis, params)
+            scope = Cell(
+                self.spec, grid.data, grid.windows[w], grid.segments[s], basis, params, self.on_records
+            )
             unknown = _unknown_reason(scope, missing)
             if unknown is not None:
                 out.append(scope.build(value=None, undefined_reason=unknown, small_sample=False))

@@ -89,12 +89,13 @@ def test_tiny_weighted_churn_by_hand() -> None:
     assert result.interval is None
 
 
-def test_churn_change_between_quarters_uses_two_proportion_test() -> None:
+def test_churn_change_between_small_quarters_uses_fishers_exact_test() -> None:
     data = tiny()
     q3 = metrics.customer_churn_rate(data, window=Window.quarter(2026, 3))
     q2 = metrics.customer_churn_rate(data, window=Window.quarter(2026, 2))
     change = q3.change_from(q2)
-    assert change is not None and change.method == "two-proportion-z"
+    # 0 of 4 then 1 of 4: the expected cells are 0.5, so Fisher; both tables are equally likely: p = 1.
+    assert change.method == "fisher-exact" and change.p_value == pytest.approx(1.0)
     assert change.absolute == pytest.approx(0.25)
     assert change.interval is not None and change.interval.contains(0.25)
 

@@ -47,7 +47,7 @@ class ImpactRow:
     @property
     def dropped(self) -> bool:
         """Whether the metric moved the wrong way and the test calls the move significant."""
-        if self.change is None or not self.change.significant:
+        if self.change is None or not self.change.significant or self.change.absolute is None:
             return False
         spec = catalog.get(self.before.metric)
         worse_when_up = spec.direction.value == "lower_is_better"

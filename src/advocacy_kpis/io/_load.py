@@ -24,7 +24,14 @@ from typing import Any
 import attrs
 
 from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData
-from advocacy_kpis.errors import WHOLE_ROW, InvalidRecordError, LoadError, SourceError, shorten
+from advocacy_kpis.errors import (
+    SHOWN_VALUE_LENGTH,
+    WHOLE_ROW,
+    InvalidRecordError,
+    LoadError,
+    SourceError,
+    shorten,
+)
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
 from advocacy_kpis.records import Contract
@@ -169,7 +176,14 @@ class _Sink:
                 table.source, row, field or WHOLE_ROW, value, expected, row_kind=table.row_kind, column=column
             )
         found = Rejection(
-            table.collection, table.source, row, table.row_kind, field, column, shorten(value), expected
+            table.collection,
+            table.source,
+            row,
+            table.row_kind,
+            field,
+            column,
+            shorten(value, SHOWN_VALUE_LENGTH - 24),
+            expected,
         )
         self.rejections.setdefault(table.collection, []).append(found)
 

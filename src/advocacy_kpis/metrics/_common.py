@@ -53,6 +53,7 @@ def check_args(
         raise ParameterError(
             "segment", spec.id, "Segment.all() (this metric cannot be segmented)", chosen.name
         )
+    data.check_window(window, spec.id)
     data.check_segment(chosen, spec.id, on_records=on_records)
     if basis is not None and not isinstance(basis, RevenueBasis):
         raise ParameterError("basis", spec.id, "a RevenueBasis such as RevenueBasis.arr('USD')", basis)
@@ -132,6 +133,8 @@ def build(
     warnings: Collection[str] = (),
     small_sample: bool = True,
     accounts_segmented: bool = True,
+    on_records: type | None = None,
+    parameters: Mapping[str, Any] | None = None,
 ) -> MetricResult:
     """Assemble a result, adding the window, small-sample, segment and threshold warnings.
 
@@ -139,6 +142,9 @@ def build(
     attributes: they warn about their own records without a value (`unsegmented_note`).
     """
     notes = scope_warnings(data, window) + list(warnings)
+    unmatched = data.unmatched_segment_warning(segment, on_records)
+    if unmatched is not None:
+        notes.append(unmatched)
     outside = data.accounts_outside_every_value(segment) if accounts_segmented else 0
     if outside:
         notes.append(unsegmented_note(outside, "accounts", segment))
@@ -167,7 +173,13 @@ def build(
         undefined_reason=None if value is not None else undefined_reason,
         warnings=tuple(notes),
         definition_version=spec.version,
+        parameters=_plain_parameters(parameters or {}),
     )
+
+
+def _plain_parameters(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Parameters as results keep them: policies and models by their JSON-safe form."""
+    return {k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in parameters.items()}
 
 
 def share(

@@ -80,7 +80,7 @@ def delta_text(absolute: Number, unit: Unit, basis: RevenueBasis | None = None) 
 
 def change_text(change: Change | None, unit: Unit, basis: RevenueBasis | None = None) -> str:
     """The absolute change in its unit, or a dash when there is none."""
-    if change is None:
+    if change is None or change.absolute is None:
         return UNDEFINED
     return delta_text(change.absolute, unit, basis)
 

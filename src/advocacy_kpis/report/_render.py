@@ -436,7 +436,7 @@ def _tile(row: MetricRow, previous: str) -> str:
     change = change_text(row.change, row.current.unit, row.current.basis)
     arrow = ""
     shown = row.movement.value
-    if row.change is not None and not change.startswith("\u00b1"):
+    if row.change is not None and row.change.absolute is not None and not change.startswith("\u00b1"):
         arrow = "▲ " if row.change.absolute > 0 else "▼ "
     elif row.change is not None:
         shown = "unchanged"
