@@ -252,7 +252,8 @@ class Grid:
             for w in self._cover[k]:
                 base = w * ns
                 for s in segments:
-                    out[base + s] += value
+                    # Not +=: with a list zero that would extend the one list every cell starts from.
+                    out[base + s] = out[base + s] + value
         return out
 
     def window_slot(self, window: int, profile: int) -> int:
@@ -267,7 +268,7 @@ class Grid:
             profile, w = divmod(key, nw)
             base = w * ns
             for s in self._profile_segments[profile]:
-                out[base + s] += value
+                out[base + s] = out[base + s] + value
         return out
 
     # -- records --------------------------------------------------------------------------------
