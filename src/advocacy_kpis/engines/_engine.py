@@ -155,7 +155,7 @@ class Engine:
         key = ("outside", names)
         if key not in self._cache:
             nw = _narwhals()
-            missing = nw.lit(False)
+            missing = nw.col("id").is_null()  # never true: a column keeps the count per row
             for name in names:
                 missing = missing | self.attribute(name).is_null()
             frame = self.frame("accounts").select(missing.cast(nw.Int64).alias("m")).select(nw.col("m").sum())
@@ -165,7 +165,12 @@ class Engine:
 
     def profiles(self, names: Sequence[str]) -> list[dict[str, Any]]:
         """The distinct combinations of values of ``names`` among the accounts."""
-        frame = self.frame("accounts").select(*[self.attribute(n).alias(f"_a{i}") for i, n in enumerate(names)])
+        picked = [f"_a{i}" for i in range(len(names))]
+        frame = (
+            self.frame("accounts")
+            .with_columns(*[self.attribute(n).alias(a) for n, a in zip(names, picked, strict=True)])
+            .select(*picked)
+        )
         return [dict(zip(names, row, strict=True)) for row in self.rows(frame.unique())]
 
     # -- tallies -------------------------------------------------------------------------------
@@ -644,7 +649,12 @@ def _revenue(run: _Run) -> list[Tally]:
     engine = run.engine
     schema = engine.frame("contracts").collect_schema()
     scale = _money_scale(schema["arr"])
-    units = (nw.col("arr") * (10**scale)).cast(nw.Int64) if scale else nw.col("arr").cast(nw.Int64)
+    # Narrowed to 18 digits before scaling, so the product stays within every backend's Decimal128.
+    units = (
+        (nw.col("arr").cast(nw.Decimal(18, scale)) * (10**scale)).cast(nw.Int64)
+        if scale
+        else nw.col("arr").cast(nw.Int64)
+    )
     renewal = ~nw.col("renewal_of").is_null() if "renewal_of" in schema else nw.lit(False)
     contracts = engine.frame("contracts").select("id", "account_id", "start", "currency", units.alias("_u"), renewal.alias("_rn"))
     referred = run.referred().select(nw.col("_acc"))

@@ -267,7 +267,7 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
             row = frame.filter(condition.fill_null(False)).select("id", column).head(1).collect().rows()
             ident, value = row[0] if row else (None, None)
             raise error(f"{name} row {ident!r}", column, _plain(value), expected)
-    if int(unique[0]) != int(unique[1]):
+    if int(unique[0] or 0) != int(unique[1] or 0):
         dupes = (
             frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1)
         ).collect().rows()
@@ -493,7 +493,8 @@ def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection:
         pa = _arrow()
 
         def mapper(dtype: Any) -> Any:
-            return pd.ArrowDtype(dtype) if pa.types.is_decimal(dtype) else None
+            keep = pa.types.is_decimal(dtype) or pa.types.is_boolean(dtype)
+            return pd.ArrowDtype(dtype) if keep else None
 
         frames = {name: table.to_pandas(types_mapper=mapper) for name, table in arrow.items()}
     elif backend == "duckdb":
@@ -512,12 +513,14 @@ def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection:
 
 
 def _python(value: Any) -> Any:
-    if value is None:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):
         return None
     if hasattr(value, "to_pydatetime"):
         return value.to_pydatetime()
     if isinstance(value, float) and value != value:
         return None
+    if getattr(value, "ndim", 0) and hasattr(value, "tolist"):
+        return [_python(v) for v in value.tolist()]
     if hasattr(value, "item") and not isinstance(value, (str, bytes)):
         return value.item()
     return value
