@@ -28,16 +28,16 @@ import subprocess
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import bench_scorecard as bs  # noqa: E402
+import bench_scorecard as bs
 
-import advocacy_kpis  # noqa: E402
-from advocacy_kpis import AdvocacyData, Segment, engines, sample  # noqa: E402
+import advocacy_kpis
+from advocacy_kpis import AdvocacyData, Segment, engines, sample
 
 GOAL_VERSUS_HAND = 1.2
 SEED = 11
@@ -74,7 +74,9 @@ class PolarsCells(bs.PolarsGrid):
                 matured=pl.col("ripe").sum().cast(pl.Int64),
             )
             .with_columns(
-                value=pl.when(pl.col("matured") > 0).then(pl.col("converted") / pl.col("matured")).otherwise(None)
+                value=pl.when(pl.col("matured") > 0)
+                .then(pl.col("converted") / pl.col("matured"))
+                .otherwise(None)
             )
         )
         return self.cells("referral_conversion_rate", grouped, "value", "converted", "matured")
@@ -101,7 +103,9 @@ def _criteria(segment: Segment) -> str:
 class DuckCells:
     """The five metrics over the grid in hand-written DuckDB SQL, on the engine's own tables."""
 
-    def __init__(self, con: Any, windows: Sequence[bs.GridWindow], segments: Sequence[Segment], as_of: datetime):
+    def __init__(
+        self, con: Any, windows: Sequence[bs.GridWindow], segments: Sequence[Segment], as_of: datetime
+    ):
         self.con = con
         self.n_windows, self.n_segments = len(windows), len(segments)
         self.as_of = as_of
@@ -174,7 +178,8 @@ class DuckCells:
                                 AND (r.converted_account_id IS NULL OR f.id IS NOT NULL)
                                 AND r.converted_at <= r.invited_at + INTERVAL 90 DAY, FALSE) AS in_time
                 FROM referrals r LEFT JOIN f ON f.id = r.id)
-            SELECT w, seg, sum(CASE WHEN matured AND in_time THEN 1 ELSE 0 END), sum(CASE WHEN matured THEN 1 ELSE 0 END)
+            SELECT w, seg, sum(CASE WHEN matured AND in_time THEN 1 ELSE 0 END),
+                   sum(CASE WHEN matured THEN 1 ELSE 0 END)
             FROM r JOIN win ON r.invited_at >= win.ws AND r.invited_at < win.we JOIN mem USING (account_id)
             GROUP BY w, seg
             """,
@@ -376,7 +381,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  generated in {time.perf_counter() - wall:.1f} s")
     windows, segments = bs.issue_windows(), bs.issue_segments(data)
     cells = len(bs.METRICS) * len(windows) * len(segments)
-    print(f"grid: {len(windows)} windows x {len(segments)} segments x {len(bs.METRICS)} metrics = {cells} cells")
+    print(
+        f"grid: {len(windows)} windows x {len(segments)} segments x {len(bs.METRICS)} metrics = {cells} cells"
+    )
     reference = _to_dicts(bs.run_library(data, windows, segments))
 
     print("\n1. Polars: the engine against hand-written Polars")
@@ -386,7 +393,9 @@ def main(argv: list[str] | None = None) -> None:
     checks = _warm(tables)
     timed = bs.best_of(args.repeat, lambda: engine_card(tables, windows, segments))
     print(_ratio_line("polars", timed.cpu, hand.cpu))
-    print(f"  the tables' one-off checks (types, ids, references, as_of): {checks * 1e3:.1f} ms CPU, not in the ratio")
+    print(
+        f"  the tables' one-off checks (types, ids, references, as_of): {checks * 1e3:.1f} ms CPU, not in the ratio"
+    )
     got = bs.library_cells(timed.result, windows, segments)
     _report("engine vs hand-written Polars", bs.compare(got, hand.result))
     _report("engine vs Python library (to_dict of every cell)", _differ(reference, _to_dicts(timed.result)))
@@ -410,7 +419,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.rows:
         print(f"\n3. {args.rows:,} rows generated as Polars frames, the Polars engine (child process)")
         child = subprocess.run(
-            [sys.executable, __file__, "--big-only", str(args.rows)], capture_output=True, text=True, check=False
+            [sys.executable, __file__, "--big-only", str(args.rows)],
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if child.returncode:
             print("  failed:\n" + child.stderr[-2000:])
@@ -422,18 +434,21 @@ def main(argv: list[str] | None = None) -> None:
                 f"  {big['cells']} cells in {big['cpu_s']:.1f} s CPU, {big['wall_s']:.1f} s wall "
                 f"(of which checks {big['checks_cpu_s']:.1f} s CPU)"
             )
-            print(f"  peak memory (max RSS of the child): {big['peak_rss_mb']:.0f} MB; after generating: {big['rss_before_mb']:.0f} MB")
+            print(
+                f"  peak memory (max RSS of the child): {big['peak_rss_mb']:.0f} MB; "
+                f"after generating: {big['rss_before_mb']:.0f} MB"
+            )
             print(f"  e.g. NPS 2026Q3 = {big['nps_last_quarter']} over {big['respondents']:,} respondents")
     print(f"\nthe benchmark took {time.process_time() - started:.0f} s CPU (this process)")
 
 
 def _differ(expected: list[dict[str, Any]], got: list[dict[str, Any]]) -> list[str]:
-    return [
-        f"{a['metric']} {a['window']['label'] if isinstance(a['window'], dict) and 'label' in a['window'] else a['window']}: "
-        f"{ {k: (a[k], b[k]) for k in a if a[k] != b[k]} }"
-        for a, b in zip(expected, got, strict=True)
-        if a != b
-    ]
+    out = []
+    for a, b in zip(expected, got, strict=True):
+        if a != b:
+            fields = {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+            out.append(f"{a['metric']} {a['window']} {a['segment']}: {fields}")
+    return out
 
 
 if __name__ == "__main__":

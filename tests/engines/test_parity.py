@@ -48,7 +48,7 @@ def test_engine_equals_reference_on_sample_data(name: str, backend: str) -> None
     assert mismatches(_reference(name), card(tables)) == []
 
 
-@settings(max_examples=max(5, settings.default.max_examples // 2))
+@settings(max_examples=max(5, settings.default.max_examples // 4))
 @given(data=datasets(max_accounts=10, max_per_account=3), backend=st.sampled_from(LOCAL))
 def test_engine_equals_reference_on_generated_data(data: AdvocacyData, backend: str) -> None:
     tables = engines.tables_from_data(data, backend)
@@ -98,9 +98,14 @@ def test_single_calls_and_compute_take_tables() -> None:
     data = sample.tiny()
     tables = engines.tables_from_data(data, "polars")
     q3 = Window.quarter(2026, 3)
-    assert metrics.net_promoter_score(tables, window=q3).to_dict() == metrics.net_promoter_score(data, window=q3).to_dict()
+    assert (
+        metrics.net_promoter_score(tables, window=q3).to_dict()
+        == metrics.net_promoter_score(data, window=q3).to_dict()
+    )
     got = compute("revenue_from_referrals", tables, window=Window.year(2026), basis=BASIS)
-    assert got.to_dict() == metrics.revenue_from_referrals(data, window=Window.year(2026), basis=BASIS).to_dict()
+    assert (
+        got.to_dict() == metrics.revenue_from_referrals(data, window=Window.year(2026), basis=BASIS).to_dict()
+    )
 
 
 def test_python_engine_reads_the_tables_records() -> None:
@@ -138,5 +143,8 @@ def test_collection_not_supplied_is_undefined_as_for_records() -> None:
     tables = engines.Tables({"accounts": full["accounts"]}, as_of=data.as_of)
     q3 = Window.quarter(2026, 3)
     got = metrics.net_promoter_score(tables, window=q3)
-    assert got.value is None and got.undefined_reason == "no surveys were supplied, so this metric cannot be computed"
+    assert (
+        got.value is None
+        and got.undefined_reason == "no surveys were supplied, so this metric cannot be computed"
+    )
     assert got.to_dict() == metrics.net_promoter_score(tables.to_data(), window=q3).to_dict()

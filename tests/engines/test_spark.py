@@ -18,11 +18,15 @@ import pytest
 from advocacy_kpis import Segment, Window, engines, sample
 from tests.engines._parity import BASIS, card, mismatches
 
-pyspark = pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'advocacy-kpis[spark]')")
+pyspark = pytest.importorskip(
+    "pyspark", reason="PySpark is not installed (pip install 'advocacy-kpis[spark]')"
+)
 
 
 def _java() -> bool:
-    java = shutil.which("java", path=os.path.join(os.environ["JAVA_HOME"], "bin") if "JAVA_HOME" in os.environ else None)
+    java = shutil.which(
+        "java", path=os.path.join(os.environ["JAVA_HOME"], "bin") if "JAVA_HOME" in os.environ else None
+    )
     if java is None:
         return False
     return subprocess.run([java, "-version"], capture_output=True, check=False).returncode == 0

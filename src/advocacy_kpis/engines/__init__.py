@@ -61,7 +61,9 @@ def as_data(data: Any, engine: str | None = None) -> Any:
     """What the metrics read for ``data``: a `Tables` becomes a `TablesData` (or, with
     ``engine="python"``, its records); anything else is returned as it is."""
     if engine is not None and engine not in ENGINES:
-        raise ParameterError("engine", "scorecard", "'python', 'narwhals' or None (picked from the data)", engine)
+        raise ParameterError(
+            "engine", "scorecard", "'python', 'narwhals' or None (picked from the data)", engine
+        )
     if not isinstance(data, Tables):
         if engine == "narwhals":
             raise ParameterError("engine", "scorecard", "'python' or None for an AdvocacyData", engine)
@@ -71,9 +73,7 @@ def as_data(data: Any, engine: str | None = None) -> Any:
     return TablesData.of(Engine(data))
 
 
-def prepare(
-    data: Any, segments: Any, engine: str | None = None
-) -> tuple[Any, Any]:
+def prepare(data: Any, segments: Any, engine: str | None = None) -> tuple[Any, Any]:
     """The data set a scorecard computes on, and its segments with ``Segment.by`` resolved on the tables."""
     chosen = as_data(data, engine)
     if not isinstance(chosen, TablesData):

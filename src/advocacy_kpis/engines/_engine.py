@@ -13,6 +13,7 @@ a window bound is then a comparison of positions.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -94,13 +95,17 @@ class Engine:
         if backend == "polars":
             import polars as pl
 
-            return nw.from_native(pl.LazyFrame({n: list(data[n]) for n in names}, schema=dict.fromkeys(names, pl.Int64)))
+            return nw.from_native(
+                pl.LazyFrame({n: list(data[n]) for n in names}, schema=dict.fromkeys(names, pl.Int64))
+            )
         if backend in ("pandas", "modin", "cudf"):
-            import pandas as pd
+            pd = importlib.import_module("pandas")
 
-            return nw.from_native(pd.DataFrame({n: pd.Series(list(data[n]), dtype="int64") for n in names})).lazy()
+            return nw.from_native(
+                pd.DataFrame({n: pd.Series(list(data[n]), dtype="int64") for n in names})
+            ).lazy()
         if backend == "pyarrow":
-            import pyarrow as pa
+            pa = importlib.import_module("pyarrow")
 
             return nw.from_native(pa.table({n: pa.array(list(data[n]), pa.int64()) for n in names})).lazy()
         native = self.tables._lazy["accounts"].to_native()
@@ -108,7 +113,8 @@ class Engine:
         if backend == "duckdb":
             if size:
                 values = ", ".join(
-                    "(" + ", ".join(f"CAST({int(data[n][i])} AS BIGINT)" for n in names) + ")" for i in range(size)
+                    "(" + ", ".join(f"CAST({int(data[n][i])} AS BIGINT)" for n in names) + ")"
+                    for i in range(size)
                 )
                 sql = f"SELECT * FROM (VALUES {values}) AS v({', '.join(names)})"
             else:
@@ -118,7 +124,9 @@ class Engine:
             rows = [tuple(int(data[n][i]) for n in names) for i in range(size)]
             schema = ", ".join(f"{n} long" for n in names)
             return nw.from_native(native.sparkSession.createDataFrame(rows, schema=schema))
-        raise EngineNotSupportedError("every metric", backend, "this backend has no way to build a small frame here")
+        raise EngineNotSupportedError(
+            "every metric", backend, "this backend has no way to build a small frame here"
+        )
 
     # -- segments ------------------------------------------------------------------------------
 
@@ -141,7 +149,9 @@ class Engine:
             extra = self.extra_attributes()
             names = set(_ACCOUNT_FIELDS)
             if extra:
-                counts = self.rows(self.frame("accounts").select(*[nw.col(n).count().alias(n) for n in extra]))[0]
+                counts = self.rows(
+                    self.frame("accounts").select(*[nw.col(n).count().alias(n) for n in extra])
+                )[0]
                 names.update(n for n, c in zip(extra, counts, strict=True) if c)
             self._cache[key] = frozenset(names)
         found: frozenset[str] = self._cache[key]
@@ -191,7 +201,9 @@ class Engine:
         tally, takes_basis = found
         if basis is not None and not takes_basis:
             raise EngineNotSupportedError(
-                metric, self.name, f"weighting by revenue ({basis.name}) reads every account's run rate at every window bound"
+                metric,
+                self.name,
+                f"weighting by revenue ({basis.name}) reads every account's run rate at every window bound",
             )
         if basis is not None and basis.kind is not BasisKind.ARR:
             raise EngineNotSupportedError(
@@ -203,7 +215,9 @@ class Engine:
 class _Run:
     """One metric over one grid: the expressions and spreads its tally needs."""
 
-    def __init__(self, engine: Engine, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]) -> None:
+    def __init__(
+        self, engine: Engine, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]
+    ) -> None:
         self.engine = engine
         self.grid = grid
         self.basis = basis
@@ -216,9 +230,22 @@ class _Run:
     # positions and stretches
 
     def position(self, column: str) -> Any:
-        """How many window bounds lie at or before the column's instant."""
+        """How many window bounds lie at or before the column's instant (a non-null one).
+
+        A balanced tree of comparisons: about log2(bounds) of them per row.
+        """
         nw = self.nw
-        return nw.sum_horizontal(*[(nw.col(column) >= b).cast(nw.Int64) for b in self.bounds]).cast(nw.Int64)
+        t = nw.col(column)
+
+        def count(low: int, high: int) -> Any:
+            if low == high:
+                return nw.lit(low, dtype=nw.Int64())
+            middle = (low + high) // 2
+            return (
+                nw.when(t >= self.bounds[middle]).then(count(middle + 1, high)).otherwise(count(low, middle))
+            )
+
+        return count(0, len(self.bounds))
 
     def in_grid(self, frame: Any, column: str) -> Any:
         """Rows stamped inside the grid's span, with their stretch ``_k``."""
@@ -264,7 +291,9 @@ class _Run:
             nw, engine = self.nw, self.engine
             frame = engine.frame("accounts")
             churn = (
-                nw.when(nw.col("churned_at").is_null()).then(nw.lit(len(self.bounds) + 1)).otherwise(self.position("churned_at"))
+                nw.when(nw.col("churned_at").is_null())
+                .then(nw.lit(len(self.bounds) + 1))
+                .otherwise(self.position("churned_at"))
                 if "churned_at" in engine.columns("accounts")
                 else nw.lit(len(self.bounds) + 1)
             )
@@ -285,12 +314,18 @@ class _Run:
         accounts = engine.frame("accounts")
         marks = []
         if "acquisition_channel" in engine.columns("accounts"):
-            marks.append(accounts.filter(nw.col("acquisition_channel") == "referral").select(nw.col("id").alias("_acc")))
+            marks.append(
+                accounts.filter(nw.col("acquisition_channel") == "referral").select(
+                    nw.col("id").alias("_acc")
+                )
+            )
         if engine.has("referrals") and "converted_account_id" in engine.columns("referrals"):
             named = engine.frame("referrals").filter(~nw.col("converted_account_id").is_null())
             marks.append(named.select(nw.col("converted_account_id").alias("_acc")))
         if not marks:
-            return accounts.filter(nw.lit(False)).select(nw.col("id").alias("_acc"), nw.lit(True).alias("_ref"))
+            return accounts.filter(nw.lit(False)).select(
+                nw.col("id").alias("_acc"), nw.lit(True).alias("_ref")
+            )
         union = marks[0] if len(marks) == 1 else nw.concat(marks, how="vertical")
         return union.unique().with_columns(nw.lit(True).alias("_ref"))
 
@@ -321,7 +356,9 @@ class _Run:
             sums.append(nw.len().alias(name) if e is None else nw.col(f"_v{i}").sum().alias(name))
         return frame.group_by(*keys).agg(*sums)
 
-    def by_slot(self, frame: Any, aggregates: Mapping[str, Any], extra: Sequence[str] = ()) -> list[tuple[int, tuple[Any, ...], tuple[Any, ...]]]:
+    def by_slot(
+        self, frame: Any, aggregates: Mapping[str, Any], extra: Sequence[str] = ()
+    ) -> list[tuple[int, tuple[Any, ...], tuple[Any, ...]]]:
         """Group rows with ``_k`` and the profile columns; return (slot, extra keys, values)."""
         grouped = self.aggregate(frame, ["_k", *self.attrs, *extra], aggregates)
         na, ne = len(self.attrs), len(extra)
@@ -496,7 +533,9 @@ def _nps(run: _Run) -> list[Tally]:
     nw = run.nw
     surveys = run.engine.frame("surveys")
     respondent = (
-        nw.col("respondent_id").fill_null("") if "respondent_id" in run.engine.columns("surveys") else nw.lit("")
+        nw.col("respondent_id").fill_null("")
+        if "respondent_id" in run.engine.columns("surveys")
+        else nw.lit("")
     )
     answers = run.in_grid(
         surveys.filter(nw.col("kind") == "nps").select(
@@ -504,45 +543,58 @@ def _nps(run: _Run) -> list[Tally]:
         ),
         "responded_at",
     )
-    answers = run.with_profile(answers)
-    counted = run.slot_counts(answers, {"answers": None})["answers"]
-    spread = answers.join(run.cover().select("_k", "_w"), on="_k", how="inner")
-    who = ["account_id", "_who", "_w"]
-    last = spread.group_by(*who).agg(nw.col("responded_at").max().alias("_last"))
-    latest = (
-        spread.join(last, on=who, how="inner")
-        .filter(nw.col("responded_at") == nw.col("_last"))
-        .group_by(*who, *run.attrs)
-        .agg(nw.col("score").max().alias("_score"))
+    # A respondent's latest answer in a window: the largest (time, score) key, time in microseconds
+    # from the grid's start and the score (0-10) in its last four bits, so ties keep the higher score.
+    # Answers are reduced per respondent and window before their account's profile is joined.
+    key = (nw.col("responded_at") - run.grid.start).dt.total_microseconds() * 16 + nw.col("score")
+    spread = answers.with_columns(key.alias("_key")).join(
+        run.cover().select("_k", "_w"), on="_k", how="inner"
+    )
+    latest = run.with_profile(
+        spread.group_by("account_id", "_who", "_w")
+        .agg(nw.col("_key").max(), nw.len().alias("_n"))
+        .with_columns((nw.col("_key") % 16).alias("_score"))
     )
     score = nw.col("_score")
     groups = run.window_counts(
         latest,
         {
-            "promoters": run.total(score >= 9),
-            "passives": run.total((score >= 7) & (score <= 8)),
-            "detractors": run.total(score <= 6),
+            "answers": nw.col("_n"),
+            **{
+                f"{group}s": run.total(score.is_in([s for s in range(11) if nps_category(s) == group]))
+                for group in ("promoter", "passive", "detractor")
+            },
         },
     )
-    assert nps_category(9) == "promoter" and nps_category(7) == "passive" and nps_category(6) == "detractor"
-    return [
-        {"answers": counted[c], **{name: groups[name][c] for name in ("promoters", "passives", "detractors")}}
-        for c in range(run.grid.n_cells)
-    ]
+    return [{name: groups[name][c] for name in _NPS_KEYS} for c in range(run.grid.n_cells)]
+
+
+_NPS_KEYS: Final = ("answers", "promoters", "passives", "detractors")
 
 
 def _csat(run: _Run) -> list[Tally]:
     nw = run.nw
-    frame = run.engine.frame("surveys").filter(nw.col("kind") == "csat").select(
-        "account_id", nw.col("score").cast(nw.Int64), "responded_at"
+    frame = (
+        run.engine.frame("surveys")
+        .filter(nw.col("kind") == "csat")
+        .select("account_id", nw.col("score").cast(nw.Int64), "responded_at")
     )
     rows = run.with_profile(run.in_grid(frame, "responded_at"))
-    assert is_satisfied(4) and not is_satisfied(3)
+    satisfied = [s for s in range(1, 6) if is_satisfied(s)]
     counts = run.slot_counts(
-        rows, {"satisfied": run.total(nw.col("score") >= 4), "responses": None, "score_sum": nw.col("score")}
+        rows,
+        {
+            "satisfied": run.total(nw.col("score").is_in(satisfied)),
+            "responses": None,
+            "score_sum": nw.col("score"),
+        },
     )
     return [
-        {"satisfied": counts["satisfied"][c], "responses": counts["responses"][c], "score_sum": counts["score_sum"][c]}
+        {
+            "satisfied": counts["satisfied"][c],
+            "responses": counts["responses"][c],
+            "score_sum": counts["score_sum"][c],
+        }
         for c in range(run.grid.n_cells)
     ]
 
@@ -550,8 +602,14 @@ def _csat(run: _Run) -> list[Tally]:
 def _shares(run: _Run) -> list[Tally]:
     nw, grid = run.nw, run.grid
     frame = run.engine.frame("social_shares")
-    channel = nw.col("channel").fill_null("unknown") if "channel" in run.engine.columns("social_shares") else nw.lit("unknown")
-    rows = run.with_profile(run.in_grid(frame.select("account_id", "shared_at", channel.alias("_ch")), "shared_at"))
+    channel = (
+        nw.col("channel").fill_null("unknown")
+        if "channel" in run.engine.columns("social_shares")
+        else nw.lit("unknown")
+    )
+    rows = run.with_profile(
+        run.in_grid(frame.select("account_id", "shared_at", channel.alias("_ch")), "shared_at")
+    )
     tallies = run.empty()
     for tally in tallies:
         tally.update(shares=0, accounts=set(), by_channel={})
@@ -577,9 +635,17 @@ def _qbrs(run: _Run) -> list[Tally]:
     intent = nw.col("referral_intent") if "referral_intent" in run.engine.columns("qbrs") else nw.lit(False)
     rows = run.with_profile(run.in_grid(frame.select("account_id", "held_at", intent.alias("_i")), "held_at"))
     counts = run.slot_counts(
-        rows, {"qbrs": None, "with_intent": run.total(nw.col("_i")), "unrecorded": run.total(nw.col("_i").is_null())}
+        rows,
+        {
+            "qbrs": None,
+            "with_intent": run.total(nw.col("_i")),
+            "unrecorded": run.total(nw.col("_i").is_null()),
+        },
     )
-    return [{name: counts[name][c] for name in ("qbrs", "with_intent", "unrecorded")} for c in range(run.grid.n_cells)]
+    return [
+        {name: counts[name][c] for name in ("qbrs", "with_intent", "unrecorded")}
+        for c in range(run.grid.n_cells)
+    ]
 
 
 def _first_touches(run: _Run) -> Any:
@@ -602,15 +668,21 @@ def _conversion(run: _Run) -> list[Tally]:
     as_of = run.engine.tables.as_of
     columns = run.engine.columns("referrals")
     frame = run.engine.frame("referrals")
-    converted_at = nw.col("converted_at") if "converted_at" in columns else nw.lit(None, dtype=nw.Datetime("us", "UTC"))
+    converted_at = (
+        nw.col("converted_at") if "converted_at" in columns else nw.lit(None, dtype=nw.Datetime("us", "UTC"))
+    )
     if "converted_account_id" in columns:
         frame = frame.join(_first_touches(run), left_on="id", right_on="_first_id", how="left")
-        first = ~converted_at.is_null() & (nw.col("converted_account_id").is_null() | ~nw.col("_first").is_null())
+        first = ~converted_at.is_null() & (
+            nw.col("converted_account_id").is_null() | ~nw.col("_first").is_null()
+        )
     else:
         first = ~converted_at.is_null()
     rows = run.with_profile(
         run.in_grid(
-            frame.select("account_id", "invited_at", converted_at.alias("_conv"), first.fill_null(False).alias("_fst")),
+            frame.select(
+                "account_id", "invited_at", converted_at.alias("_conv"), first.fill_null(False).alias("_fst")
+            ),
             "invited_at",
         )
     )
@@ -625,7 +697,7 @@ def _conversion(run: _Run) -> list[Tally]:
             "later_touches": run.total(~nw.col("_conv").is_null() & ~nw.col("_fst")),
         },
     )
-    tallies = [{name: values[c] for name, values in counts.items()} for c in range(grid.n_cells)]
+    tallies: list[Tally] = [{name: values[c] for name, values in counts.items()} for c in range(grid.n_cells)]
     for tally in tallies:
         tally["observations"] = []
     if run.params["estimator"] == "cumulative_incidence":
@@ -656,11 +728,18 @@ def _revenue(run: _Run) -> list[Tally]:
         else nw.col("arr").cast(nw.Int64)
     )
     renewal = ~nw.col("renewal_of").is_null() if "renewal_of" in schema else nw.lit(False)
-    contracts = engine.frame("contracts").select("id", "account_id", "start", "currency", units.alias("_u"), renewal.alias("_rn"))
+    contracts = engine.frame("contracts").select(
+        "id", "account_id", "start", "currency", units.alias("_u"), renewal.alias("_rn")
+    )
     referred = run.referred().select(nw.col("_acc"))
     contracts = contracts.join(referred, left_on="account_id", right_on="_acc", how="inner")
     rows = run.with_profile(run.in_grid(contracts, "start"))
-    sums: dict[str, dict[int, Any]] = {"first_contracts": {}, "renewals": {}, "first_value": {}, "renewal_value": {}}
+    sums: dict[str, dict[int, Any]] = {
+        "first_contracts": {},
+        "renewals": {},
+        "first_value": {},
+        "renewal_value": {},
+    }
     for key, (is_renewal, currency), (count, total) in run.by_slot(
         rows, {"n": None, "u": nw.col("_u")}, extra=("_rn", "currency")
     ):
@@ -669,13 +748,25 @@ def _revenue(run: _Run) -> list[Tally]:
             ident = engine.rows(offending)[0][0]
             raise CurrencyMismatchError(currency, basis.currency, f"Contract {ident!r}")
         value = basis.convert(Decimal(int(total)).scaleb(-scale), currency)
-        count_name, value_name = ("renewals", "renewal_value") if is_renewal else ("first_contracts", "first_value")
+        count_name, value_name = (
+            ("renewals", "renewal_value") if is_renewal else ("first_contracts", "first_value")
+        )
         sums[count_name][key] = sums[count_name].get(key, 0) + int(count)
         sums[value_name][key] = sums[value_name].get(key, Decimal(0)) + value
-    spread = {name: grid.spread(values, Decimal(0) if name.endswith("value") else 0) for name, values in sums.items()}
-    billed = rows.select("account_id", "_k", *run.attrs).unique().join(run.cover().select("_k", "_w"), on="_k", how="inner")
+    spread = {
+        name: grid.spread(values, Decimal(0) if name.endswith("value") else 0)
+        for name, values in sums.items()
+    }
+    billed = (
+        rows.select("account_id", "_k", *run.attrs)
+        .unique()
+        .join(run.cover().select("_k", "_w"), on="_k", how="inner")
+    )
     accounts = run.window_counts(billed.select("account_id", "_w", *run.attrs).unique(), {"n": None})["n"]
-    return [{**{name: values[c] for name, values in spread.items()}, "accounts": accounts[c]} for c in range(grid.n_cells)]
+    return [
+        {**{name: values[c] for name, values in spread.items()}, "accounts": accounts[c]}
+        for c in range(grid.n_cells)
+    ]
 
 
 def _money_scale(dtype: Any) -> int:
@@ -685,7 +776,9 @@ def _money_scale(dtype: Any) -> int:
     if dtype.is_integer():
         return 0
     raise EngineNotSupportedError(
-        "revenue_from_referrals", "this", f"money read from a {dtype} column: give amounts as a Decimal column"
+        "revenue_from_referrals",
+        "this",
+        f"money read from a {dtype} column: give amounts as a Decimal column",
     )
 
 
@@ -699,7 +792,9 @@ def _invitation(run: _Run) -> list[Tally]:
     counts = run.window_counts(joined, {"referrals": None, "inactive": run.total(~active)})
     tallies = _cohorts(run, None)
     for c, tally in enumerate(tallies):
-        tally.update(referrals=counts["referrals"][c], senders=senders[c], from_inactive_accounts=counts["inactive"][c])
+        tally.update(
+            referrals=counts["referrals"][c], senders=senders[c], from_inactive_accounts=counts["inactive"][c]
+        )
     return tallies
 
 
@@ -743,11 +838,16 @@ _TALLIES: Final[Mapping[str, tuple[Callable[[_Run], list[Tally]], bool]]] = {
         False,
     ),
     "referral_discussion_initiation_rate": (
-        lambda run: _active_share(run, [("referral_prompts", "occurred_at", None), ("referrals", "invited_at", None)]),
+        lambda run: _active_share(
+            run, [("referral_prompts", "occurred_at", None), ("referrals", "invited_at", None)]
+        ),
         False,
     ),
     "personalized_referral_outreach_rate": (_personalized_or_none, False),
-    "share_rate_among_icps": (lambda run: _active_share(run, [("social_shares", "shared_at", None)], "icp"), False),
+    "share_rate_among_icps": (
+        lambda run: _active_share(run, [("social_shares", "shared_at", None)], "icp"),
+        False,
+    ),
 }
 
 SUPPORTED: Final = tuple(_TALLIES)

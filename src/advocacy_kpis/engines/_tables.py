@@ -11,6 +11,7 @@ and the row's id.
 from __future__ import annotations
 
 import enum
+import importlib
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -93,8 +94,8 @@ def columns(collection: str) -> tuple[Column, ...]:
     """The columns of a collection's frame, one per field of its record class.
 
     Examples:
-        >>> [(c.name, c.kind, c.required) for c in columns("qbrs")]
-        [('id', 'id', True), ('account_id', 'id', True), ('held_at', 'instant', True), ('referral_intent', 'bool', False)]
+        >>> [(c.name, c.kind) for c in columns("qbrs")]
+        [('id', 'id'), ('account_id', 'id'), ('held_at', 'instant'), ('referral_intent', 'bool')]
     """
     if collection not in COLLECTIONS:
         raise ParameterError("collection", "columns", f"one of {', '.join(COLLECTIONS)}", collection)
@@ -129,7 +130,9 @@ def _lazy(frame: Any, name: str) -> Any:
 class Tables(Mapping[str, Any]):
     """Collections as frames, with the instant they were extracted and their calendar.
 
-    Args:
+    Build it as ``Tables({"accounts": frame, "surveys": frame, ...}, as_of=..., calendar=...)``.
+
+    Attributes:
         frames: collection name (``accounts``, ``surveys``, ``referrals``, ... as in
             `AdvocacyData.from_records`) to a frame; ``accounts`` is required. A collection left
             out was not supplied: metrics reading it are undefined, saying so.
@@ -152,15 +155,17 @@ class Tables(Mapping[str, Any]):
     _checked: set[str] = attrs.field(init=False, factory=set, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(
-            self, "as_of", self.calendar.instant(self.as_of, name="as_of", where="Tables")
-        )
+        object.__setattr__(self, "as_of", self.calendar.instant(self.as_of, name="as_of", where="Tables"))
         if "accounts" not in self.frames:
-            raise ParameterError("frames", "Tables", "a mapping with an 'accounts' frame", sorted(self.frames))
+            raise ParameterError(
+                "frames", "Tables", "a mapping with an 'accounts' frame", sorted(self.frames)
+            )
         backends = set()
         for name, frame in self.frames.items():
             if name not in COLLECTIONS:
-                raise ParameterError("frames", "Tables", f"collection names among {', '.join(COLLECTIONS)}", name)
+                raise ParameterError(
+                    "frames", "Tables", f"collection names among {', '.join(COLLECTIONS)}", name
+                )
             lazy = _lazy(frame, name)
             self._lazy[name] = lazy
             backends.add(str(lazy.implementation).split(".")[-1].lower())
@@ -214,15 +219,15 @@ def _dtype_ok(nw: Any, dtype: Any, kind: str) -> bool:
     if kind == "instant":
         return isinstance(dtype, nw.Datetime) and str(dtype.time_zone) in _UTC_NAMES
     if kind in ("id", "text", "enum"):
-        return dtype in (nw.String, nw.Categorical) or isinstance(dtype, nw.Enum)
+        return bool(dtype in (nw.String, nw.Categorical) or isinstance(dtype, nw.Enum))
     if kind == "bool":
-        return dtype == nw.Boolean
+        return bool(dtype == nw.Boolean)
     if kind == "int":
-        return dtype.is_integer()
+        return bool(dtype.is_integer())
     if kind == "money":
-        return isinstance(dtype, nw.Decimal) or dtype.is_integer()
+        return bool(isinstance(dtype, nw.Decimal) or dtype.is_integer())
     if kind == "float":
-        return dtype.is_numeric()
+        return bool(dtype.is_numeric())
     return True
 
 
@@ -263,15 +268,19 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
     unique = frame.select(nw.col("id").n_unique().alias("u"), nw.len().alias("n")).collect().rows()[0]
     for label, count in zip(problems, found, strict=True):
         if count:
-            column, expected, condition, error = problems[label]
-            row = frame.filter(condition.fill_null(False)).select("id", column).head(1).collect().rows()
+            field, expected, condition, error = problems[label]
+            row = frame.filter(condition.fill_null(False)).select("id", field).head(1).collect().rows()
             ident, value = row[0] if row else (None, None)
-            raise error(f"{name} row {ident!r}", column, _plain(value), expected)
+            raise error(f"{name} row {ident!r}", field, _plain(value), expected)
     if int(unique[0] or 0) != int(unique[1] or 0):
         dupes = (
-            frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1)
-        ).collect().rows()
-        raise DuplicateIdError(f"{name} row {dupes[0][0]!r}", "id", dupes[0][0], f"an id used by no other {name} row")
+            (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
+            .collect()
+            .rows()
+        )
+        raise DuplicateIdError(
+            f"{name} row {dupes[0][0]!r}", "id", dupes[0][0], f"an id used by no other {name} row"
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -293,7 +302,12 @@ def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, t
             continue
         col = nw.col(column.name)
         if column.required:
-            out[f"_null{i}"] = (column.name, f"set ({_EXPECTED[column.kind]})", col.is_null(), InvalidRecordError)
+            out[f"_null{i}"] = (
+                column.name,
+                f"set ({_EXPECTED[column.kind]})",
+                col.is_null(),
+                InvalidRecordError,
+            )
         if column.kind == "id" or (column.kind == "text" and column.name.endswith("_id")):
             out[f"_empty{i}"] = (column.name, "a non-empty string", col == "", InvalidRecordError)
         if column.kind == "enum":
@@ -316,7 +330,12 @@ def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, t
         score, kind = nw.col("score"), nw.col("kind")
         csat = kind == SurveyKind.CSAT.value
         bad = (csat & ((score < 1) | (score > 5))) | (~csat & ((score < 0) | (score > 10)))
-        out["_score"] = ("score", "an integer from 0 to 10 (1 to 5 for a csat survey)", bad, InvalidRecordError)
+        out["_score"] = (
+            "score",
+            "an integer from 0 to 10 (1 to 5 for a csat survey)",
+            bad,
+            InvalidRecordError,
+        )
     if name == "referrals" and {"converted_account_id", "converted_at"} <= present:
         bad = ~nw.col("converted_account_id").is_null() & nw.col("converted_at").is_null()
         out["_converted"] = ("converted_at", "set when converted_account_id is set", bad, InvalidRecordError)
@@ -387,7 +406,7 @@ def check_references(tables: Tables, name: str) -> None:
 
 def _arrow() -> Any:
     try:
-        import pyarrow as pa
+        pa = importlib.import_module("pyarrow")
     except ImportError:
         raise MissingExtraError("pyarrow", "polars", "tables_from_data") from None
     return pa
@@ -488,7 +507,7 @@ def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection:
         if backend == "polars-lazy":
             frames = {name: frame.lazy() for name, frame in frames.items()}
     elif backend == "pandas":
-        import pandas as pd
+        pd = importlib.import_module("pandas")
 
         pa = _arrow()
 
