@@ -148,3 +148,14 @@ def test_collection_not_supplied_is_undefined_as_for_records() -> None:
         and got.undefined_reason == "no surveys were supplied, so this metric cannot be computed"
     )
     assert got.to_dict() == metrics.net_promoter_score(tables.to_data(), window=q3).to_dict()
+
+
+def test_latest_answer_without_durations_equals_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
+    from advocacy_kpis.engines import _engine
+
+    monkeypatch.setattr(_engine, "_NO_DURATIONS", frozenset({"polars", "duckdb"}))
+    data = _sample()
+    for backend in ("polars", "duckdb"):
+        tables = engines.tables_from_data(data, backend)
+        nps = ["net_promoter_score"]
+        assert mismatches(card(data, nps), card(tables, nps)) == []

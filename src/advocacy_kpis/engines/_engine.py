@@ -543,18 +543,8 @@ def _nps(run: _Run) -> list[Tally]:
         ),
         "responded_at",
     )
-    # A respondent's latest answer in a window: the largest (time, score) key, time in microseconds
-    # from the grid's start and the score (0-10) in its last four bits, so ties keep the higher score.
-    # Answers are reduced per respondent and window before their account's profile is joined.
-    key = (nw.col("responded_at") - run.grid.start).dt.total_microseconds() * 16 + nw.col("score")
-    spread = answers.with_columns(key.alias("_key")).join(
-        run.cover().select("_k", "_w"), on="_k", how="inner"
-    )
-    latest = run.with_profile(
-        spread.group_by("account_id", "_who", "_w")
-        .agg(nw.col("_key").max(), nw.len().alias("_n"))
-        .with_columns((nw.col("_key") % 16).alias("_score"))
-    )
+    spread = answers.join(run.cover().select("_k", "_w"), on="_k", how="inner")
+    latest = run.with_profile(_latest_answers(run, spread))
     score = nw.col("_score")
     groups = run.window_counts(
         latest,
@@ -570,6 +560,35 @@ def _nps(run: _Run) -> list[Tally]:
 
 
 _NPS_KEYS: Final = ("answers", "promoters", "passives", "detractors")
+
+_NO_DURATIONS: Final = frozenset({"pyspark", "pyspark_connect", "sqlframe"})
+"""Backends where narwhals cannot read a duration in microseconds."""
+
+
+def _latest_answers(run: _Run, spread: Any) -> Any:
+    """Per (account, respondent, window): the latest answer's ``_score`` and the answers ``_n``.
+
+    Ties at one instant keep the higher score. Where durations can be read, one group-by over a
+    key of the time in microseconds from the grid's start with the score (0-10) in its last four
+    bits; elsewhere the latest instant is found first and joined back.
+    """
+    nw = run.nw
+    who = ["account_id", "_who", "_w"]
+    if run.engine.name not in _NO_DURATIONS:
+        key = (nw.col("responded_at") - run.grid.start).dt.total_microseconds() * 16 + nw.col("score")
+        return (
+            spread.with_columns(key.alias("_key"))
+            .group_by(*who)
+            .agg(nw.col("_key").max(), nw.len().alias("_n"))
+            .with_columns((nw.col("_key") % 16).alias("_score"))
+        )
+    last = spread.group_by(*who).agg(nw.col("responded_at").max().alias("_last"), nw.len().alias("_n"))
+    return (
+        spread.join(last, on=who, how="inner")
+        .filter(nw.col("responded_at") == nw.col("_last"))
+        .group_by(*who)
+        .agg(nw.col("score").max().alias("_score"), nw.col("_n").max())
+    )
 
 
 def _csat(run: _Run) -> list[Tally]:
