@@ -155,6 +155,7 @@ def columns(data: AdvocacyData) -> dict[str, dict[str, list[Any]]]:
             "responded_at": [r.responded_at for r in surveys],
         },
         "referrals": {
+            "id": [r.id for r in referrals],
             "account_id": [r.account_id for r in referrals],
             "invited_at": [r.invited_at for r in referrals],
             "converted_at": [r.converted_at for r in referrals],
@@ -344,13 +345,20 @@ class PolarsGrid:
 
     def referral_conversion_rate(self) -> Cells:
         pl = self.pl
+        referrals = self.f.referrals
+        # First touch: per converted account, its earliest referral (ties: the lower id).
+        named = referrals.filter(pl.col("converted_account_id").is_not_null())
+        firsts = named.sort("invited_at", "id").group_by("converted_account_id").agg(pl.col("id").first())
         due = pl.col("invited_at") + HORIZON
-        in_time = (pl.col("converted_at").is_not_null() & (pl.col("converted_at") <= due)).fill_null(False)
-        referrals = self.f.referrals.select(
+        first = pl.col("converted_at").is_not_null() & (
+            pl.col("converted_account_id").is_null() | pl.col("id").is_in(firsts.get_column("id").implode())
+        )
+        matured = due <= self.f.as_of
+        referrals = referrals.select(
             "account_id",
             "invited_at",
-            in_time.alias("in_time"),
-            (in_time | (due <= self.f.as_of)).alias("ripe"),
+            (matured & first & (pl.col("converted_at") <= due)).fill_null(False).alias("in_time"),
+            matured.alias("ripe"),
         )
         grouped = (
             self.stamp(referrals, "invited_at")
@@ -498,11 +506,19 @@ class PandasGrid:
 
     def referral_conversion_rate(self) -> Cells:
         referrals = self.f.referrals
+        named = referrals.loc[referrals["converted_account_id"].notna()]
+        firsts = named.sort_values(["invited_at", "id"], kind="stable").drop_duplicates(
+            "converted_account_id"
+        )
         due = referrals["invited_at"] + HORIZON
-        in_time = referrals["converted_at"].notna() & (referrals["converted_at"] <= due)
+        first = referrals["converted_at"].notna() & (
+            referrals["converted_account_id"].isna() | referrals["id"].isin(firsts["id"])
+        )
+        matured = due <= self.pd.Timestamp(self.f.as_of)
+        in_time = matured & first & (referrals["converted_at"] <= due)
         frame = self.pd.DataFrame(
             {"account_id": referrals["account_id"], "invited_at": referrals["invited_at"],
-             "in_time": in_time, "ripe": in_time | (due <= self.pd.Timestamp(self.f.as_of))}
+             "in_time": in_time, "ripe": matured}
         )  # fmt: skip
         joined = self.stamp(frame, "invited_at").merge(self.membership, on="account_id")
         grouped = joined.groupby(["w", "seg"]).agg(converted=("in_time", "sum"), matured=("ripe", "sum"))
