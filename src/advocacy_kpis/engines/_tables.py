@@ -258,21 +258,22 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
         if not _dtype_ok(nw, dtype, column.kind):
             raise InvalidRecordError(where, column.name, str(dtype), _EXPECTED[column.kind])
     problems = _problems(tables, name, frame, schema)
-    if not problems:
-        return
     counts = frame
     for label, (_, _, condition, _) in problems.items():
         counts = counts.with_columns(condition.fill_null(False).cast(nw.Int64).alias(label))
-    totals = counts.select(*[nw.col(label).sum() for label in problems])
-    found = totals.collect().rows()[0]
-    unique = frame.select(nw.col("id").n_unique().alias("u"), nw.len().alias("n")).collect().rows()[0]
+    totals = counts.select(
+        *[nw.col(label).sum() for label in problems],
+        nw.col("id").n_unique().alias("_u"),
+        nw.len().alias("_n"),
+    )
+    *found, distinct, rows = totals.collect().rows()[0]
     for label, count in zip(problems, found, strict=True):
         if count:
             field, expected, condition, error = problems[label]
             row = frame.filter(condition.fill_null(False)).select("id", field).head(1).collect().rows()
             ident, value = row[0] if row else (None, None)
             raise error(f"{name} row {ident!r}", field, _plain(value), expected)
-    if int(unique[0] or 0) != int(unique[1] or 0):
+    if int(distinct or 0) != int(rows or 0):
         dupes = (
             (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
             .collect()
