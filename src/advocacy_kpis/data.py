@@ -561,15 +561,7 @@ class AdvocacyData:
                 else getattr(r, "attributes", {})
                 for r in records
             ]
-        parts = []
-        for name in segment.attributes:
-            known = {value for view in views if (value := view.get(name)) is not None}
-            shown = sorted(Segment.render_value(v) for v in known)
-            listed = ", ".join(shown[:_SHOWN_VALUES])
-            if len(shown) > _SHOWN_VALUES:
-                listed += f", ... ({len(shown)} values in all)"
-            parts.append(f"known values of {name}: {listed}" if shown else f"no {what} has a value of {name}")
-        return f"segment {segment.name} matches no {what} in the data set; " + "; ".join(parts)
+        return unmatched_note(segment, what, views)
 
     def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:
         """Refuse a segment that names an attribute no account (or record) carries.
@@ -930,6 +922,20 @@ def _records(given: Any, name: str, kind: type, function: str) -> tuple[Any, ...
         return tuple(given)
     except TypeError:
         raise ParameterError(name, function, expected, given) from None
+
+
+def unmatched_note(segment: Segment, what: str, views: Iterable[Mapping[str, Any]]) -> str:
+    """The warning that ``segment`` matches none of ``views``, listing each attribute's known values."""
+    seen = list(views)
+    parts = []
+    for name in segment.attributes:
+        known = {value for view in seen if (value := view.get(name)) is not None}
+        shown = sorted(Segment.render_value(v) for v in known)
+        listed = ", ".join(shown[:_SHOWN_VALUES])
+        if len(shown) > _SHOWN_VALUES:
+            listed += f", ... ({len(shown)} values in all)"
+        parts.append(f"known values of {name}: {listed}" if shown else f"no {what} has a value of {name}")
+    return f"segment {segment.name} matches no {what} in the data set; " + "; ".join(parts)
 
 
 def _check_unique(items: tuple[Any, ...], kind: type) -> None:

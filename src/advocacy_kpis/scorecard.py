@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import inspect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import attrs
 
@@ -30,6 +30,9 @@ from advocacy_kpis.grid import Grid
 from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.tally import Cell, Definition, definition
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "HEADLINE_METRICS",
@@ -107,7 +110,7 @@ def _resolve(metric_id: Any) -> str:
 
 def compute(
     metric_id: str,
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -118,7 +121,7 @@ def compute(
 
     Args:
         metric_id: the catalogue id (or a common alias such as ``nps``).
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where they live).
         window: the window.
         segment: the segment (default: all accounts).
         basis: the revenue basis, for metrics that take one.
@@ -237,7 +240,7 @@ def _params_for(definition_: Definition, params: Mapping[str, Any]) -> dict[str,
 
 
 def scorecard(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     metrics: Iterable[str] | None = None,
     windows: Window | Iterable[Window],
@@ -245,6 +248,7 @@ def scorecard(
     basis: RevenueBasis | None = None,
     weight_rates: bool = False,
     params: Mapping[str, Any] | None = None,
+    engine: Literal["python", "narwhals"] | None = None,
 ) -> Scorecard:
     """Every metric over every window and segment, in one pass over each record family.
 
@@ -261,6 +265,8 @@ def scorecard(
             (off by default, so a rate reads as a share of accounts).
         params: metric parameters: ``{"confidence": 0.9}`` applies to every metric taking it,
             ``{"referral_conversion_rate": {"horizon_days": 60}}`` to one metric.
+        engine: for ``data`` given as `advocacy_kpis.engines.Tables`: ``None`` or
+            ``"narwhals"`` computes in the tables' own library, ``"python"`` on their records.
 
     Returns:
         The `Scorecard`. A cell the metric cannot give (a money metric without a basis, a
@@ -278,8 +284,12 @@ def scorecard(
         >>> len(card.results) == 2 * 4 * len(card.segments)
         True
     """
+    if engine is not None or not isinstance(data, AdvocacyData):
+        from advocacy_kpis import engines
+
+        data, segments = engines.prepare(data, segments, engine)
     if not isinstance(data, AdvocacyData):
-        raise ParameterError("data", "scorecard", "an AdvocacyData", type(data).__name__)
+        raise ParameterError("data", "scorecard", "an AdvocacyData or engines.Tables", type(data).__name__)
     chosen_windows = _check_windows(windows)
     chosen_segments = _check_segments(segments, data)
     if basis is not None and not isinstance(basis, RevenueBasis):

@@ -213,7 +213,15 @@ class Definition:
         ]
 
     def tallies(self, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]) -> Sequence[Tally]:
-        """The tally of every cell of ``grid`` (parameters already checked by `prepare`)."""
+        """The tally of every cell of ``grid`` (parameters already checked by `prepare`).
+
+        A data set whose records stay in tables (`advocacy_kpis.engines`) carries an engine that
+        computes the same tallies there.
+        """
+        engine = getattr(grid.data, "engine", None)
+        if engine is not None:
+            found: Sequence[Tally] = engine.tallies(self, grid, basis, params)
+            return found
         return self.tally(Run(grid, basis, params))
 
     def results(
@@ -249,7 +257,14 @@ class Definition:
         basis: RevenueBasis | None = None,
         **params: Any,
     ) -> MetricResult:
-        """The result of one cell: the single-call form of the metric."""
+        """The result of one cell: the single-call form of the metric.
+
+        ``data`` may also be an `advocacy_kpis.engines.Tables`: the tally is then computed there.
+        """
+        if not isinstance(data, AdvocacyData):
+            from advocacy_kpis.engines import as_data
+
+            data = as_data(data)
         chosen = self.check_scope(data, [window], [segment], basis)
         grid = Grid(data, [window], chosen)
         return self.results(grid, basis, self.prepare(params))[0]

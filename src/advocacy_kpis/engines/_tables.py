@@ -1,0 +1,582 @@
+"""`Tables`: collections held as DataFrames or database tables, checked by the rules of the records.
+
+A `Tables` maps collection names (those of `AdvocacyData.from_records`) to frames of any
+library narwhals reads: pandas, Polars (eager or lazy), PyArrow, DuckDB relations, PySpark
+DataFrames. Each frame has one column per field of its record class (see `columns`); optional
+fields may be left out. Checks run when an engine first reads a collection, as queries where the
+data lives, and fail with the same errors the records raise, naming the collection, the column
+and the row's id.
+"""
+
+from __future__ import annotations
+
+import enum
+import importlib
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from advocacy_kpis.data import _PAST_FIELDS, COLLECTIONS, AdvocacyData
+from advocacy_kpis.errors import (
+    DuplicateIdError,
+    InvalidRecordError,
+    MissingExtraError,
+    ParameterError,
+    UnknownReferenceError,
+)
+from advocacy_kpis.records import Account, Asset, PromptAction, Sentiment, SurveyKind
+from advocacy_kpis.scope import UTC_CALENDAR, Calendar
+
+__all__ = ["Column", "Tables", "columns", "records_from_tables", "tables_from_data"]
+
+_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "utc", "+00:00", "Z", "Etc/UCT", "UCT", "Universal", "Zulu"})
+
+
+@attrs.frozen
+class Column:
+    """One column of a collection's frame.
+
+    Attributes:
+        name: the record field it holds.
+        kind: ``id``, ``text``, ``instant``, ``money``, ``bool``, ``int``, ``float``, ``enum``,
+            ``assets`` or ``attributes`` (the extra columns of a record's ``attributes``).
+        required: whether the field has no default, so the column must be present and non-null.
+        values: for enums, the values allowed.
+    """
+
+    name: str
+    kind: str
+    required: bool
+    values: tuple[str, ...] = ()
+
+
+_ENUMS: Final[Mapping[str, type[enum.Enum]]] = {
+    "SurveyKind": SurveyKind,
+    "Sentiment": Sentiment,
+    "Asset": Asset,
+    "PromptAction": PromptAction,
+}
+
+
+def _column(field: attrs.Attribute[Any]) -> Column:
+    text = str(field.type)
+    required = field.default is attrs.NOTHING
+    base = text.replace(" | None", "")
+    values: tuple[str, ...] = ()
+    if field.name == "id" or (base == "str" and field.name.endswith("_id") and required):
+        kind = "id"
+    elif base == "datetime":
+        kind = "instant"
+    elif base == "Decimal":
+        kind = "money"
+    elif base == "bool":
+        kind = "bool"
+    elif base == "int":
+        kind = "int"
+    elif base == "float":
+        kind = "float"
+    elif base in _ENUMS:
+        kind = "enum"
+        values = tuple(member.value for member in _ENUMS[base])
+    elif base.startswith("tuple[Asset"):
+        kind = "assets"
+    elif base.startswith("Mapping"):
+        kind = "attributes"
+    else:
+        kind = "text"
+    return Column(field.name, kind, required, values)
+
+
+def columns(collection: str) -> tuple[Column, ...]:
+    """The columns of a collection's frame, one per field of its record class.
+
+    Examples:
+        >>> [(c.name, c.kind) for c in columns("qbrs")]
+        [('id', 'id'), ('account_id', 'id'), ('held_at', 'instant'), ('referral_intent', 'bool')]
+    """
+    if collection not in COLLECTIONS:
+        raise ParameterError("collection", "columns", f"one of {', '.join(COLLECTIONS)}", collection)
+    return tuple(_column(f) for f in attrs.fields(COLLECTIONS[collection]) if _column(f).kind != "attributes")
+
+
+def _has_attributes(collection: str) -> bool:
+    return any(f.name == "attributes" for f in attrs.fields(COLLECTIONS[collection]))
+
+
+def _narwhals() -> Any:
+    try:
+        import narwhals
+    except ImportError:
+        raise MissingExtraError("narwhals", "polars", "advocacy_kpis.engines") from None
+    return narwhals
+
+
+def _lazy(frame: Any, name: str) -> Any:
+    nw = _narwhals()
+    try:
+        wrapped = nw.from_native(frame)
+    except TypeError:
+        raise ParameterError(
+            name, "Tables", "a DataFrame or table narwhals reads (pandas, Polars, PyArrow, DuckDB, PySpark)",
+            type(frame).__name__,
+        ) from None  # fmt: skip
+    return wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+
+
+@attrs.frozen(eq=False)
+class Tables(Mapping[str, Any]):
+    """Collections as frames, with the instant they were extracted and their calendar.
+
+    Build it as ``Tables({"accounts": frame, "surveys": frame, ...}, as_of=..., calendar=...)``.
+
+    Attributes:
+        frames: collection name (``accounts``, ``surveys``, ``referrals``, ... as in
+            `AdvocacyData.from_records`) to a frame; ``accounts`` is required. A collection left
+            out was not supplied: metrics reading it are undefined, saying so.
+        as_of: when the data was extracted (timezone-aware).
+        calendar: the calendar of the data set.
+
+    Examples:
+        >>> import polars as pl
+        >>> from datetime import UTC, datetime
+        >>> accounts = pl.DataFrame({"id": ["a1"], "customer_since": [datetime(2025, 1, 1, tzinfo=UTC)]})
+        >>> tables = Tables({"accounts": accounts}, as_of=datetime(2026, 10, 1, tzinfo=UTC))
+        >>> sorted(tables), tables.backend
+        (['accounts'], 'polars')
+    """
+
+    frames: Mapping[str, Any] = attrs.field(converter=dict)
+    as_of: datetime = attrs.field()
+    calendar: Calendar = attrs.field(default=UTC_CALENDAR)
+    _lazy: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False)
+    _checked: set[str] = attrs.field(init=False, factory=set, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "as_of", self.calendar.instant(self.as_of, name="as_of", where="Tables"))
+        if "accounts" not in self.frames:
+            raise ParameterError(
+                "frames", "Tables", "a mapping with an 'accounts' frame", sorted(self.frames)
+            )
+        backends = set()
+        for name, frame in self.frames.items():
+            if name not in COLLECTIONS:
+                raise ParameterError(
+                    "frames", "Tables", f"collection names among {', '.join(COLLECTIONS)}", name
+                )
+            lazy = _lazy(frame, name)
+            self._lazy[name] = lazy
+            backends.add(str(lazy.implementation).split(".")[-1].lower())
+        if len(backends) > 1:
+            raise ParameterError(
+                "frames", "Tables", "frames of one library (and one connection or session)", sorted(backends)
+            )
+
+    def __getitem__(self, name: str) -> Any:
+        return self.frames[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.frames)
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    @property
+    def backend(self) -> str:
+        """The library the frames belong to: ``polars``, ``pandas``, ``pyarrow``, ``duckdb``, ``pyspark``..."""
+        lazy = self._lazy["accounts"]
+        return str(lazy.implementation).split(".")[-1].lower()
+
+    def lazy(self, name: str) -> Any:
+        """The collection as a checked narwhals LazyFrame (checks run on first use)."""
+        frame = self._lazy[name]
+        if name not in self._checked:
+            _check(self, name, frame)
+            self._checked.add(name)
+            check_references(self, name)
+        return frame
+
+    def to_data(self) -> AdvocacyData:
+        """The records of every collection as an `AdvocacyData`: the reference, in Python.
+
+        Every row becomes a record, so this reads the whole of every frame into memory.
+        """
+        from advocacy_kpis.engines._data import SuppliedData
+
+        collections = records_from_tables(self)
+        data = AdvocacyData.from_records(as_of=self.as_of, calendar=self.calendar, **collections)
+        return SuppliedData.wrap(data, tuple(self.frames))
+
+
+# -- checks -------------------------------------------------------------------------------------
+
+
+def _dtype_ok(nw: Any, dtype: Any, kind: str) -> bool:
+    if dtype == nw.Unknown or dtype == nw.Object:
+        return kind not in ("instant",)
+    if kind == "instant":
+        return isinstance(dtype, nw.Datetime) and str(dtype.time_zone) in _UTC_NAMES
+    if kind in ("id", "text", "enum"):
+        return bool(dtype in (nw.String, nw.Categorical) or isinstance(dtype, nw.Enum))
+    if kind == "bool":
+        return bool(dtype == nw.Boolean)
+    if kind == "int":
+        return bool(dtype.is_integer())
+    if kind == "money":
+        return bool(isinstance(dtype, nw.Decimal) or dtype.is_integer())
+    if kind == "float":
+        return bool(dtype.is_numeric())
+    return True
+
+
+_EXPECTED: Final = {
+    "id": "a column of non-empty strings",
+    "text": "a column of strings",
+    "enum": "a column of strings",
+    "instant": "a timestamp column with time zone UTC (a naive one has no time zone: attach UTC)",
+    "bool": "a boolean column",
+    "int": "an integer column",
+    "money": "a Decimal (or integer) column: money is never a float",
+    "float": "a numeric column",
+    "assets": "a column of lists of asset names",
+}
+
+
+def _check(tables: Tables, name: str, frame: Any) -> None:
+    """Check one collection's frame: columns and types, then its values in one query."""
+    nw = _narwhals()
+    schema = frame.collect_schema()
+    where = f"{name} table"
+    for column in columns(name):
+        if column.name not in schema:
+            if column.required:
+                raise InvalidRecordError(where, column.name, None, f"present ({_EXPECTED[column.kind]})")
+            continue
+        dtype = schema[column.name]
+        if not _dtype_ok(nw, dtype, column.kind):
+            raise InvalidRecordError(where, column.name, str(dtype), _EXPECTED[column.kind])
+    problems = _problems(tables, name, frame, schema)
+    counts = frame
+    for label, (_, _, condition, _) in problems.items():
+        counts = counts.with_columns(condition.fill_null(False).cast(nw.Int64).alias(label))
+    totals = counts.select(
+        *[nw.col(label).sum() for label in problems],
+        nw.col("id").n_unique().alias("_u"),
+        nw.len().alias("_n"),
+    )
+    *found, distinct, rows = totals.collect().rows()[0]
+    for label, count in zip(problems, found, strict=True):
+        if count:
+            field, expected, condition, error = problems[label]
+            row = frame.filter(condition.fill_null(False)).select("id", field).head(1).collect().rows()
+            ident, value = row[0] if row else (None, None)
+            raise error(f"{name} row {ident!r}", field, _plain(value), expected)
+    if int(distinct or 0) != int(rows or 0):
+        dupes = (
+            (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
+            .collect()
+            .rows()
+        )
+        raise DuplicateIdError(
+            f"{name} row {dupes[0][0]!r}", "id", dupes[0][0], f"an id used by no other {name} row"
+        )
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, tuple[str, str, Any, type]]:
+    """Per check: (column, what it must be, the condition a bad row meets, the error class)."""
+    nw = _narwhals()
+    out: dict[str, tuple[str, str, Any, type]] = {}
+    present = set(schema)
+    as_of = tables.as_of
+    for i, column in enumerate(columns(name)):
+        if column.name not in present:
+            continue
+        col = nw.col(column.name)
+        if column.required:
+            out[f"_null{i}"] = (
+                column.name,
+                f"set ({_EXPECTED[column.kind]})",
+                col.is_null(),
+                InvalidRecordError,
+            )
+        if column.kind == "id" or (column.kind == "text" and column.name.endswith("_id")):
+            out[f"_empty{i}"] = (column.name, "a non-empty string", col == "", InvalidRecordError)
+        if column.kind == "enum":
+            allowed = ", ".join(repr(v) for v in column.values)
+            out[f"_enum{i}"] = (
+                column.name, f"one of {allowed}", ~col.is_null() & ~col.is_in(list(column.values)),
+                InvalidRecordError,
+            )  # fmt: skip
+        if column.kind == "money":
+            out[f"_neg{i}"] = (column.name, "a non-negative amount", col < 0, InvalidRecordError)
+        if column.name in _PAST_FIELDS.get(COLLECTIONS[name], ()):
+            out[f"_late{i}"] = (column.name, f"at or before as_of ({as_of.isoformat()})", col > as_of,
+                                InvalidRecordError)  # fmt: skip
+    for later, earlier, strict in _ORDER.get(name, ()):
+        if later in present and earlier in present:
+            bad = nw.col(later) <= nw.col(earlier) if strict else nw.col(later) < nw.col(earlier)
+            relation = "later than" if strict else "at or after"
+            out[f"_order_{later}"] = (later, f"{relation} {earlier}", bad, InvalidRecordError)
+    if name == "surveys" and {"kind", "score"} <= present:
+        score, kind = nw.col("score"), nw.col("kind")
+        csat = kind == SurveyKind.CSAT.value
+        bad = (csat & ((score < 1) | (score > 5))) | (~csat & ((score < 0) | (score > 10)))
+        out["_score"] = (
+            "score",
+            "an integer from 0 to 10 (1 to 5 for a csat survey)",
+            bad,
+            InvalidRecordError,
+        )
+    if name == "referrals" and {"converted_account_id", "converted_at"} <= present:
+        bad = ~nw.col("converted_account_id").is_null() & nw.col("converted_at").is_null()
+        out["_converted"] = ("converted_at", "set when converted_account_id is set", bad, InvalidRecordError)
+    return out
+
+
+_ORDER: Final[Mapping[str, tuple[tuple[str, str, bool], ...]]] = {
+    "accounts": (("churned_at", "customer_since", True), ("activated_at", "customer_since", False),
+                 ("onboarded_at", "customer_since", False)),
+    "contracts": (("end", "start", True),),
+    "referrals": (("converted_at", "invited_at", False),),
+    "advocates": (("opted_out_at", "enrolled_at", False),),
+    "reference_requests": (("filled_at", "requested_at", False),),
+    "community_members": (("left_at", "joined_at", False),),
+    "opportunities": (("closed_at", "created_at", False),),
+}  # fmt: skip
+
+_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
+    "contracts": ("account_id",),
+    "referrals": ("account_id", "converted_account_id"),
+    "referral_prompts": ("account_id",),
+    "surveys": ("account_id",),
+    "feedback": ("account_id",),
+    "advocates": ("account_id",),
+    "asks": ("account_id",),
+    "actions": ("account_id",),
+    "reference_requests": ("account_id",),
+    "reviews": ("account_id",),
+    "social_shares": ("account_id",),
+    "community_members": ("account_id",),
+    "qbrs": ("account_id",),
+    "opportunities": ("account_id",),
+}
+
+
+def check_references(tables: Tables, name: str) -> None:
+    """Refuse rows that name an account the accounts table does not hold.
+
+    Raises:
+        UnknownReferenceError: naming the collection, the column and the row's id.
+    """
+    nw = _narwhals()
+    frame = tables.lazy(name)
+    accounts = tables.lazy("accounts").select(nw.col("id").alias("_known"), nw.lit(True).alias("_hit"))
+    schema = frame.collect_schema()
+    for column in _REFERENCES.get(name, ()):
+        if column not in schema:
+            continue
+        joined = (
+            frame.select("id", column)
+            .filter(~nw.col(column).is_null())
+            .join(accounts, left_on=column, right_on="_known", how="left")
+            .filter(nw.col("_hit").is_null())
+            .select("id", column)
+            .head(1)
+            .collect()
+            .rows()
+        )
+        if joined:
+            ident, value = joined[0]
+            raise UnknownReferenceError(
+                f"{name} row {ident!r}", column, value, "the id of an account in the accounts table"
+            )
+
+
+# -- records to frames and back -----------------------------------------------------------------
+
+
+def _arrow() -> Any:
+    try:
+        pa = importlib.import_module("pyarrow")
+    except ImportError:
+        raise MissingExtraError("pyarrow", "polars", "tables_from_data") from None
+    return pa
+
+
+def _scale(values: list[Any]) -> int:
+    places = 0
+    for value in values:
+        if isinstance(value, Decimal):
+            exponent = value.as_tuple().exponent
+            if isinstance(exponent, int):
+                places = max(places, -exponent)
+    return places
+
+
+def _arrow_type(pa: Any, column: Column, values: list[Any]) -> Any:
+    return {
+        "id": pa.string(),
+        "text": pa.string(),
+        "enum": pa.string(),
+        "instant": pa.timestamp("us", "UTC"),
+        "bool": pa.bool_(),
+        "int": pa.int64(),
+        "float": pa.float64(),
+        "assets": pa.list_(pa.string()),
+        "money": pa.decimal128(38, _scale(values)),
+    }[column.kind]
+
+
+def _plain_value(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain_value(v) for v in value]
+    return value
+
+
+def arrow_tables(data: AdvocacyData) -> dict[str, Any]:
+    """Every collection of ``data`` as a PyArrow table (money as Decimal128 at the column's largest scale)."""
+    pa = _arrow()
+    out: dict[str, Any] = {}
+    for name in COLLECTIONS:
+        records = getattr(data, name)
+        arrays: dict[str, Any] = {}
+        for column in columns(name):
+            values = [_plain_value(getattr(r, column.name)) for r in records]
+            arrays[column.name] = pa.array(values, type=_arrow_type(pa, column, values))
+        if _has_attributes(name):
+            extra: dict[str, None] = {}
+            for record in records:
+                extra.update(dict.fromkeys(record.attributes))
+            for key in extra:
+                if key in arrays:
+                    raise ParameterError("attributes", "tables_from_data", "names that are not fields", key)
+                values = [record.attributes.get(key) for record in records]
+                try:
+                    arrays[key] = pa.array(values)
+                except (pa.ArrowInvalid, pa.ArrowTypeError):
+                    raise ParameterError(
+                        "attributes", "tables_from_data", f"values of one type under {key!r}", values
+                    ) from None
+        out[name] = pa.table(arrays)
+    return out
+
+
+BACKENDS: Final = ("polars", "polars-lazy", "pandas", "pyarrow", "duckdb", "spark")
+
+
+def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection: Any = None) -> Tables:
+    """The collections of ``data`` as frames of one library, for the engines (and for tests).
+
+    Columns are the records' fields (`columns`); timestamps are microsecond UTC, money is
+    Decimal128 at the largest number of decimal places in the column, enums are their values,
+    an account's ``attributes`` become further columns.
+
+    Args:
+        data: the data set.
+        backend: ``polars``, ``polars-lazy``, ``pandas``, ``pyarrow``, ``duckdb`` or ``spark``.
+        connection: for ``duckdb`` a connection (default: a new in-memory one); for ``spark`` a
+            SparkSession (default: the active one).
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> tables = tables_from_data(tiny(), "pyarrow")
+        >>> tables.backend, tables["surveys"].num_rows == len(tiny().surveys)
+        ('pyarrow', True)
+    """
+    if backend not in BACKENDS:
+        raise ParameterError("backend", "tables_from_data", f"one of {', '.join(BACKENDS)}", backend)
+    arrow = arrow_tables(data)
+    frames: dict[str, Any]
+    if backend == "pyarrow":
+        frames = arrow
+    elif backend in ("polars", "polars-lazy"):
+        import polars as pl
+
+        frames = {name: pl.from_arrow(table) for name, table in arrow.items()}
+        if backend == "polars-lazy":
+            frames = {name: frame.lazy() for name, frame in frames.items()}
+    elif backend == "pandas":
+        pd = importlib.import_module("pandas")
+
+        pa = _arrow()
+
+        def mapper(dtype: Any) -> Any:
+            keep = pa.types.is_decimal(dtype) or pa.types.is_boolean(dtype)
+            return pd.ArrowDtype(dtype) if keep else None
+
+        frames = {name: table.to_pandas(types_mapper=mapper) for name, table in arrow.items()}
+    elif backend == "duckdb":
+        import duckdb
+
+        con = connection if connection is not None else duckdb.connect()
+        frames = {name: con.from_arrow(table) for name, table in arrow.items()}
+    else:
+        from pyspark.sql import SparkSession
+
+        spark = connection if connection is not None else SparkSession.getActiveSession()
+        if spark is None:
+            raise ParameterError("connection", "tables_from_data", "a SparkSession (none is active)", None)
+        frames = {name: spark.createDataFrame(table) for name, table in arrow.items()}
+    return Tables(frames, as_of=data.as_of, calendar=data.calendar)
+
+
+def _python(value: Any) -> Any:
+    if value is None or type(value).__name__ in ("NaTType", "NAType"):
+        return None
+    if hasattr(value, "to_pydatetime"):
+        return value.to_pydatetime()
+    if isinstance(value, float) and value != value:
+        return None
+    if getattr(value, "ndim", 0) and hasattr(value, "tolist"):
+        return [_python(v) for v in value.tolist()]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
+    """Every row of every frame as a record, by collection (the collections left out are empty).
+
+    Raises:
+        InvalidRecordError: a row the record class refuses (naming the record, field and value).
+    """
+    out: dict[str, list[Any]] = {}
+    for name in tables:
+        kind = COLLECTIONS[name]
+        frame = tables._lazy[name]
+        schema = frame.collect_schema()
+        fields = {c.name: c for c in columns(name)}
+        names = list(schema)
+        rows = frame.collect().rows()
+        extra = [n for n in names if n not in fields] if _has_attributes(name) else []
+        records = []
+        for row in rows:
+            values = dict(zip(names, (_python(v) for v in row), strict=True))
+            arguments = {k: v for k, v in values.items() if k in fields and v is not None}
+            for key, column in fields.items():
+                if key in arguments and column.kind == "assets":
+                    arguments[key] = tuple(arguments[key])
+                if key in arguments and column.kind == "money" and not isinstance(arguments[key], Decimal):
+                    arguments[key] = Decimal(arguments[key])
+            if extra:
+                arguments["attributes"] = {k: values[k] for k in extra if values[k] is not None}
+            records.append(kind(**arguments))
+        out[name] = records
+    return out
+
+
+def account_fields() -> frozenset[str]:
+    """The fields of `Account` (other columns of the accounts table are attributes)."""
+    return frozenset(f.name for f in attrs.fields(Account))
