@@ -81,6 +81,12 @@ class _Field:
     enum: type[enum.Enum] | None = None
 
 
+def _shown(value: Any) -> str:
+    """A rejected value as the report shows it: at most `SHOWN_VALUE_LENGTH` characters."""
+    text = shorten(value, SHOWN_VALUE_LENGTH - 28)
+    return text if len(text) <= SHOWN_VALUE_LENGTH else text[: SHOWN_VALUE_LENGTH - 3] + "..."
+
+
 def _kind_of(hint: Any) -> tuple[str, type[enum.Enum] | None]:
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         hint = next(a for a in typing.get_args(hint) if a is not type(None))
@@ -182,7 +188,7 @@ class _Sink:
             table.row_kind,
             field,
             column,
-            shorten(value, SHOWN_VALUE_LENGTH - 24),
+            _shown(value),
             expected,
         )
         self.rejections.setdefault(table.collection, []).append(found)
