@@ -461,7 +461,9 @@ def test_tallies_of_two_halves_merge_into_the_tally_of_the_whole(data: AdvocacyD
         parts = [rule.tallies(Grid(half, [window], segments), basis, params) for half in halves]
         for c, segment in enumerate(segments):
             merged = merge(parts[0][c], parts[1][c])
-            again = rule.finish(Cell(rule.spec, data, window, segment, basis, params, rule.on_records), merged)
+            again = rule.finish(
+                Cell(rule.spec, data, window, segment, basis, params, rule.on_records), merged
+            )
             assert rounded(again.to_dict()) == rounded(whole[c].to_dict()), (metric_id, segment.name)
 
 
