@@ -1,6 +1,6 @@
 """Test configuration: hypothesis profiles.
 
-``default`` (25 examples per property) keeps ``make test`` within five minutes on two cores.
+``default`` (12 examples per property) keeps ``make test`` within five minutes on two cores.
 ``thorough`` (``make test-thorough``, ``HYPOTHESIS_PROFILE=thorough``) runs 200 examples per
 property, or ``HYPOTHESIS_EXAMPLES`` when set, in about a quarter of an hour; cost grows a
 little faster than the count, as larger examples build larger data sets.
@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 
 settings.register_profile(
     "default",
-    max_examples=25,
+    max_examples=12,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

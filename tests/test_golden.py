@@ -23,6 +23,11 @@ def _close(actual: Any, expected: Any) -> bool:
         return actual == Decimal(expected)
     if isinstance(expected, float) and actual is not None:
         return float(actual) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    if isinstance(expected, list) and isinstance(actual, tuple):
+        # Results keep sequences as tuples (they are immutable all the way down).
+        return len(actual) == len(expected) and all(
+            _close(a, e) for a, e in zip(actual, expected, strict=True)
+        )
     return bool(actual == expected)
 
 

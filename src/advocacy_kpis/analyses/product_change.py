@@ -200,6 +200,12 @@ def product_change_impact(
         except IncomparableResultsError as error:
             rows.append(ImpactRow(segment, first, second, None, str(error)))
             continue
-        note = None if moved is not None else "a value is undefined in one of the two windows"
-        rows.append(ImpactRow(segment, first, second, moved, note))
+        note: str | None = None
+        kept: Change | None = moved
+        if moved is None or moved.absolute is None:
+            note = (
+                moved.reason if moved is not None else None
+            ) or "a value is undefined in one of the two windows"
+            kept = None
+        rows.append(ImpactRow(segment, first, second, kept, note))
     return ProductChangeImpact(chosen, spec.id, before, after, tuple(rows), after.end > data.as_of)

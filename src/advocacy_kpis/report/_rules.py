@@ -161,6 +161,10 @@ def metric_row(
         change = current.change_from(before, confidence=CONFIDENCE)
     except IncomparableResultsError as error:
         change, note = None, str(error)
+    if change is not None and change.absolute is None:
+        # A value is undefined on one side: there is no change to show, only the reason.
+        note = change.reason
+        change = None
     if change is None and note is None:
         note = "a value is undefined in one of the two periods"
     return MetricRow(
