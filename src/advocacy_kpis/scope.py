@@ -984,12 +984,15 @@ class Segment:
 
     criteria: tuple[tuple[str, frozenset[Scalar]], ...] = ()
     _key: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = attrs.field(init=False, repr=False)
+    # Segments key the data set's caches, so their hash is computed once.
+    _hash: int = attrs.field(init=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         key = tuple(
             (name, tuple(sorted((_tag(v), _render(v)) for v in values))) for name, values in self.criteria
         )
         object.__setattr__(self, "_key", key)
+        object.__setattr__(self, "_hash", hash(key))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Segment):
@@ -997,7 +1000,7 @@ class Segment:
         return self._key == other._key
 
     def __hash__(self) -> int:
-        return hash(self._key)
+        return self._hash
 
     @staticmethod
     def render_value(value: Scalar) -> str:
