@@ -22,7 +22,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from advocacy_kpis.data import EVENT_TIME, AdvocacyData
+from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.records import Account, SurveyKind, SurveyResponse
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 
@@ -142,12 +142,6 @@ class Grid:
             found = tuple(w * ns + s for w in self._cover[k] for s in segments)
             self._cells_memo[key] = found
         return found
-
-    def windows_started_in(self, low: datetime, high: datetime | None) -> Iterator[int]:
-        """Windows whose start lies in ``(low, high]`` (``high`` None: no upper bound)."""
-        for w, start in enumerate(self._starts):
-            if low < start and (high is None or start <= high):
-                yield w
 
     # -- segments -------------------------------------------------------------------------------
 
@@ -274,7 +268,7 @@ class Grid:
     # -- records --------------------------------------------------------------------------------
 
     def records(self, kind: type[R]) -> Sequence[R]:
-        """Records of ``kind`` stamped (see `EVENT_TIME`) inside the grid's span, in time order."""
+        """Records of ``kind`` stamped (see `advocacy_kpis.data.EVENT_TIME`) inside the grid's span, in time order."""
         timeline = self.data._timeline(kind)
         low = bisect.bisect_left(timeline.times, self.start)
         high = bisect.bisect_left(timeline.times, self.end)
@@ -358,15 +352,6 @@ class Grid:
                         counts.churned_from_start[w * ns + s] += 1
         return counts
 
-    def members(self, account: Account, window: int) -> tuple[bool, bool, bool]:
-        """Whether the account is in S, in E and in N of window ``window``."""
-        start, end = self._starts[window], self._ends[window]
-        return (
-            account.is_customer_at(start),
-            account.is_customer_at(end),
-            start <= account.customer_since < end,
-        )
-
     def is_active(self, account: Account, window: int) -> bool:
         """Whether the account is active in window ``window`` (a customer at some instant of it)."""
         churned = account.churned_at
@@ -426,8 +411,3 @@ class Grid:
 
 def _account_view(account: Account) -> Callable[[str], Any]:
     return account.segment_view().get
-
-
-def event_time(kind: type) -> str:
-    """The field that stamps records of ``kind``."""
-    return EVENT_TIME[kind]
