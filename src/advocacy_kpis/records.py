@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import enum
 import numbers
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 from dateutil.relativedelta import relativedelta
@@ -107,6 +107,9 @@ class PromptAction(enum.Enum):
 # -- field helpers ------------------------------------------------------------------------------
 
 
+_Check = TypeVar("_Check", bound=Callable[..., None])
+
+
 def _who(instance: Any) -> str:
     ident = getattr(instance, "id", None)
     return f"{type(instance).__name__} {shorten(ident)}"
@@ -128,6 +131,18 @@ def _to_utc(value: Any) -> Any:
     return value
 
 
+# Validators that check only a value's shape: its type, an instant's zone (UTC), text that is not
+# blank, an enum member. `column_builder` skips them for values that already have that shape;
+# every other validator, and the cross-field checks, run on every record however it is built.
+_SHAPE_CHECKS: Final[set[Callable[..., None]]] = set()
+
+
+def _shape_check(check: _Check) -> _Check:
+    _SHAPE_CHECKS.add(check)
+    return check
+
+
+@_shape_check
 def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if isinstance(value, date) and not isinstance(value, datetime):
         expected = (
@@ -146,6 +161,7 @@ def _check_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -
         raise _fail(instance, attribute.name, value, "an instant within the years 1 to 9999 in UTC")
 
 
+@_shape_check
 def _check_optional_instant(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         _check_instant(instance, attribute, value)
@@ -157,11 +173,13 @@ _INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _check_ins
 _OPTIONAL_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _check_optional_instant}
 
 
+@_shape_check
 def _check_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
         raise _fail(instance, attribute.name, value, "a non-empty string (not only whitespace)")
 
 
+@_shape_check
 def _check_optional_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None:
         _check_id(instance, attribute, value)
@@ -171,6 +189,7 @@ _ID: Final[dict[str, Any]] = {"validator": _check_id}
 _OPTIONAL_ID: Final[dict[str, Any]] = {"validator": _check_optional_id}
 
 
+@_shape_check
 def _check_optional_text(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not isinstance(value, str):
         raise _fail(instance, attribute.name, value, "a string or None")
@@ -179,6 +198,7 @@ def _check_optional_text(instance: Any, attribute: attrs.Attribute[Any], value: 
 _OPTIONAL_TEXT: Final[dict[str, Any]] = {"validator": _check_optional_text}
 
 
+@_shape_check
 def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, bool):
         raise _fail(instance, attribute.name, value, "True or False")
@@ -187,6 +207,7 @@ def _check_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> N
 _FLAG: Final[dict[str, Any]] = {"validator": _check_bool}
 
 
+@_shape_check
 def _check_optional_bool(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if value is not None and not isinstance(value, bool):
         raise _fail(instance, attribute.name, value, "True, False or None (not recorded)")
@@ -220,6 +241,7 @@ def _enum_converter(kind: type[enum.Enum]) -> Any:
 
 
 def _enum_validator(kind: type[enum.Enum]) -> Any:
+    @_shape_check
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if not isinstance(value, kind):
             names = ", ".join(repr(member.value) for member in kind)
@@ -235,6 +257,7 @@ def _enum(kind: type[enum.Enum]) -> dict[str, Any]:
 def _optional_enum(kind: type[enum.Enum]) -> dict[str, Any]:
     validate = _enum_validator(kind)
 
+    @_shape_check
     def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is not None:
             validate(instance, attribute, value)
@@ -304,15 +327,27 @@ def _plain_attribute(value: Any) -> Any:
 
 
 def _freeze_attributes(value: Any) -> Any:
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         return MappingProxyType({key: _plain_attribute(item) for key, item in value.items()})
     return value
 
 
+_FIELD_NAMES: Final[dict[type, frozenset[str]]] = {}
+
+
+def _field_names(kind: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = frozenset(field.name for field in attrs.fields(kind))
+    return names
+
+
 def _check_attributes(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if not isinstance(value, Mapping):
+    if type(value) is not MappingProxyType and not isinstance(value, Mapping):
         raise _fail(instance, attribute.name, value, "a mapping of attribute name to value")
-    own = {field.name for field in attrs.fields(type(instance))}
+    if not value:
+        return
+    own = _field_names(type(instance))
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, (str, bool, int)):
             raise _fail(instance, attribute.name, {key: item}, "string keys with str, bool or int values")
@@ -384,9 +419,12 @@ class Account:
     attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "churned_at", "customer_since", strict=True)
-        _not_before(self, "activated_at", "customer_since")
-        _not_before(self, "onboarded_at", "customer_since")
+        if self.churned_at is not None:
+            _not_before(self, "churned_at", "customer_since", strict=True)
+        if self.activated_at is not None:
+            _not_before(self, "activated_at", "customer_since")
+        if self.onboarded_at is not None:
+            _not_before(self, "onboarded_at", "customer_since")
 
     def segment_view(self) -> dict[str, Any]:
         """The attribute values a `Segment` is matched against."""
@@ -477,10 +515,13 @@ class Referral:
     channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "converted_at", "invited_at")
-        if self.converted_account_id is not None and self.converted_at is None:
+        if self.converted_at is not None:
+            _not_before(self, "converted_at", "invited_at")
+        if self.converted_account_id is None:
+            return
+        if self.converted_at is None:
             raise _fail(self, "converted_at", None, "set when converted_account_id is set")
-        if self.converted_account_id is not None and self.converted_account_id == self.account_id:
+        if self.converted_account_id == self.account_id:
             expected = (
                 f"the account the prospect became, not the referring account ({shorten(self.account_id)})"
             )
@@ -555,7 +596,8 @@ class Advocate:
     opted_out_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "opted_out_at", "enrolled_at")
+        if self.opted_out_at is not None:
+            _not_before(self, "opted_out_at", "enrolled_at")
 
     def is_enrolled_at(self, instant: datetime) -> bool:
         """Whether the advocate is in the pool at ``instant`` (state just before it)."""
@@ -621,7 +663,8 @@ class ReferenceRequest:
     attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "filled_at", "requested_at")
+        if self.filled_at is not None:
+            _not_before(self, "filled_at", "requested_at")
 
 
 def _to_rating(value: Any) -> Any:
@@ -701,7 +744,8 @@ class CommunityMember:
     account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "left_at", "joined_at")
+        if self.left_at is not None:
+            _not_before(self, "left_at", "joined_at")
 
 
 @attrs.frozen
@@ -758,7 +802,8 @@ class Opportunity:
                 raise _fail(self, attribute.name, item, f"assets among {', '.join(a.value for a in Asset)}")
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "closed_at", "created_at")
+        if self.closed_at is not None:
+            _not_before(self, "closed_at", "created_at")
 
     @property
     def advocacy_touched(self) -> bool:
@@ -791,3 +836,89 @@ class ProductChange:
     released_at: datetime = attrs.field(**_INSTANT)
     name: str = attrs.field(default="")
     description: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
+
+
+# -- building many records at once --------------------------------------------------------------
+
+_Record = TypeVar("_Record")
+
+Built = tuple[list[_Record], list[int], list[tuple[int, InvalidRecordError]]]
+"""What a column builder returns: the records, the position of each, and the refused positions."""
+
+
+def column_builder(kind: type[_Record]) -> Callable[..., Built[_Record]]:
+    """A function building records of ``kind`` from columns of values that already have their shape.
+
+    ``build(positions, *columns)`` takes one column per constructor field, in order, and builds
+    one record per position. It is the constructor without the checks a value's shape answers
+    (its type, an instant in UTC, text that is not blank, an enum member): a loader that has
+    converted every cell to that shape (see `advocacy_kpis.io.coerce`) would otherwise pay for
+    them twice, once per cell and once per record. Every other check runs as in the constructor:
+    the converters and validators of the remaining fields (amounts, scores, ratings, currencies,
+    attributes, ...) and the checks across fields. A record that fails one is not built; its
+    position and the `InvalidRecordError` are returned instead.
+
+    Given values of another shape, the records are invalid: only a caller that has coerced every
+    value may use it.
+
+    Examples:
+        >>> from datetime import UTC, datetime
+        >>> build = column_builder(Advocate)
+        >>> t, u = datetime(2026, 1, 1, tzinfo=UTC), datetime(2025, 1, 1, tzinfo=UTC)
+        >>> records, kept, refused = build([0, 1], ["v1", "v2"], ["a1", "a1"], [t, t], [None, u])
+        >>> records == [Advocate("v1", "a1", t)], kept, [(p, e.field) for p, e in refused]
+        (True, [0], [(1, 'opted_out_at')])
+    """
+    build = _BUILDERS.get(kind)
+    if build is None:
+        build = _BUILDERS[kind] = _column_builder(kind)
+    return build
+
+
+_BUILDERS: Final[dict[type, Callable[..., Built[Any]]]] = {}
+
+
+def _column_builder(kind: type) -> Callable[..., Built[Any]]:
+    fields = attrs.fields(kind)
+    if not all(field.init for field in fields):
+        raise TypeError(f"{kind.__name__} has fields the constructor does not take")  # a new record kind
+    names = [f"v{index}" for index in range(len(fields))]
+    scope: dict[str, Any] = {"new": object.__new__, "kind": kind, "InvalidRecordError": InvalidRecordError}
+    sets, checks = [], []
+    for index, field in enumerate(fields):
+        scope[f"set{index}"] = kind.__dict__[field.name].__set__
+        scope[f"field{index}"] = field
+        value = names[index]
+        if field.validator in _SHAPE_CHECKS:
+            sets.append(f"set{index}(record, {value})")
+            continue
+        if field.converter is not None:
+            scope[f"convert{index}"] = field.converter
+            value = f"convert{index}({value})"
+        sets.append(f"set{index}(record, {value})")
+        if field.validator is not None:
+            scope[f"check{index}"] = field.validator
+            checks.append(f"check{index}(record, field{index}, record.{field.name})")
+    if hasattr(kind, "__attrs_post_init__"):
+        checks.append("record.__attrs_post_init__()")
+    steps = "\n".join(f"            {line}" for line in ["record = new(kind)", *sets, *checks])
+    columns = ", ".join(f"c{index}" for index in range(len(fields)))
+    source = f"""\
+def build(positions, {columns}):
+    records, refused = [], []
+    append = records.append
+    for position, {", ".join(names)} in zip(positions, {columns}):
+        try:
+{steps}
+        except InvalidRecordError as error:
+            refused.append((position, error))
+            continue
+        append(record)
+    if not refused:
+        return records, list(positions), refused
+    bad = {{position for position, _ in refused}}
+    return records, [position for position in positions if position not in bad], refused
+"""
+    exec(compile(source, f"<column builder of {kind.__name__}>", "exec"), scope)
+    build: Callable[..., Built[Any]] = scope["build"]
+    return build

@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advocacy_kpis import AdvocacyKpisError, LoadError, io
+from tests.io.revalidate import rebuilt_by_hand
 
 AS_OF = "2026-10-01"
 
@@ -274,6 +275,8 @@ def test_garbled_files_never_raise_in_collecting_mode_and_every_row_is_counted(
         assert count.loaded == len(getattr(data, count.collection))
         assert count.rejected == sum(1 for r in report.rejections if r.collection == count.collection)
     assert data.supplied == set(files)
+    again = rebuilt_by_hand(data)  # what the load accepted passes every check of the constructors
+    assert again.as_collections() == data.as_collections()
     for rejection in report.rejections:
         assert len(rejection.value) <= 80
         assert rejection.source == f"{rejection.collection}.csv" and rejection.row >= 2
@@ -313,6 +316,7 @@ def test_rows_of_wrong_types_are_refused_not_raised_and_nothing_is_lost(
         (len(surveys),) * 2,
     ]
     assert len(data.surveys) == report.counts[1].loaded
+    assert rebuilt_by_hand(data).as_collections() == data.as_collections()
     error = strict_error(
         lambda: io.from_rows({"accounts": accounts, "surveys": surveys}, as_of=AS_OF, strict=True)
     )

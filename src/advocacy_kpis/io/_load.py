@@ -11,30 +11,32 @@ that refers to a refused row is refused too, naming it.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
+import gc
 import itertools
+import operator
 import types
 import typing
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import date, datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 import attrs
 
-from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData
+from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData, renewal_cycle
 from advocacy_kpis.errors import (
     SHOWN_VALUE_LENGTH,
     WHOLE_ROW,
-    InvalidRecordError,
     LoadError,
     SourceError,
     shorten,
 )
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
-from advocacy_kpis.records import Contract
+from advocacy_kpis.records import Contract, column_builder
 from advocacy_kpis.scope import Calendar
 
 ColumnMap = Mapping[str, Mapping[str, str]]
@@ -52,6 +54,8 @@ class Table:
         columns: the cells of each column, by the source's column name.
         numbers: each row's number as the user sees it.
         textual: whether cells are CSV text (types of attribute columns are then inferred).
+        quoted: whether a text cell may begin with the ``'`` that guards a formula (see
+            `advocacy_kpis.io.coerce.unquote_formula`); False when the source has no ``'`` at all.
         broken: rows refused before their cells could be read: (number, expected, the row), in order.
     """
 
@@ -61,6 +65,7 @@ class Table:
     columns: Mapping[str, Sequence[Any]]
     numbers: Sequence[int]
     textual: bool = False
+    quoted: bool = True
     broken: list[tuple[int, str, Any]] = attrs.Factory(list)
 
     @property
@@ -140,11 +145,68 @@ def _converter(field: _Field, instant: coerce.Converter) -> coerce.Converter:
     return table[field.kind]
 
 
-def _convert(cells: Sequence[Any], convert: coerce.Converter) -> tuple[list[Any], dict[int, str]]:
+# The usual spellings of a boolean in a text file; other spellings take the converter's path.
+_BOOLEANS: Final = {
+    text: value
+    for word, value in (
+        ("true", True),
+        ("false", False),
+        ("yes", True),
+        ("no", False),
+        ("1", True),
+        ("0", False),
+    )
+    for text in (word, word.title(), word.upper())
+}
+
+
+def _texts(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
+    return [
+        cell if type(cell) is str and cell and not cell.isspace()
+        else None if cell is None else convert(cell)
+        for cell in cells
+    ]  # fmt: skip
+
+
+def _instants(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
+    # ISO-8601 text with a UTC offset (what most exports write) is read directly; text that
+    # does not read so, or reads as another zone, takes the converter's path.
+    iso = datetime.fromisoformat
+    return [
+        cell if type(cell) is datetime and cell.tzinfo is UTC
+        else None if cell is None or cell == ""
+        else parsed if type(cell) is str and len(cell) > 19 and (parsed := iso(cell)).tzinfo is UTC
+        else convert(cell)
+        for cell in cells
+    ]  # fmt: skip
+
+
+def _booleans(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
+    return [
+        cell if cell is True or cell is False
+        else _BOOLEANS[cell] if type(cell) is str and cell in _BOOLEANS else convert(cell)
+        for cell in cells
+    ]  # fmt: skip
+
+
+# Column converters for the kinds whose cells most often already hold (or plainly spell) the
+# value: they pass such cells through without a call. Any exception sends the column down the
+# careful path, cell by cell.
+_FAST_COLUMNS: Final[Mapping[str, Callable[[Sequence[Any], coerce.Converter], list[Any]]]] = {
+    "text": _texts,
+    "instant": _instants,
+    "bool": _booleans,
+}
+
+
+def _convert(
+    cells: Sequence[Any], convert: coerce.Converter, kind: str = ""
+) -> tuple[list[Any], dict[int, str]]:
     """Convert a column; the refused cells' positions map to what the field expects."""
+    fast = _FAST_COLUMNS.get(kind)
     try:
-        return [convert(cell) for cell in cells], {}
-    except coerce.Refused:
+        return (fast(cells, convert) if fast is not None else [convert(cell) for cell in cells]), {}
+    except (coerce.Refused, ValueError):
         pass
     values: list[Any] = []
     refused: dict[int, str] = {}
@@ -241,37 +303,34 @@ def table_records(
     instant: coerce.Converter,
     sink: _Sink,
     notes: list[str],
+    *,
+    iso_text: bool = True,
 ) -> _Loaded:
-    """Convert and build the records of one table, refusing rows that cannot become one."""
+    """Convert and build the records of one table, refusing rows that cannot become one.
+
+    Each column is converted once, with the rule of its field. The records are then built by
+    `column_builder`, which skips the checks that conversion has already answered (a value's
+    type, an instant in UTC, text that is not blank) and runs every other one.
+    """
     kind = COLLECTIONS[table.collection]
     fields = fields_of(kind)
     field_names = {f.name for f in fields}
     named = _columns(table, column_map, notes)
     textual = table.textual
+    quoted = textual and table.quoted
     count = len(table.numbers)
+    # Position to (field, source column, cell, expected) for the first problem found in the row.
     refused: dict[int, tuple[str, str | None, Any, str]] = {}
-    broken = list(reversed(table.broken))
-
-    def reject_broken(before: int | None) -> None:
-        # Rows refused whole are reported in their place among the others, so that strict mode
-        # raises on the first bad row of the file.
-        while broken and (before is None or broken[-1][0] < before):
-            number, expected, row = broken.pop()
-            sink.reject(table, None, None, None, row, expected, number=number)
 
     def unquoted(cells: Sequence[Any]) -> Sequence[Any]:
         # One search over the joined column finds whether any cell starts with a quote.
-        if textual and cells and ("\0" + "\0".join(cells)).find("\0'") >= 0:
+        if quoted and cells and (cells[0][:1] == "'" or "\0'" in "\0".join(cells)):
             return [coerce.unquote_formula(c) for c in cells]
         return cells
 
-    columns: list[Any] = []
+    columns: list[Sequence[Any] | None] = []
     sources: dict[str, str] = {}
-    fill: list[tuple[int, Any]] = []
-    attributes_at: int | None = None
-    for index, field in enumerate(fields):
-        if field.kind == "attributes":
-            attributes_at = index
+    for field in fields:
         found = named.get(field.name)
         if found is None:
             if field.required:
@@ -281,22 +340,25 @@ def table_records(
                 )
                 for position in range(count):
                     refused.setdefault(position, (field.name, None, "no such column", expected))
-            columns.append(itertools.repeat(field.default))
+            columns.append(None)
             continue
         source_name, cells = found
         sources[field.name] = source_name
-        values, bad = _convert(unquoted(cells), _converter(field, instant))
+        # Text is read as ISO 8601 only when no other format was named.
+        fast = field.kind if iso_text or field.kind != "instant" else ""
+        values, bad = _convert(unquoted(cells), _converter(field, instant), fast)
         for position, expected in bad.items():
             refused.setdefault(position, (field.name, source_name, cells[position], expected))
-        columns.append(values)
-        if field.required:
+        if field.required and None in values:
             for position in [p for p, value in enumerate(values) if value is None]:
                 missing = (field.name, source_name, cells[position], "given (the field is required)")
                 refused.setdefault(position, missing)
         elif field.default is not None:
-            fill.append((index, field.default))
+            values = [field.default if value is None else value for value in values]
+        columns.append(values)
 
-    extra: list[tuple[str, str, list[Any]]] = []
+    extra: list[tuple[str, list[Any]]] = []
+    attributes_at = next((i for i, f in enumerate(fields) if f.kind == "attributes"), None)
     for target, (source_name, cells) in named.items():
         if target in field_names:
             continue
@@ -311,55 +373,63 @@ def table_records(
         values, bad = _convert(unquoted(cells), convert)
         for position, expected in bad.items():
             refused.setdefault(position, (target, source_name, cells[position], expected))
-        extra.append((target, source_name, values))
+        extra.append((target, values))
+    if attributes_at is not None:
+        columns[attributes_at] = _attributes(columns[attributes_at], extra, count)
 
-    records: list[Any] = []
-    positions: list[int] = []
+    good: Sequence[int] = range(count)
+    if refused:
+        good = [position for position in good if position not in refused]
+    given = [
+        itertools.repeat({} if field.kind == "attributes" else field.default)
+        if column is None
+        else column
+        if not refused
+        else [column[position] for position in good]
+        for field, column in zip(fields, columns, strict=True)
+    ]
+    records: list[Any]
+    records, positions, failures = column_builder(kind)(good, *given)
+
+    problems: list[tuple[int, int | None, str | None, str | None, Any, str]] = [
+        (table.numbers[position], position, *problem) for position, problem in refused.items()
+    ]
+    for position, error in failures:
+        column = sources.get(error.field)
+        raw = table.columns[column][position] if column is not None else error.value
+        problems.append((table.numbers[position], position, error.field, column, raw, error.expected))
+    problems += [(number, None, None, None, row, expected) for number, expected, row in table.broken]
+    # Rows are refused in the order of the file, so that strict mode raises on its first bad row.
+    problems.sort(key=lambda problem: problem[0])
+    ids = columns[next(i for i, f in enumerate(fields) if f.name == "id")]
     refused_ids: dict[str, int] = {}
-    id_index = next(i for i, f in enumerate(fields) if f.name == "id")
-    for position, args in enumerate(zip(*columns, strict=False) if columns else ()):
-        if position >= count:
-            break
-        if broken:
-            reject_broken(table.numbers[position])
-        problem = refused.get(position)
-        if problem is not None:
-            sink.reject(table, position, problem[0], problem[1], problem[2], problem[3])
-            if isinstance(args[id_index], str):
-                refused_ids.setdefault(args[id_index], position)
-            continue
-        if fill or attributes_at is not None:
-            values_list = list(args)
-            for index, default in fill:
-                if values_list[index] is None:
-                    values_list[index] = default
-            if attributes_at is not None:
-                merged = dict(values_list[attributes_at] or {})
-                for target, _, values in extra:
-                    value = values[position]
-                    if value is not None:
-                        merged[target] = value
-                values_list[attributes_at] = merged
-            args = tuple(values_list)
-        try:
-            record = kind(*args)
-        except InvalidRecordError as error:
-            column = sources.get(error.field)
-            raw = table.columns[column][position] if column is not None else error.value
-            sink.reject(table, position, error.field, column, raw, error.expected)
-            if isinstance(args[id_index], str):
-                refused_ids.setdefault(args[id_index], position)
-            continue
-        except (TypeError, ValueError, ArithmeticError) as error:
-            sink.reject(table, position, None, None, args, f"a valid {kind.__name__} ({error})")
-            continue
-        records.append(record)
-        positions.append(position)
-    reject_broken(None)
+    for number, at, field_name, column, value, expected in problems:
+        sink.reject(table, at, field_name, column, value, expected, number=number)
+        if at is not None and ids is not None and isinstance(ids[at], str):
+            refused_ids.setdefault(ids[at], at)
     return _Loaded(table, records, positions, sources, refused_ids)
 
 
+def _attributes(
+    given: Sequence[Any] | None, extra: Sequence[tuple[str, Sequence[Any]]], count: int
+) -> Sequence[Any] | None:
+    """The ``attributes`` column: a given mapping per row, with the values of other columns added."""
+    if given is None and not extra:
+        return None
+    merged: list[dict[str, Any]] = (
+        [dict(m) if m else {} for m in given] if given else [{} for _ in range(count)]
+    )
+    for target, values in extra:
+        for row, value in zip(merged, values, strict=True):
+            if value is not None:
+                row[target] = value
+    return merged
+
+
 # -- checks across records ------------------------------------------------------------------------
+
+
+_ID: Final = operator.attrgetter("id")
 
 
 def _where(loaded: _Loaded, position: int) -> str:
@@ -368,7 +438,7 @@ def _where(loaded: _Loaded, position: int) -> str:
 
 
 def _unique(loaded: _Loaded, sink: _Sink) -> None:
-    ids = [r.id for r in loaded.records]
+    ids = list(map(_ID, loaded.records))
     if len(set(ids)) == len(ids):
         return
     first: dict[str, int] = {}
@@ -391,10 +461,9 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
     for name, found in loaded.items():
         kind = COLLECTIONS[name]
         for field in _PAST_FIELDS.get(kind, ()):
-            stamps = [s for r in found.records if (s := getattr(r, field)) is not None]
-            if not stamps:
+            latest = max(filter(None, map(operator.attrgetter(field), found.records)), default=None)
+            if latest is None:
                 continue
-            latest = max(stamps)
             if best is None or latest > best[0]:
                 position = next(p for r, p in zip(found.records, found.positions, strict=True)
                                 if getattr(r, field) == latest)  # fmt: skip
@@ -405,8 +474,8 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
 def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
     for field in _PAST_FIELDS.get(kind, ()):
-        stamps = [s for r in loaded.records if (s := getattr(r, field)) is not None]
-        if not stamps or max(stamps) <= as_of:
+        latest = max(filter(None, map(operator.attrgetter(field), loaded.records)), default=None)
+        if latest is None or latest <= as_of:
             continue
         expected = f"at or before as_of ({as_of.isoformat()})"
 
@@ -425,11 +494,12 @@ def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
 
 def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
-    known = {a.id for a in accounts.records}
+    known = set(map(_ID, accounts.records))
     for ref_kind, field in _ACCOUNT_REFS:
         if ref_kind is not kind:
             continue
-        values = {v for r in loaded.records if (v := getattr(r, field)) is not None}
+        values = set(map(operator.attrgetter(field), loaded.records))
+        values.discard(None)
         if values <= known:
             continue
 
@@ -450,7 +520,7 @@ def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
 
 
 def _renewals(contracts: _Loaded, sink: _Sink) -> None:
-    """Refuse contracts renewing an unknown, refused or other account's contract, until none is left."""
+    """Refuse contracts renewing an unknown, refused or other account's contract, or in a cycle, until none is left."""
     while True:
         by_id: dict[str, Contract] = {c.id: c for c in contracts.records}
         bad: dict[str, str] = {}
@@ -472,7 +542,14 @@ def _renewals(contracts: _Loaded, sink: _Sink) -> None:
                     f"a contract of the same account ({contract.account_id!r}), not of {target.account_id!r}"
                 )
         if not bad:
-            return
+            found = renewal_cycle(contracts.records)
+            if found is None:
+                return
+            contract, cycle = found
+            bad[contract.id] = (
+                "a contract that is not renewed, through its own renewals, by this one "
+                f"(renewal cycle: {shorten(' -> '.join(cycle))})"
+            )
 
         def accepted(record: Any, position: int, bad: dict[str, str] = bad) -> bool:
             if record.id not in bad:
@@ -533,6 +610,24 @@ def resolve_as_of(value: Any, calendar: Calendar, name: str = "as_of") -> dateti
     raise ParameterError(name, "advocacy_kpis.io", expected, value)
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while the records are built, then restore it.
+
+    Building a record allocates an object the collector tracks, and the collector runs a pass
+    every few hundred such allocations, now and then over the whole heap: on a large load those
+    passes cost as much as building the records, and find nothing, since records form no
+    cycles. Memory is still freed as usual (by reference counting) in the meantime.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def build(
     tables: Iterable[Table],
     *,
@@ -557,10 +652,19 @@ def build(
     instant = coerce.instant_converter(calendar, datetime_format)
     sink = _Sink(strict)
     found_notes = list(notes)
-    loaded: dict[str, _Loaded] = {}
-    for name in COLLECTIONS:
-        if name in by_name:
-            loaded[name] = table_records(by_name[name], maps.get(name, {}), instant, sink, found_notes)
+    with _collector_paused():
+        loaded = {
+            name: table_records(
+                by_name[name],
+                maps.get(name, {}),
+                instant,
+                sink,
+                found_notes,
+                iso_text=datetime_format is None,
+            )
+            for name in COLLECTIONS
+            if name in by_name
+        }
     for found in loaded.values():
         _unique(found, sink)
     if given_as_of is None:
@@ -581,10 +685,11 @@ def build(
             _references(found, accounts, sink)
     if "contracts" in loaded:
         _renewals(loaded["contracts"], sink)
-    data = AdvocacyData.from_records(
+    # Every check of from_records has been made above, row by row.
+    data = AdvocacyData._from_checked(
         as_of=final_as_of,
         calendar=calendar,
-        **{name: found.records for name, found in loaded.items()},
+        collections={name: found.records for name, found in loaded.items()},
     )
     rejections: list[Rejection] = []
     counts = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -20,6 +21,7 @@ from typing import Any, Final
 
 from advocacy_kpis.errors import MissingExtraError, SourceError
 from advocacy_kpis.io._load import Table
+from advocacy_kpis.io.coerce import OutOfRange
 
 SUFFIXES: Final = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 """File name endings the folder loader reads, and the format each names."""
@@ -63,13 +65,17 @@ def read_csv(path: Path, collection: str) -> Table:
     reader: Any = None
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                return Table(collection, source, "line", {}, [], textual=True)
-            names = _unique_header(header, source)
-            entries = list(reader)
-            lines = reader.line_num
+            text = handle.read()
+        # Only a file with an apostrophe somewhere can hold a cell quoted against formulas.
+        quoted = "'" in text
+        reader = csv.reader(io.StringIO(text, newline=""))
+        del text
+        header = next(reader, None)
+        if header is None:
+            return Table(collection, source, "line", {}, [], textual=True)
+        names = _unique_header(header, source)
+        entries = list(reader)
+        lines = reader.line_num
     except UnicodeDecodeError as error:
         raise SourceError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
     except csv.Error as error:
@@ -81,7 +87,8 @@ def read_csv(path: Path, collection: str) -> Table:
         # Every record is one line (the usual case): record i is on line i + 2.
         starts: Sequence[int] = range(2, len(entries) + 2)
         if set(map(len, entries)) <= {width}:
-            return Table(collection, source, "line", _columns_of(names, entries), starts, textual=True)
+            columns = _columns_of(names, entries)
+            return Table(collection, source, "line", columns, starts, textual=True, quoted=quoted)
     else:
         starts = _record_starts(path)
     rows: list[list[str]] = []
@@ -93,7 +100,16 @@ def read_csv(path: Path, collection: str) -> Table:
             numbers.append(start)
         elif row:
             broken.append((start, f"a row of {width} cells like the header", row))
-    return Table(collection, source, "line", _columns_of(names, rows), numbers, textual=True, broken=broken)
+    return Table(
+        collection,
+        source,
+        "line",
+        _columns_of(names, rows),
+        numbers,
+        textual=True,
+        quoted=quoted,
+        broken=broken,
+    )
 
 
 def _record_starts(path: Path) -> list[int]:
@@ -170,19 +186,35 @@ _NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-clock values, 
 
 
 def _arrow_cells(column: Any) -> list[Any]:
-    """A column's values as Python objects; timestamps built from their integer microseconds.
+    """A column's values as Python objects, timestamps built from their integer count since 1970.
 
-    pyarrow's own conversion of a zoned timestamp column costs several times as much as
-    adding the microseconds to the epoch, and gives the same instants.
+    pyarrow's own conversion of a zoned timestamp column costs ten times as much, and gives the
+    same instants. Parts of a microsecond, which a Python datetime cannot hold, are dropped.
     """
     pyarrow = importlib.import_module("pyarrow")
     kind = column.type
     if not pyarrow.types.is_timestamp(kind):
         return list(column.to_pylist())
-    micros = column.cast(pyarrow.timestamp("us", tz=kind.tz)).cast(pyarrow.int64()).to_pylist()
+    if kind.tz is not None:
+        try:
+            # A safe cast to seconds succeeds only when no value has a fraction of a second.
+            seconds = column.cast(pyarrow.timestamp("s", tz=kind.tz)).cast(pyarrow.int64()).to_pylist()
+            instant = datetime.fromtimestamp
+            return [None if s is None else instant(s, UTC) for s in seconds]
+        except (pyarrow.ArrowInvalid, ValueError, OverflowError, OSError):
+            pass  # fractions of a second, or instants beyond what fromtimestamp takes here
+    try:
+        micros = column.cast(pyarrow.timestamp("us", tz=kind.tz))
+    except pyarrow.ArrowInvalid:
+        micros = column.cast(pyarrow.timestamp("us", tz=kind.tz), safe=False)
     epoch = _NAIVE_EPOCH if kind.tz is None else _EPOCH
-    step = timedelta
-    return [None if m is None else epoch + step(microseconds=m) for m in micros]
+    cells: list[Any] = []
+    for count in micros.cast(pyarrow.int64()).to_pylist():
+        try:
+            cells.append(None if count is None else epoch + timedelta(microseconds=count))
+        except OverflowError:
+            cells.append(OutOfRange(f"{count} microseconds from 1970-01-01"))
+    return cells
 
 
 def arrow_table(collection: str, source: str, table: Any) -> Table:

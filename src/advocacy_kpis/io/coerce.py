@@ -29,12 +29,14 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
+from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.records import Asset
 from advocacy_kpis.scope import Calendar
 
 __all__ = [
     "FORMULA_STARTS",
     "Converter",
+    "OutOfRange",
     "Refused",
     "attribute_column_converter",
     "enum_converter",
@@ -58,6 +60,15 @@ FORMULA_STARTS: Final = ("=", "+", "-", "@", "\t", "\r")
 """Characters that make a spreadsheet read a cell as a formula when the cell begins with one."""
 
 _QUOTED: Final = (*FORMULA_STARTS, "'")
+
+
+class OutOfRange(str):
+    """A timestamp cell of a typed source that no Python datetime can hold (beyond the year 9999).
+
+    Its text says what the source held; the instant converter refuses it.
+    """
+
+    __slots__ = ()
 
 
 class Refused(Exception):  # noqa: N818 - a refusal, not a failure of the library
@@ -321,6 +332,7 @@ def to_assets(value: Any) -> tuple[Asset, ...] | None:
     return tuple(_ASSET(item) for item in items)
 
 
+_IN_RANGE: Final = "an instant within the years 1 to 9999 in UTC"
 _INSTANT_TEXT: Final = "an ISO-8601 date or date-time such as 2026-07-01 or 2026-07-01T09:30:00+02:00"
 
 
@@ -345,9 +357,18 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
     def from_datetime(value: datetime) -> datetime:
         if type(value) is not datetime and hasattr(value, "to_pydatetime"):
             value = value.to_pydatetime()
-        if value.tzinfo is None or value.utcoffset() is None:
-            value = value.replace(tzinfo=zone)
-        return value if value.tzinfo is UTC else value.astimezone(UTC)
+        try:
+            if value.tzinfo is None or value.utcoffset() is None:
+                value = value.replace(tzinfo=zone)
+            return value if value.tzinfo is UTC else value.astimezone(UTC)
+        except OverflowError:
+            raise Refused(_IN_RANGE) from None
+
+    def midnight(day: date) -> datetime:
+        try:
+            return calendar.midnight(day)
+        except ParameterError:
+            raise Refused(_IN_RANGE) from None
 
     def from_text(text: str) -> datetime:
         if datetime_format is not None:
@@ -361,7 +382,7 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
             found = midnights.get(stripped)
             if found is None:
                 try:
-                    found = calendar.midnight(date.fromisoformat(stripped))
+                    found = midnight(date.fromisoformat(stripped))
                 except ValueError:
                     raise Refused(expected) from None
                 midnights[stripped] = found
@@ -378,6 +399,8 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
             if not value or value.isspace():
                 return None
             return from_text(value)
+        if kind is OutOfRange:
+            raise Refused(_IN_RANGE)
         if kind is datetime:
             return value if value.tzinfo is UTC else from_datetime(value)
         if value is None or is_missing(value):
@@ -387,7 +410,7 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
         if isinstance(value, datetime):
             return from_datetime(value)
         if isinstance(value, date):
-            return calendar.midnight(value)
+            return midnight(value)
         if type(value).__name__ == "datetime64":
             return from_datetime(value.astype("datetime64[us]").item())
         raise Refused(expected)
