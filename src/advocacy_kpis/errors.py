@@ -36,11 +36,17 @@ def shorten(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
         "'acme'"
         >>> shorten("x" * 1_000_000, limit=10)
         "'xxxxxxxxxx'... (1000000 characters)"
+        >>> shorten("\\x1f" * 30, limit=12)
+        "'\\\\x1f\\\\x1f\\\\x1f... (30 characters)"
         >>> shorten(list(range(100)), limit=12)
         '[0, 1, 2, 3,... (390 characters)'
     """
-    if isinstance(value, str) and len(value) > limit:
-        return f"{value[:limit]!r}... ({len(value)} characters)"
+    if isinstance(value, str):
+        # Escapes can make the repr of a few characters several times as long: cut it too.
+        text = repr(value[:limit])
+        if len(text) > limit + 2:
+            return f"{text[: limit + 1]}... ({len(value)} characters)"
+        return text if len(value) <= limit else f"{text}... ({len(value)} characters)"
     if isinstance(value, (bytes, bytearray)) and len(value) > limit:
         return f"{bytes(value[:limit])!r}... ({len(value)} bytes)"
     try:

@@ -40,7 +40,7 @@ from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.errors import SourceError
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io._dump import csv_safe, dump, write_csv
-from advocacy_kpis.io._load import ColumnMap, Table, build
+from advocacy_kpis.io._load import ColumnMap, Table, build, collector_paused
 from advocacy_kpis.io._sources import SUFFIXES, frame_table, read_csv, read_jsonl, read_parquet, rows_table
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
 from advocacy_kpis.io.settings import SETTINGS_FILE, Settings, read_settings
@@ -150,17 +150,18 @@ def load_folder(
             f"{str(folder)!r} has no accounts file (accounts.csv, accounts.jsonl or accounts.parquet): "
             "every data set needs its accounts."
         )
-    tables = [_READERS[SUFFIXES[file.suffix]](file, name) for name, file in found.items()]
-    return build(
-        tables,
-        as_of=as_of,
-        as_of_source=as_of_source,
-        calendar=chosen_calendar,
-        column_map=maps,
-        datetime_format=datetime_format or settings.datetime_format,
-        strict=strict,
-        notes=notes,
-    )
+    with collector_paused():
+        tables = [_READERS[SUFFIXES[file.suffix]](file, name) for name, file in found.items()]
+        return build(
+            tables,
+            as_of=as_of,
+            as_of_source=as_of_source,
+            calendar=chosen_calendar,
+            column_map=maps,
+            datetime_format=datetime_format or settings.datetime_format,
+            strict=strict,
+            notes=notes,
+        )
 
 
 def from_rows(
@@ -182,10 +183,11 @@ def from_rows(
         LoadError: in strict mode, the first row that cannot be loaded.
     """
     _check_names(collections, "The collection")
-    tables = [
-        rows_table(name, name, rows, "row index", itertools.count()) for name, rows in collections.items()
-    ]
-    return _build(tables, as_of, calendar, column_map, datetime_format, strict)
+    with collector_paused():
+        tables = [
+            rows_table(name, name, rows, "row index", itertools.count()) for name, rows in collections.items()
+        ]
+        return _build(tables, as_of, calendar, column_map, datetime_format, strict)
 
 
 def from_frames(
@@ -208,8 +210,9 @@ def from_frames(
         MissingExtraError: narwhals is not installed.
     """
     _check_names(frames, "The table")
-    tables = [frame_table(name, frame) for name, frame in frames.items()]
-    return _build(tables, as_of, calendar, column_map, datetime_format, strict)
+    with collector_paused():
+        tables = [frame_table(name, frame) for name, frame in frames.items()]
+        return _build(tables, as_of, calendar, column_map, datetime_format, strict)
 
 
 def _build(

@@ -181,20 +181,35 @@ def _instants(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
     ]  # fmt: skip
 
 
+def _text_instants(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
+    # The instants of a CSV file: every cell is text.
+    iso = datetime.fromisoformat
+    return [
+        None if not cell
+        else parsed if len(cell) > 19 and (parsed := iso(cell)).tzinfo is UTC
+        else convert(cell)
+        for cell in cells
+    ]  # fmt: skip
+
+
 def _booleans(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
+    spelled = _BOOLEANS.get
     return [
         cell if cell is True or cell is False
-        else _BOOLEANS[cell] if type(cell) is str and cell in _BOOLEANS else convert(cell)
+        else found if (found := spelled(cell)) is not None  # TypeError for an unhashable cell
+        else convert(cell)
         for cell in cells
     ]  # fmt: skip
 
 
 # Column converters for the kinds whose cells most often already hold (or plainly spell) the
-# value: they pass such cells through without a call. Any exception sends the column down the
-# careful path, cell by cell.
+# value: they pass such cells through without a call. A refused cell, or a ValueError or
+# TypeError from a shortcut (text that is no ISO date, an unhashable cell), sends the column down
+# the careful path, cell by cell.
 _FAST_COLUMNS: Final[Mapping[str, Callable[[Sequence[Any], coerce.Converter], list[Any]]]] = {
     "text": _texts,
     "instant": _instants,
+    "instant text": _text_instants,
     "bool": _booleans,
 }
 
@@ -206,7 +221,7 @@ def _convert(
     fast = _FAST_COLUMNS.get(kind)
     try:
         return (fast(cells, convert) if fast is not None else [convert(cell) for cell in cells]), {}
-    except (coerce.Refused, ValueError):
+    except (coerce.Refused, ValueError, TypeError):
         pass
     values: list[Any] = []
     refused: dict[int, str] = {}
@@ -265,11 +280,22 @@ class _Loaded:
     positions: list[int]
     sources: dict[str, str]
     refused_ids: dict[str, int] = attrs.Factory(dict)
+    values: Mapping[str, Sequence[Any]] = attrs.Factory(dict)
+    """The value of each field in every row of the table (None where a row was refused)."""
 
     def keep(self, accepted: Callable[[Any, int], bool]) -> None:
         kept = [(r, p) for r, p in zip(self.records, self.positions, strict=True) if accepted(r, p)]
         self.records = [r for r, _ in kept]
         self.positions = [p for _, p in kept]
+
+    def column(self, name: str) -> Sequence[Any]:
+        """A field's value in each record, in order; read from the columns the records were built from."""
+        values = self.values.get(name)
+        if values is None:
+            return list(map(operator.attrgetter(name), self.records))
+        if len(self.positions) == len(values):
+            return values  # every row became a record
+        return [values[position] for position in self.positions]
 
 
 # -- one table to records -------------------------------------------------------------------------
@@ -346,6 +372,8 @@ def table_records(
         sources[field.name] = source_name
         # Text is read as ISO 8601 only when no other format was named.
         fast = field.kind if iso_text or field.kind != "instant" else ""
+        if fast == "instant" and textual:
+            fast = "instant text"
         values, bad = _convert(unquoted(cells), _converter(field, instant), fast)
         for position, expected in bad.items():
             refused.setdefault(position, (field.name, source_name, cells[position], expected))
@@ -407,7 +435,8 @@ def table_records(
         sink.reject(table, at, field_name, column, value, expected, number=number)
         if at is not None and ids is not None and isinstance(ids[at], str):
             refused_ids.setdefault(ids[at], at)
-    return _Loaded(table, records, positions, sources, refused_ids)
+    values = {field.name: column for field, column in zip(fields, columns, strict=True) if column is not None}
+    return _Loaded(table, records, positions, sources, refused_ids, values)
 
 
 def _attributes(
@@ -429,16 +458,13 @@ def _attributes(
 # -- checks across records ------------------------------------------------------------------------
 
 
-_ID: Final = operator.attrgetter("id")
-
-
 def _where(loaded: _Loaded, position: int) -> str:
     table = loaded.table
     return f"{table.source} {table.row_kind} {table.numbers[position]}"
 
 
 def _unique(loaded: _Loaded, sink: _Sink) -> None:
-    ids = list(map(_ID, loaded.records))
+    ids = loaded.column("id")
     if len(set(ids)) == len(ids):
         return
     first: dict[str, int] = {}
@@ -461,7 +487,7 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
     for name, found in loaded.items():
         kind = COLLECTIONS[name]
         for field in _PAST_FIELDS.get(kind, ()):
-            latest = max(filter(None, map(operator.attrgetter(field), found.records)), default=None)
+            latest = max(filter(None, found.column(field)), default=None)
             if latest is None:
                 continue
             if best is None or latest > best[0]:
@@ -474,7 +500,7 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
 def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
     for field in _PAST_FIELDS.get(kind, ()):
-        latest = max(filter(None, map(operator.attrgetter(field), loaded.records)), default=None)
+        latest = max(filter(None, loaded.column(field)), default=None)
         if latest is None or latest <= as_of:
             continue
         expected = f"at or before as_of ({as_of.isoformat()})"
@@ -494,11 +520,11 @@ def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
 
 def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
-    known = set(map(_ID, accounts.records))
+    known = set(accounts.column("id"))
     for ref_kind, field in _ACCOUNT_REFS:
         if ref_kind is not kind:
             continue
-        values = set(map(operator.attrgetter(field), loaded.records))
+        values = set(loaded.column(field))
         values.discard(None)
         if values <= known:
             continue
@@ -611,13 +637,14 @@ def resolve_as_of(value: Any, calendar: Calendar, name: str = "as_of") -> dateti
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while the records are built, then restore it.
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a load reads its sources and builds records.
 
-    Building a record allocates an object the collector tracks, and the collector runs a pass
-    every few hundred such allocations, now and then over the whole heap: on a large load those
-    passes cost as much as building the records, and find nothing, since records form no
-    cycles. Memory is still freed as usual (by reference counting) in the meantime.
+    A load allocates an object the collector tracks for every row read and every record built,
+    and the collector runs a pass every few hundred such allocations, now and then over the
+    whole heap: on a large load those passes cost as much as the load itself, and find nothing,
+    since rows and records form no cycles. Memory is still freed as usual (by reference
+    counting) in the meantime, and the collector is restored to its state (on or off) after.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -652,19 +679,18 @@ def build(
     instant = coerce.instant_converter(calendar, datetime_format)
     sink = _Sink(strict)
     found_notes = list(notes)
-    with _collector_paused():
-        loaded = {
-            name: table_records(
-                by_name[name],
-                maps.get(name, {}),
-                instant,
-                sink,
-                found_notes,
-                iso_text=datetime_format is None,
-            )
-            for name in COLLECTIONS
-            if name in by_name
-        }
+    loaded = {
+        name: table_records(
+            by_name[name],
+            maps.get(name, {}),
+            instant,
+            sink,
+            found_notes,
+            iso_text=datetime_format is None,
+        )
+        for name in COLLECTIONS
+        if name in by_name
+    }
     for found in loaded.values():
         _unique(found, sink)
     if given_as_of is None:

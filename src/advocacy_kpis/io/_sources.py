@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import csv
 import importlib
-import io
+import itertools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Final
@@ -48,8 +47,11 @@ def _unique_header(header: list[str], source: str) -> list[str]:
 def _columns_of(header: list[str], rows: list[list[Any]]) -> dict[str, Sequence[Any]]:
     if not rows:
         return {name: [] for name in header}
-    # One itemgetter pass per column is several times faster than zip(*rows) on long files.
-    return {name: list(map(itemgetter(i), rows)) for i, name in enumerate(header)}
+    # One pass over the rows, then a slice per column: faster on long files than a pass over
+    # the rows per column, or zip(*rows).
+    flat = list(itertools.chain.from_iterable(rows))
+    width = len(header)
+    return {name: flat[i::width] for i, name in enumerate(header)}
 
 
 def read_csv(path: Path, collection: str) -> Table:
@@ -64,18 +66,15 @@ def read_csv(path: Path, collection: str) -> Table:
     source = path.name
     reader: Any = None
     try:
+        quoted = _has_apostrophe(path)
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            text = handle.read()
-        # Only a file with an apostrophe somewhere can hold a cell quoted against formulas.
-        quoted = "'" in text
-        reader = csv.reader(io.StringIO(text, newline=""))
-        del text
-        header = next(reader, None)
-        if header is None:
-            return Table(collection, source, "line", {}, [], textual=True)
-        names = _unique_header(header, source)
-        entries = list(reader)
-        lines = reader.line_num
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                return Table(collection, source, "line", {}, [], textual=True)
+            names = _unique_header(header, source)
+            entries = list(reader)
+            lines = reader.line_num
     except UnicodeDecodeError as error:
         raise SourceError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
     except csv.Error as error:
@@ -110,6 +109,12 @@ def read_csv(path: Path, collection: str) -> Table:
         quoted=quoted,
         broken=broken,
     )
+
+
+def _has_apostrophe(path: Path) -> bool:
+    """Whether the file holds a ``'`` anywhere: only then can a cell be quoted against formulas."""
+    with path.open("rb") as handle:
+        return any(b"'" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 def _record_starts(path: Path) -> list[int]:
