@@ -80,14 +80,15 @@ def test_fast_column_paths_agree_with_the_converter_on_every_known_cell(
 
 
 @pytest.mark.parametrize("calendar", [Calendar(), BERLIN], ids=["UTC", "Berlin"])
-def test_the_fast_path_for_instants_in_text_files_agrees_with_the_converter(calendar: Calendar) -> None:
+def test_the_fast_paths_for_text_files_agree_with_the_converter(calendar: Calendar) -> None:
     texts = [cell for cell in _KNOWN_CELLS if isinstance(cell, str)] + [
         " " * 25,
         "2026-07-01T09:30:00+00:00\t",
     ]
     for cell in texts:
-        check_fast_path([cell], "instant text", calendar)
-        check_fast_path(["2026-07-01T09:30:00Z", cell, ""], "instant text", calendar)
+        for kind in ("instant text", "text text"):
+            check_fast_path([cell], kind, calendar)
+            check_fast_path(["2026-07-01T09:30:00Z", cell, ""], kind, calendar)
 
 
 @given(
@@ -95,8 +96,9 @@ def test_the_fast_path_for_instants_in_text_files_agrees_with_the_converter(cale
         st.one_of(st.text(max_size=30), st.sampled_from([c for c in _KNOWN_CELLS if isinstance(c, str)]))
     )
 )
-def test_the_fast_path_for_instants_in_text_files_agrees_on_any_text(cells: list[str]) -> None:
+def test_the_fast_paths_for_text_files_agree_on_any_text(cells: list[str]) -> None:
     check_fast_path(cells, "instant text", BERLIN)
+    check_fast_path(cells, "text text", BERLIN)
 
 
 @given(st.lists(_CELLS, max_size=8), st.sampled_from(["text", "instant", "bool"]), st.booleans())
@@ -111,6 +113,7 @@ def check_fast_path(cells: list[Any], kind: str, calendar: Calendar) -> None:
         "text": coerce.to_text,
         "instant": coerce.instant_converter(calendar),
         "instant text": coerce.instant_converter(calendar),
+        "text text": coerce.to_text,
         "bool": coerce.to_bool,
     }[kind]
     expected_values, expected_refused = [], {}

@@ -57,6 +57,9 @@ class Table:
         quoted: whether a text cell may begin with the ``'`` that guards a formula (see
             `advocacy_kpis.io.coerce.unquote_formula`); False when the source has no ``'`` at all.
         broken: rows refused before their cells could be read: (number, expected, the row), in order.
+        ready: columns whose cells already hold, where not None, what the converter of a kind of
+            field (``"text"``, ``"instant"``, ``"bool"``) would give them: a typed source
+            knows, and a field of that kind takes them without a conversion pass.
     """
 
     collection: str
@@ -67,6 +70,7 @@ class Table:
     textual: bool = False
     quoted: bool = True
     broken: list[tuple[int, str, Any]] = attrs.Factory(list)
+    ready: Mapping[str, str] = attrs.Factory(dict)
 
     @property
     def read(self) -> int:
@@ -181,6 +185,11 @@ def _instants(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
     ]  # fmt: skip
 
 
+def _text_texts(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
+    # The text of a CSV file: every cell is text, and blank text is missing (as to_text says).
+    return [cell if cell and not cell.isspace() else None for cell in cells]
+
+
 def _text_instants(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
     # The instants of a CSV file: every cell is text.
     iso = datetime.fromisoformat
@@ -210,6 +219,7 @@ _FAST_COLUMNS: Final[Mapping[str, Callable[[Sequence[Any], coerce.Converter], li
     "text": _texts,
     "instant": _instants,
     "instant text": _text_instants,
+    "text text": _text_texts,
     "bool": _booleans,
 }
 
@@ -372,9 +382,13 @@ def table_records(
         sources[field.name] = source_name
         # Text is read as ISO 8601 only when no other format was named.
         fast = field.kind if iso_text or field.kind != "instant" else ""
-        if fast == "instant" and textual:
-            fast = "instant text"
-        values, bad = _convert(unquoted(cells), _converter(field, instant), fast)
+        if textual and fast in ("instant", "text"):
+            fast += " text"  # a CSV file's cells are all text
+        bad: dict[int, str] = {}
+        if table.ready.get(source_name) == field.kind:
+            values = list(cells)
+        else:
+            values, bad = _convert(unquoted(cells), _converter(field, instant), fast)
         for position, expected in bad.items():
             refused.setdefault(position, (field.name, source_name, cells[position], expected))
         if field.required and None in values:
@@ -435,8 +449,10 @@ def table_records(
         sink.reject(table, at, field_name, column, value, expected, number=number)
         if at is not None and ids is not None and isinstance(ids[at], str):
             refused_ids.setdefault(ids[at], at)
-    values = {field.name: column for field, column in zip(fields, columns, strict=True) if column is not None}
-    return _Loaded(table, records, positions, sources, refused_ids, values)
+    by_field = {
+        field.name: column for field, column in zip(fields, columns, strict=True) if column is not None
+    }
+    return _Loaded(table, records, positions, sources, refused_ids, by_field)
 
 
 def _attributes(
@@ -521,12 +537,9 @@ def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
 def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
     known = set(accounts.column("id"))
+    known_or_none = known | {None}
     for ref_kind, field in _ACCOUNT_REFS:
-        if ref_kind is not kind:
-            continue
-        values = set(loaded.column(field))
-        values.discard(None)
-        if values <= known:
+        if ref_kind is not kind or known_or_none.issuperset(loaded.column(field)):
             continue
 
         def accepted(record: Any, position: int, field: str = field) -> bool:

@@ -190,43 +190,59 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-clock values, placed in the calendar's zone later
 
 
-def _arrow_cells(column: Any) -> list[Any]:
-    """A column's values as Python objects, timestamps built from their integer count since 1970.
+def _arrow_cells(column: Any) -> tuple[list[Any], str]:
+    """A column's values as Python objects, and the kind of value they already all are, if any.
 
-    pyarrow's own conversion of a zoned timestamp column costs ten times as much, and gives the
-    same instants. Parts of a microsecond, which a Python datetime cannot hold, are dropped.
+    The kind is ``"instant"`` (aware datetimes in UTC), ``"bool"`` or ``"text"`` (none blank)
+    when every cell that is not None already holds what the loader's converter of that kind
+    would give, so the loader need not convert it; otherwise ``""``.
+
+    Timestamps are built from their integer count since 1970: pyarrow's own conversion of a
+    zoned timestamp column costs ten times as much, and gives the same instants. Parts of a
+    microsecond, which a Python datetime cannot hold, are dropped.
     """
     pyarrow = importlib.import_module("pyarrow")
     kind = column.type
     if not pyarrow.types.is_timestamp(kind):
-        return list(column.to_pylist())
-    if kind.tz is not None:
+        values = column.to_pylist()
+        if pyarrow.types.is_boolean(kind):
+            return values, "bool"
+        if pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind):
+            blank = "" in values or any(map(str.isspace, filter(None, values)))
+            return values, "" if blank else "text"
+        return values, ""
+    zoned = kind.tz is not None
+    if zoned:
         try:
             # A safe cast to seconds succeeds only when no value has a fraction of a second.
             seconds = column.cast(pyarrow.timestamp("s", tz=kind.tz)).cast(pyarrow.int64()).to_pylist()
             instant = datetime.fromtimestamp
-            return [None if s is None else instant(s, UTC) for s in seconds]
+            return [None if s is None else instant(s, UTC) for s in seconds], "instant"
         except (pyarrow.ArrowInvalid, ValueError, OverflowError, OSError):
             pass  # fractions of a second, or instants beyond what fromtimestamp takes here
     try:
         micros = column.cast(pyarrow.timestamp("us", tz=kind.tz))
     except pyarrow.ArrowInvalid:
         micros = column.cast(pyarrow.timestamp("us", tz=kind.tz), safe=False)
-    epoch = _NAIVE_EPOCH if kind.tz is None else _EPOCH
+    epoch = _EPOCH if zoned else _NAIVE_EPOCH
     cells: list[Any] = []
+    in_range = True
     for count in micros.cast(pyarrow.int64()).to_pylist():
         try:
             cells.append(None if count is None else epoch + timedelta(microseconds=count))
         except OverflowError:
             cells.append(OutOfRange(f"{count} microseconds from 1970-01-01"))
-    return cells
+            in_range = False
+    return cells, "instant" if zoned and in_range else ""
 
 
 def arrow_table(collection: str, source: str, table: Any) -> Table:
     """A table from a PyArrow table; rows are numbered by 0-based index."""
     names = _unique_header([str(n) for n in table.column_names], source)
-    columns = {name: _arrow_cells(table.column(i)) for i, name in enumerate(names)}
-    return Table(collection, source, "row index", columns, range(table.num_rows))
+    converted = {name: _arrow_cells(table.column(i)) for i, name in enumerate(names)}
+    columns = {name: cells for name, (cells, _) in converted.items()}
+    ready = {name: kind for name, (_, kind) in converted.items() if kind}
+    return Table(collection, source, "row index", columns, range(table.num_rows), ready=ready)
 
 
 def read_parquet(path: Path, collection: str) -> Table:
