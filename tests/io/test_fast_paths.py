@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from advocacy_kpis import AdvocacyData, Calendar, InvalidRecordError, LoadError, io
 from advocacy_kpis.data import COLLECTIONS
-from advocacy_kpis.io import _load, coerce
+from advocacy_kpis.io import _load, _sources, coerce
 from advocacy_kpis.records import (
     _SHAPE_CHECKS,
     Account,
@@ -338,3 +338,43 @@ def test_a_parquet_timestamp_beyond_the_year_9999_is_a_refused_row(tmp_path: Pat
 def test_instants_that_fall_outside_the_years_1_to_9999_in_utc_are_refused(cell: object) -> None:
     with pytest.raises(coerce.Refused, match="years 1 to 9999"):
         coerce.instant_converter(Calendar("Asia/Tokyo"))(cell)
+
+
+_ARROW_TEXT = st.one_of(st.none(), st.text(max_size=4), st.sampled_from(["", " ", "\u00a0", "\x1f", "a b"]))
+
+
+@given(
+    st.lists(_ARROW_TEXT, max_size=6),
+    st.lists(st.one_of(st.none(), st.datetimes(timezones=st.just(UTC))), max_size=6),
+    st.lists(st.one_of(st.none(), st.booleans()), max_size=6),
+    st.sampled_from(["s", "ms", "us", "ns"]),
+)
+def test_columns_a_typed_source_marks_ready_are_what_the_converters_would_give(
+    texts: list[str | None], instants: list[datetime | None], flags: list[bool | None], unit: str
+) -> None:
+    columns = {
+        "text": pa.array(texts, type=pa.string()),
+        "large": pa.array(texts, type=pa.large_string()),
+        "instant": pa.array(instants, type=pa.timestamp("us", tz="UTC")).cast(
+            pa.timestamp(unit, tz="UTC"), safe=False
+        ),
+        "bool": pa.array(flags, type=pa.bool_()),
+    }
+    for name, column in columns.items():
+        table = _sources.arrow_table("accounts", "accounts", pa.table({name: column}))
+        kind = table.ready.get(name)
+        if kind is None:
+            continue
+        convert = {
+            "text": coerce.to_text,
+            "instant": coerce.instant_converter(BERLIN),
+            "bool": coerce.to_bool,
+        }[kind]
+        cells = table.columns[name]
+        assert [convert(cell) for cell in cells] == cells
+        assert [type(convert(cell)) for cell in cells] == [type(cell) for cell in cells]
+    if any(t is not None and not t.strip() for t in texts):
+        assert (
+            "text"
+            not in _sources.arrow_table("accounts", "accounts", pa.table({"text": columns["text"]})).ready
+        )
