@@ -29,8 +29,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The tests run on every core (pytest-xdist): the suite is CPU-bound.
 unit: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --numprocesses=auto
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
@@ -38,12 +39,12 @@ docs: $(STAMP)
 test: lint typecheck unit docs
 
 test-thorough: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest --numprocesses=auto
 
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
-# Every metric at growing sizes, then issue 7's scorecard grid against Polars and pandas.
+# Every metric at growing sizes, then a scorecard grid against Polars and pandas.
 bench: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_metrics.py
 	$(BIN)/python benchmarks/bench_scorecard.py
@@ -57,7 +58,7 @@ mutation: $(STAMP)
 	$(BIN)/mutmut run
 	$(BIN)/python tools/mutation_scores.py
 
-# The engines on issue 7's grid at 100k sample accounts against hand-written Polars and DuckDB
+# The engines on the scorecard benchmark's grid at 100k sample accounts against hand-written Polars and DuckDB
 # SQL, then ten million rows generated as frames (about five minutes on two cores).
 bench-engines: $(BENCH_STAMP)
 	$(BIN)/python benchmarks/bench_engines.py

@@ -1,6 +1,6 @@
 """Benchmark the engines against hand-written Polars and DuckDB: run with ``make bench-engines``.
 
-The grid is the one of GitHub issue 7 (32 windows: the eight quarters ending with 2026Q3 and
+The grid is that of ``bench_scorecard.py`` (32 windows: the eight quarters ending with 2026Q3 and
 their 24 months, by 8 segments: all, each tier, each region) for the five metrics of
 ``bench_scorecard.py``, on ``sample.generate(n, seed=11)``:
 
@@ -287,12 +287,12 @@ def synthetic_tables(rows: int, seed: int = SEED) -> tuple[Any, dict[str, int]]:
 
 
 def big_run(rows: int) -> dict[str, Any]:
-    """The Polars engine over the issue grid on ``rows`` synthetic rows (run in a child process)."""
+    """The Polars engine over the grid on ``rows`` synthetic rows (run in a child process)."""
     made = time.perf_counter()
     tables, sizes = synthetic_tables(rows)
     made = time.perf_counter() - made
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    windows = bs.issue_windows()
+    windows = bs.grid_windows()
     segments = [
         Segment.all(),
         *[Segment.where(tier=t) for t in ("enterprise", "mid", "smb")],
@@ -332,7 +332,7 @@ def main(argv: list[str] | None = None) -> None:
     wall = time.perf_counter()
     data = sample.generate(args.accounts, seed=SEED)
     print(f"  generated in {time.perf_counter() - wall:.1f} s")
-    windows, segments = bs.issue_windows(), bs.issue_segments(data)
+    windows, segments = bs.grid_windows(), bs.grid_segments(data)
     cells = len(bs.METRICS) * len(windows) * len(segments)
     print(
         f"grid: {len(windows)} windows x {len(segments)} segments x {len(bs.METRICS)} metrics = {cells} cells"

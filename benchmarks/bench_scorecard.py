@@ -1,6 +1,6 @@
 """Benchmark a scorecard grid against hand-written Polars and pandas: run with ``make bench``.
 
-The grid is the one of GitHub issue 7: 32 windows (the eight quarters ending with 2026Q3 and
+The grid: 32 windows (the eight quarters ending with 2026Q3 and
 their 24 months) by 8 segments (all, each tier, each region) for five metrics, on
 ``sample.generate(n)`` data. The library computes it with `advocacy_kpis.scorecard` from the
 `AdvocacyData`; Polars and pandas compute the same cells from frames built once from the records
@@ -10,7 +10,7 @@ as Decimal: the frames carry money in integer ten-thousandths of a dollar) befor
 
 Times are CPU seconds (``time.process_time``, which adds up every thread of the process, so a
 multi-threaded Polars pays for all its cores), best of ``--repeat`` runs. Numbers are printed,
-never asserted; each goal of the issue is printed beside its figure as met or not met.
+never asserted; each goal is printed beside its figure as met or not met.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _quarter_key(t: datetime) -> int:
     return t.year * 4 + (t.month - 1) // 3
 
 
-def issue_windows() -> list[GridWindow]:
+def grid_windows() -> list[GridWindow]:
     """The eight quarters ending with 2026Q3, then their 24 months."""
     quarters = [Window.quarter(2026, 3).shift(-k) for k in range(7, -1, -1)]
     out = [GridWindow(q, "quarter", _quarter_key(q.start)) for q in quarters]
@@ -102,19 +102,19 @@ def _values(data: AdvocacyData, *attributes: str) -> list[Segment]:
     return Segment.by(*attributes).resolve(data)[1:]
 
 
-def issue_segments(data: AdvocacyData) -> list[Segment]:
+def grid_segments(data: AdvocacyData) -> list[Segment]:
     """All accounts, each tier, each region present."""
     return [Segment.all(), *_values(data, "tier"), *_values(data, "region")]
 
 
 def wide_segments(data: AdvocacyData) -> list[Segment]:
-    """64 distinct segments on the sample data: the issue's 8 plus crossings and further attributes.
+    """64 distinct segments on the sample data: the grid's 8 plus crossings and further attributes.
 
     all, 3 tiers, 4 regions, 6 industries, 12 tier x region, 18 tier x industry, 4 acquisition
-    channels and 16 region x channel: each account is in 8 of them (3 in the issue's grid).
+    channels and 16 region x channel: each account is in 8 of them (3 in the grid).
     """
     chosen = [
-        *issue_segments(data),
+        *grid_segments(data),
         *_values(data, "industry"),
         *_values(data, "tier", "region"),
         *_values(data, "tier", "industry"),
@@ -699,7 +699,7 @@ def _ms(seconds: float) -> str:
 
 @dataclass
 class SizeRun:
-    """The issue grid at one size: the library and both hand-written versions."""
+    """The grid at one size: the library and both hand-written versions."""
 
     n: int
     data: AdvocacyData
@@ -713,7 +713,7 @@ class SizeRun:
 def grid_at_size(
     data: AdvocacyData, windows: Sequence[GridWindow], repeat: int, *, with_pandas: bool
 ) -> tuple[SizeRun, Frames, Frames | None]:
-    segments = issue_segments(data)
+    segments = grid_segments(data)
     cols = columns(data)
     pl_frames = polars_frames(cols, data.as_of)
     library = best_of(repeat, lambda: run_library(data, windows, segments))
@@ -757,7 +757,7 @@ def main(argv: list[str] | None = None) -> None:
         ) from None
     repeat = max(1, args.repeat)
     started = time.process_time()
-    windows = issue_windows()
+    windows = grid_windows()
 
     cpu = time.process_time()
     generated = sample.generate(args.accounts, seed=SEED)
@@ -779,10 +779,10 @@ def main(argv: list[str] | None = None) -> None:
     del held
 
     data = rebuild(generated)
-    segments = issue_segments(data)
+    segments = grid_segments(data)
     cold = best_of(1, lambda: run_library(data, windows, segments))
 
-    # 1. The issue grid at full size.
+    # 1. The grid at full size.
     main_run, pl_frames, pd_frames = grid_at_size(data, windows, repeat, with_pandas=True)
     cells = len(METRICS) * len(windows) * len(segments)
     records = main_run.records
@@ -842,7 +842,7 @@ def main(argv: list[str] | None = None) -> None:
         drift = lib_us / small_us - 1
         pol_small = small_run.polars.cpu / small_run.records * 1e6
         pol_big = main_run.polars.cpu / records * 1e6
-        print(f"\n3. size: {args.small} -> {args.accounts} accounts, issue grid")
+        print(f"\n3. size: {args.small} -> {args.accounts} accounts, the grid")
         print(f"  library {small_us:6.3f} -> {lib_us:6.3f} us/record/metric  change {drift:+.0%}   "
               f"goal within {GOAL_SIZE_DRIFT:.0%}: {_goal(abs(drift) <= GOAL_SIZE_DRIFT)}")  # fmt: skip
         print(

@@ -40,7 +40,7 @@ def test_scorecard_benchmark_agrees_with_polars_and_pandas_on_a_tiny_data_set(
     module.main(["--accounts", "300", "--small", "120", "--repeat", "1"])
     out = capsys.readouterr().out
     checks = [line.split() for line in out.splitlines() if line.strip().startswith("check ")]
-    # polars and pandas on the issue grid, polars on the 64-segment grid and at the small size
+    # polars and pandas on the grid, polars on the 64-segment grid and at the small size
     assert [c[1] for c in checks] == ["polars", "pandas", "polars", "polars"]
     assert all(c[-1] == "0" for c in checks), out
     for heading in ("1. grid", "2. segments", "3. size", "4. building"):
