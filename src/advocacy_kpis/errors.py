@@ -9,6 +9,7 @@ __all__ = [
     "CalendarMismatchError",
     "CurrencyMismatchError",
     "DuplicateIdError",
+    "EngineNotSupportedError",
     "IncomparableResultsError",
     "InvalidRecordError",
     "LoadError",
@@ -220,6 +221,25 @@ class UnknownMetricError(AdvocacyKpisError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown metric"
+
+
+class EngineNotSupportedError(AdvocacyKpisError, NotImplementedError):
+    """A metric (or a variant of it) that an engine cannot compute yet.
+
+    Attributes:
+        metric: the metric id.
+        engine: the engine's name (``polars``, ``duckdb``, ``pyspark``...).
+        reason: why, and what to do instead.
+    """
+
+    def __init__(self, metric: str, engine: str, reason: str) -> None:
+        self.metric = metric
+        self.engine = engine
+        self.reason = reason
+        super().__init__(
+            f"{metric} cannot be computed on the {engine} engine yet: {reason}. "
+            "Compute it on the records instead (scorecard(..., engine='python') or tables.to_data())."
+        )
 
 
 class MissingExtraError(AdvocacyKpisError, ImportError):

@@ -21,6 +21,7 @@ from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import (
+    EngineNotSupportedError,
     IncomparableResultsError,
     MissingExtraError,
     ParameterError,
@@ -270,7 +271,8 @@ def scorecard(
 
     Returns:
         The `Scorecard`. A cell the metric cannot give (a money metric without a basis, a
-        segment its records cannot be cut by) holds an undefined result saying why.
+        segment its records cannot be cut by, a metric the tables' engine does not compute yet)
+        holds an undefined result saying why.
 
     Raises:
         ParameterError: bad windows, segments, metrics or parameters.
@@ -331,9 +333,18 @@ def _run(
             refused[s] = reason
     if usable:
         sub = grid if len(usable) == grid.n_segments else _subgrid(grid, usable)
-        computed = definition_.results(sub, chosen_basis, prepared)
-        for cell, w, s in sub.cells():
-            yield (spec.id, w, usable[s]), computed[cell]
+        try:
+            computed = definition_.results(sub, chosen_basis, prepared)
+        except EngineNotSupportedError as error:
+            # On tables, a metric the engine cannot compute yet is a column of undefined cells.
+            reason = (
+                f"not computed on the {error.engine} engine yet ({error.reason}): compute it on the "
+                "records with scorecard(..., engine='python')"
+            )
+            refused.update(dict.fromkeys(usable, reason))
+        else:
+            for cell, w, s in sub.cells():
+                yield (spec.id, w, usable[s]), computed[cell]
     for s, reason in refused.items():
         for w, window in enumerate(grid.windows):
             scope = Cell(spec, grid.data, window, grid.segments[s], chosen_basis, prepared)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from advocacy_kpis import AdvocacyData, Segment, Window, compute, engines, metrics, sample, scorecard
+from advocacy_kpis import AdvocacyData, Segment, Window, catalog, compute, engines, metrics, sample, scorecard
 from tests.engines._parity import BASIS, LOCAL, card, mismatches, same_numbers
 from tests.golden_loader import GOLDEN, expectations, load_case
 from tests.strategies import datasets
@@ -127,14 +127,35 @@ def test_cumulative_incidence_cells_equal_single_calls() -> None:
 
 def test_unsupported_metric_names_metric_and_engine() -> None:
     tables = engines.tables_from_data(sample.tiny(), "duckdb")
+    q3 = Window.quarter(2026, 3)
     with pytest.raises(engines.EngineNotSupportedError, match=r"referral_ready_account_rate.*duckdb"):
-        scorecard(tables, metrics=["referral_ready_account_rate"], windows=[Window.quarter(2026, 3)])
+        metrics.referral_ready_account_rate(tables, window=q3)
     with pytest.raises(engines.EngineNotSupportedError, match="customer_retention_rate.*weighting"):
-        scorecard(
-            tables, metrics=["customer_retention_rate"], windows=[Window.quarter(2026, 3)], basis=BASIS,
-            weight_rates=True,
-        )  # fmt: skip
+        metrics.customer_retention_rate(tables, window=q3, basis=BASIS)
     assert set(engines.UNSUPPORTED).isdisjoint(engines.SUPPORTED)
+
+
+def test_a_scorecard_on_tables_shows_what_the_engine_cannot_compute_as_undefined_cells() -> None:
+    data = sample.tiny()
+    tables = engines.tables_from_data(data, "duckdb")
+    quarters = Window.year(2026).split("quarter")
+    card = scorecard(tables, windows=quarters, segments=Segment.by("tier"), basis=BASIS)
+    assert card.metrics == tuple(s.id for s in catalog.all())
+    on_records = scorecard(data, windows=quarters, segments=Segment.by("tier"), basis=BASIS)
+    assert card.segments == on_records.segments
+    for metric in card.metrics:
+        for window in quarters:
+            for segment in card.segments:
+                result = card.get(metric, window, segment)
+                if metric in engines.SUPPORTED:
+                    assert result.to_dict() == on_records.get(metric, window, segment).to_dict()
+                else:
+                    reason = result.undefined_reason or ""
+                    assert result.value is None and "not computed on the duckdb engine yet" in reason
+                    assert "engine='python'" in reason
+    weighted = scorecard(tables, metrics=["customer_retention_rate"], windows=quarters, basis=BASIS,
+                         weight_rates=True)  # fmt: skip
+    assert all("weighting" in (r.undefined_reason or "") for r in weighted.results)
 
 
 def test_collection_not_supplied_is_undefined_as_for_records() -> None:

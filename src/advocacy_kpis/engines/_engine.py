@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from advocacy_kpis.data import _ACCOUNT_FIELDS
 from advocacy_kpis.engines._tables import Tables, _narwhals, _python, account_fields
-from advocacy_kpis.errors import AdvocacyKpisError, CurrencyMismatchError
+from advocacy_kpis.errors import CurrencyMismatchError, EngineNotSupportedError
 from advocacy_kpis.formulas import is_satisfied, nps_category
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.metrics._common import observation
@@ -29,25 +29,6 @@ from advocacy_kpis.scope import BasisKind, RevenueBasis, Segment
 from advocacy_kpis.tally import Definition, Tally
 
 __all__ = ["SUPPORTED", "UNSUPPORTED", "Engine", "EngineNotSupportedError"]
-
-
-class EngineNotSupportedError(AdvocacyKpisError, NotImplementedError):
-    """A metric (or a variant of it) that an engine cannot compute yet.
-
-    Attributes:
-        metric: the metric id.
-        engine: the engine's name (``polars``, ``duckdb``, ``pyspark``...).
-        reason: why, and what to do instead.
-    """
-
-    def __init__(self, metric: str, engine: str, reason: str) -> None:
-        self.metric = metric
-        self.engine = engine
-        self.reason = reason
-        super().__init__(
-            f"{metric} cannot be computed on the {engine} engine yet: {reason}. "
-            "Compute it on the records instead (scorecard(..., engine='python') or tables.to_data())."
-        )
 
 
 _NAMES: Final = {"pyspark": "pyspark", "pyspark_connect": "pyspark", "duckdb": "duckdb"}
