@@ -834,7 +834,75 @@ def _icp_share(run: _Run) -> list[Tally]:
     return tallies
 
 
+def _survival(run: _Run, origin: str, sources: Sequence[tuple[str, str]]) -> list[Tally]:
+    """Per cell: the survival observation of each account whose clock starts in the window.
+
+    ``origin`` is ``"activation"`` (``activated_at``, else ``customer_since``) or an account
+    column; an account's event is its first record of ``sources`` (collection, time column) at or
+    after its origin; it is censored at its churn, else at ``as_of``.
+    """
+    nw, grid, engine = run.nw, run.grid, run.engine
+    present = engine.columns("accounts")
+
+    def column(name: str) -> Any:
+        return nw.col(name) if name in present else nw.lit(None, dtype=nw.Datetime("us", "UTC"))
+
+    if origin == "activation":
+        start = (
+            nw.when(column("activated_at").is_null())
+            .then(nw.col("customer_since"))
+            .otherwise(column("activated_at"))
+        )
+    else:
+        start = column(origin)
+    cohort = run.in_grid(
+        engine.frame("accounts").select(
+            nw.col("id").alias("account_id"), start.alias("_o"), column("churned_at").alias("_c")
+        ),
+        "_o",
+    )
+    joined = cohort
+    firsts = []
+    for i, (name, time_column) in enumerate(sources):
+        if not engine.has(name):
+            continue
+        events = engine.frame(name).select("account_id", nw.col(time_column).alias("_t"))
+        first = (
+            events.join(cohort.select("account_id", "_o"), on="account_id", how="inner")
+            .filter(nw.col("_t") >= nw.col("_o"))
+            .group_by("account_id")
+            .agg(nw.col("_t").min().alias(f"_e{i}"))
+        )
+        joined = joined.join(first, on="account_id", how="left")
+        firsts.append(f"_e{i}")
+    rows = run.with_profile(joined).select("_k", *run.attrs, "_o", "_c", *firsts)
+    tallies: list[Tally] = [{"observations": []} for _ in range(grid.n_cells)]
+    ns, na = grid.n_segments, len(run.attrs)
+    as_of = engine.tables.as_of
+    for row in engine.rows(rows):
+        k, began, churned = int(row[0]), row[1 + na], row[2 + na]
+        reached = [t for t in row[3 + na :] if t is not None]
+        seen = observation(
+            began, min(reached) if reached else None, churned if churned is not None else as_of
+        )
+        profile = run.pid(row[1 : 1 + na])
+        for w in grid._cover[k]:
+            for s in grid.profile_segments(profile):
+                tallies[w * ns + s]["observations"].append(seen)
+    return tallies
+
+
 _TALLIES: Final[Mapping[str, tuple[Callable[[_Run], list[Tally]], bool]]] = {
+    "time_to_first_referral": (
+        lambda run: _survival(run, "activation", [("referrals", "invited_at")]),
+        False,
+    ),
+    "time_to_advocacy": (
+        lambda run: _survival(
+            run, "onboarded_at", [("actions", "completed_at"), ("referrals", "invited_at")]
+        ),
+        False,
+    ),
     "net_promoter_score": (_nps, False),
     "customer_satisfaction_score": (_csat, False),
     "social_shares": (_shares, False),
@@ -875,8 +943,6 @@ UNSUPPORTED: Final[Mapping[str, str]] = {
     "referral_readiness_score": "the readiness score reads each account's signal history at every window end",
     "referral_ready_account_rate": "the readiness score reads each account's signal history at every window end",
     "advocate_re_engagement_rate": "lapses are found per contact over its whole action history",
-    "time_to_first_referral": "survival observations per account are not computed in the engine yet",
-    "time_to_advocacy": "survival observations per account are not computed in the engine yet",
     **dict.fromkeys(
         (
             "customer_loyalty_index",
