@@ -16,7 +16,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -27,6 +27,9 @@ from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.result import MetricResult
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = ["Cell", "Definition", "Latest", "Run", "Tally", "definition", "merge"]
 
@@ -250,7 +253,7 @@ class Definition:
 
     def one(
         self,
-        data: AdvocacyData,
+        data: AdvocacyData | Tables,
         *,
         window: Window,
         segment: Segment | None,
@@ -261,12 +264,15 @@ class Definition:
 
         ``data`` may also be an `advocacy_kpis.engines.Tables`: the tally is then computed there.
         """
-        if not isinstance(data, AdvocacyData):
+        records: AdvocacyData
+        if isinstance(data, AdvocacyData):
+            records = data
+        else:
             from advocacy_kpis.engines import as_data
 
-            data = as_data(data)
-        chosen = self.check_scope(data, [window], [segment], basis)
-        grid = Grid(data, [window], chosen)
+            records = as_data(data)
+        chosen = self.check_scope(records, [window], [segment], basis)
+        grid = Grid(records, [window], chosen)
         return self.results(grid, basis, self.prepare(params))[0]
 
 

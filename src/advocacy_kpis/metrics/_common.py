@@ -43,7 +43,7 @@ def check_args(
         SegmentNotApplicableError: a segment on attributes the records do not carry.
     """
     if not isinstance(data, AdvocacyData):
-        raise ParameterError("data", spec.id, "an AdvocacyData", type(data).__name__)
+        raise ParameterError("data", spec.id, "an AdvocacyData or engines.Tables", type(data).__name__)
     if not isinstance(window, Window):
         raise ParameterError("window", spec.id, "a Window such as Window.quarter(2026, 3)", window)
     chosen = Segment.all() if segment is None else segment

@@ -6,6 +6,7 @@ import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import attrs
 
@@ -54,6 +55,9 @@ from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import poisson_rate_interval, wilson_interval
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "AccountReadiness",
@@ -137,7 +141,7 @@ TTFR_SPEC = MetricSpec(
 
 @metric(TTFR_SPEC)
 def time_to_first_referral(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -147,7 +151,7 @@ def time_to_first_referral(
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: accounts activated in this window form the cohort.
         segment: accounts counted (default: all).
 
@@ -296,7 +300,7 @@ PARTICIPATION_SPEC = MetricSpec(
 
 @metric(PARTICIPATION_SPEC)
 def referral_program_participation_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -308,7 +312,7 @@ def referral_program_participation_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ referred in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -545,7 +549,7 @@ READINESS_SPEC = MetricSpec(
 
 @metric(READINESS_SPEC)
 def referral_readiness_score(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -556,7 +560,7 @@ def referral_readiness_score(
     .. math:: \frac{1}{|E|} \sum_{a \in E} \sum_k w_k \, \mathbb{1}[a \text{ meets } k]
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: scores are taken at ``window.end``.
         segment: accounts counted (default: all).
         model: the readiness model (weights, spans, thresholds, tap policy).
@@ -690,7 +694,7 @@ READY_RATE_SPEC = MetricSpec(
 
 @metric(READY_RATE_SPEC)
 def referral_ready_account_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -704,7 +708,7 @@ def referral_ready_account_rate(
     .. math:: \frac{|\{a \in E : \mathrm{readiness}_a \geq \theta\}|}{|E|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: scores are taken at ``window.end``.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (weights at ``window.end``).
@@ -833,7 +837,7 @@ RE_ENGAGEMENT_SPEC = MetricSpec(
 
 @metric(RE_ENGAGEMENT_SPEC)
 def advocate_re_engagement_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -845,7 +849,7 @@ def advocate_re_engagement_rate(
     .. math:: \frac{|\{c \in L : c \text{ acted in } W\}|}{|L|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts whose advocates count (default: all).
         lapse_days: days without an action before ``window.start`` that make an advocate lapsed.
@@ -976,14 +980,14 @@ SHARES_SPEC = MetricSpec(
 
 @metric(SHARES_SPEC)
 def social_shares(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Number of social shares in ``window``.
 
     .. math:: |\{s : s.\mathrm{shared\_at} \in W\}|
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts whose shares count (default: all).
         confidence: level of the Poisson interval (the window is one unit of exposure).
@@ -1087,14 +1091,14 @@ ICP_SHARE_SPEC = MetricSpec(
 
 @metric(ICP_SHARE_SPEC)
 def share_rate_among_icps(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Share of the ICP accounts active in ``window`` that shared at least once in it.
 
     .. math:: \frac{|\{a \in (S \cup N)_{ICP} : a \text{ shared in } W\}|}{|(S \cup N)_{ICP}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: narrows within ICP accounts (default: all ICP accounts).
         confidence: level of the Wilson interval.
@@ -1199,7 +1203,7 @@ INITIATION_SPEC = MetricSpec(
 
 @metric(INITIATION_SPEC)
 def referral_discussion_initiation_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1211,7 +1215,7 @@ def referral_discussion_initiation_rate(
     .. math:: \frac{|\{a \in S \cup N : \mathrm{prompt}_a(W) \lor \mathrm{referral}_a(W)\}|}{|S \cup N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -1294,14 +1298,14 @@ PERSONALIZED_SPEC = MetricSpec(
 
 @metric(PERSONALIZED_SPEC)
 def personalized_referral_outreach_rate(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Share of the accounts referring in ``window`` that personalized at least one referral.
 
     .. math:: \frac{|\{a : \exists r \in W_a,\ r.\mathrm{personalized}\}|}{|\{a : \exists r \in W_a\}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts counted (default: all).
         confidence: level of the Wilson interval.
@@ -1412,7 +1416,7 @@ WARM_INTRO_SPEC = MetricSpec(
 
 @metric(WARM_INTRO_SPEC)
 def warm_introduction_offer_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1424,7 +1428,7 @@ def warm_introduction_offer_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ asked for a referral in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -1501,14 +1505,14 @@ QBR_SPEC = MetricSpec(
 
 @metric(QBR_SPEC)
 def referral_intent_in_qbrs(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Share of the QBRs held in ``window`` in which referral intent was recorded.
 
     .. math:: \frac{|\{q \in W : q.\mathrm{referral\_intent}\}|}{|\{q \in W\}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts whose QBRs count (default: all).
         confidence: level of the Wilson interval.
@@ -1620,13 +1624,15 @@ TTA_SPEC = MetricSpec(
 
 
 @metric(TTA_SPEC)
-def time_to_advocacy(data: AdvocacyData, *, window: Window, segment: Segment | None = None) -> MetricResult:
+def time_to_advocacy(
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
+) -> MetricResult:
     r"""Kaplan-Meier median days from onboarding to first advocacy, for accounts onboarded in ``window``.
 
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: accounts whose ``onboarded_at`` is in this window form the cohort.
         segment: accounts counted (default: all).
 

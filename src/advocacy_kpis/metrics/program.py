@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import attrs
 
@@ -70,6 +70,9 @@ from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import poisson_rate_interval, wilson_interval
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "ADVOCACY_KINDS",
@@ -247,7 +250,7 @@ ADVOCACY_SPEC = MetricSpec(
 
 @metric(ADVOCACY_SPEC)
 def customer_advocacy_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -259,7 +262,7 @@ def customer_advocacy_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ advocated in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -400,13 +403,15 @@ POOL_SPEC = MetricSpec(
 
 
 @metric(POOL_SPEC)
-def advocate_pool_size(data: AdvocacyData, *, window: Window, segment: Segment | None = None) -> MetricResult:
+def advocate_pool_size(
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
+) -> MetricResult:
     r"""Number of advocates in the pool at ``window.end``.
 
     .. math:: |\{v : v \text{ enrolled, not opted out, its account a customer at } W_{end}\}|
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the pool is read at ``window.end``.
         segment: accounts whose advocates count (default: all).
 
@@ -523,7 +528,7 @@ ACTIVATION_SPEC = MetricSpec(
 
 @metric(ACTIVATION_SPEC)
 def advocate_activation_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -535,7 +540,7 @@ def advocate_activation_rate(
     .. math:: \frac{|\{v \in P(W_{end}) : v \text{ acted in } [W_{end} - L, W_{end})\}|}{|P(W_{end})|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the pool and the lookback are anchored at ``window.end``.
         segment: accounts whose advocates count (default: all).
         lookback_days: the days before ``window.end`` in which an action counts.
@@ -696,14 +701,14 @@ FILL_RATE_SPEC = MetricSpec(
 
 @metric(FILL_RATE_SPEC)
 def reference_request_fill_rate(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Share of the reference requests made in ``window`` that were filled by ``as_of``.
 
     .. math:: \frac{|\{q \in W : q \text{ filled}\}|}{|\{q \in W\}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: requests with ``requested_at`` in this window count.
         segment: matched on the requests' own attributes (default: all).
         confidence: level of the Wilson interval.
@@ -831,14 +836,14 @@ TIME_TO_FILL_SPEC = MetricSpec(
 
 @metric(TIME_TO_FILL_SPEC)
 def reference_time_to_fill(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
     r"""Kaplan-Meier median days from request to fill, for reference requests made in ``window``.
 
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: requests with ``requested_at`` in this window form the cohort.
         segment: matched on the requests' own attributes (default: all).
 
@@ -950,14 +955,14 @@ REVIEW_VELOCITY_SPEC = MetricSpec(
 
 @metric(REVIEW_VELOCITY_SPEC)
 def review_velocity(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Reviews published in ``window`` per month of it.
 
     .. math:: \frac{|\{r : p_r \in W\}|}{m(W)}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: reviews with ``published_at`` in this window count.
         segment: accounts whose reviews count (default: all; reviews with no account only count
             for the whole).
@@ -1149,7 +1154,7 @@ INFLUENCED_PIPELINE_SPEC = MetricSpec(
 
 @metric(INFLUENCED_PIPELINE_SPEC)
 def advocate_influenced_pipeline(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1160,7 +1165,7 @@ def advocate_influenced_pipeline(
     .. math:: \sum_{o \,:\, c_o \in W,\ o \text{ touched}} x_o
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: opportunities with ``created_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1274,7 +1279,7 @@ INFLUENCED_REVENUE_SPEC = MetricSpec(
 
 @metric(INFLUENCED_REVENUE_SPEC)
 def advocate_influenced_revenue(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1285,7 +1290,7 @@ def advocate_influenced_revenue(
     .. math:: \sum_{o \,:\, o \text{ won},\ z_o \in W,\ o \text{ touched}} x_o
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: opportunities won with ``closed_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1397,14 +1402,14 @@ MENTIONS_SPEC = MetricSpec(
 
 @metric(MENTIONS_SPEC)
 def influencer_and_advocate_mentions(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
 ) -> MetricResult:
     r"""Number of organic mentions in ``window`` by influencers and advocates.
 
     .. math:: |\{m \in W : m \text{ organic},\ k_m \in \{\text{influencer}, \text{advocate}\}\}|
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: mentions with ``published_at`` in this window count.
         segment: matched on the mentions' own attributes (default: all).
         confidence: level of the Poisson interval (the window is one unit of exposure).
@@ -1535,14 +1540,14 @@ COMMUNITY_SPEC = MetricSpec(
 
 @metric(COMMUNITY_SPEC)
 def community_growth_rate(
-    data: AdvocacyData, *, window: Window, segment: Segment | None = None
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
     r"""Net growth of the community over ``window``: members at its end against members at its start.
 
     .. math:: \frac{M(W_{end}) - M(W_{start})}{M(W_{start})}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: members are counted at ``window.start`` and ``window.end``.
         segment: accounts whose members count (default: all; members without an account only
             count for the whole).
@@ -1813,7 +1818,7 @@ TAP_SPEC = MetricSpec(
 
 @metric(TAP_SPEC)
 def tap_policy_compliance(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1825,7 +1830,7 @@ def tap_policy_compliance(
     .. math:: \frac{|\{k \in W : k \text{ respects the policy}\}|}{|\{k \in W\}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: asks with ``asked_at`` in this window count.
         segment: accounts whose asks count (default: all).
         policy: the tap policy (gaps per effort class, and each asset's class).

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -51,6 +51,9 @@ from advocacy_kpis.stats import (
     wilson_interval,
 )
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "client_referral_rate",
@@ -113,7 +116,7 @@ CLIENT_REFERRAL_SPEC = MetricSpec(
 
 @metric(CLIENT_REFERRAL_SPEC)
 def client_referral_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -125,7 +128,7 @@ def client_referral_rate(
     .. math:: \frac{|N \cap \mathrm{Referred}|}{|N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: new customers have ``customer_since`` in this window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each new customer by its run rate at
@@ -262,7 +265,7 @@ CONVERSION_SPEC = MetricSpec(
 
 @metric(CONVERSION_SPEC)
 def referral_conversion_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -275,7 +278,7 @@ def referral_conversion_rate(
     .. math:: \frac{\#\{\text{matured, converted in time, first touch}\}}{\#\{\text{matured}\}}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: referrals with ``invited_at`` in this window form the cohort.
         segment: referring accounts counted (default: all).
         horizon_days: days after the invitation a conversion may take.
@@ -499,7 +502,7 @@ NEW_FROM_REFERRALS_SPEC = MetricSpec(
 
 @metric(NEW_FROM_REFERRALS_SPEC)
 def new_customers_from_referrals(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -510,7 +513,7 @@ def new_customers_from_referrals(
     .. math:: |N \cap \mathrm{Referred}|
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: new customers have ``customer_since`` in this window.
         segment: accounts counted (default: all).
         confidence: level of the Poisson score interval of the count.
@@ -672,7 +675,7 @@ REVENUE_SPEC = MetricSpec(
 
 @metric(REVENUE_SPEC)
 def revenue_from_referrals(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -683,7 +686,7 @@ def revenue_from_referrals(
     .. math:: \sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: contracts with ``start`` in this window count.
         segment: accounts whose contracts count (default: all).
         basis: required: ARR, MRR, ACV or TCV and the currency (with FX rates for other currencies).
@@ -776,7 +779,7 @@ CONTRIBUTION_SPEC = MetricSpec(
 
 @metric(CONTRIBUTION_SPEC)
 def referral_account_revenue_contribution(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -788,7 +791,7 @@ def referral_account_revenue_contribution(
         \frac{\sum_{a \in E \cap \mathrm{Referred}} \mathrm{ARR}_a(W_{end})}{\sum_{a \in E} \mathrm{ARR}_a(W_{end})}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: customers and run rates are read at ``window.end``.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (ACV and TCV have no value at an instant).
@@ -897,7 +900,7 @@ PIPELINE_SPEC = MetricSpec(
 
 @metric(PIPELINE_SPEC)
 def referral_pipeline_contribution_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -908,7 +911,7 @@ def referral_pipeline_contribution_rate(
     .. math:: \frac{\sum_{o \in W,\ \mathrm{src}_o = \mathrm{referral}} x_o}{\sum_{o \in W} x_o}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: opportunities with ``created_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1055,7 +1058,7 @@ ROI_SPEC = MetricSpec(
 
 @metric(ROI_SPEC)
 def referral_campaign_roi(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1066,7 +1069,7 @@ def referral_campaign_roi(
     .. math:: \frac{R_B(W) - C(W)}{C(W)}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: contracts starting and costs incurred in this window count.
         segment: revenue matches through accounts, costs through their attributes; the segment's
             attributes must be known to both (default: all).
@@ -1237,7 +1240,7 @@ def _retention_comparison(cell: Cell, tally: Tally) -> dict[str, Any]:
 
 @metric(RETENTION_SPEC)
 def referral_retention_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1249,7 +1252,7 @@ def referral_retention_rate(
     .. math:: \frac{|S \cap \mathrm{Referred} \cap E|}{|S \cap \mathrm{Referred}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -1360,7 +1363,7 @@ INVITATION_SPEC = MetricSpec(
 
 @metric(INVITATION_SPEC)
 def referral_invitation_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1371,7 +1374,7 @@ def referral_invitation_rate(
     .. math:: \frac{\#\{r : i_r \in W\}}{|S \cup N|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: referrals with ``invited_at`` in this window count; the base is the accounts active in it.
         segment: referring and active accounts counted (default: all).
         confidence: level of the Poisson score interval.

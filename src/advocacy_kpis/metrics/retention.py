@@ -6,7 +6,7 @@ import bisect
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -43,6 +43,9 @@ from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import wilson_interval
 from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "activation_expanded",
@@ -133,7 +136,7 @@ RETENTION_SPEC = MetricSpec(
 
 @metric(RETENTION_SPEC)
 def customer_retention_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -145,7 +148,7 @@ def customer_retention_rate(
     .. math:: \frac{|S \cap E|}{|S|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -221,7 +224,7 @@ CHURN_SPEC = MetricSpec(
 
 @metric(CHURN_SPEC)
 def customer_churn_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -233,7 +236,7 @@ def customer_churn_rate(
     .. math:: \frac{|S \setminus E|}{|S|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -333,7 +336,7 @@ RENEWAL_SPEC = MetricSpec(
 
 @metric(RENEWAL_SPEC)
 def contract_renewal_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -345,7 +348,7 @@ def contract_renewal_rate(
     .. math:: \frac{\#\{c : e_c \in W,\ c \text{ renewed}\}}{\#\{c : e_c \in W\}}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: contracts whose ``end`` is in this window count.
         segment: accounts whose contracts count (default: all).
         basis: optional ARR or MRR basis: weights each expiring contract by its own run rate.
@@ -595,7 +598,7 @@ EXPANSION_SPEC = MetricSpec(
 
 @metric(EXPANSION_SPEC)
 def expansion_revenue(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -606,7 +609,7 @@ def expansion_revenue(
     .. math:: \sum_{a \in S} \max\left(0,\ \mathrm{ARR}_a(W_{end}) - \mathrm{ARR}_a(W_{start})\right)
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -699,7 +702,7 @@ GROWTH_SPEC = MetricSpec(
 
 @metric(GROWTH_SPEC)
 def expansion_revenue_growth_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -710,7 +713,7 @@ def expansion_revenue_growth_rate(
     .. math:: \frac{X(W) - X(P)}{X(P)}, \quad P = W.\mathrm{previous}()
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window; its previous period is ``window.previous()``.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -819,7 +822,7 @@ GRR_SPEC = MetricSpec(
 
 @metric(GRR_SPEC)
 def gross_revenue_retention(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -832,7 +835,7 @@ def gross_revenue_retention(
         {\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -932,7 +935,7 @@ NRR_SPEC = MetricSpec(
 
 @metric(NRR_SPEC)
 def net_revenue_retention(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -943,7 +946,7 @@ def net_revenue_retention(
     .. math:: \frac{\sum_{a \in S} \mathrm{ARR}_a(W_{end})}{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -1054,7 +1057,7 @@ ACTIVATION_SPEC = MetricSpec(
 
 @metric(ACTIVATION_SPEC)
 def activation_to_expansion_rate(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -1068,7 +1071,7 @@ def activation_to_expansion_rate(
         \mathrm{ARR}_a(t) > B_a\}|}{|\{a \in A_W : a_h \leq \mathrm{as\_of}\}|}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: accounts whose activation (``activated_at``, else ``customer_since``) is in it
             form the cohort.
         segment: accounts counted (default: all).

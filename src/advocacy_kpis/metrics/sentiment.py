@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -26,6 +26,9 @@ from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import net_score_interval, nps_interval, wilson_interval
 from advocacy_kpis.tally import Cell, Definition, Latest, Run, Tally, register
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import Tables
 
 __all__ = [
     "brand_sentiment",
@@ -96,7 +99,7 @@ NPS_SPEC = MetricSpec(
 
 @metric(NPS_SPEC)
 def net_promoter_score(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -108,7 +111,7 @@ def net_promoter_score(
     .. math:: \mathrm{NPS} = 100 \cdot \frac{P - D}{n}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: responses with ``responded_at`` in this window count.
         segment: accounts whose respondents count (default: all).
         basis: optional ARR or MRR basis; given, each respondent is weighted by the run rate of
@@ -268,7 +271,7 @@ CSAT_SPEC = MetricSpec(
 
 @metric(CSAT_SPEC)
 def customer_satisfaction_score(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -279,7 +282,7 @@ def customer_satisfaction_score(
     .. math:: \mathrm{CSAT} = \frac{\#\{r : s_r \geq 4\}}{\#\{r\}}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: responses with ``responded_at`` in this window count.
         segment: accounts whose responses count (default: all).
         confidence: level of the Wilson interval.
@@ -404,7 +407,7 @@ LOYALTY_SPEC = MetricSpec(
 
 @metric(LOYALTY_SPEC)
 def customer_loyalty_index(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -416,7 +419,7 @@ def customer_loyalty_index(
         \left(s^{\mathrm{nps}}_r + s^{\mathrm{rep}}_r + s^{\mathrm{up}}_r\right)
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: answers with ``responded_at`` in this window count.
         segment: accounts whose respondents count (default: all).
 
@@ -550,7 +553,7 @@ SENTIMENT_SPEC = MetricSpec(
 
 @metric(SENTIMENT_SPEC)
 def customer_sentiment(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -561,7 +564,7 @@ def customer_sentiment(
     .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: feedback with ``received_at`` in this window counts.
         segment: accounts whose feedback counts (default: all).
         confidence: level of the adjusted-Wald interval.
@@ -699,7 +702,7 @@ BRAND_SENTIMENT_SPEC = MetricSpec(
 
 @metric(BRAND_SENTIMENT_SPEC)
 def brand_sentiment(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -710,7 +713,7 @@ def brand_sentiment(
     .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: mentions with ``published_at`` in this window count.
         segment: matched against the mentions' own attributes (default: all).
         confidence: level of the adjusted-Wald interval.
@@ -866,7 +869,7 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
 
 @metric(FEEDBACK_RETENTION_SPEC)
 def customer_feedback_retention_score(
-    data: AdvocacyData,
+    data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
@@ -878,7 +881,7 @@ def customer_feedback_retention_score(
     .. math:: \frac{|F_P \cap E|}{|F_P|}, \quad P = W.\mathrm{previous}()
 
     Args:
-        data: the data set.
+        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
         window: the window whose end decides retention; feedback is read in the period before it.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at the end of the
