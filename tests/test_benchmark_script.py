@@ -55,5 +55,5 @@ def test_load_benchmark_runs_on_a_small_table(capsys: pytest.CaptureFixture[str]
     spec.loader.exec_module(module)
     module.main(["--rows", "300", "--accounts", "20", "--repeat", "1"])
     out = capsys.readouterr().out
-    assert [line.split()[0] for line in out.splitlines()[1:]] == ["CSV", "Parquet", "pandas"]
-    assert out.count("us/row") == 3
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["CSV", "(csv.reader", "Parquet", "pandas"]
+    assert out.count("us/row") == 4
