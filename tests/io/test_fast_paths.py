@@ -8,6 +8,7 @@ here to the slow path it stands for.
 
 from __future__ import annotations
 
+import gc
 import string
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -21,7 +22,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from advocacy_kpis import AdvocacyData, Calendar, InvalidRecordError, LoadError, io
+from advocacy_kpis import AdvocacyData, Calendar, InvalidRecordError, LoadError, SourceError, io
 from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.io import _load, _sources, coerce
 from advocacy_kpis.records import (
@@ -378,3 +379,18 @@ def test_columns_a_typed_source_marks_ready_are_what_the_converters_would_give(
             "text"
             not in _sources.arrow_table("accounts", "accounts", pa.table({"text": columns["text"]})).ready
         )
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_a_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, enabled: bool) -> None:
+    (tmp_path / "accounts.csv").write_text("id,customer_since\na1,2025-01-01\n", encoding="utf-8")
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        io.load_folder(tmp_path, as_of="2026-10-01")
+        assert gc.isenabled() is enabled
+        with pytest.raises(SourceError):
+            io.from_rows({"referrals": []})
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
