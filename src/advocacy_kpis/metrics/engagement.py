@@ -151,7 +151,7 @@ def time_to_first_referral(
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: accounts activated in this window form the cohort.
         segment: accounts counted (default: all).
 
@@ -312,7 +312,7 @@ def referral_program_participation_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ referred in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -560,7 +560,7 @@ def referral_readiness_score(
     .. math:: \frac{1}{|E|} \sum_{a \in E} \sum_k w_k \, \mathbb{1}[a \text{ meets } k]
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: scores are taken at ``window.end``.
         segment: accounts counted (default: all).
         model: the readiness model (weights, spans, thresholds, tap policy).
@@ -708,7 +708,7 @@ def referral_ready_account_rate(
     .. math:: \frac{|\{a \in E : \mathrm{readiness}_a \geq \theta\}|}{|E|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: scores are taken at ``window.end``.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (weights at ``window.end``).
@@ -849,7 +849,7 @@ def advocate_re_engagement_rate(
     .. math:: \frac{|\{c \in L : c \text{ acted in } W\}|}{|L|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts whose advocates count (default: all).
         lapse_days: days without an action before ``window.start`` that make an advocate lapsed.
@@ -987,7 +987,7 @@ def social_shares(
     .. math:: |\{s : s.\mathrm{shared\_at} \in W\}|
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts whose shares count (default: all).
         confidence: level of the Poisson interval (the window is one unit of exposure).
@@ -1098,7 +1098,7 @@ def share_rate_among_icps(
     .. math:: \frac{|\{a \in (S \cup N)_{ICP} : a \text{ shared in } W\}|}{|(S \cup N)_{ICP}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: narrows within ICP accounts (default: all ICP accounts).
         confidence: level of the Wilson interval.
@@ -1215,7 +1215,7 @@ def referral_discussion_initiation_rate(
     .. math:: \frac{|\{a \in S \cup N : \mathrm{prompt}_a(W) \lor \mathrm{referral}_a(W)\}|}{|S \cup N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -1305,7 +1305,7 @@ def personalized_referral_outreach_rate(
     .. math:: \frac{|\{a : \exists r \in W_a,\ r.\mathrm{personalized}\}|}{|\{a : \exists r \in W_a\}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts counted (default: all).
         confidence: level of the Wilson interval.
@@ -1428,7 +1428,7 @@ def warm_introduction_offer_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ asked for a referral in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -1512,7 +1512,7 @@ def referral_intent_in_qbrs(
     .. math:: \frac{|\{q \in W : q.\mathrm{referral\_intent}\}|}{|\{q \in W\}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts whose QBRs count (default: all).
         confidence: level of the Wilson interval.
@@ -1632,7 +1632,7 @@ def time_to_advocacy(
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: accounts whose ``onboarded_at`` is in this window form the cohort.
         segment: accounts counted (default: all).
 

@@ -262,7 +262,7 @@ def customer_advocacy_rate(
     .. math:: \frac{|\{a \in S \cup N : a \text{ advocated in } W\}|}{|S \cup N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis (revenue-weighted rate).
@@ -411,7 +411,7 @@ def advocate_pool_size(
     .. math:: |\{v : v \text{ enrolled, not opted out, its account a customer at } W_{end}\}|
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the pool is read at ``window.end``.
         segment: accounts whose advocates count (default: all).
 
@@ -540,7 +540,7 @@ def advocate_activation_rate(
     .. math:: \frac{|\{v \in P(W_{end}) : v \text{ acted in } [W_{end} - L, W_{end})\}|}{|P(W_{end})|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the pool and the lookback are anchored at ``window.end``.
         segment: accounts whose advocates count (default: all).
         lookback_days: the days before ``window.end`` in which an action counts.
@@ -708,7 +708,7 @@ def reference_request_fill_rate(
     .. math:: \frac{|\{q \in W : q \text{ filled}\}|}{|\{q \in W\}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: requests with ``requested_at`` in this window count.
         segment: matched on the requests' own attributes (default: all).
         confidence: level of the Wilson interval.
@@ -843,7 +843,7 @@ def reference_time_to_fill(
     .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: requests with ``requested_at`` in this window form the cohort.
         segment: matched on the requests' own attributes (default: all).
 
@@ -962,7 +962,7 @@ def review_velocity(
     .. math:: \frac{|\{r : p_r \in W\}|}{m(W)}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: reviews with ``published_at`` in this window count.
         segment: accounts whose reviews count (default: all; reviews with no account only count
             for the whole).
@@ -1165,7 +1165,7 @@ def advocate_influenced_pipeline(
     .. math:: \sum_{o \,:\, c_o \in W,\ o \text{ touched}} x_o
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: opportunities with ``created_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1290,7 +1290,7 @@ def advocate_influenced_revenue(
     .. math:: \sum_{o \,:\, o \text{ won},\ z_o \in W,\ o \text{ touched}} x_o
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: opportunities won with ``closed_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1409,7 +1409,7 @@ def influencer_and_advocate_mentions(
     .. math:: |\{m \in W : m \text{ organic},\ k_m \in \{\text{influencer}, \text{advocate}\}\}|
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: mentions with ``published_at`` in this window count.
         segment: matched on the mentions' own attributes (default: all).
         confidence: level of the Poisson interval (the window is one unit of exposure).
@@ -1547,7 +1547,7 @@ def community_growth_rate(
     .. math:: \frac{M(W_{end}) - M(W_{start})}{M(W_{start})}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: members are counted at ``window.start`` and ``window.end``.
         segment: accounts whose members count (default: all; members without an account only
             count for the whole).
@@ -1830,7 +1830,7 @@ def tap_policy_compliance(
     .. math:: \frac{|\{k \in W : k \text{ respects the policy}\}|}{|\{k \in W\}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: asks with ``asked_at`` in this window count.
         segment: accounts whose asks count (default: all).
         policy: the tap policy (gaps per effort class, and each asset's class).

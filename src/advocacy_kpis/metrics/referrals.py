@@ -128,7 +128,7 @@ def client_referral_rate(
     .. math:: \frac{|N \cap \mathrm{Referred}|}{|N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: new customers have ``customer_since`` in this window.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each new customer by its run rate at
@@ -278,7 +278,7 @@ def referral_conversion_rate(
     .. math:: \frac{\#\{\text{matured, converted in time, first touch}\}}{\#\{\text{matured}\}}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: referrals with ``invited_at`` in this window form the cohort.
         segment: referring accounts counted (default: all).
         horizon_days: days after the invitation a conversion may take.
@@ -513,7 +513,7 @@ def new_customers_from_referrals(
     .. math:: |N \cap \mathrm{Referred}|
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: new customers have ``customer_since`` in this window.
         segment: accounts counted (default: all).
         confidence: level of the Poisson score interval of the count.
@@ -686,7 +686,7 @@ def revenue_from_referrals(
     .. math:: \sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: contracts with ``start`` in this window count.
         segment: accounts whose contracts count (default: all).
         basis: required: ARR, MRR, ACV or TCV and the currency (with FX rates for other currencies).
@@ -791,7 +791,7 @@ def referral_account_revenue_contribution(
         \frac{\sum_{a \in E \cap \mathrm{Referred}} \mathrm{ARR}_a(W_{end})}{\sum_{a \in E} \mathrm{ARR}_a(W_{end})}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: customers and run rates are read at ``window.end``.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (ACV and TCV have no value at an instant).
@@ -911,7 +911,7 @@ def referral_pipeline_contribution_rate(
     .. math:: \frac{\sum_{o \in W,\ \mathrm{src}_o = \mathrm{referral}} x_o}{\sum_{o \in W} x_o}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: opportunities with ``created_at`` in this window count.
         segment: matched through an opportunity's account, else its attributes (default: all).
         basis: required for its currency (and FX rates); its kind is not used.
@@ -1069,7 +1069,7 @@ def referral_campaign_roi(
     .. math:: \frac{R_B(W) - C(W)}{C(W)}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: contracts starting and costs incurred in this window count.
         segment: revenue matches through accounts, costs through their attributes; the segment's
             attributes must be known to both (default: all).
@@ -1252,7 +1252,7 @@ def referral_retention_rate(
     .. math:: \frac{|S \cap \mathrm{Referred} \cap E|}{|S \cap \mathrm{Referred}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -1374,7 +1374,7 @@ def referral_invitation_rate(
     .. math:: \frac{\#\{r : i_r \in W\}}{|S \cup N|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: referrals with ``invited_at`` in this window count; the base is the accounts active in it.
         segment: referring and active accounts counted (default: all).
         confidence: level of the Poisson score interval.

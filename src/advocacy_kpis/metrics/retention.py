@@ -148,7 +148,7 @@ def customer_retention_rate(
     .. math:: \frac{|S \cap E|}{|S|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -236,7 +236,7 @@ def customer_churn_rate(
     .. math:: \frac{|S \setminus E|}{|S|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window whose start and end define S and E.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
@@ -348,7 +348,7 @@ def contract_renewal_rate(
     .. math:: \frac{\#\{c : e_c \in W,\ c \text{ renewed}\}}{\#\{c : e_c \in W\}}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: contracts whose ``end`` is in this window count.
         segment: accounts whose contracts count (default: all).
         basis: optional ARR or MRR basis: weights each expiring contract by its own run rate.
@@ -609,7 +609,7 @@ def expansion_revenue(
     .. math:: \sum_{a \in S} \max\left(0,\ \mathrm{ARR}_a(W_{end}) - \mathrm{ARR}_a(W_{start})\right)
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -713,7 +713,7 @@ def expansion_revenue_growth_rate(
     .. math:: \frac{X(W) - X(P)}{X(P)}, \quad P = W.\mathrm{previous}()
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window; its previous period is ``window.previous()``.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -835,7 +835,7 @@ def gross_revenue_retention(
         {\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -946,7 +946,7 @@ def net_revenue_retention(
     .. math:: \frac{\sum_{a \in S} \mathrm{ARR}_a(W_{end})}{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: run rates are read at its start and end; S is the customers at its start.
         segment: accounts counted (default: all).
         basis: required ARR or MRR basis (with FX rates for other currencies).
@@ -1071,7 +1071,7 @@ def activation_to_expansion_rate(
         \mathrm{ARR}_a(t) > B_a\}|}{|\{a \in A_W : a_h \leq \mathrm{as\_of}\}|}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: accounts whose activation (``activated_at``, else ``customer_since``) is in it
             form the cohort.
         segment: accounts counted (default: all).

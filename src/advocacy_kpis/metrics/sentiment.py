@@ -111,7 +111,7 @@ def net_promoter_score(
     .. math:: \mathrm{NPS} = 100 \cdot \frac{P - D}{n}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: responses with ``responded_at`` in this window count.
         segment: accounts whose respondents count (default: all).
         basis: optional ARR or MRR basis; given, each respondent is weighted by the run rate of
@@ -282,7 +282,7 @@ def customer_satisfaction_score(
     .. math:: \mathrm{CSAT} = \frac{\#\{r : s_r \geq 4\}}{\#\{r\}}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: responses with ``responded_at`` in this window count.
         segment: accounts whose responses count (default: all).
         confidence: level of the Wilson interval.
@@ -419,7 +419,7 @@ def customer_loyalty_index(
         \left(s^{\mathrm{nps}}_r + s^{\mathrm{rep}}_r + s^{\mathrm{up}}_r\right)
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: answers with ``responded_at`` in this window count.
         segment: accounts whose respondents count (default: all).
 
@@ -564,7 +564,7 @@ def customer_sentiment(
     .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: feedback with ``received_at`` in this window counts.
         segment: accounts whose feedback counts (default: all).
         confidence: level of the adjusted-Wald interval.
@@ -713,7 +713,7 @@ def brand_sentiment(
     .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: mentions with ``published_at`` in this window count.
         segment: matched against the mentions' own attributes (default: all).
         confidence: level of the adjusted-Wald interval.
@@ -881,7 +881,7 @@ def customer_feedback_retention_score(
     .. math:: \frac{|F_P \cap E|}{|F_P|}, \quad P = W.\mathrm{previous}()
 
     Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (computed where the tables live).
+        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: the window whose end decides retention; feedback is read in the period before it.
         segment: accounts counted (default: all).
         basis: optional ARR or MRR basis: weights each account by its run rate at the end of the
