@@ -205,7 +205,7 @@ class MetricResult:
         sample_size: how many units (accounts, respondents, referrals, ...) the value rests on.
         interval: confidence interval of the value, where one is defined.
         components: the named counts and sums behind the value.
-        details: further breakdowns (by platform, per-account scores, survival shares, ...).
+        details: further breakdowns (by platform, a distribution of scores, survival shares, ...).
         undefined_reason: why ``value`` is None.
         warnings: caveats: small sample, immature members excluded, a threshold breached,
             a window that runs past ``as_of``.

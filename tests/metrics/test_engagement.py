@@ -351,7 +351,15 @@ def test_tiny_readiness_by_hand() -> None:
     # a2: latest NPS 8 (no), CSAT 4, tenure, no high-effort ask, action x4: 20+15+15+10 = 60.
     # a3: NPS 5, CSAT 2, never onboarded, action x5: 15 + 10 = 25. a5: 15. a6: CSAT 4: 20 + 15 = 35.
     result = metrics.referral_readiness_score(tiny(), window=Window.quarter(2026, 3))
-    assert result.details["scores"] == {"a1": 100.0, "a2": 60.0, "a3": 25.0, "a5": 15.0, "a6": 35.0}
+    scores = metrics.readiness_scores(tiny(), at=result.window.end)
+    assert {a: r.score for a, r in scores.items()} == {
+        "a1": 100.0,
+        "a2": 60.0,
+        "a3": 25.0,
+        "a5": 15.0,
+        "a6": 35.0,
+    }
+    assert result.details["score_counts"] == {"15": 1, "25": 1, "35": 1, "60": 1, "100": 1}
     assert result.value == 47.0
     assert dict(result.components) == {
         "customers": 5, "promoter": 1, "satisfied": 3, "tenure": 2, "not_recently_tapped": 5, "recent_action": 3,

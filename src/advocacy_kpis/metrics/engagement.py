@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import bisect
+import collections
+import operator
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -567,7 +569,8 @@ def referral_readiness_score(
 
     Returns:
         A score in [0, 100]; components count the accounts meeting each component;
-        ``details["scores"]`` maps each account to its score.
+        ``details["score_counts"]`` maps each score (as text, ``"55"``) to the number of accounts
+        with it. Each account's score is `readiness_scores` (``at=window.end``).
 
     Raises:
         ParameterError: a bad argument.
@@ -623,26 +626,28 @@ def _readiness_tallies(run: Run) -> list[Tally]:
     """Per cell: every customer at W.end with its readiness score at W.end."""
     grid = run.grid
     by_end = _readiness_at_ends(run)
-    tallies: list[Tally] = [{"scores": {}} for _ in range(grid.n_cells)]
+    tallies: list[Tally] = [{"scores": []} for _ in range(grid.n_cells)]
     ns = grid.n_segments
     for w, window in enumerate(grid.windows):
         for account_id, readiness in by_end[window.end].items():
             for s in grid.account_segments(account_id):
-                tallies[w * ns + s]["scores"][account_id] = readiness
+                tallies[w * ns + s]["scores"].append(readiness)
     return tallies
 
 
 def _readiness_finish(cell: Cell, tally: Tally) -> MetricResult:
-    scores: dict[str, AccountReadiness] = dict(sorted(tally["scores"].items()))
+    # Summed in account order, so that the mean does not depend on the order records came in.
+    scores: list[AccountReadiness] = sorted(tally["scores"], key=operator.attrgetter("account_id"))
     model: ReadinessModel = cell.params["model"]
-    met = {name: sum(r.components[name] for r in scores.values()) for name in model.weights}
+    met = {name: sum(r.components[name] for r in scores) for name in model.weights}
+    counts = collections.Counter(r.score for r in scores)
     return cell.build(
-        value=referral_readiness_score_formula(r.score for r in scores.values()),
+        value=referral_readiness_score_formula(r.score for r in scores),
         undefined_reason="no customers at the end of the window in the segment", sample_size=len(scores),
         components={"customers": len(scores), **met},
         details={
-            "scores": {a: r.score for a, r in scores.items()}, "at": cell.window.end.isoformat(),
-            "model": model.to_dict(),
+            "score_counts": {f"{score:g}": counts[score] for score in sorted(counts)},
+            "at": cell.window.end.isoformat(), "model": model.to_dict(),
         },
     )  # fmt: skip
 
@@ -750,12 +755,12 @@ def _ready_tallies(run: Run) -> list[Tally]:
     grid, basis = run.grid, run.basis
     out: list[Tally] = []
     for c, tally in enumerate(_readiness_tallies(run)):
-        scores: dict[str, AccountReadiness] = tally["scores"]
-        ready = [a for a, r in scores.items() if r.score >= threshold]
+        scores: list[AccountReadiness] = tally["scores"]
+        ready = [r.account_id for r in scores if r.score >= threshold]
         counts: Tally = {"customers": len(scores), "ready": len(ready)}
         if basis is not None:
             end = grid.windows[c // grid.n_segments].end
-            counts["customers_weight"] = run.data.total_arr(scores, end, basis)
+            counts["customers_weight"] = run.data.total_arr([r.account_id for r in scores], end, basis)
             counts["ready_weight"] = run.data.total_arr(ready, end, basis)
         out.append(counts)
     return out
