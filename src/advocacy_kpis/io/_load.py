@@ -291,7 +291,7 @@ class _Loaded:
     sources: dict[str, str]
     refused_ids: dict[str, int] = attrs.Factory(dict)
     values: Mapping[str, Sequence[Any]] = attrs.Factory(dict)
-    """The value of each field in every row of the table (None where a row was refused)."""
+    """Each field's converted value in every row of the table, refused rows included (see `column`)."""
 
     def keep(self, accepted: Callable[[Any, int], bool]) -> None:
         kept = [(r, p) for r, p in zip(self.records, self.positions, strict=True) if accepted(r, p)]
