@@ -356,6 +356,7 @@ def test_columns_a_typed_source_marks_ready_are_what_the_converters_would_give(
     columns = {
         "text": pa.array(texts, type=pa.string()),
         "large": pa.array(texts, type=pa.large_string()),
+        "view": pa.array(texts, type=pa.string_view()),
         "instant": pa.array(instants, type=pa.timestamp("us", tz="UTC")).cast(
             pa.timestamp(unit, tz="UTC"), safe=False
         ),

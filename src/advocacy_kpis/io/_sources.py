@@ -190,6 +190,12 @@ _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _NAIVE_EPOCH: Final = datetime(1970, 1, 1)  # noqa: DTZ001 - wall-clock values, placed in the calendar's zone later
 
 
+def _is_text(pyarrow: Any, kind: Any) -> bool:
+    types = pyarrow.types
+    is_view = getattr(types, "is_string_view", None)  # pyarrow 16 and later
+    return bool(types.is_string(kind) or types.is_large_string(kind) or (is_view and is_view(kind)))
+
+
 def _arrow_cells(column: Any) -> tuple[list[Any], str]:
     """A column's values as Python objects, and the kind of value they already all are, if any.
 
@@ -207,7 +213,7 @@ def _arrow_cells(column: Any) -> tuple[list[Any], str]:
         values = column.to_pylist()
         if pyarrow.types.is_boolean(kind):
             return values, "bool"
-        if pyarrow.types.is_string(kind) or pyarrow.types.is_large_string(kind):
+        if _is_text(pyarrow, kind):
             blank = "" in values or any(map(str.isspace, filter(None, values)))
             return values, "" if blank else "text"
         return values, ""
