@@ -281,6 +281,19 @@ def test_the_settings_file_gives_as_of_and_calendar_and_flags_win(tmp_path: Path
     assert code == 0 and "as_of: 2026-08-01T00:00:00+00:00 (given); calendar time zone: UTC" in text
 
 
+def test_the_datetime_format_flag_reads_dates_in_that_format_only(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("id,customer_since\na1,07/01/2025\na2,2025-07-01\n")
+    code, text = run("validate", "--data", str(tmp_path), "--as-of", "2026-01-01")
+    assert code == 1 and "line 2, field 'customer_since': '07/01/2025' must be an ISO-8601" in text
+    code, text = run(
+        "validate", "--data", str(tmp_path), "--as-of", "2026-01-01", "--datetime-format", "%m/%d/%Y"
+    )
+    assert (
+        code == 1 and "line 3, field 'customer_since': '2025-07-01' must be a date-time in the format" in text
+    )
+    assert "accounts.csv 2 1 1" in " ".join(text.split())
+
+
 def test_validate_exits_0_when_every_row_loads_and_1_when_rows_were_refused(tiny_folder: Path) -> None:
     code, text = run("validate", "--data", str(tiny_folder))
     assert code == 0 and "every row was loaded" in text
@@ -367,6 +380,7 @@ def test_windows_are_parsed_in_the_data_sets_calendar(monkeypatch: pytest.Monkey
         (["--data", "{folder}", "--calendar", "Mars/Olympus"], "--calendar"),
         (["--data", "{folder}", "--fx", "EUR"], "--fx"),
         (["--sample", "--as-of", "2026-01-01"], "--as-of"),
+        (["--sample", "--datetime-format", "%m/%d/%Y"], "--datetime-format"),
         (["--sample", "--data", "{folder}"], "--data"),
         ([], "--sample --data"),
         (["--sample", "--segment", "tier"], "--segment"),

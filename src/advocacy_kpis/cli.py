@@ -238,7 +238,8 @@ class DataSource:
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
-    """Add the data-source options: ``--sample`` or ``--data DIR``, ``--as-of``, ``--calendar``, ``--fx``."""
+    """Add the data-source options: ``--sample`` or ``--data DIR``, ``--as-of``, ``--calendar``,
+    ``--datetime-format``, ``--fx``."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--sample", action="store_true", help="use the embedded sample data set")
     source.add_argument(
@@ -256,6 +257,12 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         "--calendar",
         metavar="ZONE",
         help="with --data: the time zone dates are read in, e.g. Europe/Berlin (default: advocacy.toml's, else UTC)",
+    )
+    parser.add_argument(
+        "--datetime-format",
+        metavar="FORMAT",
+        help="with --data: the format of timestamps that are not ISO 8601, as strptime takes it, "
+        "e.g. %%m/%%d/%%Y (default: advocacy.toml's, else ISO 8601 only; a format is never guessed)",
     )
     parser.add_argument(
         "--fx",
@@ -301,7 +308,12 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
     """
     flags = dict(_parse_fx(f, command) for f in args.fx)
     if args.sample:
-        for flag, value in (("--as-of", args.as_of), ("--calendar", args.calendar)):
+        given = (
+            ("--as-of", args.as_of),
+            ("--calendar", args.calendar),
+            ("--datetime-format", args.datetime_format),
+        )
+        for flag, value in given:
             if value is not None:
                 raise ParameterError(flag, command, "left out with --sample (it applies to --data)", value)
         return DataSource(_sample(), None, DEMO_BASIS.currency, flags or dict(SAMPLE_FX_RATES))
@@ -311,7 +323,7 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
         if args.calendar is not None:
             calendar = _parse_calendar(args.calendar, calendar, command)
         as_of = None if args.as_of is None else _parse_as_of(args.as_of, calendar or Calendar(), command)
-        loaded = load_folder(args.data, as_of=as_of, calendar=calendar)
+        loaded = load_folder(args.data, as_of=as_of, calendar=calendar, datetime_format=args.datetime_format)
     except SourceError as error:
         raise SourceError(f"--data {args.data}: {error}") from None
     rates = {**settings.fx_rates, **flags}
