@@ -111,6 +111,27 @@ class Grid:
         self._n_stretches = len(self._cover)
         self._cache: dict[Any, Any] = {}
 
+    # -- how the grid cuts time and attributes (for engines that tally elsewhere) ----------------
+
+    @property
+    def bounds(self) -> Sequence[datetime]:
+        """Every window start and end, sorted, each once: the stretches lie between them."""
+        return self._bounds
+
+    @property
+    def stretches(self) -> Sequence[tuple[int, ...]]:
+        """For each stretch ``[bounds[k], bounds[k + 1])``, the indices of the windows containing it."""
+        return self._cover
+
+    @property
+    def attributes(self) -> tuple[str, ...]:
+        """The attribute names the segments read, sorted: the order of a profile's values."""
+        return self._attributes
+
+    def profile_of(self, values: tuple[Any, ...]) -> int:
+        """The number of the attribute profile ``values`` (in `attributes` order), registering it on first sight."""
+        return self._profile(values)
+
     # -- cells ----------------------------------------------------------------------------------
 
     def cell(self, window: int, segment: int) -> int:

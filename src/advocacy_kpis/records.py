@@ -3,7 +3,9 @@
 Each record is a frozen, slotted attrs class. Field validators run when a record is built and
 raise `InvalidRecordError` naming the record (its kind and id), the field, the value received
 and what was expected. Timestamps must be timezone-aware ``datetime`` values; they are stored
-in UTC. (Loaders that read dates from files attach the data set's calendar time zone.)
+in UTC. (Loaders that read dates from files attach the data set's calendar time zone.) The
+loaders build many records at once with `column_builder`, which makes the same checks except
+those their conversion of each cell has already made.
 """
 
 from __future__ import annotations

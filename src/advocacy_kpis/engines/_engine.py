@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
+from advocacy_kpis import catalog
 from advocacy_kpis.data import _ACCOUNT_FIELDS
 from advocacy_kpis.engines._tables import Tables, _narwhals, _python, account_fields
 from advocacy_kpis.errors import CurrencyMismatchError, EngineNotSupportedError
@@ -204,8 +205,8 @@ class _Run:
         self.basis = basis
         self.params = params
         self.nw = _narwhals()
-        self.bounds: list[datetime] = grid._bounds
-        self.names: tuple[str, ...] = grid._attributes
+        self.bounds: Sequence[datetime] = grid.bounds
+        self.names: tuple[str, ...] = grid.attributes
         self.attrs = [f"_a{i}" for i in range(len(self.names))]
 
     # positions and stretches
@@ -244,7 +245,7 @@ class _Run:
             ws: list[int] = []
             js: list[int] = []
             je: list[int] = []
-            for k, windows in enumerate(self.grid._cover):
+            for k, windows in enumerate(self.grid.stretches):
                 for w in windows:
                     ks.append(k)
                     ws.append(w)
@@ -322,7 +323,7 @@ class _Run:
 
     def pid(self, values: Sequence[Any]) -> int:
         """The grid's profile number for a row's attribute values."""
-        return self.grid._profile(tuple(values))
+        return self.grid.profile_of(tuple(values))
 
     # spreading
 
@@ -347,7 +348,7 @@ class _Run:
         grouped = self.aggregate(frame, ["_k", *self.attrs, *extra], aggregates)
         na, ne = len(self.attrs), len(extra)
         out = []
-        stretches = self.grid._n_stretches
+        stretches = len(self.grid.stretches)
         for row in self.engine.rows(grouped):
             k = int(row[0])
             key = self.pid(row[1 : 1 + na]) * stretches + k
@@ -618,17 +619,17 @@ def _shares(run: _Run) -> list[Tally]:
     tallies = run.empty()
     for tally in tallies:
         tally.update(shares=0, accounts=set(), by_channel={})
-    ns, stretches = grid.n_segments, grid._n_stretches
+    ns, stretches = grid.n_segments, len(grid.stretches)
     for key, (channel_name,), (count,) in run.by_slot(rows, {"n": None}, extra=("_ch",)):
         profile, k = divmod(key, stretches)
-        for w in grid._cover[k]:
+        for w in grid.stretches[k]:
             for s in grid.profile_segments(profile):
                 tally = tallies[w * ns + s]
                 tally["shares"] += int(count)
                 tally["by_channel"][channel_name] = tally["by_channel"].get(channel_name, 0) + int(count)
     for key, (account,), _ in run.by_slot(rows, {"n": None}, extra=("account_id",)):
         profile, k = divmod(key, stretches)
-        for w in grid._cover[k]:
+        for w in grid.stretches[k]:
             for s in grid.profile_segments(profile):
                 tallies[w * ns + s]["accounts"].add(account)
     return tallies
@@ -717,7 +718,7 @@ def _conversion(run: _Run) -> list[Tally]:
             k, invited, conv, fst = int(row[0]), row[1 + na], row[2 + na], row[3 + na]
             seen = observation(invited, conv if fst else None, as_of)
             profile = run.pid(row[1 : 1 + na])
-            for w in grid._cover[k]:
+            for w in grid.stretches[k]:
                 for s in grid.profile_segments(profile):
                     tallies[w * ns + s]["observations"].append(seen)
     return tallies
@@ -886,7 +887,7 @@ def _survival(run: _Run, origin: str, sources: Sequence[tuple[str, str]]) -> lis
             began, min(reached) if reached else None, churned if churned is not None else as_of
         )
         profile = run.pid(row[1 : 1 + na])
-        for w in grid._cover[k]:
+        for w in grid.stretches[k]:
             for s in grid.profile_segments(profile):
                 tallies[w * ns + s]["observations"].append(seen)
     return tallies
@@ -936,38 +937,21 @@ _TALLIES: Final[Mapping[str, tuple[Callable[[_Run], list[Tally]], bool]]] = {
 SUPPORTED: Final = tuple(_TALLIES)
 """The metrics every engine computes where the tables live."""
 
-UNSUPPORTED: Final[Mapping[str, str]] = {
+_WHY_NOT: Final[Mapping[str, str]] = {
     "referral_account_revenue_contribution": "it weighs every customer by its run rate at each window's end",
     "referral_pipeline_contribution_rate": "opportunities join segments by their own attributes",
     "referral_campaign_roi": "programme costs join segments by their own attributes",
     "referral_readiness_score": "the readiness score reads each account's signal history at every window end",
     "referral_ready_account_rate": "the readiness score reads each account's signal history at every window end",
     "advocate_re_engagement_rate": "lapses are found per contact over its whole action history",
-    **dict.fromkeys(
-        (
-            "customer_loyalty_index",
-            "customer_sentiment",
-            "brand_sentiment",
-            "customer_feedback_retention_score",
-            "contract_renewal_rate",
-            "expansion_revenue",
-            "expansion_revenue_growth_rate",
-            "activation_to_expansion_rate",
-            "gross_revenue_retention",
-            "net_revenue_retention",
-            "customer_advocacy_rate",
-            "advocate_pool_size",
-            "advocate_activation_rate",
-            "reference_request_fill_rate",
-            "reference_time_to_fill",
-            "review_velocity",
-            "advocate_influenced_pipeline",
-            "advocate_influenced_revenue",
-            "influencer_and_advocate_mentions",
-            "community_growth_rate",
-            "tap_policy_compliance",
-        ),
-        "no engine tally is written for it yet (catalogue families 1, 4 and 5 run in Python only)",
-    ),
+}
+
+UNSUPPORTED: Final[Mapping[str, str]] = {
+    **_WHY_NOT,
+    **{
+        spec.id: "no engine tally is written for it yet"
+        for spec in catalog.all()
+        if spec.id not in _TALLIES and spec.id not in _WHY_NOT
+    },
 }
 """Metrics the engines refuse, with the reason (any metric not in `SUPPORTED` is refused)."""

@@ -185,12 +185,12 @@ def _instants(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
     ]  # fmt: skip
 
 
-def _text_texts(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
+def _csv_texts(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
     # The text of a CSV file: every cell is text, and blank text is missing (as to_text says).
     return [cell if cell and not cell.isspace() else None for cell in cells]
 
 
-def _text_instants(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
+def _csv_instants(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
     # The instants of a CSV file: every cell is text.
     iso = datetime.fromisoformat
     return [
@@ -218,8 +218,8 @@ def _booleans(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
 _FAST_COLUMNS: Final[Mapping[str, Callable[[Sequence[Any], coerce.Converter], list[Any]]]] = {
     "text": _texts,
     "instant": _instants,
-    "instant text": _text_instants,
-    "text text": _text_texts,
+    "instant text": _csv_instants,
+    "text text": _csv_texts,
     "bool": _booleans,
 }
 

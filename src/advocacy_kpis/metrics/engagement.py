@@ -500,8 +500,8 @@ READINESS_SPEC = MetricSpec(
     definition=(
         "How ready the customer base is to be asked for a referral, as the mean of a 0-100 score per "
         "account built from recent, observable signals: a promoter answer, a satisfied answer, enough "
-        "tenure, no recent heavy ask, and a recent advocacy action. Per-account scores come with it, "
-        "so the accounts to ask next are one sort away."
+        "tenure, no recent heavy ask, and a recent advocacy action. Each account's score is one call "
+        "away (readiness_scores), so the accounts to ask next are one sort away."
     ),
     formula="mean over customers at W.end of the summed weights of the components each meets",
     formula_latex=r"\frac{1}{|E|} \sum_{a \in E} \sum_{k} w_k \, \mathbb{1}[a \text{ meets } k]",
