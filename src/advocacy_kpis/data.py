@@ -417,48 +417,6 @@ class AdvocacyData:
             collection,
         )  # fmt: skip
 
-    @classmethod
-    def from_rows(
-        cls, collections: Mapping[str, Iterable[Mapping[str, Any]]], **options: Any
-    ) -> AdvocacyData:
-        """Build a data set from plain rows (dicts), refusing the first bad row.
-
-        The strict shortcut of `advocacy_kpis.io.from_rows`, which takes the same options
-        (``as_of``, ``calendar``, ``column_map``, ``datetime_format``) and, by default, returns
-        every good record with a report of the rows it refused.
-
-        Raises:
-            LoadError: the first row that cannot become a record, naming its row, field and value.
-
-        Examples:
-            >>> data = AdvocacyData.from_rows({
-            ...     "accounts": [{"id": "a1", "customer_since": "2026-01-05", "plan": "pro"}],
-            ...     "referrals": [{"id": "r1", "account_id": "a1", "invited_at": "2026-02-01T09:30:00Z"}],
-            ... })
-            >>> data.referrals[0].invited_at.isoformat(), dict(data.accounts[0].attributes)
-            ('2026-02-01T09:30:00+00:00', {'plan': 'pro'})
-        """
-        from advocacy_kpis.io import from_rows
-
-        loaded: AdvocacyData = from_rows(collections, strict=True, **options).data
-        return loaded
-
-    @classmethod
-    def from_frames(cls, frames: Mapping[str, Any], **options: Any) -> AdvocacyData:
-        """Build a data set from pandas, Polars or PyArrow tables, refusing the first bad row.
-
-        The strict shortcut of `advocacy_kpis.io.from_frames` (same options); needs the
-        ``frames`` extra.
-
-        Raises:
-            LoadError: the first row that cannot become a record, naming its row, field and value.
-            MissingExtraError: narwhals is not installed.
-        """
-        from advocacy_kpis.io import from_frames
-
-        loaded: AdvocacyData = from_frames(frames, strict=True, **options).data
-        return loaded
-
     def _cached(self, key: Any, build: Callable[[], R]) -> R:
         if key not in self._cache:
             self._cache[key] = build()

@@ -12,7 +12,7 @@ import polars as pl
 import pyarrow as pa
 import pytest
 
-from advocacy_kpis import AdvocacyData, Calendar, Segment, SourceError, SurveyKind, Window, io, metrics
+from advocacy_kpis import Calendar, Segment, SourceError, SurveyKind, Window, io, metrics
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -256,10 +256,10 @@ def test_a_value_that_is_no_table_is_a_source_error() -> None:
         io.from_frames({"accounts": [1, 2, 3]})
 
 
-def test_the_strict_class_method_shortcuts() -> None:
-    data = AdvocacyData.from_rows(
-        {"accounts": [{"id": "a1", "customer_since": "2025-01-01"}]}, as_of="2026-01-01"
-    )
+def test_the_strict_loads_return_the_data_set() -> None:
+    data = io.from_rows(
+        {"accounts": [{"id": "a1", "customer_since": "2025-01-01"}]}, as_of="2026-01-01", strict=True
+    ).data
     assert data.accounts[0].id == "a1"
     frame = pd.DataFrame({"id": ["a1"], "customer_since": ["2025-01-01"]})
-    assert AdvocacyData.from_frames({"accounts": frame}, as_of="2026-01-01").accounts[0].id == "a1"
+    assert io.from_frames({"accounts": frame}, as_of="2026-01-01", strict=True).data.accounts[0].id == "a1"
