@@ -154,11 +154,31 @@ class SignalType(enum.Enum):
 
 @attrs.frozen
 class Parameter:
-    """A parameter of a metric, with its default."""
+    """A parameter of a metric: its default, what it means and how a value is checked.
+
+    Attributes:
+        name: the keyword the metric function takes.
+        default: the value used when none is given.
+        description: what it sets, in a phrase.
+        check: ``(value, metric_id) -> checked value``, raising `ParameterError` on a bad value.
+        label: how the default reads in the docs where its ``repr`` would not (a model, a policy).
+    """
 
     name: str
     default: Any
     description: str
+    check: Callable[[Any, str], Any] | None = attrs.field(default=None, eq=False, repr=False)
+    label: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """The default as the docs and ``explain`` show it."""
+        return self.label if self.label is not None else repr(self.default)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form (the default by its label where it has one)."""
+        default = self.label if self.label is not None else self.default
+        return {"name": self.name, "default": default, "description": self.description}
 
 
 @attrs.frozen
@@ -264,6 +284,8 @@ class MetricSpec:
                 return value.value
             if isinstance(value, tuple):
                 return [plain(v) for v in value]
+            if isinstance(value, Parameter):
+                return value.to_dict()
             if attrs.has(type(value)):
                 return {k: plain(v) for k, v in attrs.asdict(value, recurse=False).items()}
             return value

@@ -47,6 +47,7 @@ from advocacy_kpis.records import (
     ReferralPrompt,
     Review,
     SocialShare,
+    SurveyKind,
     SurveyResponse,
 )
 from advocacy_kpis.scope import (
@@ -208,7 +209,7 @@ class Cohort:
 
 
 @attrs.frozen
-class _Timeline:
+class Timeline:
     times: list[datetime]
     records: list[Any]
 
@@ -445,22 +446,60 @@ class AdvocacyData:
     def _accounts_by_id(self) -> dict[str, Account]:
         return self._cached("accounts_by_id", lambda: {a.id: a for a in self.accounts})
 
-    def _timeline(self, kind: type) -> _Timeline:
-        def build() -> _Timeline:
+    def timeline(self, kind: type) -> Timeline:
+        """Records of ``kind`` in the order of their event time (`EVENT_TIME`), ties by id, with
+        those instants: a window is two binary searches in it (built once per kind)."""
+
+        def build() -> Timeline:
             field = EVENT_TIME[kind]
             ordered: list[Any] = sorted(self.collection(kind), key=lambda r: (getattr(r, field), r.id))
-            return _Timeline([getattr(r, field) for r in ordered], ordered)
+            return Timeline([getattr(r, field) for r in ordered], ordered)
 
         return self._cached(("timeline", kind), build)
 
-    def _by_account(self, kind: type) -> dict[str, _Timeline]:
-        def build() -> dict[str, _Timeline]:
+    def surveys_of(self, kind: SurveyKind) -> tuple[list[datetime], list[SurveyResponse]]:
+        """The survey responses of one kind in time order, with their instants (built once per kind)."""
+
+        def build() -> tuple[list[datetime], list[SurveyResponse]]:
+            chosen = [r for r in self.timeline(SurveyResponse).records if r.kind is kind]
+            return [r.responded_at for r in chosen], chosen
+
+        return self._cached(("surveys", kind), build)
+
+    def first_touches(self) -> frozenset[str]:
+        """Ids of the referrals that are the first touch of the account they converted.
+
+        Among the referrals naming one converted account, the earliest invitation (ties: the
+        lower id) is the first touch.
+        """
+
+        def build() -> frozenset[str]:
+            first: dict[str, Referral] = {}
+            for referral in self.referrals:
+                target = referral.converted_account_id
+                if target is None:
+                    continue
+                held = first.get(target)
+                if held is None or (referral.invited_at, referral.id) < (held.invited_at, held.id):
+                    first[target] = referral
+            return frozenset(r.id for r in first.values())
+
+        return self._cached("first_touches", build)
+
+    def renewed_contracts(self) -> frozenset[str]:
+        """Ids of the contracts that another contract renews."""
+        return self._cached(
+            "renewed", lambda: frozenset(c.renewal_of for c in self.contracts if c.renewal_of is not None)
+        )
+
+    def _by_account(self, kind: type) -> dict[str, Timeline]:
+        def build() -> dict[str, Timeline]:
             field = EVENT_TIME[kind]
             grouped: dict[str, list[Any]] = defaultdict(list)
-            for record in self._timeline(kind).records:
+            for record in self.timeline(kind).records:
                 if record.account_id is not None:
                     grouped[record.account_id].append(record)
-            return {k: _Timeline([getattr(r, field) for r in v], v) for k, v in grouped.items()}
+            return {k: Timeline([getattr(r, field) for r in v], v) for k, v in grouped.items()}
 
         return self._cached(("by_account", kind), build)
 
@@ -577,6 +616,10 @@ class AdvocacyData:
 
         return self._cached(("known_attributes", on_records), build)
 
+    def segment_profiles(self, names: Sequence[str]) -> list[Mapping[str, Any]]:
+        """The values of ``names`` of every account, as `Segment.matches` reads them."""
+        return [{name: view.get(name) for name in names} for view in (a.segment_view() for a in self.accounts)]
+
     def segment_accounts(self, segment: Segment) -> frozenset[str]:
         """Ids of the accounts in ``segment``."""
 
@@ -691,10 +734,10 @@ class AdvocacyData:
         if stamp not in _ACCOUNT_STAMPS:
             raise ParameterError("stamp", "accounts_stamped", f"one of {sorted(_ACCOUNT_STAMPS)}", stamp)
 
-        def build() -> _Timeline:
+        def build() -> Timeline:
             read = _ACCOUNT_STAMPS[stamp]
             stamped = sorted((t, a.id, a) for a in self.accounts if (t := read(a)) is not None)
-            return _Timeline([t for t, _, _ in stamped], [a for _, _, a in stamped])
+            return Timeline([t for t, _, _ in stamped], [a for _, _, a in stamped])
 
         timeline = self._cached(("stamped", stamp), build)
         low = bisect.bisect_left(timeline.times, window.start)
@@ -731,7 +774,7 @@ class AdvocacyData:
         A record joins a segment through its account, or through its own ``attributes`` when
         it has no account.
         """
-        timeline = self._timeline(kind)
+        timeline = self.timeline(kind)
         low = bisect.bisect_left(timeline.times, window.start)
         high = bisect.bisect_left(timeline.times, window.end)
         chosen: list[R] = timeline.records[low:high]
@@ -804,7 +847,7 @@ class AdvocacyData:
 
         def build() -> Mapping[str, tuple[Any, ...]]:
             grouped: dict[str, list[Any]] = defaultdict(list)
-            for record in self._timeline(kind).records:
+            for record in self.timeline(kind).records:
                 grouped[record.contact].append(record)
             return MappingProxyType({contact: tuple(records) for contact, records in grouped.items()})
 

@@ -27,10 +27,12 @@ from advocacy_kpis.errors import (
     ParameterError,
     SegmentNotApplicableError,
 )
+from advocacy_kpis.blocks import Context, DataSource
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
-from advocacy_kpis.tally import Cell, Definition, definition
+from advocacy_kpis.blocks import Cell
+from advocacy_kpis.tally import Metric, context, definition, source_of
 
 if TYPE_CHECKING:
     from advocacy_kpis.engines import Tables
@@ -210,7 +212,7 @@ def _check_windows(windows: Any) -> list[Window]:
     return list(dict.fromkeys(chosen))
 
 
-def _check_segments(segments: Any, data: AdvocacyData) -> list[Segment]:
+def _check_segments(segments: Any, data: DataSource) -> list[Segment]:
     if segments is None:
         return [Segment.all()]
     if isinstance(segments, (Segment, SegmentsBy)):
@@ -228,7 +230,7 @@ def _check_segments(segments: Any, data: AdvocacyData) -> list[Segment]:
     return list(dict.fromkeys(chosen))
 
 
-def _params_for(definition_: Definition, params: Mapping[str, Any]) -> dict[str, Any]:
+def _params_for(definition_: Metric, params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of one metric: shared ones it takes, then its own (``params[metric_id]``)."""
     takes = definition_.defaults()
     chosen = {k: v for k, v in params.items() if not isinstance(v, Mapping) and k in takes}
@@ -286,14 +288,13 @@ def scorecard(
         >>> len(card.results) == 2 * 4 * len(card.segments)
         True
     """
-    if engine is not None or not isinstance(data, AdvocacyData):
+    if engine is not None:
         from advocacy_kpis import engines
 
-        data, segments = engines.prepare(data, segments, engine)
-    if not isinstance(data, AdvocacyData):
-        raise ParameterError("data", "scorecard", "an AdvocacyData or engines.Tables", type(data).__name__)
+        data = engines.choose(data, engine)
+    source = source_of(data)
     chosen_windows = _check_windows(windows)
-    chosen_segments = _check_segments(segments, data)
+    chosen_segments = _check_segments(segments, source)
     if basis is not None and not isinstance(basis, RevenueBasis):
         raise ParameterError("basis", "scorecard", "a RevenueBasis such as RevenueBasis.arr('USD')", basis)
     if params is not None and not isinstance(params, Mapping):
@@ -302,65 +303,70 @@ def scorecard(
     if isinstance(metrics, str):
         raise ParameterError("metrics", "scorecard", "a list of metric ids", metrics)
     ids = list(dict.fromkeys(ids))
-    grid = Grid(data, chosen_windows, chosen_segments)
+    contexts = _Contexts(data, Grid(chosen_windows, chosen_segments))
     results: dict[tuple[str, int, int], MetricResult] = {}
     for metric_id in ids:
-        results.update(_run(definition(metric_id), grid, basis, weight_rates, params or {}))
+        results.update(_run(definition(metric_id), contexts, basis, weight_rates, params or {}))
     return Scorecard(
         data=data, metrics=tuple(ids), windows=tuple(chosen_windows), segments=tuple(chosen_segments),
         basis=basis, cells=results,
     )  # fmt: skip
 
 
+class _Contexts:
+    """The scorecard's grid over its data, and the grids of fewer segments some metrics need, each
+    with one context (so the metrics of a scorecard share their blocks' tallies)."""
+
+    def __init__(self, data: AdvocacyData | Tables, grid: Grid) -> None:
+        self.data = data
+        self.grid = grid
+        self._made: dict[tuple[int, ...], Context] = {}
+
+    def of(self, segments: Sequence[int]) -> Context:
+        key = tuple(segments)
+        found = self._made.get(key)
+        if found is None:
+            grid = self.grid
+            sub = grid if len(key) == grid.n_segments else Grid(grid.windows, [grid.segments[s] for s in key])
+            found = self._made[key] = context(self.data, sub)
+        return found
+
+
 def _run(
-    definition_: Definition,
-    grid: Grid,
+    definition_: Metric,
+    contexts: _Contexts,
     basis: RevenueBasis | None,
     weight_rates: bool,
     params: Mapping[str, Any],
 ) -> Iterator[tuple[tuple[str, int, int], MetricResult]]:
     spec = definition_.spec
+    grid = contexts.grid
+    source = source_of(contexts.data)
     prepared = _params_for(definition_, params)
     chosen_basis = basis if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) or (
         weight_rates and spec.basis is BasisUse.OPTIONAL) else None  # fmt: skip
     refused: dict[int, str] = {}
     usable: list[int] = []
     for s, segment in enumerate(grid.segments):
-        reason = _refusal(definition_, grid.data, grid.windows[0], segment, chosen_basis)
+        reason = _refusal(definition_, source, grid.windows[0], segment, chosen_basis)
         if reason is None:
             usable.append(s)
         else:
             refused[s] = reason
     if usable:
-        sub = grid if len(usable) == grid.n_segments else _subgrid(grid, usable)
-        try:
-            computed = definition_.results(sub, chosen_basis, prepared)
-        except EngineNotSupportedError as error:
-            # On tables, a metric the engine cannot compute yet is a column of undefined cells.
-            reason = (
-                f"not computed on the {error.engine} engine yet ({error.reason}): compute it on the "
-                "records with scorecard(..., engine='python')"
-            )
-            refused.update(dict.fromkeys(usable, reason))
-        else:
-            for cell, w, s in sub.cells():
-                yield (spec.id, w, usable[s]), computed[cell]
+        sub = contexts.of(usable)
+        computed = definition_.results(sub, chosen_basis, prepared)
+        for cell, w, s in sub.grid.cells():
+            yield (spec.id, w, usable[s]), computed[cell]
     for s, reason in refused.items():
         for w, window in enumerate(grid.windows):
-            scope = Cell(spec, grid.data, window, grid.segments[s], chosen_basis, prepared)
+            scope = Cell(spec, source, window, grid.segments[s], chosen_basis, prepared)
             yield (spec.id, w, s), scope.build(value=None, undefined_reason=reason, small_sample=False)
 
 
-def _subgrid(grid: Grid, segments: Sequence[int]) -> Grid:
-    return grid.cached(
-        ("subgrid", tuple(segments)),
-        lambda: Grid(grid.data, grid.windows, [grid.segments[s] for s in segments]),
-    )
-
-
 def _refusal(
-    definition_: Definition,
-    data: AdvocacyData,
+    definition_: Metric,
+    source: DataSource,
     window: Window,
     segment: Segment,
     basis: RevenueBasis | None,
@@ -372,7 +378,7 @@ def _refusal(
     if spec.segment is SegmentUse.NONE and not segment.is_all:
         return "this metric cannot be segmented"
     try:
-        definition_.check_scope(data, [window], [segment], basis)
+        definition_.check_scope(source, [window], [segment], basis)
     except SegmentNotApplicableError as error:
         return f"this metric's records cannot be cut by this segment ({error})"
     except ParameterError as error:
@@ -398,7 +404,7 @@ class Scorecard:
         basis: the revenue basis, or None.
     """
 
-    data: AdvocacyData
+    data: AdvocacyData | Tables
     metrics: tuple[str, ...]
     windows: tuple[Window, ...]
     segments: tuple[Segment, ...]

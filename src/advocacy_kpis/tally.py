@@ -1,29 +1,33 @@
-"""Tally and finish: how every metric is computed, for one cell or a whole grid.
+"""`Metric`: a metric declared once, from its catalogue entry and the blocks it is computed from.
 
-Each metric is a `Definition`: a **tally** that reads the record family once and adds every
-record to the accumulators of all the cells of a `Grid` it belongs to, and a **finish** that
-turns one cell's tally into the `MetricResult` (formula, interval, warnings). A single call such
-as ``metrics.net_promoter_score(data, window=q3)`` is a grid of one cell, computed by the same
-two functions, so a scorecard cell and a single call cannot disagree.
+A declaration names the metric's spec (everything the catalogue says, its parameters with their
+defaults and checks included), the building blocks whose tallies it reads
+(`advocacy_kpis.blocks`) and its finish: the catalogue formula on one cell's tallies. From it
+come the metric's parameters and their checks, its docstring sections (formula, arguments,
+undefined when), its docs page, ``explain`` and the command line's ``--param`` names.
 
-A tally is plain data: a dict of counts and sums (which add), sets (which unite), lists of
-observations (which concatenate) and `Latest` maps (which keep the later entry per key). Tallies
-of two parts of a data set merge (`merge`) into the tally of the whole.
+A single call (``metrics.net_promoter_score(data, window=q3)``) is a grid of one cell computed
+by the same code as a scorecard, so a cell and a single call cannot disagree. On
+`advocacy_kpis.engines.Tables` the blocks compute their tallies where the tables live and the
+same finish turns them into results.
 """
 
 from __future__ import annotations
 
+import functools
 import inspect
-from collections.abc import Callable, Mapping, Sequence
-from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
 from advocacy_kpis import catalog
-from advocacy_kpis.catalog import MetricSpec
+from advocacy_kpis.blocks._base import Block, Context, DataSource, Records
+from advocacy_kpis.blocks._cell import Cell, check_args
+from advocacy_kpis.blocks._state import merge
+from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse, Unit
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.errors import ParameterError, UnknownMetricError
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.result import MetricResult
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
@@ -31,148 +35,115 @@ from advocacy_kpis.scope import RevenueBasis, Segment, Window
 if TYPE_CHECKING:
     from advocacy_kpis.engines import Tables
 
-__all__ = ["Cell", "Definition", "Latest", "Run", "Tally", "definition", "merge"]
+__all__ = ["Metric", "Tally", "context", "definition", "register"]
 
-Tally = dict[str, Any]
-"""One cell's accumulators, by name."""
+S = TypeVar("S")
+F = TypeVar("F", bound=Callable[..., MetricResult])
 
+Finish = Callable[[Cell, "Tally"], MetricResult]
 
-class Latest(dict[Any, tuple[Any, ...]]):
-    """Per key, the entry with the largest sort key (its first element); merges keep the larger.
-
-    Used for "the latest answer per respondent": the entry is ``(sort key, payload...)``.
-    """
-
-    def offer(self, key: Any, entry: tuple[Any, ...]) -> None:
-        """Keep ``entry`` for ``key`` when it sorts after the one held (or none is held)."""
-        held = self.get(key)
-        if held is None or entry[0] > held[0]:
-            self[key] = entry
+SCOPE: Final = ("data", "window", "segment", "basis")
+"""The arguments every metric function takes besides its own parameters."""
 
 
-def merge(first: Tally, second: Tally) -> Tally:
-    """The tally of the union of two disjoint parts of the records.
-
-    Counts and sums add, sets unite, lists concatenate, `Latest` maps keep the later entry
-    per key and nested dicts merge key by key.
+class Tally:
+    """One cell's tallies: the state of each block the metric reads.
 
     Examples:
-        >>> merge({"n": 2, "ids": {"a"}}, {"n": 3, "ids": {"b"}}) == {"n": 5, "ids": {"a", "b"}}
-        True
+        >>> from advocacy_kpis.blocks import Cohorts
+        >>> everyone = Cohorts()
+        >>> tally = Tally({everyone: everyone.state(start=3)})
+        >>> tally[everyone].start
+        3
     """
-    out: Tally = {}
-    for name in first.keys() | second.keys():
-        if name not in first:
-            out[name] = second[name]
-        elif name not in second:
-            out[name] = first[name]
-        else:
-            out[name] = _merge_value(first[name], second[name], name)
-    return out
+
+    __slots__ = ("_states",)
+
+    def __init__(self, states: Mapping[Block[Any], Any]) -> None:
+        self._states = dict(states)
+
+    def __getitem__(self, block: Block[S]) -> S:
+        state: S = self._states[block]
+        return state
+
+    def merge(self, other: Tally) -> Tally:
+        """The tally of the union of two parts of the records (see `advocacy_kpis.blocks.merge`)."""
+        return Tally({block: merge(state, other[block]) for block, state in self._states.items()})
+
+    def states(self) -> Iterator[tuple[Block[Any], Any]]:
+        """Each block with its state."""
+        return iter(self._states.items())
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Tally) and self._states == other._states
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tally({list(self._states.values())!r})"
 
 
-def _merge_value(a: Any, b: Any, name: str) -> Any:
-    if isinstance(a, Latest):
-        merged = Latest(a)
-        for key, entry in b.items():
-            merged.offer(key, entry)
-        return merged
-    if isinstance(a, (set, frozenset)):
-        return a | b
-    if isinstance(a, list):
-        return a + b
-    if isinstance(a, dict):
-        return merge(a, b)
-    if isinstance(a, (int, float, Decimal)) and not isinstance(a, bool):
-        return a + b
-    if a == b:
-        return a
-    raise ParameterError("tally", "merge", "tallies of the same metric and parameters", name)
+def context(data: AdvocacyData | Tables, grid: Grid) -> Context:
+    """The context that computes blocks' tallies over ``grid`` on ``data``, records or tables."""
+    if isinstance(data, AdvocacyData):
+        return Records(data, grid)
+    from advocacy_kpis.engines import Tables
+
+    if isinstance(data, Tables):
+        return data.engine.context(grid)
+    raise ParameterError("data", "metrics", "an AdvocacyData or engines.Tables", type(data).__name__)
 
 
-@attrs.frozen
-class Run:
-    """What a tally function reads: the grid, the basis and the checked parameters."""
+def source_of(data: AdvocacyData | Tables) -> DataSource:
+    """What finishes and checks read of ``data``."""
+    if isinstance(data, AdvocacyData):
+        return data
+    from advocacy_kpis.engines import Tables
 
-    grid: Grid
-    basis: RevenueBasis | None
-    params: Mapping[str, Any]
-
-    @property
-    def data(self) -> AdvocacyData:
-        """The data set."""
-        return self.grid.data
+    if isinstance(data, Tables):
+        return data.engine
+    raise ParameterError("data", "metrics", "an AdvocacyData or engines.Tables", type(data).__name__)
 
 
-@attrs.frozen
-class Cell:
-    """What a finish function reads besides the tally: one cell's scope."""
-
-    spec: MetricSpec
-    data: AdvocacyData
-    window: Window
-    segment: Segment
-    basis: RevenueBasis | None
-    params: Mapping[str, Any]
-    on_records: type | None = None
-
-    def build(self, **fields: Any) -> MetricResult:
-        """A result for this cell (see `advocacy_kpis.metrics._common.build`).
-
-        The result records the metric's parameters as used (not the confidence level, which
-        changes no value), so results computed with other parameters never compare.
-        """
-        from advocacy_kpis.metrics._common import build
-
-        fields.setdefault("basis", self.basis)
-        fields.setdefault("on_records", self.on_records)
-        fields.setdefault("parameters", {k: v for k, v in self.params.items() if k != "confidence"})
-        return build(self.spec, self.data, window=self.window, segment=self.segment, **fields)
-
-
-TallyFunction = Callable[[Run], Sequence[Tally]]
-FinishFunction = Callable[[Cell, Tally], MetricResult]
-Checker = Callable[[Any, str], Any]
-
-
-@attrs.frozen
-class Definition:
-    """A metric as tally and finish.
+@attrs.frozen(eq=False)
+class Metric:
+    """A metric: its catalogue entry, the blocks it is computed from and its finish.
 
     Attributes:
-        spec: the catalogue entry.
-        tally: one pass over the records, giving one tally per cell of the run's grid.
-        finish: one cell's tally to its result.
-        checks: per parameter, a function ``(value, metric_id) -> checked value`` raising
-            `ParameterError`; the defaults come from the metric function's signature.
-        on_records: for metrics whose records join a segment on their own attributes, the
+        spec: the catalogue entry, parameters (with defaults and checks) included.
+        blocks: the building blocks whose tallies the finish reads.
+        finish: one cell's tallies to its result (the catalogue formula, interval, warnings).
+        needs: the collections it reads; where one was never supplied, every cell is
+            undefined, saying so.
+        on_records: for metrics whose records join segments on their own attributes, the
             record kind whose attributes a segment may read.
         run_rate: whether a basis must be ARR or MRR.
-        needs: the collections the metric reads; where one was never supplied, every cell is
-            undefined with that reason.
     """
 
     spec: MetricSpec
-    tally: TallyFunction
-    finish: FinishFunction
-    checks: Mapping[str, Checker] = attrs.field(factory=dict)
+    blocks: tuple[Block[Any], ...] = attrs.field(converter=tuple)
+    finish: Finish
+    needs: tuple[str, ...] = ()
     on_records: type | None = None
     run_rate: bool = False
-    needs: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
         """The metric id."""
         return self.spec.id
 
+    # -- parameters -----------------------------------------------------------------------------
+
+    def default(self, name: str) -> Any:
+        """The default of one of the metric's parameters (as the function's signature shows it)."""
+        for parameter in self.spec.parameters:
+            if parameter.name == name:
+                return parameter.default
+        raise ParameterError("name", f"{self.id}.default", "one of the metric's parameters", name)
+
     def defaults(self) -> dict[str, Any]:
-        """The metric's parameters and their defaults, read from the metric function."""
-        signature = inspect.signature(catalog.function(self.spec.id))
-        return {
-            name: p.default
-            for name, p in signature.parameters.items()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and name not in ("window", "segment", "basis")
-        }
+        """The metric's parameters and their defaults."""
+        return {p.name: p.default for p in self.spec.parameters}
 
     def prepare(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """The full, checked parameters: defaults overridden by ``params``.
@@ -186,70 +157,72 @@ class Definition:
             known = ", ".join(sorted(defaults)) or "none"
             raise ParameterError(unknown[0], self.id, f"one of its parameters ({known})", params[unknown[0]])
         chosen = {**defaults, **params}
-        for name, check in self.checks.items():
-            chosen[name] = check(chosen[name], self.id)
+        for parameter in self.spec.parameters:
+            if parameter.check is not None:
+                chosen[parameter.name] = parameter.check(chosen[parameter.name], self.id)
         return chosen
+
+    # -- scope ----------------------------------------------------------------------------------
+
+    def not_supplied(self, source: DataSource) -> list[str]:
+        """The collections the metric reads that ``source`` was not given."""
+        return [name for name in self.needs if not source.is_supplied(name)]
 
     def check_scope(
         self,
-        data: AdvocacyData,
+        source: DataSource,
         windows: Sequence[Window],
         segments: Sequence[Segment | None],
         basis: RevenueBasis | None,
     ) -> list[Segment]:
-        """Check the data set, windows, segments and basis against the spec; return the segments."""
-        from advocacy_kpis.metrics._common import check_args
+        """Check the windows, segments and basis against the spec; return the segments.
 
+        A segment is not checked against the attributes of a collection the data was not given:
+        every cell is then undefined for that reason, on records and tables alike.
+        """
         for window in windows:
-            check_args(self.spec, data, window, Segment.all(), basis, run_rate=self.run_rate)
+            check_args(self.spec, source, window, Segment.all(), basis, run_rate=self.run_rate)
+        check_segment = not self.not_supplied(source)
         return [
             check_args(
-                self.spec,
-                data,
-                windows[0],
-                segment,
-                basis,
-                run_rate=self.run_rate,
-                on_records=self.on_records,
+                self.spec, source, windows[0], segment, basis,
+                run_rate=self.run_rate, on_records=self.on_records, check_segment=check_segment,
             )
             for segment in segments
-        ]
+        ]  # fmt: skip
 
-    def tallies(self, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]) -> Sequence[Tally]:
-        """The tally of every cell of ``grid`` (parameters already checked by `prepare`).
+    # -- computing ------------------------------------------------------------------------------
 
-        A data set whose records stay in tables (`advocacy_kpis.engines`) carries an engine that
-        computes the same tallies there.
-        """
-        engine = getattr(grid.data, "engine", None)
-        if engine is not None:
-            found: Sequence[Tally] = engine.tallies(self, grid, basis, params)
-            return found
-        return self.tally(Run(grid, basis, params))
+    def tallies(self, context: Context, basis: RevenueBasis | None, params: Mapping[str, Any]) -> list[Tally]:
+        """Every cell's tallies over the context's grid (parameters already checked by `prepare`)."""
+        per_block = [(block, context.tallies(block, basis, params)) for block in self.blocks]
+        return [Tally({block: states[c] for block, states in per_block}) for c in range(context.grid.n_cells)]
+
+    def cell(
+        self, context: Context, w: int, s: int, basis: RevenueBasis | None, params: Mapping[str, Any]
+    ) -> Cell:
+        """The scope of one cell, as its finish reads it."""
+        grid = context.grid
+        return Cell(
+            self.spec, context.source, grid.windows[w], grid.segments[s], basis, params, self.on_records
+        )
 
     def results(
-        self, grid: Grid, basis: RevenueBasis | None, params: Mapping[str, Any]
+        self, context: Context, basis: RevenueBasis | None, params: Mapping[str, Any]
     ) -> list[MetricResult]:
         """Every cell's result, in cell order (parameters already checked by `prepare`)."""
-        missing = self._not_supplied(grid.data)
-        tallies: Sequence[Tally] = () if missing else self.tallies(grid, basis, params)
+        source = context.source
+        missing = self.not_supplied(source)
+        tallies = [] if missing else self.tallies(context, basis, params)
         out: list[MetricResult] = []
-        for cell, w, s in grid.cells():
-            scope = Cell(
-                self.spec, grid.data, grid.windows[w], grid.segments[s], basis, params, self.on_records
-            )
+        for c, w, s in context.grid.cells():
+            scope = self.cell(context, w, s, basis, params)
             unknown = _unknown_reason(scope, missing)
             if unknown is not None:
                 out.append(scope.build(value=None, undefined_reason=unknown, small_sample=False))
             else:
-                out.append(self.finish(scope, tallies[cell]))
+                out.append(self.finish(scope, tallies[c]))
         return out
-
-    def _not_supplied(self, data: AdvocacyData) -> list[str]:
-        supplied = getattr(data, "supplied", None)
-        if supplied is None:
-            return []
-        return [name for name in self.needs if name not in supplied]
 
     def one(
         self,
@@ -260,27 +233,47 @@ class Definition:
         basis: RevenueBasis | None = None,
         **params: Any,
     ) -> MetricResult:
-        """The result of one cell: the single-call form of the metric.
+        """The result of one cell: the single-call form of the metric."""
+        source = source_of(data)
+        chosen = self.check_scope(source, [window], [segment], basis)
+        grid = Grid([window], chosen)
+        return self.results(context(data, grid), basis, self.prepare(params))[0]
 
-        ``data`` may also be an `advocacy_kpis.engines.Tables`: the tally is then computed there.
+    # -- the public function ----------------------------------------------------------------------
+
+    def function(self, fn: F) -> F:
+        """Register ``fn`` as this metric's public function, its docstring completed from the spec.
+
+        ``fn`` keeps its own signature (every parameter visible to ``help()``, IDEs and type
+        checkers), one-line summary and examples. Its keyword parameters must be exactly the spec's,
+        with the spec's defaults. A call with arguments the signature does not take (the window
+        given positionally, a basis the metric does not take) raises `ParameterError` naming
+        them, as every other bad argument does.
         """
-        records: AdvocacyData
-        if isinstance(data, AdvocacyData):
-            records = data
-        else:
-            from advocacy_kpis.engines import as_data
+        spec = self.spec
+        signature = inspect.signature(fn)
+        _check_signature(spec, signature, fn.__name__)
 
-            records = as_data(data)
-        chosen = self.check_scope(records, [window], [segment], basis)
-        grid = Grid(records, [window], chosen)
-        return self.results(grid, basis, self.prepare(params))[0]
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> MetricResult:
+            try:
+                bound = signature.bind(*args, **kwargs)
+            except TypeError:
+                raise _binding_error(spec.id, signature, args, kwargs) from None
+            return fn(*bound.args, **bound.kwargs)
+
+        call.__doc__ = document(spec, fn.__doc__ or "", signature)
+        catalog.metric(spec)(call)
+        register(self)
+        made: F = call  # type: ignore[assignment]
+        return made
 
 
 def _unknown_reason(scope: Cell, missing: Sequence[str]) -> str | None:
-    if scope.window.start >= scope.data.as_of:
+    if scope.window.start >= scope.source.as_of:
         return (
             f"nothing in the window is known yet: it starts at or after as_of "
-            f"({scope.data.as_of.isoformat()})"
+            f"({scope.source.as_of.isoformat()})"
         )
     if missing:
         names = " and ".join(name.replace("_", " ") for name in missing)
@@ -288,22 +281,130 @@ def _unknown_reason(scope: Cell, missing: Sequence[str]) -> str | None:
     return None
 
 
-_DEFINITIONS: dict[str, Definition] = {}
+def _own_parameters(signature: inspect.Signature) -> dict[str, inspect.Parameter]:
+    return {
+        name: p
+        for name, p in signature.parameters.items()
+        if name not in SCOPE and p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
 
 
-def register(definition_: Definition) -> Definition:
-    """Add a definition to the registry the scorecard reads."""
-    _DEFINITIONS[definition_.id] = definition_
-    return definition_
+def _check_signature(spec: MetricSpec, signature: inspect.Signature, name: str) -> None:
+    """Refuse a function whose name or parameters drift from the spec (at import, not in use)."""
+    if name != spec.id:
+        raise ParameterError("function", "Metric.function", f"a function named {spec.id!r}", name)
+    own = _own_parameters(signature)
+    declared = {p.name: p.default for p in spec.parameters}
+    shown = {n: p.default for n, p in own.items()}
+    if shown != declared:
+        raise ParameterError("signature", spec.id, f"the spec's parameters and defaults {declared}", shown)
+    takes_basis = "basis" in signature.parameters
+    if takes_basis != (spec.basis is not BasisUse.NONE):
+        raise ParameterError(
+            "signature", spec.id, f"a basis parameter exactly when basis is {spec.basis}", name
+        )
 
 
-def definition(metric_id: str) -> Definition:
-    """The tally-and-finish definition of a registered metric.
+def _binding_error(
+    metric_id: str, signature: inspect.Signature, args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> ParameterError:
+    names = list(signature.parameters)
+    own = ", ".join(n for n in names if n != "data")
+    for key, value in kwargs.items():
+        if key not in signature.parameters:
+            return ParameterError(key, metric_id, f"one of its parameters ({own})", value)
+    if len(args) > 1:
+        return ParameterError(
+            "window", metric_id, f"keyword arguments after the data: {metric_id}(data, window=...)", args[1]
+        )
+    if not args and "data" not in kwargs:
+        return ParameterError("data", metric_id, "a data set (an AdvocacyData or engines.Tables)", None)
+    return ParameterError("window", metric_id, "a Window such as Window.quarter(2026, 3) (required)", None)
+
+
+# -- docstrings from the spec --------------------------------------------------------------------
+
+_UNITS: Final[Mapping[Unit, str]] = {
+    Unit.RATE: "a rate in [0, 1]",
+    Unit.SCORE: "a score on the metric's scale",
+    Unit.RATIO: "a ratio",
+    Unit.COUNT: "a count",
+    Unit.MONEY: "an amount of money (Decimal) in the basis currency",
+    Unit.DAYS: "a number of days",
+    Unit.PER_MONTH: "a number per month",
+}
+
+
+def _indent(text: str, prefix: str = "        ") -> str:
+    return "\n".join(prefix + line if line else line for line in text.splitlines())
+
+
+def _segment_text(spec: MetricSpec) -> str:
+    if spec.segment is SegmentUse.NONE:
+        return "must be the whole (``None`` or ``Segment.all()``): this metric cannot be segmented."
+    if spec.segment is SegmentUse.RECORD_ATTRIBUTES:
+        return "matched on the records' own attributes (default: all)."
+    return "the accounts whose records count (default: all)."
+
+
+def _basis_text(spec: MetricSpec) -> str:
+    if spec.basis is BasisUse.OPTIONAL:
+        return "optional ARR or MRR basis; given, the rate is weighted by revenue (see the spec)."
+    if spec.basis is BasisUse.CURRENCY:
+        return "required; its currency (with FX rates) is the one amounts are stated in."
+    return "required: the revenue basis (kind and currency) money is stated on."
+
+
+def document(spec: MetricSpec, own: str, signature: inspect.Signature) -> str:
+    """The metric function's docstring: its own summary and examples, the rest from the spec."""
+    text = inspect.cleandoc(own)
+    summary, _, rest = text.partition("\n\nExamples:")
+    lines = [summary.strip(), ""]
+    if spec.formula_latex:
+        lines += [f".. math:: {spec.formula_latex}", ""]
+    lines += ["Args:"]
+    lines.append(
+        "    data: the data set, or `advocacy_kpis.engines.Tables` (the tallies are then computed "
+        "where the tables live)."
+    )
+    lines.append(f"    window: {spec.window_semantics}")
+    lines.append(f"    segment: {_segment_text(spec)}")
+    if "basis" in signature.parameters:
+        lines.append(f"    basis: {_basis_text(spec)}")
+    for parameter in spec.parameters:
+        lines.append(f"    {parameter.name}: {parameter.description} (default {parameter.shown}).")
+    lines += ["", "Returns:", f"    A `MetricResult` holding {_UNITS[spec.unit]}: {spec.population}"]
+    lines += ["", "Raises:", "    ParameterError: an argument the metric does not take, or a bad value."]
+    lines.append("    SegmentNotApplicableError: the segment names an attribute the records do not carry.")
+    if spec.basis is not BasisUse.NONE:
+        lines.append("    CurrencyMismatchError: an amount in a currency the basis has no FX rate for.")
+    lines += ["", "Undefined when:", f"    {spec.undefined_when}"]
+    if rest.strip():
+        lines += ["", "Examples:" + rest]
+    return "\n".join(lines) + "\n"
+
+
+# -- the registry --------------------------------------------------------------------------------
+
+_METRICS: dict[str, Metric] = {}
+
+
+def register(metric: Metric) -> Metric:
+    """Add a metric to the registry the scorecard reads."""
+    _METRICS[metric.id] = metric
+    return metric
+
+
+def definition(metric_id: str) -> Metric:
+    """The declaration of a registered metric (an id or a short name such as ``"nps"``).
 
     Raises:
         UnknownMetricError: no metric has that id.
     """
-    spec = catalog.get(metric_id)
-    import advocacy_kpis.metrics  # noqa: F401  (registers every definition)
+    import advocacy_kpis.metrics  # noqa: F401  (declares every metric)
 
-    return _DEFINITIONS[spec.id]
+    spec = catalog.get(metric_id)
+    found = _METRICS.get(spec.id)
+    if found is None:  # pragma: no cover - every catalogue function is declared through Metric.function
+        raise UnknownMetricError(f"{spec.id!r} has no declaration")
+    return found

@@ -3,25 +3,45 @@
 from __future__ import annotations
 
 import bisect
-import collections
-import operator
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
+from advocacy_kpis.blocks import (
+    CONFIDENCE,
+    ICP,
+    ICP_UNRECORDED,
+    AccountDurations,
+    Block,
+    Cell,
+    Cohorts,
+    Events,
+    Hits,
+    Records,
+    Run,
+    Source,
+    annual,
+    checked,
+    count,
+    counts_by,
+    days,
+    field,
+    measures,
+    state,
+    unrecorded_note,
+)
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
     MetricKind,
     MetricSpec,
-    Parameter,
     Pitfall,
     SegmentUse,
     SignalType,
-    metric,
 )
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
@@ -30,36 +50,15 @@ from advocacy_kpis.formulas import readiness_score
 from advocacy_kpis.formulas import referral_intent_in_qbrs as referral_intent_in_qbrs_formula
 from advocacy_kpis.formulas import referral_readiness_score as referral_readiness_score_formula
 from advocacy_kpis.formulas import social_shares as social_shares_formula
-from advocacy_kpis.metrics._common import (
-    account_hits,
-    check_confidence,
-    cohort_tallies,
-    observation,
-    positive,
-    share,
-    survival_finish,
-)
 from advocacy_kpis.policy import DEFAULT_READINESS_MODEL, ReadinessModel
-from advocacy_kpis.records import (
-    QBR,
-    Account,
-    AdvocacyAction,
-    Ask,
-    Asset,
-    Effort,
-    Referral,
-    ReferralPrompt,
-    SocialShare,
-    SurveyKind,
-    SurveyResponse,
-)
+from advocacy_kpis.records import Account, AdvocacyAction, Ask, Asset, Effort, SurveyKind, SurveyResponse
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
-from advocacy_kpis.stats import poisson_rate_interval, wilson_interval
-from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+from advocacy_kpis.stats import wilson_interval
+from advocacy_kpis.tally import Metric, Tally
 
 if TYPE_CHECKING:
-    from advocacy_kpis.engines import Tables
+    from advocacy_kpis.engines import Tables, TablesRun
 
 __all__ = [
     "AccountReadiness",
@@ -79,15 +78,7 @@ __all__ = [
 ]
 
 
-def activation_of(account: Account) -> datetime:
-    """When an account's clock starts for time to first referral: activation, else customer_since."""
-    return account.activated_at if account.activated_at is not None else account.customer_since
-
-
-def censoring_of(account: Account, as_of: datetime) -> datetime:
-    """When observation of an account stops: its churn, else ``as_of``."""
-    return account.churned_at if account.churned_at is not None else as_of
-
+# -- 17. time to first referral ------------------------------------------------------------------
 
 TTFR_SPEC = MetricSpec(
     id="time_to_first_referral",
@@ -140,33 +131,24 @@ TTFR_SPEC = MetricSpec(
     ),
 )
 
+FIRST_REFERRAL: Final = AccountDurations("activation", [Source("referrals")])
 
-@metric(TTFR_SPEC)
+
+def _ttfr_finish(cell: Cell, tally: Tally) -> MetricResult:
+    return measures.survival(
+        cell, tally[FIRST_REFERRAL].observations, event_name="a referral",
+        empty_reason="no accounts activated in the window and segment",
+    )  # fmt: skip
+
+
+TTFR: Final = Metric(TTFR_SPEC, [FIRST_REFERRAL], _ttfr_finish, needs=("referrals",))
+
+
+@TTFR.function
 def time_to_first_referral(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Kaplan-Meier median days from activation to first referral, for accounts activated in ``window``.
-
-    .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: accounts activated in this window form the cohort.
-        segment: accounts counted (default: all).
-
-    Returns:
-        Days (float); components ``cohort``, ``events``, ``censored``; details hold the share
-        that referred by 30, 90 and 180 days and the naive mean over those who did.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        The cohort is empty, or the survival curve never falls to one half.
+    """Kaplan-Meier median days from activation to first referral, for accounts activated in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -179,54 +161,7 @@ def time_to_first_referral(
     return TTFR.one(data, window=window, segment=segment)
 
 
-def survival_tallies(
-    run: Run,
-    origin_of: Callable[[Account], datetime | None],
-    event_of: Callable[[AdvocacyData, Account, datetime], datetime | None],
-) -> list[Tally]:
-    """Per cell: the survival observation of each account whose clock starts in the window.
-
-    Args:
-        run: the run.
-        origin_of: when an account's clock starts (None: never, so in no cohort).
-        event_of: the instant of the account's first event at or after its origin, or None.
-    """
-    grid, data = run.grid, run.data
-    tallies: list[Tally] = [{"observations": []} for _ in range(grid.n_cells)]
-    for account in data.accounts:
-        origin = origin_of(account)
-        if origin is None:
-            continue
-        cells = grid.cells_at(origin, grid.account_segments(account.id))
-        if not cells:
-            continue
-        seen = observation(origin, event_of(data, account, origin), censoring_of(account, data.as_of))
-        for c in cells:
-            tallies[c]["observations"].append(seen)
-    return tallies
-
-
-def _first_referral(data: AdvocacyData, account: Account, origin: datetime) -> datetime | None:
-    first = data.first_event(Referral, account.id, at_or_after=origin)
-    return first.invited_at if first else None
-
-
-TTFR = register(
-    Definition(
-        TTFR_SPEC,
-        lambda run: survival_tallies(run, activation_of, _first_referral),
-        lambda cell, tally: survival_finish(
-            cell,
-            tally,
-            event_name="a referral",
-            empty_reason="no accounts activated in the window and segment",
-        ),
-        needs=("referrals",),
-    )
-)
-
-
-# -- readiness and participation ---------------------------------------------------------------
+# -- rates over the accounts active in the window ----------------------------------------------------
 
 _ACTIVE = (
     "Active in W = customers at some instant of W (S ∪ N: customer_since < W.end and not churned "
@@ -236,31 +171,26 @@ _WEIGHTED_ACTIVE = (
     "With a basis, each active account weighs its run rate at the last instant of W at which it was "
     "a customer: W.end, or its churn if it churned inside W."
 )
+_LAST_INSTANT: Final = "each account's last instant as a customer in W"
+
+ACTIVE: Final = Cohorts(weigh={"active"})
+"""The accounts active in each window, weighed at their last instant there as customers."""
 
 
-def active_share_tallies(
-    run: Run,
-    pairs: Iterable[tuple[str, datetime]],
-    accept: Callable[[Account], bool] | None = None,
-    key: str = "all",
-) -> list[Tally]:
-    """Per cell: the accounts active in W, and those of them with an event in W (``hits``)."""
-    tallies = cohort_tallies(run, key=key, accept=accept, weigh=("active",))
-    hits, weights, _ = account_hits(run, pairs, population="active", accept=accept)
-    for c, tally in enumerate(tallies):
-        tally["hits"] = hits[c]
-        if weights is not None:
-            tally["hits_weight"] = weights[c]
-    return tallies
-
-
-def active_share_finish(
-    cell: Cell, tally: Tally, empty_reason: str = "no accounts active in the window and segment"
+def active_share(
+    cell: Cell,
+    tally: Tally,
+    hits: Hits,
+    *,
+    components: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
 ) -> MetricResult:
-    """A share of the accounts active in W, weighted by last-customer-instant run rate if asked."""
-    return share(
-        cell, tally, hits="hits", population="active", empty_reason=empty_reason,
-        weights_at="each account's last instant as a customer in W",
+    """The share of the accounts active in W with an event of ``hits``, weighted if asked."""
+    active, found = tally[ACTIVE], tally[hits]
+    return measures.proportion(
+        cell, found.hits, active.active, empty_reason="no accounts active in the window and segment",
+        weights=(found.weight, active.weights.get("active", Decimal(0))), weights_at=_LAST_INSTANT,
+        components=components, details=details,
     )  # fmt: skip
 
 
@@ -285,6 +215,7 @@ PARTICIPATION_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.GROWTH,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting referrals instead of referring accounts, so one enthusiastic customer looks like a programme.",
@@ -299,36 +230,24 @@ PARTICIPATION_SPEC = MetricSpec(
     interpretation=_WEIGHTED_ACTIVE,
 )
 
+SENDERS: Final = Hits([Source("referrals")], weigh=True)
 
-@metric(PARTICIPATION_SPEC)
+PARTICIPATION: Final = Metric(
+    PARTICIPATION_SPEC, [ACTIVE, SENDERS], lambda cell, tally: active_share(cell, tally, SENDERS),
+    needs=("referrals",),
+)  # fmt: skip
+
+
+@PARTICIPATION.function
 def referral_program_participation_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts active in ``window`` that sent at least one referral in it.
-
-    .. math:: \frac{|\{a \in S \cup N : a \text{ referred in } W\}|}{|S \cup N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis (revenue-weighted rate).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are referring and active accounts.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is active in the window and segment.
+    """Share of the accounts active in ``window`` that sent at least one referral in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -341,17 +260,7 @@ def referral_program_participation_rate(
     return PARTICIPATION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
-PARTICIPATION = register(
-    Definition(
-        PARTICIPATION_SPEC,
-        lambda run: active_share_tallies(
-            run, ((r.account_id, r.invited_at) for r in run.grid.records(Referral))
-        ),
-        active_share_finish,
-        checks={"confidence": check_confidence},
-        needs=("referrals",),
-    )
-)
+# -- 8 and 9. readiness ---------------------------------------------------------------------------
 
 
 def _read_only(components: Mapping[str, bool]) -> Mapping[str, bool]:
@@ -491,6 +400,87 @@ def readiness_scores(
     return {a: _readiness(data, data.account(a), at, model) for a in sorted(customers)}
 
 
+def _check_model(model: object, function: str) -> ReadinessModel:
+    if not isinstance(model, ReadinessModel):
+        raise ParameterError("model", function, "a ReadinessModel", model)
+    return model
+
+
+MODEL: Final = checked(
+    "model", DEFAULT_READINESS_MODEL, "the readiness model: weights, recency spans, thresholds and tap policy",
+    _check_model, "DEFAULT_READINESS_MODEL",
+)  # fmt: skip
+
+
+@state
+class ReadinessState:
+    """The customers of one cell at W.end by their readiness score.
+
+    Attributes:
+        scores: customers by score.
+        weights: with a basis, their summed ARR (annual form) at W.end by score.
+        met: customers by component met.
+    """
+
+    scores: dict[float, int] = counts_by()
+    weights: dict[float, Decimal] = counts_by()
+    met: dict[str, int] = counts_by()
+
+    @property
+    def customers(self) -> int:
+        """The customers scored."""
+        return sum(self.scores.values())
+
+
+@attrs.frozen(eq=False)
+class Readiness(Block[ReadinessState]):
+    """Every customer at W.end with its readiness score there: a custom block, as the score reads
+    each account's whole signal history at every window end (see `ReadinessModel`)."""
+
+    uses: ClassVar[tuple[str, ...]] = ("model",)
+    state: ClassVar = ReadinessState
+
+    def weighs(self) -> bool:
+        return True
+
+    def on_records(self, run: Run[Records]) -> list[ReadinessState]:
+        grid, records = run.grid, run.context
+        data = records.data
+        model: ReadinessModel = run.params["model"]
+        ends = sorted({w.end for w in grid.windows})
+        by_end: dict[datetime, list[tuple[str, AccountReadiness]]] = {end: [] for end in ends}
+        for account in data.accounts:
+            if not records.account_segments(account.id):
+                continue
+            signals: _Signals | None = None
+            for end in ends:
+                if not account.is_customer_at(end):
+                    continue
+                if signals is None:
+                    signals = _signals(data, account.id, model)
+                by_end[end].append((account.id, _readiness_from(signals, account, end, model)))
+        reading = annual(run.basis) if run.basis is not None else None
+        out = [ReadinessState() for _ in range(grid.n_cells)]
+        ns = grid.n_segments
+        for w, window in enumerate(grid.windows):
+            for account_id, readiness in by_end[window.end]:
+                weight = data.arr_at(account_id, window.end, reading) if reading is not None else None
+                for s in records.account_segments(account_id):
+                    cell = out[w * ns + s]
+                    cell.scores[readiness.score] = cell.scores.get(readiness.score, 0) + 1
+                    if weight is not None:
+                        cell.weights[readiness.score] = cell.weights.get(readiness.score, Decimal(0)) + weight
+                    for name, met in readiness.components.items():
+                        cell.met[name] = cell.met.get(name, 0) + met
+        return out
+
+    def on_tables(self, run: TablesRun) -> list[ReadinessState]:
+        return run.readiness(self)
+
+
+READINESS_SCORES: Final = Readiness()
+
+
 READINESS_SPEC = MetricSpec(
     id="referral_readiness_score",
     number=8,
@@ -518,9 +508,7 @@ READINESS_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001, 003, 004",
-    parameters=(
-        Parameter("model", "DEFAULT_READINESS_MODEL", "weights, recency spans, thresholds and tap policy"),
-    ),
+    parameters=(MODEL,),
     pitfalls=(
         Pitfall(
             "Treating every NPS promoter as ready to refer.",
@@ -549,35 +537,33 @@ READINESS_SPEC = MetricSpec(
 )
 
 
-@metric(READINESS_SPEC)
+def _readiness_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[READINESS_SCORES]
+    model: ReadinessModel = cell.params["model"]
+    ordered = sorted(found.scores.items())
+    return cell.build(
+        value=referral_readiness_score_formula(score for score, n in ordered for _ in range(n)),
+        undefined_reason="no customers at the end of the window in the segment", sample_size=found.customers,
+        components={"customers": found.customers, **{name: found.met.get(name, 0) for name in model.weights}},
+        details={
+            "score_counts": {f"{score:g}": n for score, n in ordered},
+            "at": cell.window.end.isoformat(), "model": model.to_dict(),
+        },
+    )  # fmt: skip
+
+
+READINESS: Final = Metric(READINESS_SPEC, [READINESS_SCORES], _readiness_finish)
+
+
+@READINESS.function
 def referral_readiness_score(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    model: ReadinessModel = DEFAULT_READINESS_MODEL,
+    model: ReadinessModel = MODEL.default,
 ) -> MetricResult:
-    r"""Mean referral readiness (0-100) of the customers at ``window.end``.
-
-    .. math:: \frac{1}{|E|} \sum_{a \in E} \sum_k w_k \, \mathbb{1}[a \text{ meets } k]
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: scores are taken at ``window.end``.
-        segment: accounts counted (default: all).
-        model: the readiness model (weights, spans, thresholds, tap policy).
-
-    Returns:
-        A score in [0, 100]; components count the accounts meeting each component;
-        ``details["score_counts"]`` maps each score (as text, ``"55"``) to the number of accounts
-        with it. Each account's score is `readiness_scores` (``at=window.end``).
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is a customer at ``window.end``.
+    """Mean referral readiness (0-100) of the customers at ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -590,72 +576,15 @@ def referral_readiness_score(
     return READINESS.one(data, window=window, segment=segment, model=model)
 
 
-def _check_model(model: object, function: str) -> ReadinessModel:
-    if not isinstance(model, ReadinessModel):
-        raise ParameterError("model", function, "a ReadinessModel", model)
-    return model
+def _check_threshold(threshold: object, function: str) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
+        raise ParameterError("threshold", function, "a number from 0 to 100", threshold)
+    return threshold
 
 
-def _readiness_at_ends(run: Run) -> dict[datetime, dict[str, AccountReadiness]]:
-    """For each distinct window end: every customer then (in some segment) with its readiness.
-
-    Shared by the readiness metrics of one grid; each account's signals are gathered once.
-    """
-    grid, data = run.grid, run.data
-    model: ReadinessModel = run.params["model"]
-
-    def build() -> dict[datetime, dict[str, AccountReadiness]]:
-        ends = sorted({w.end for w in grid.windows})
-        out: dict[datetime, dict[str, AccountReadiness]] = {end: {} for end in ends}
-        for account in data.accounts:
-            if not grid.account_segments(account.id):
-                continue
-            signals: _Signals | None = None
-            for end in ends:
-                if not account.is_customer_at(end):
-                    continue
-                if signals is None:
-                    signals = _signals(data, account.id, model)
-                out[end][account.id] = _readiness_from(signals, account, end, model)
-        return out
-
-    return grid.cached(("readiness", model), build)
-
-
-def _readiness_tallies(run: Run) -> list[Tally]:
-    """Per cell: every customer at W.end with its readiness score at W.end."""
-    grid = run.grid
-    by_end = _readiness_at_ends(run)
-    tallies: list[Tally] = [{"scores": []} for _ in range(grid.n_cells)]
-    ns = grid.n_segments
-    for w, window in enumerate(grid.windows):
-        for account_id, readiness in by_end[window.end].items():
-            for s in grid.account_segments(account_id):
-                tallies[w * ns + s]["scores"].append(readiness)
-    return tallies
-
-
-def _readiness_finish(cell: Cell, tally: Tally) -> MetricResult:
-    # Summed in account order, so that the mean does not depend on the order records came in.
-    scores: list[AccountReadiness] = sorted(tally["scores"], key=operator.attrgetter("account_id"))
-    model: ReadinessModel = cell.params["model"]
-    met = {name: sum(r.components[name] for r in scores) for name in model.weights}
-    counts = collections.Counter(r.score for r in scores)
-    return cell.build(
-        value=referral_readiness_score_formula(r.score for r in scores),
-        undefined_reason="no customers at the end of the window in the segment", sample_size=len(scores),
-        components={"customers": len(scores), **met},
-        details={
-            "score_counts": {f"{score:g}": counts[score] for score in sorted(counts)},
-            "at": cell.window.end.isoformat(), "model": model.to_dict(),
-        },
-    )  # fmt: skip
-
-
-READINESS = register(
-    Definition(READINESS_SPEC, _readiness_tallies, _readiness_finish, checks={"model": _check_model})
+THRESHOLD: Final = checked(
+    "threshold", 70, "the readiness score an account must reach", _check_threshold, "70"
 )
-
 
 READY_RATE_SPEC = MetricSpec(
     id="referral_ready_account_rate",
@@ -679,8 +608,9 @@ READY_RATE_SPEC = MetricSpec(
     signal=SignalType.GROWTH,
     seed="002",
     parameters=(
-        Parameter("threshold", 70, "readiness score an account must reach"),
-        Parameter("model", "DEFAULT_READINESS_MODEL", "the readiness model"),
+        THRESHOLD,
+        MODEL,
+        CONFIDENCE,
     ),
     pitfalls=(
         Pitfall(
@@ -697,39 +627,33 @@ READY_RATE_SPEC = MetricSpec(
 )
 
 
-@metric(READY_RATE_SPEC)
+def _ready_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[READINESS_SCORES]
+    threshold = cell.params["threshold"]
+    ready = sum(n for score, n in found.scores.items() if score >= threshold)
+    part = sum((w for score, w in found.weights.items() if score >= threshold), Decimal(0))
+    return measures.proportion(
+        cell, ready, found.customers, empty_reason="no customers at the end of the window in the segment",
+        weights=(part, sum(found.weights.values(), Decimal(0))), weights_at=cell.window.end.isoformat(),
+        details={"threshold": threshold, "model": cell.params["model"].to_dict()},
+    )  # fmt: skip
+
+
+READY_RATE: Final = Metric(READY_RATE_SPEC, [READINESS_SCORES], _ready_finish)
+
+
+@READY_RATE.function
 def referral_ready_account_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    threshold: float = 70,
-    model: ReadinessModel = DEFAULT_READINESS_MODEL,
-    confidence: float = 0.95,
+    threshold: float = THRESHOLD.default,
+    model: ReadinessModel = MODEL.default,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the customers at ``window.end`` whose readiness score reaches ``threshold``.
-
-    .. math:: \frac{|\{a \in E : \mathrm{readiness}_a \geq \theta\}|}{|E|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: scores are taken at ``window.end``.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis (weights at ``window.end``).
-        threshold: the score an account must reach, 0-100.
-        model: the readiness model.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1].
-
-    Raises:
-        ParameterError: a bad argument (``threshold`` outside 0-100).
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is a customer at ``window.end``.
+    """Share of the customers at ``window.end`` whose readiness score reaches ``threshold``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -744,48 +668,76 @@ def referral_ready_account_rate(
     )  # fmt: skip
 
 
-def _check_threshold(threshold: object, function: str) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
-        raise ParameterError("threshold", function, "a number from 0 to 100", threshold)
-    return threshold
+# -- 10. advocate re-engagement ---------------------------------------------------------------------
+
+LAPSE: Final = days("lapse_days", 90, "days without an action after which an advocate has lapsed")
 
 
-def _ready_tallies(run: Run) -> list[Tally]:
-    threshold = run.params["threshold"]
-    grid, basis = run.grid, run.basis
-    out: list[Tally] = []
-    for c, tally in enumerate(_readiness_tallies(run)):
-        scores: list[AccountReadiness] = tally["scores"]
-        ready = [r.account_id for r in scores if r.score >= threshold]
-        counts: Tally = {"customers": len(scores), "ready": len(ready)}
-        if basis is not None:
-            end = grid.windows[c // grid.n_segments].end
-            counts["customers_weight"] = run.data.total_arr([r.account_id for r in scores], end, basis)
-            counts["ready_weight"] = run.data.total_arr(ready, end, basis)
-        out.append(counts)
-    return out
+@state
+class LapseState:
+    """The advocates of one cell lapsed at W.start, and what became of them.
+
+    Attributes:
+        lapsed: lapsed advocates whose account is active in W and who had not opted out.
+        re_engaged: those of them with an action in W.
+        opted_out_excluded: lapsed advocates left out because they opted out before W.start.
+        inactive_account_excluded: lapsed advocates left out because their account is not active in W.
+    """
+
+    lapsed: int = count()
+    re_engaged: int = count()
+    opted_out_excluded: int = count()
+    inactive_account_excluded: int = count()
 
 
-def _ready_finish(cell: Cell, tally: Tally) -> MetricResult:
-    return share(
-        cell, tally, hits="ready", population="customers",
-        empty_reason="no customers at the end of the window in the segment",
-        details={"threshold": cell.params["threshold"], "model": cell.params["model"].to_dict()},
-        weights_at=cell.window.end.isoformat(),
-    )  # fmt: skip
+@attrs.frozen(eq=False)
+class Lapses(Block[LapseState]):
+    """Advocates (contacts) lapsed at each window's start: a custom block, as a lapse is read from
+    each contact's whole action history before the window."""
+
+    uses: ClassVar[tuple[str, ...]] = ("lapse_days",)
+    state: ClassVar = LapseState
+
+    def on_records(self, run: Run[Records]) -> list[LapseState]:
+        grid, records = run.grid, run.context
+        data = records.data
+        lapse = timedelta(days=run.params["lapse_days"])
+        ns = grid.n_segments
+        opted_out = {
+            (a.account_id, a.id): a.opted_out_at for a in data.advocates if a.opted_out_at is not None
+        }
+        out = [LapseState() for _ in range(grid.n_cells)]
+        for actions in data.by_contact(AdvocacyAction).values():
+            first = actions[0]
+            segments = records.account_segments(first.account_id)
+            if not segments:
+                continue
+            account = data.account(first.account_id)
+            left = opted_out.get((first.account_id, first.advocate_id)) if first.advocate_id else None
+            times = [a.completed_at for a in actions]
+            for w, window in enumerate(grid.windows):
+                before = bisect.bisect_left(times, window.start)
+                if before == 0 or times[before - 1] >= window.start - lapse:
+                    continue
+                if left is not None and left < window.start:
+                    outcome = "opted_out_excluded"
+                elif not grid.is_active(account.customer_since, account.churned_at, w):
+                    outcome = "inactive_account_excluded"
+                else:
+                    back = before < len(times) and times[before] < window.end
+                    outcome = "re_engaged" if back else "lapsed"
+                for s in segments:
+                    cell = out[w * ns + s]
+                    setattr(cell, outcome, getattr(cell, outcome) + 1)
+                    if outcome == "re_engaged":
+                        cell.lapsed += 1
+        return out
+
+    def on_tables(self, run: TablesRun) -> list[LapseState]:
+        return run.lapses(self)
 
 
-READY_RATE = register(
-    Definition(
-        READY_RATE_SPEC,
-        _ready_tallies,
-        _ready_finish,
-        checks={"model": _check_model, "threshold": _check_threshold, "confidence": check_confidence},
-    )
-)
-
-
-# -- advocates ----------------------------------------------------------------------------------
+LAPSED: Final = Lapses()
 
 RE_ENGAGEMENT_SPEC = MetricSpec(
     id="advocate_re_engagement_rate",
@@ -819,7 +771,10 @@ RE_ENGAGEMENT_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.RETENTION,
     seed="001",
-    parameters=(Parameter("lapse_days", 90, "days without an action after which an advocate has lapsed"),),
+    parameters=(
+        LAPSE,
+        CONFIDENCE,
+    ),
     pitfalls=(
         Pitfall(
             "Counting newly recruited advocates as re-engaged.",
@@ -840,35 +795,34 @@ RE_ENGAGEMENT_SPEC = MetricSpec(
 )
 
 
-@metric(RE_ENGAGEMENT_SPEC)
+def _re_engagement_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[LAPSED]
+    lapsed, re_engaged = found.lapsed, found.re_engaged
+    return cell.build(
+        value=advocate_re_engagement_rate_formula(re_engaged, lapsed),
+        undefined_reason="no advocate had lapsed at the start of the window in the segment",
+        numerator=re_engaged, denominator=lapsed, sample_size=lapsed,
+        interval=wilson_interval(re_engaged, lapsed, cell.confidence),
+        components={"lapsed": lapsed, "re_engaged": re_engaged,
+                    "opted_out_excluded": found.opted_out_excluded,
+                    "inactive_account_excluded": found.inactive_account_excluded},
+        details={"lapse_days": cell.params["lapse_days"]},
+    )  # fmt: skip
+
+
+RE_ENGAGEMENT: Final = Metric(RE_ENGAGEMENT_SPEC, [LAPSED], _re_engagement_finish, needs=("actions",))
+
+
+@RE_ENGAGEMENT.function
 def advocate_re_engagement_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    lapse_days: int = 90,
-    confidence: float = 0.95,
+    lapse_days: int = LAPSE.default,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the advocates lapsed at ``window.start`` who completed an action in ``window``.
-
-    .. math:: \frac{|\{c \in L : c \text{ acted in } W\}|}{|L|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts whose advocates count (default: all).
-        lapse_days: days without an action before ``window.start`` that make an advocate lapsed.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are re-engaged and lapsed advocates.
-
-    Raises:
-        ParameterError: a bad argument (``lapse_days`` must be a positive integer).
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No advocate had lapsed at ``window.start``.
+    """Share of the advocates lapsed at ``window.start`` who completed an action in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -883,67 +837,6 @@ def advocate_re_engagement_rate(
     return RE_ENGAGEMENT.one(
         data, window=window, segment=segment, lapse_days=lapse_days, confidence=confidence
     )
-
-
-def _re_engagement_tallies(run: Run) -> list[Tally]:
-    grid, data = run.grid, run.data
-    lapse = timedelta(days=run.params["lapse_days"])
-    ns = grid.n_segments
-    opted_out = {(a.account_id, a.id): a.opted_out_at for a in data.advocates if a.opted_out_at is not None}
-    tallies: list[Tally] = [
-        {"lapsed": 0, "re_engaged": 0, "opted_out_excluded": 0, "inactive_account_excluded": 0}
-        for _ in range(grid.n_cells)
-    ]
-    for actions in data.by_contact(AdvocacyAction).values():
-        first = actions[0]
-        segments = grid.account_segments(first.account_id)
-        if not segments:
-            continue
-        account = data.account(first.account_id)
-        left = opted_out.get((first.account_id, first.advocate_id)) if first.advocate_id else None
-        times = [a.completed_at for a in actions]
-        for w, window in enumerate(grid.windows):
-            before = bisect.bisect_left(times, window.start)
-            if before == 0 or times[before - 1] >= window.start - lapse:
-                continue
-            if left is not None and left < window.start:
-                outcome = "opted_out_excluded"
-            elif not grid.is_active(account, w):
-                outcome = "inactive_account_excluded"
-            else:
-                back = before < len(times) and times[before] < window.end
-                outcome = "re_engaged" if back else "lapsed"
-            for s in segments:
-                tally = tallies[w * ns + s]
-                tally[outcome] += 1
-                if outcome == "re_engaged":
-                    tally["lapsed"] += 1
-    return tallies
-
-
-def _re_engagement_finish(cell: Cell, tally: Tally) -> MetricResult:
-    lapsed, re_engaged = tally["lapsed"], tally["re_engaged"]
-    return cell.build(
-        value=advocate_re_engagement_rate_formula(re_engaged, lapsed),
-        undefined_reason="no advocate had lapsed at the start of the window in the segment",
-        numerator=re_engaged, denominator=lapsed, sample_size=lapsed,
-        interval=wilson_interval(re_engaged, lapsed, cell.params["confidence"]),
-        components={"lapsed": lapsed, "re_engaged": re_engaged,
-                    "opted_out_excluded": tally["opted_out_excluded"],
-                    "inactive_account_excluded": tally["inactive_account_excluded"]},
-        details={"lapse_days": cell.params["lapse_days"]},
-    )  # fmt: skip
-
-
-RE_ENGAGEMENT = register(
-    Definition(
-        RE_ENGAGEMENT_SPEC,
-        _re_engagement_tallies,
-        _re_engagement_finish,
-        checks={"lapse_days": positive("lapse_days"), "confidence": check_confidence},
-        needs=("actions",),
-    )
-)
 
 
 # -- shares, prompts, personal messages, asks, QBRs ---------------------------------------------
@@ -969,6 +862,7 @@ SHARES_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001, 004",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Celebrating share volume without asking whether it leads to referrals or revenue.",
@@ -982,30 +876,35 @@ SHARES_SPEC = MetricSpec(
     related=("share_rate_among_icps", "influencer_and_advocate_mentions"),
 )
 
+SHARES_IN_WINDOW: Final = Events(
+    "social_shares",
+    counts={"shares": None},
+    by={"channel": field("channel").fill_null("unknown")},
+    accounts=True,
+)
 
-@metric(SHARES_SPEC)
+
+def _shares_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[SHARES_IN_WINDOW]
+    shares = social_shares_formula(found.counts.get("shares", 0))
+    return measures.count(
+        cell, shares, components={"shares": shares, "accounts": found.accounts},
+        details={"by_channel": dict(sorted(found.by.get("channel", {}).items()))},
+    )  # fmt: skip
+
+
+SHARES: Final = Metric(SHARES_SPEC, [SHARES_IN_WINDOW], _shares_finish, needs=("social_shares",))
+
+
+@SHARES.function
 def social_shares(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Number of social shares in ``window``.
-
-    .. math:: |\{s : s.\mathrm{shared\_at} \in W\}|
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts whose shares count (default: all).
-        confidence: level of the Poisson interval (the window is one unit of exposure).
-
-    Returns:
-        A count with a Poisson interval; details by channel and the number of sharing accounts.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        Never (no share is a count of 0).
+    """Number of social shares in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1016,47 +915,6 @@ def social_shares(
         0
     """
     return SHARES.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _shares_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    tallies: list[Tally] = [{"shares": 0, "accounts": set(), "by_channel": {}} for _ in range(grid.n_cells)]
-    for share_ in grid.records(SocialShare):
-        channel = share_.channel or "unknown"
-        for c in grid.cells_at(share_.shared_at, grid.account_segments(share_.account_id)):
-            tally = tallies[c]
-            tally["shares"] += 1
-            tally["accounts"].add(share_.account_id)
-            tally["by_channel"][channel] = tally["by_channel"].get(channel, 0) + 1
-    return tallies
-
-
-def _shares_finish(cell: Cell, tally: Tally) -> MetricResult:
-    count = tally["shares"]
-    return cell.build(
-        value=social_shares_formula(count), sample_size=count,
-        interval=poisson_rate_interval(count, 1.0, cell.params["confidence"]),
-        components={"shares": count, "accounts": len(tally["accounts"])},
-        details={"by_channel": dict(sorted(tally["by_channel"].items()))}, small_sample=False,
-    )  # fmt: skip
-
-
-SHARES = register(
-    Definition(
-        SHARES_SPEC,
-        _shares_tallies,
-        _shares_finish,
-        checks={"confidence": check_confidence},
-        needs=("social_shares",),
-    )
-)
-
-
-def _unrecorded_note(count: int, what: str, flag: str) -> list[str]:
-    """The warning for records whose tri-state flag is None: left out of the metric, and counted."""
-    if not count:
-        return []
-    return [f"{count} {what} do not record whether {flag}; they are left out"]
 
 
 ICP_SHARE_SPEC = MetricSpec(
@@ -1080,6 +938,7 @@ ICP_SHARE_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Dividing ICP sharers by all accounts, mixing the profile into the denominator.",
@@ -1093,31 +952,38 @@ ICP_SHARE_SPEC = MetricSpec(
     related=("social_shares", "customer_advocacy_rate"),
 )
 
+ICP_ACTIVE: Final = Cohorts(only=ICP)
+ICP_UNKNOWN: Final = Cohorts(only=ICP_UNRECORDED)
+ICP_SHARERS: Final = Hits([Source("social_shares")], only=ICP)
 
-@metric(ICP_SHARE_SPEC)
+
+def _icp_finish(cell: Cell, tally: Tally) -> MetricResult:
+    active, sharers = tally[ICP_ACTIVE].active, tally[ICP_SHARERS].hits
+    unrecorded = tally[ICP_UNKNOWN].active
+    if unrecorded and not active:
+        reason = "no account active in the window and segment records whether it fits the ICP"
+    else:
+        reason = "no ICP accounts active in the window and segment"
+    return measures.proportion(
+        cell, sharers, active, empty_reason=reason,
+        warnings=unrecorded_note(unrecorded, "accounts", "they fit the ideal customer profile"),
+    )  # fmt: skip
+
+
+ICP_SHARE: Final = Metric(
+    ICP_SHARE_SPEC, [ICP_ACTIVE, ICP_UNKNOWN, ICP_SHARERS], _icp_finish, needs=("social_shares",)
+)
+
+
+@ICP_SHARE.function
 def share_rate_among_icps(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the ICP accounts active in ``window`` that shared at least once in it.
-
-    .. math:: \frac{|\{a \in (S \cup N)_{ICP} : a \text{ shared in } W\}|}{|(S \cup N)_{ICP}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: narrows within ICP accounts (default: all ICP accounts).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1].
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No ICP account is active in the window and segment (accounts that do not record
-        ``icp`` are left out and counted in a warning; if none records it, that is the reason).
+    """Share of the ICP accounts active in ``window`` that shared at least once in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1128,46 +994,6 @@ def share_rate_among_icps(
         True
     """
     return ICP_SHARE.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _is_icp(account: Account) -> bool:
-    return account.icp is True
-
-
-def _icp_tallies(run: Run) -> list[Tally]:
-    shares = ((x.account_id, x.shared_at) for x in run.grid.records(SocialShare))
-    tallies = active_share_tallies(run, shares, _is_icp, "icp")
-    unknown = cohort_tallies(run, key="icp_unrecorded", accept=_icp_unrecorded)
-    for tally, counts in zip(tallies, unknown, strict=True):
-        tally["unrecorded"] = counts["active"]
-    return tallies
-
-
-def _icp_unrecorded(account: Account) -> bool:
-    return account.icp is None
-
-
-def _icp_finish(cell: Cell, tally: Tally) -> MetricResult:
-    unrecorded = tally["unrecorded"]
-    if unrecorded and not tally["active"]:
-        reason = "no account active in the window and segment records whether it fits the ICP"
-    else:
-        reason = "no ICP accounts active in the window and segment"
-    return share(
-        cell, tally, hits="hits", population="active", empty_reason=reason,
-        warnings=_unrecorded_note(unrecorded, "accounts", "they fit the ideal customer profile"),
-    )  # fmt: skip
-
-
-ICP_SHARE = register(
-    Definition(
-        ICP_SHARE_SPEC,
-        _icp_tallies,
-        _icp_finish,
-        checks={"confidence": check_confidence},
-        needs=("social_shares",),
-    )
-)
 
 
 INITIATION_SPEC = MetricSpec(
@@ -1191,6 +1017,7 @@ INITIATION_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.GROWTH,
     seed="002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Missing customers who referred without touching the in-app prompt.",
@@ -1205,36 +1032,24 @@ INITIATION_SPEC = MetricSpec(
     interpretation="A referral sent counts as a discussion started. " + _WEIGHTED_ACTIVE,
 )
 
+INITIATORS: Final = Hits([Source("referral_prompts"), Source("referrals")], weigh=True)
 
-@metric(INITIATION_SPEC)
+INITIATION: Final = Metric(
+    INITIATION_SPEC, [ACTIVE, INITIATORS], lambda cell, tally: active_share(cell, tally, INITIATORS),
+    needs=("referral_prompts", "referrals"),
+)  # fmt: skip
+
+
+@INITIATION.function
 def referral_discussion_initiation_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts active in ``window`` that took a step towards referring in it.
-
-    .. math:: \frac{|\{a \in S \cup N : \mathrm{prompt}_a(W) \lor \mathrm{referral}_a(W)\}|}{|S \cup N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis (revenue-weighted rate).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1].
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is active in the window and segment.
+    """Share of the accounts active in ``window`` that took a step towards referring in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1245,24 +1060,6 @@ def referral_discussion_initiation_rate(
         True
     """
     return INITIATION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-def _initiation_events(run: Run) -> Iterator[tuple[str, datetime]]:
-    for prompt in run.grid.records(ReferralPrompt):
-        yield prompt.account_id, prompt.occurred_at
-    for referral in run.grid.records(Referral):
-        yield referral.account_id, referral.invited_at
-
-
-INITIATION = register(
-    Definition(
-        INITIATION_SPEC,
-        lambda run: active_share_tallies(run, _initiation_events(run)),
-        active_share_finish,
-        checks={"confidence": check_confidence},
-        needs=("referral_prompts", "referrals"),
-    )
-)
 
 
 PERSONALIZED_SPEC = MetricSpec(
@@ -1286,6 +1083,7 @@ PERSONALIZED_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Dividing personalized referrals by all referrals, so one prolific default-text sender swamps the rate.",
@@ -1300,32 +1098,41 @@ PERSONALIZED_SPEC = MetricSpec(
     interpretation="The seed speaks of users; the library counts accounts, the unit every other referral rate uses.",
 )
 
+RECORDED_SENDERS: Final = Hits(
+    [Source("referrals", where=field("personalized").not_null())], population="any"
+)
+PERSONAL_SENDERS: Final = Hits([Source("referrals", where=field("personalized"))], population="any")
+UNRECORDED_REFERRALS: Final = Events("referrals", counts={"unrecorded": field("personalized").is_null()})
 
-@metric(PERSONALIZED_SPEC)
+
+def _personalized_finish(cell: Cell, tally: Tally) -> MetricResult:
+    senders, personal = tally[RECORDED_SENDERS].hits, tally[PERSONAL_SENDERS].hits
+    unrecorded = tally[UNRECORDED_REFERRALS].counts.get("unrecorded", 0)
+    if unrecorded and not senders:
+        reason = "no referral sent in the window and segment records whether it was personalized"
+    else:
+        reason = "no account sent a referral in the window and segment"
+    return measures.proportion(
+        cell, personal, senders, empty_reason=reason,
+        warnings=unrecorded_note(unrecorded, "referrals", "they were personalized"),
+    )  # fmt: skip
+
+
+PERSONALIZED: Final = Metric(
+    PERSONALIZED_SPEC, [RECORDED_SENDERS, PERSONAL_SENDERS, UNRECORDED_REFERRALS], _personalized_finish,
+    needs=("referrals",),
+)  # fmt: skip
+
+
+@PERSONALIZED.function
 def personalized_referral_outreach_rate(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts referring in ``window`` that personalized at least one referral.
-
-    .. math:: \frac{|\{a : \exists r \in W_a,\ r.\mathrm{personalized}\}|}{|\{a : \exists r \in W_a\}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts counted (default: all).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1].
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account sent a referral in the window and segment (referrals that do not record
-        ``personalized`` are left out and counted in a warning; if none records it, that is the
-        reason).
+    """Share of the accounts referring in ``window`` that personalized at least one referral.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1335,50 +1142,6 @@ def personalized_referral_outreach_rate(
         True
     """
     return PERSONALIZED.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _personalized_tallies(run: Run) -> list[Tally]:
-    referrals = run.grid.records(Referral)
-    recorded = [r for r in referrals if r.personalized is not None]
-    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in recorded), population="any")
-    personal, _, _ = account_hits(
-        run, ((r.account_id, r.invited_at) for r in recorded if r.personalized), population="any"
-    )
-    unknown: dict[int, int] = {}
-    grid = run.grid
-    for r in referrals:
-        if r.personalized is None:
-            key = grid.slot(r.invited_at, grid.account_profile(r.account_id))
-            if key >= 0:
-                unknown[key] = unknown.get(key, 0) + 1
-    unrecorded = grid.spread(unknown, 0)
-    return [
-        {"senders": n, "personal": k, "unrecorded": u}
-        for n, k, u in zip(senders, personal, unrecorded, strict=True)
-    ]
-
-
-def _personalized_finish(cell: Cell, tally: Tally) -> MetricResult:
-    unrecorded = tally["unrecorded"]
-    if unrecorded and not tally["senders"]:
-        reason = "no referral sent in the window and segment records whether it was personalized"
-    else:
-        reason = "no account sent a referral in the window and segment"
-    return share(
-        cell, tally, hits="personal", population="senders", empty_reason=reason,
-        warnings=_unrecorded_note(unrecorded, "referrals", "they were personalized"),
-    )  # fmt: skip
-
-
-PERSONALIZED = register(
-    Definition(
-        PERSONALIZED_SPEC,
-        _personalized_tallies,
-        _personalized_finish,
-        checks={"confidence": check_confidence},
-        needs=("referrals",),
-    )
-)
 
 
 WARM_INTRO_SPEC = MetricSpec(
@@ -1403,6 +1166,7 @@ WARM_INTRO_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.GROWTH,
     seed="002, 003",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Pushing the rate up by asking the same advocates again and again.",
@@ -1418,36 +1182,23 @@ WARM_INTRO_SPEC = MetricSpec(
     interpretation=_WEIGHTED_ACTIVE,
 )
 
+ASKED: Final = Hits([Source("asks", where=field("asset") == Asset.REFERRAL)], weigh=True)
 
-@metric(WARM_INTRO_SPEC)
+WARM_INTRO: Final = Metric(
+    WARM_INTRO_SPEC, [ACTIVE, ASKED], lambda cell, tally: active_share(cell, tally, ASKED), needs=("asks",)
+)
+
+
+@WARM_INTRO.function
 def warm_introduction_offer_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts active in ``window`` asked for a referral in it.
-
-    .. math:: \frac{|\{a \in S \cup N : a \text{ asked for a referral in } W\}|}{|S \cup N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis (revenue-weighted rate).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1].
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is active in the window and segment.
+    """Share of the accounts active in ``window`` asked for a referral in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1458,19 +1209,6 @@ def warm_introduction_offer_rate(
         True
     """
     return WARM_INTRO.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-WARM_INTRO = register(
-    Definition(
-        WARM_INTRO_SPEC,
-        lambda run: active_share_tallies(
-            run, ((k.account_id, k.asked_at) for k in run.grid.records(Ask) if k.asset is Asset.REFERRAL)
-        ),
-        active_share_finish,
-        checks={"confidence": check_confidence},
-        needs=("asks",),
-    )
-)
 
 
 QBR_SPEC = MetricSpec(
@@ -1494,6 +1232,7 @@ QBR_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001, 002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting accounts with intent against all accounts, including those with no QBR.",
@@ -1507,31 +1246,46 @@ QBR_SPEC = MetricSpec(
     related=("referral_readiness_score", "warm_introduction_offer_rate"),
 )
 
+QBRS_HELD: Final = Events(
+    "qbrs",
+    counts={
+        "qbrs": field("referral_intent").not_null(),
+        "with_intent": field("referral_intent"),
+        "unrecorded": field("referral_intent").is_null(),
+    },
+)
 
-@metric(QBR_SPEC)
+
+def _qbr_finish(cell: Cell, tally: Tally) -> MetricResult:
+    counts = tally[QBRS_HELD].counts
+    held, intent, unrecorded = (
+        counts.get("qbrs", 0),
+        counts.get("with_intent", 0),
+        counts.get("unrecorded", 0),
+    )
+    reason = "no QBRs held in the window and segment"
+    if unrecorded and not held:
+        reason = "no QBR held in the window and segment records whether referral intent was expressed"
+    return cell.build(
+        value=referral_intent_in_qbrs_formula(intent, held), undefined_reason=reason, numerator=intent,
+        denominator=held, sample_size=held, interval=wilson_interval(intent, held, cell.confidence),
+        components={"qbrs": held, "with_intent": intent},
+        warnings=unrecorded_note(unrecorded, "QBRs", "referral intent was expressed"),
+    )  # fmt: skip
+
+
+QBRS: Final = Metric(QBR_SPEC, [QBRS_HELD], _qbr_finish, needs=("qbrs",))
+
+
+@QBRS.function
 def referral_intent_in_qbrs(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the QBRs held in ``window`` in which referral intent was recorded.
-
-    .. math:: \frac{|\{q \in W : q.\mathrm{referral\_intent}\}|}{|\{q \in W\}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts whose QBRs count (default: all).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator count QBRs.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No QBR was held in the window and segment (QBRs that do not record ``referral_intent``
-        are left out and counted in a warning; if none records it, that is the reason).
+    """Share of the QBRs held in ``window`` in which referral intent was recorded.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1544,42 +1298,7 @@ def referral_intent_in_qbrs(
     return QBRS.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _qbr_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    held: dict[int, int] = {}
-    intent: dict[int, int] = {}
-    unrecorded: dict[int, int] = {}
-    for qbr in grid.records(QBR):
-        key = grid.slot(qbr.held_at, grid.account_profile(qbr.account_id))
-        if key < 0:
-            continue
-        if qbr.referral_intent is None:
-            unrecorded[key] = unrecorded.get(key, 0) + 1
-            continue
-        held[key] = held.get(key, 0) + 1
-        if qbr.referral_intent:
-            intent[key] = intent.get(key, 0) + 1
-    spread = [grid.spread(values, 0) for values in (held, intent, unrecorded)]
-    return [{"qbrs": n, "with_intent": k, "unrecorded": u} for n, k, u in zip(*spread, strict=True)]
-
-
-def _qbr_finish(cell: Cell, tally: Tally) -> MetricResult:
-    held, intent, unrecorded = tally["qbrs"], tally["with_intent"], tally["unrecorded"]
-    reason = "no QBRs held in the window and segment"
-    if unrecorded and not held:
-        reason = "no QBR held in the window and segment records whether referral intent was expressed"
-    return cell.build(
-        value=referral_intent_in_qbrs_formula(intent, held), undefined_reason=reason, numerator=intent,
-        denominator=held, sample_size=held, interval=wilson_interval(intent, held, cell.params["confidence"]),
-        components={"qbrs": held, "with_intent": intent},
-        warnings=_unrecorded_note(unrecorded, "QBRs", "referral intent was expressed"),
-    )  # fmt: skip
-
-
-QBRS = register(
-    Definition(QBR_SPEC, _qbr_tallies, _qbr_finish, checks={"confidence": check_confidence}, needs=("qbrs",))
-)
-
+# -- 18. time to advocacy ---------------------------------------------------------------------------
 
 TTA_SPEC = MetricSpec(
     id="time_to_advocacy",
@@ -1627,30 +1346,24 @@ TTA_SPEC = MetricSpec(
     ),
 )
 
+FIRST_ADVOCACY: Final = AccountDurations("onboarded_at", [Source("actions"), Source("referrals")])
 
-@metric(TTA_SPEC)
+
+def _tta_finish(cell: Cell, tally: Tally) -> MetricResult:
+    return measures.survival(
+        cell, tally[FIRST_ADVOCACY].observations, event_name="an advocacy action",
+        empty_reason="no accounts onboarded in the window and segment",
+    )  # fmt: skip
+
+
+TTA: Final = Metric(TTA_SPEC, [FIRST_ADVOCACY], _tta_finish)
+
+
+@TTA.function
 def time_to_advocacy(
     data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Kaplan-Meier median days from onboarding to first advocacy, for accounts onboarded in ``window``.
-
-    .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: accounts whose ``onboarded_at`` is in this window form the cohort.
-        segment: accounts counted (default: all).
-
-    Returns:
-        Days (float); components ``cohort``, ``events``, ``censored``; details hold the shares by
-        30, 90 and 180 days.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        The cohort is empty, or the survival curve never falls to one half.
+    """Kaplan-Meier median days from onboarding to first advocacy, for accounts onboarded in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1661,24 +1374,3 @@ def time_to_advocacy(
         'no accounts onboarded in the window and segment'
     """
     return TTA.one(data, window=window, segment=segment)
-
-
-def _first_advocacy(data: AdvocacyData, account: Account, origin: datetime) -> datetime | None:
-    action = data.first_event(AdvocacyAction, account.id, at_or_after=origin)
-    referral = data.first_event(Referral, account.id, at_or_after=origin)
-    firsts = [t for t in (action and action.completed_at, referral and referral.invited_at) if t]
-    return min(firsts) if firsts else None
-
-
-TTA = register(
-    Definition(
-        TTA_SPEC,
-        lambda run: survival_tallies(run, lambda a: a.onboarded_at, _first_advocacy),
-        lambda cell, tally: survival_finish(
-            cell,
-            tally,
-            event_name="an advocacy action",
-            empty_reason="no accounts onboarded in the window and segment",
-        ),
-    )
-)

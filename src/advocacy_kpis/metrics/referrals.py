@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from advocacy_kpis.blocks import (
+    CONFIDENCE,
+    Amount,
+    Cell,
+    Cohorts,
+    Events,
+    FirstTouch,
+    Hits,
+    RecordDurations,
+    Referred,
+    Source,
+    as_of,
+    choice,
+    days,
+    days_of,
+    field,
+    marked,
+    measures,
+    on_basis,
+    unsegmented_note,
+)
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
     MetricKind,
     MetricSpec,
-    Parameter,
     Pitfall,
     SegmentUse,
     SignalType,
-    metric,
 )
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.formulas import new_customers_from_referrals as new_from_referrals_formula
 from advocacy_kpis.formulas import proportion, rate_lift, weighted_share
 from advocacy_kpis.formulas import referral_account_revenue_contribution as contribution_formula
@@ -29,18 +45,7 @@ from advocacy_kpis.formulas import referral_invitation_rate as invitation_formul
 from advocacy_kpis.formulas import referral_pipeline_contribution_rate as pipeline_formula
 from advocacy_kpis.formulas import referral_retention_rate as retention_formula
 from advocacy_kpis.formulas import revenue_from_referrals as revenue_formula
-from advocacy_kpis.metrics._common import (
-    account_hits,
-    check_confidence,
-    cohort_tallies,
-    observation,
-    positive,
-    share,
-    unsegmented_note,
-    weight_note,
-    zero,
-)
-from advocacy_kpis.records import Account, Contract, Opportunity, ProgramCost, Referral
+from advocacy_kpis.records import Opportunity, ProgramCost
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import (
@@ -50,7 +55,7 @@ from advocacy_kpis.stats import (
     two_proportion_test,
     wilson_interval,
 )
-from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+from advocacy_kpis.tally import Metric, Tally
 
 if TYPE_CHECKING:
     from advocacy_kpis.engines import Tables
@@ -67,13 +72,18 @@ __all__ = [
     "revenue_from_referrals",
 ]
 
-REFERRAL_SOURCE = "referral"
+REFERRAL_SOURCE: Final = "referral"
 """The opportunity source, and the programme name of costs, that mean the referral programme."""
 
-REFERRED = (
+REFERRED: Final = (
     "An account counts as acquired through a referral when its acquisition_channel is 'referral' "
     "or a referral names it as converted_account_id."
 )
+
+_LAST_INSTANT: Final = "each account's last instant as a customer in W"
+
+EVERYONE_NEW: Final = Cohorts(weigh={"new"})
+REFERRED_NEW: Final = Cohorts(only=Referred(), weigh={"new"})
 
 CLIENT_REFERRAL_SPEC = MetricSpec(
     id="client_referral_rate",
@@ -96,6 +106,7 @@ CLIENT_REFERRAL_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.GROWTH,
     seed="004 (worked example: 50 of 200 new clients referred gives 25%)",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Dividing referred new customers by all customers, which shrinks the rate as the base grows.",
@@ -114,36 +125,28 @@ CLIENT_REFERRAL_SPEC = MetricSpec(
 )
 
 
-@metric(CLIENT_REFERRAL_SPEC)
+def _client_referral_finish(cell: Cell, tally: Tally) -> MetricResult:
+    every, referred = tally[EVERYONE_NEW], tally[REFERRED_NEW]
+    return measures.proportion(
+        cell, referred.new, every.new, empty_reason="no new customers in the window and segment",
+        weights=(referred.weights.get("new", Decimal(0)), every.weights.get("new", Decimal(0))),
+        weights_at=_LAST_INSTANT,
+    )  # fmt: skip
+
+
+CLIENT_REFERRAL: Final = Metric(CLIENT_REFERRAL_SPEC, [EVERYONE_NEW, REFERRED_NEW], _client_referral_finish)
+
+
+@CLIENT_REFERRAL.function
 def client_referral_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the customers acquired in ``window`` that came through a referral.
-
-    .. math:: \frac{|N \cap \mathrm{Referred}|}{|N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: new customers have ``customer_since`` in this window.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each new customer by its run rate at
-            ``window.end``.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are the referred and all new customers.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account became a customer in the window and segment.
+    """Share of the customers acquired in ``window`` that came through a referral.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -156,38 +159,13 @@ def client_referral_rate(
     return CLIENT_REFERRAL.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
-def is_referred(data: AdvocacyData) -> Callable[[Account], bool]:
-    """Whether an account was acquired through a referral (see `REFERRED`)."""
-    referred = data.referred_accounts()
-    return lambda account: account.id in referred
+# -- 20. referral conversion --------------------------------------------------------------------------
 
-
-def _referred_cohorts(run: Run, weigh: tuple[str, ...]) -> list[Tally]:
-    """Cohort sizes over all accounts, with those of referred accounts as ``referred_<name>``."""
-    every = cohort_tallies(run, weigh=weigh)
-    referred = cohort_tallies(run, key="referred", accept=is_referred(run.data), weigh=weigh)
-    for whole, part in zip(every, referred, strict=True):
-        whole.update({f"referred_{name}": value for name, value in part.items()})
-    return every
-
-
-def _client_referral_finish(cell: Cell, tally: Tally) -> MetricResult:
-    return share(
-        cell, tally, hits="referred_new", population="new",
-        empty_reason="no new customers in the window and segment",
-        weights_at="each account's last instant as a customer in W",
-    )  # fmt: skip
-
-
-CLIENT_REFERRAL = register(
-    Definition(
-        CLIENT_REFERRAL_SPEC,
-        lambda run: _referred_cohorts(run, ("new",)),
-        _client_referral_finish,
-        checks={"confidence": check_confidence},
-    )
-)
-
+HORIZON: Final = days("horizon_days", 90, "days after the invitation a conversion may take")
+ESTIMATOR: Final = choice(
+    "estimator", "matured", ("matured", "cumulative_incidence"),
+    "'matured' (share of matured referrals) or 'cumulative_incidence' (Kaplan-Meier over all)",
+)  # fmt: skip
 
 CONVERSION_SPEC = MetricSpec(
     id="referral_conversion_rate",
@@ -224,12 +202,9 @@ CONVERSION_SPEC = MetricSpec(
     signal=SignalType.GROWTH,
     seed="001",
     parameters=(
-        Parameter("horizon_days", 90, "days after the invitation a conversion may take"),
-        Parameter(
-            "estimator",
-            "matured",
-            "'matured' (share of matured referrals) or 'cumulative_incidence' (Kaplan-Meier over all)",
-        ),
+        HORIZON,
+        ESTIMATOR,
+        CONFIDENCE,
     ),
     pitfalls=(
         Pitfall(
@@ -262,144 +237,43 @@ CONVERSION_SPEC = MetricSpec(
     version=2,
 )
 
+_DUE = field("invited_at") + days_of("horizon_days")
+_FIRST = field("converted_at").not_null() & (field("converted_account_id").is_null() | marked(FirstTouch()))
+_MATURED = as_of() >= _DUE
 
-@metric(CONVERSION_SPEC)
-def referral_conversion_rate(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    horizon_days: int = 90,
-    estimator: str = "matured",
-    confidence: float = 0.95,
-) -> MetricResult:
-    r"""Share of the referrals sent in ``window`` that converted within ``horizon_days``.
+REFERRALS_SENT: Final = Events(
+    "referrals",
+    counts={
+        "sent": None,
+        "matured": _MATURED,
+        "converted": _MATURED & _FIRST & (field("converted_at") <= _DUE),
+        "later_touches": field("converted_at").not_null() & ~_FIRST,
+    },
+    uses=("horizon_days",),
+)
+"""Referrals sent in W: matured, converted within the horizon (first touch only), later touches."""
 
-    .. math:: \frac{\#\{\text{matured, converted in time, first touch}\}}{\#\{\text{matured}\}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: referrals with ``invited_at`` in this window form the cohort.
-        segment: referring accounts counted (default: all).
-        horizon_days: days after the invitation a conversion may take.
-        estimator: ``"matured"``: the share among referrals whose horizon has passed by
-            ``as_of``; ``"cumulative_incidence"``: the Kaplan-Meier probability of converting
-            within the horizon over every referral of the cohort, censored at ``as_of``.
-        confidence: level of the interval (Wilson, or Greenwood's for cumulative incidence).
-
-    Returns:
-        A rate in [0, 1]; components ``sent``, ``matured``, ``converted``,
-        ``immature_excluded``; ``details["later_touches"]``: conversions not counted because an
-        earlier referral named the same account.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No referral sent in the window has matured by ``as_of`` (cumulative incidence: the
-        follow-up does not reach the horizon).
-
-    Examples:
-        >>> from advocacy_kpis.sample import tiny
-        >>> r = referral_conversion_rate(tiny(), window=Window.quarter(2026, 2))
-        >>> r.value, dict(r.components)
-        (0.5, {'sent': 2, 'matured': 2, 'converted': 1, 'immature_excluded': 0})
-        >>> referral_conversion_rate(tiny(), window=Window.quarter(2026, 3)).undefined_reason
-        'none of the 1 referrals sent in the window has matured (horizon 90 days)'
-    """
-    return CONVERSION.one(
-        data, window=window, segment=segment, horizon_days=horizon_days, estimator=estimator,
-        confidence=confidence,
-    )  # fmt: skip
-
-
-def first_touches(data: AdvocacyData) -> frozenset[str]:
-    """Ids of the referrals that are the first touch of the account they converted.
-
-    Among the referrals naming one converted account, the earliest invitation (ties: the lower
-    id) is the first touch.
-    """
-
-    def build() -> frozenset[str]:
-        first: dict[str, Referral] = {}
-        for referral in data.referrals:
-            target = referral.converted_account_id
-            if target is None:
-                continue
-            held = first.get(target)
-            if held is None or (referral.invited_at, referral.id) < (held.invited_at, held.id):
-                first[target] = referral
-        return frozenset(r.id for r in first.values())
-
-    return data._cached("first_touch_referrals", build)
-
-
-def _check_estimator(value: object, function: str) -> str:
-    if value not in ("matured", "cumulative_incidence"):
-        raise ParameterError("estimator", function, "'matured' or 'cumulative_incidence'", value)
-    return str(value)
-
-
-def _conversion_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    horizon = timedelta(days=run.params["horizon_days"])
-    survival = run.params["estimator"] == "cumulative_incidence"
-    as_of = run.data.as_of
-    firsts = first_touches(run.data)
-    sent: dict[int, int] = {}
-    matured: dict[int, int] = {}
-    converted: dict[int, int] = {}
-    later: dict[int, int] = {}
-    observations: dict[int, list[tuple[float, bool]]] = {}
-    profile_of = grid.account_profile
-    for referral in grid.records(Referral):
-        key = grid.slot(referral.invited_at, profile_of(referral.account_id))
-        if key < 0:
-            continue
-        due = referral.invited_at + horizon
-        converted_at = referral.converted_at
-        first = converted_at is not None and (referral.converted_account_id is None or referral.id in firsts)
-        sent[key] = sent.get(key, 0) + 1
-        if converted_at is not None and not first:
-            later[key] = later.get(key, 0) + 1
-        if due <= as_of:
-            matured[key] = matured.get(key, 0) + 1
-            if first and converted_at is not None and converted_at <= due:
-                converted[key] = converted.get(key, 0) + 1
-        if survival:
-            seen = observation(referral.invited_at, converted_at if first else None, as_of)
-            observations.setdefault(key, []).append(seen)
-    counts = {
-        name: grid.spread(values, 0)
-        for name, values in (
-            ("sent", sent),
-            ("matured", matured),
-            ("converted", converted),
-            ("later_touches", later),
-        )
-    }
-    spread_observations: list[list[tuple[float, bool]]] = grid.spread(observations, [])
-    return [
-        {**{name: values[c] for name, values in counts.items()}, "observations": spread_observations[c]}
-        for c in range(grid.n_cells)
-    ]
+CONVERSIONS: Final = RecordDurations(
+    "referrals", event=field("converted_at").when(_FIRST), only_when=("estimator", "cumulative_incidence")
+)
+"""With the cumulative-incidence estimator: each referral sent in W followed to its conversion."""
 
 
 def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
-    sent, matured, converted = tally["sent"], tally["matured"], tally["converted"]
+    counts = tally[REFERRALS_SENT].counts
+    sent, matured, converted = counts.get("sent", 0), counts.get("matured", 0), counts.get("converted", 0)
     horizon_days = cell.params["horizon_days"]
     immature = sent - matured
     components = {"sent": sent, "matured": matured, "converted": converted, "immature_excluded": immature}
     details: dict[str, Any] = {
         "horizon_days": horizon_days,
         "estimator": cell.params["estimator"],
-        "later_touches": tally["later_touches"],
+        "later_touches": counts.get("later_touches", 0),
     }
     if cell.params["estimator"] == "cumulative_incidence":
-        observations = sorted(tally["observations"])
+        observations = sorted(tally[CONVERSIONS].observations)
         curve = kaplan_meier([d for d, _ in observations], [o for _, o in observations])
-        share, interval = cumulative_incidence(curve, float(horizon_days), cell.params["confidence"])
+        share, interval = cumulative_incidence(curve, float(horizon_days), cell.confidence)
         reason = (
             f"the follow-up of the referrals sent in the window reaches {curve.longest:.0f} days, "
             f"short of the {horizon_days}-day horizon"
@@ -423,33 +297,46 @@ def _conversion_finish(cell: Cell, tally: Tally) -> MetricResult:
     )
     return cell.build(
         value=conversion_formula(converted, matured), undefined_reason=reason, numerator=converted,
-        denominator=matured, sample_size=matured,
-        interval=wilson_interval(converted, matured, cell.params["confidence"]),
+        denominator=matured, sample_size=matured, interval=wilson_interval(converted, matured, cell.confidence),
         components=components, details=details, warnings=warnings,
     )  # fmt: skip
 
 
-CONVERSION = register(
-    Definition(
-        CONVERSION_SPEC,
-        _conversion_tally,
-        _conversion_finish,
-        checks={
-            "confidence": check_confidence,
-            "horizon_days": positive("horizon_days"),
-            "estimator": _check_estimator,
-        },
-        needs=("referrals",),
-    )
+CONVERSION: Final = Metric(
+    CONVERSION_SPEC, [REFERRALS_SENT, CONVERSIONS], _conversion_finish, needs=("referrals",)
 )
 
 
-def _required(basis: RevenueBasis | None) -> RevenueBasis:
-    """The basis `check_args` has already insisted on, with its type narrowed."""
-    if basis is None:  # pragma: no cover - check_args refuses a missing basis first
-        raise ParameterError("basis", "referral metrics", "a RevenueBasis (required)", None)
-    return basis
+@CONVERSION.function
+def referral_conversion_rate(
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    horizon_days: int = HORIZON.default,
+    estimator: str = ESTIMATOR.default,
+    confidence: float = CONFIDENCE.default,
+) -> MetricResult:
+    """Share of the referrals sent in ``window`` that converted within ``horizon_days``.
 
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = referral_conversion_rate(tiny(), window=Window.quarter(2026, 2))
+        >>> r.value, dict(r.components)
+        (0.5, {'sent': 2, 'matured': 2, 'converted': 1, 'immature_excluded': 0})
+        >>> referral_conversion_rate(tiny(), window=Window.quarter(2026, 3)).undefined_reason
+        'none of the 1 referrals sent in the window has matured (horizon 90 days)'
+    """
+    return CONVERSION.one(
+        data, window=window, segment=segment, horizon_days=horizon_days, estimator=estimator,
+        confidence=confidence,
+    )  # fmt: skip
+
+
+# -- 21. new customers from referrals ------------------------------------------------------------------
+
+EVERYONE: Final = Cohorts()
+REFERRED_ACCOUNTS: Final = Cohorts(only=Referred())
 
 NEW_FROM_REFERRALS_SPEC = MetricSpec(
     id="new_customers_from_referrals",
@@ -476,6 +363,7 @@ NEW_FROM_REFERRALS_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001, 002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting invitations or sign-ups through a referral link instead of customers actually won.",
@@ -500,33 +388,26 @@ NEW_FROM_REFERRALS_SPEC = MetricSpec(
 )
 
 
-@metric(NEW_FROM_REFERRALS_SPEC)
+def _new_from_referrals_finish(cell: Cell, tally: Tally) -> MetricResult:
+    new = tally[EVERYONE].new
+    found = new_from_referrals_formula(tally[REFERRED_ACCOUNTS].new, new)
+    return measures.count(cell, found, components={"referred_new_customers": found, "new_customers": new})
+
+
+NEW_FROM_REFERRALS: Final = Metric(
+    NEW_FROM_REFERRALS_SPEC, [EVERYONE, REFERRED_ACCOUNTS], _new_from_referrals_finish
+)
+
+
+@NEW_FROM_REFERRALS.function
 def new_customers_from_referrals(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Number of accounts acquired through a referral that became customers in ``window``.
-
-    .. math:: |N \cap \mathrm{Referred}|
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: new customers have ``customer_since`` in this window.
-        segment: accounts counted (default: all).
-        confidence: level of the Poisson score interval of the count.
-
-    Returns:
-        A count (int); components ``referred_new_customers`` and ``new_customers``.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        Never: no referred new customer is a count of 0.
+    """Number of accounts acquired through a referral that became customers in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -539,81 +420,46 @@ def new_customers_from_referrals(
     return NEW_FROM_REFERRALS.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _new_from_referrals_finish(cell: Cell, tally: Tally) -> MetricResult:
-    count = new_from_referrals_formula(tally["referred_new"], tally["new"])
-    return cell.build(
-        value=count, sample_size=count,
-        interval=poisson_rate_interval(count, 1.0, cell.params["confidence"]),
-        components={"referred_new_customers": count, "new_customers": tally["new"]},
-    )  # fmt: skip
+# -- 22. revenue from referrals -------------------------------------------------------------------------
 
+NO_REFERRED_CONTRACTS: Final = "no contracts started in W on referred accounts"
 
-NEW_FROM_REFERRALS = register(
-    Definition(
-        NEW_FROM_REFERRALS_SPEC,
-        lambda run: _referred_cohorts(run, ()),
-        _new_from_referrals_finish,
-        checks={"confidence": check_confidence},
-    )
+_FIRST_CONTRACT = field("renewal_of").is_null()
+_CONTRACT_VALUE = Amount(field("arr"), field("currency"), contract=True)
+
+REFERRED_CONTRACTS: Final = Events(
+    "contracts",
+    only=Referred(),
+    counts={"first_contracts": _FIRST_CONTRACT, "renewals": ~_FIRST_CONTRACT},
+    money={
+        "first_value": (_CONTRACT_VALUE, _FIRST_CONTRACT),
+        "renewal_value": (_CONTRACT_VALUE, ~_FIRST_CONTRACT),
+    },
+    accounts=True,
 )
+"""Contracts starting in W on referred accounts, first contracts and renewals apart, on the basis."""
 
 
-def referral_revenue_tallies(run: Run) -> list[Tally]:
-    """Per cell: contracts starting in W on referred accounts, valued on the run's basis.
-
-    First contracts and renewals are kept apart; shared by revenue_from_referrals and
-    referral_campaign_roi.
-    """
-    grid, data = run.grid, run.data
-    basis = _required(run.basis)
-    referred = data.referred_accounts()
-    sums: dict[str, dict[int, Any]] = {
-        "first_contracts": {}, "renewals": {}, "first_value": {}, "renewal_value": {},
-    }  # fmt: skip
-    billed: set[tuple[str, int]] = set()
-    accounts: list[int] = [0] * grid.n_cells
-    ns = grid.n_segments
-    for contract in grid.records(Contract):
-        if contract.account_id not in referred:
-            continue
-        key = grid.slot(contract.start, grid.account_profile(contract.account_id))
-        if key < 0:
-            continue
-        # Converted once, here: the sums below only add values already in the basis currency.
-        value = data.contract_value(contract, basis)
-        count, total = ("first_contracts", "first_value") if contract.renewal_of is None else (
-            "renewals", "renewal_value")  # fmt: skip
-        sums[count][key] = sums[count].get(key, 0) + 1
-        sums[total][key] = sums[total].get(key, zero()) + value
-        segments = grid.account_segments(contract.account_id)
-        for w in grid.windows_at(contract.start):
-            if (contract.account_id, w) not in billed:
-                billed.add((contract.account_id, w))
-                for s in segments:
-                    accounts[w * ns + s] += 1
-    spread = {
-        name: grid.spread(values, zero() if name.endswith("value") else 0) for name, values in sums.items()
-    }
-    return [
-        {**{name: values[c] for name, values in spread.items()}, "accounts": accounts[c]}
-        for c in range(grid.n_cells)
-    ]
+def _revenue_parts(cell: Cell, tally: Tally) -> tuple[Decimal, Decimal]:
+    """The first-contract and the renewal revenue of the cell, on its basis."""
+    money, basis = tally[REFERRED_CONTRACTS].money, cell.basis
+    assert basis is not None
+    return (
+        on_basis(money.get("first_value", Decimal(0)), basis),
+        on_basis(money.get("renewal_value", Decimal(0)), basis),
+    )
 
 
 def _revenue_components(tally: Tally) -> dict[str, int]:
+    found = tally[REFERRED_CONTRACTS]
+    first, renewals = found.counts.get("first_contracts", 0), found.counts.get("renewals", 0)
     return {
-        "contracts": tally["first_contracts"] + tally["renewals"],
-        "first_contracts": tally["first_contracts"],
-        "renewals": tally["renewals"],
-        "accounts": tally["accounts"],
+        "contracts": first + renewals,
+        "first_contracts": first,
+        "renewals": renewals,
+        "accounts": found.accounts,
     }
 
-
-def _revenue_total(tally: Tally) -> Decimal:
-    return revenue_formula((tally["first_value"], tally["renewal_value"]))
-
-
-NO_REFERRED_CONTRACTS = "no contracts started in W on referred accounts"
 
 REVENUE_SPEC = MetricSpec(
     id="revenue_from_referrals",
@@ -673,7 +519,20 @@ REVENUE_SPEC = MetricSpec(
 )
 
 
-@metric(REVENUE_SPEC)
+def _revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
+    components = _revenue_components(tally)
+    first, renewal = _revenue_parts(cell, tally)
+    return cell.build(
+        value=revenue_formula((first, renewal)), sample_size=components["contracts"], components=components,
+        details={"first_contract_revenue": first, "renewal_revenue": renewal},
+        warnings=() if components["contracts"] else (NO_REFERRED_CONTRACTS,), small_sample=False,
+    )  # fmt: skip
+
+
+REVENUE: Final = Metric(REVENUE_SPEC, [REFERRED_CONTRACTS], _revenue_finish, needs=("contracts",))
+
+
+@REVENUE.function
 def revenue_from_referrals(
     data: AdvocacyData | Tables,
     *,
@@ -681,27 +540,7 @@ def revenue_from_referrals(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Value, on ``basis``, of the contracts starting in ``window`` on accounts acquired through a referral.
-
-    .. math:: \sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: contracts with ``start`` in this window count.
-        segment: accounts whose contracts count (default: all).
-        basis: required: ARR, MRR, ACV or TCV and the currency (with FX rates for other currencies).
-
-    Returns:
-        Money (Decimal in the basis currency); components ``contracts``, ``first_contracts``,
-        ``renewals`` and ``accounts``; details ``first_contract_revenue`` and ``renewal_revenue``.
-
-    Raises:
-        ParameterError: a bad argument, or no basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a contract is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        Never: with no contract the revenue is ``Decimal(0)`` and a warning says so.
+    """Value, on ``basis``, of the contracts starting in ``window`` on accounts acquired through a referral.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -716,17 +555,10 @@ def revenue_from_referrals(
     return REVENUE.one(data, window=window, segment=segment, basis=basis)
 
 
-def _revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
-    components = _revenue_components(tally)
-    return cell.build(
-        value=_revenue_total(tally), sample_size=components["contracts"], components=components,
-        details={"first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
-        warnings=() if components["contracts"] else (NO_REFERRED_CONTRACTS,), small_sample=False,
-    )  # fmt: skip
+# -- 23. revenue contribution of referred accounts ----------------------------------------------------
 
-
-REVENUE = register(Definition(REVENUE_SPEC, referral_revenue_tallies, _revenue_finish, needs=("contracts",)))
-
+EVERYONE_AT_END: Final = Cohorts(weigh={"end"})
+REFERRED_AT_END: Final = Cohorts(only=Referred(), weigh={"end"})
 
 CONTRIBUTION_SPEC = MetricSpec(
     id="referral_account_revenue_contribution",
@@ -777,7 +609,36 @@ CONTRIBUTION_SPEC = MetricSpec(
 )
 
 
-@metric(CONTRIBUTION_SPEC)
+def _contribution_finish(cell: Cell, tally: Tally) -> MetricResult:
+    basis = cell.basis
+    assert basis is not None
+    every, referred = tally[EVERYONE_AT_END], tally[REFERRED_AT_END]
+    part = on_basis(referred.weights.get("end", Decimal(0)), basis)
+    whole = on_basis(every.weights.get("end", Decimal(0)), basis)
+    customers = every.end
+    reason = (
+        f"the customers at the end of the window have no {basis.name} then"
+        if customers
+        else "no customers at the end of the window in the segment"
+    )
+    return cell.build(
+        value=contribution_formula(part, whole), undefined_reason=reason, numerator=part,
+        denominator=whole, sample_size=customers,
+        components={"referred_customers": referred.end, "customers": customers},
+        details={"account_share": proportion(referred.end, customers), "weights_at": cell.window.end.isoformat()},
+    )  # fmt: skip
+
+
+CONTRIBUTION: Final = Metric(
+    CONTRIBUTION_SPEC,
+    [EVERYONE_AT_END, REFERRED_AT_END],
+    _contribution_finish,
+    needs=("contracts",),
+    run_rate=True,
+)
+
+
+@CONTRIBUTION.function
 def referral_account_revenue_contribution(
     data: AdvocacyData | Tables,
     *,
@@ -785,28 +646,7 @@ def referral_account_revenue_contribution(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Share of the customers' run rate at ``window.end`` held by customers acquired through a referral.
-
-    .. math::
-        \frac{\sum_{a \in E \cap \mathrm{Referred}} \mathrm{ARR}_a(W_{end})}{\sum_{a \in E} \mathrm{ARR}_a(W_{end})}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: customers and run rates are read at ``window.end``.
-        segment: accounts counted (default: all).
-        basis: required ARR or MRR basis (ACV and TCV have no value at an instant).
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are the two run rates (Decimal); components
-        count the accounts; ``details["account_share"]`` is the unweighted share of accounts.
-
-    Raises:
-        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a live contract is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        No customer at ``window.end``, or their run rate then is 0.
+    """Share of the customers' run rate at ``window.end`` held by customers acquired through a referral.
 
     Examples:
         >>> from decimal import Decimal
@@ -821,33 +661,17 @@ def referral_account_revenue_contribution(
     return CONTRIBUTION.one(data, window=window, segment=segment, basis=basis)
 
 
-def _contribution_finish(cell: Cell, tally: Tally) -> MetricResult:
-    basis = _required(cell.basis)
-    part, whole = tally["referred_end_weight"], tally["end_weight"]
-    customers, referred = tally["end"], tally["referred_end"]
-    reason = (
-        f"the customers at the end of the window have no {basis.name} then"
-        if customers
-        else "no customers at the end of the window in the segment"
-    )
-    return cell.build(
-        value=contribution_formula(part, whole), undefined_reason=reason, numerator=part,
-        denominator=whole, sample_size=customers,
-        components={"referred_customers": referred, "customers": customers},
-        details={"account_share": proportion(referred, customers), **weight_note(cell.window.end)},
-    )  # fmt: skip
+# -- 24. referral pipeline contribution ----------------------------------------------------------------
 
+_AMOUNT = Amount(field("amount"), field("currency"))
+_FROM_REFERRAL = field("source") == REFERRAL_SOURCE
 
-CONTRIBUTION = register(
-    Definition(
-        CONTRIBUTION_SPEC,
-        lambda run: _referred_cohorts(run, ("end",)),
-        _contribution_finish,
-        run_rate=True,
-        needs=("contracts",),
-    )
+OPPORTUNITIES_CREATED: Final = Events(
+    "opportunities",
+    counts={"opportunities": None, "referral_opportunities": _FROM_REFERRAL},
+    money={"amount": (_AMOUNT, None), "referral_amount": (_AMOUNT, _FROM_REFERRAL)},
+    outside_when=field("id").not_null(),
 )
-
 
 PIPELINE_SPEC = MetricSpec(
     id="referral_pipeline_contribution_rate",
@@ -898,7 +722,31 @@ PIPELINE_SPEC = MetricSpec(
 )
 
 
-@metric(PIPELINE_SPEC)
+def _pipeline_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[OPPORTUNITIES_CREATED]
+    part, whole = found.money.get("referral_amount", Decimal(0)), found.money.get("amount", Decimal(0))
+    count, referral = found.counts.get("opportunities", 0), found.counts.get("referral_opportunities", 0)
+    reason = (
+        "the opportunities created in the window have a total amount of 0"
+        if count
+        else "no opportunities created in the window and segment"
+    )
+    return cell.build(
+        value=pipeline_formula(part, whole), undefined_reason=reason, numerator=part, denominator=whole,
+        sample_size=count, components={"opportunities": count, "referral_opportunities": referral},
+        details={"share_by_count": proportion(referral, count)},
+        warnings=[unsegmented_note(found.outside, "opportunities created in the window", cell.segment)]
+        if found.outside else [],
+        accounts_segmented=False,
+    )  # fmt: skip
+
+
+PIPELINE: Final = Metric(
+    PIPELINE_SPEC, [OPPORTUNITIES_CREATED], _pipeline_finish, needs=("opportunities",), on_records=Opportunity
+)
+
+
+@PIPELINE.function
 def referral_pipeline_contribution_rate(
     data: AdvocacyData | Tables,
     *,
@@ -906,28 +754,7 @@ def referral_pipeline_contribution_rate(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Share of the amount of opportunities created in ``window`` that referrals sourced.
-
-    .. math:: \frac{\sum_{o \in W,\ \mathrm{src}_o = \mathrm{referral}} x_o}{\sum_{o \in W} x_o}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: opportunities with ``created_at`` in this window count.
-        segment: matched through an opportunity's account, else its attributes (default: all).
-        basis: required for its currency (and FX rates); its kind is not used.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are the amounts (Decimal); components
-        ``opportunities`` and ``referral_opportunities``; ``details["share_by_count"]``.
-
-    Raises:
-        ParameterError: a bad argument, or no basis.
-        SegmentNotApplicableError: the segment names an attribute neither accounts nor
-            opportunities carry.
-        CurrencyMismatchError: an amount is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        No opportunity was created in the window and segment, or their amounts add up to 0.
+    """Share of the amount of opportunities created in ``window`` that referrals sourced.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -941,60 +768,15 @@ def referral_pipeline_contribution_rate(
     return PIPELINE.one(data, window=window, segment=segment, basis=basis)
 
 
-def _pipeline_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    currency = _required(run.basis)
-    tallies: list[Tally] = [
-        {"opportunities": 0, "referral_opportunities": 0, "amount": zero(), "referral_amount": zero(),
-         "outside": 0}
-        for _ in range(grid.n_cells)
-    ]  # fmt: skip
-    for opportunity in grid.records(Opportunity):
-        instant = opportunity.created_at
-        outside = grid.outside_segments(opportunity)
-        if outside:
-            for c in grid.cells_at(instant, outside):
-                tallies[c]["outside"] += 1
-        cells = grid.cells_at(instant, grid.record_segments(opportunity))
-        if not cells:
-            continue
-        amount = currency.convert(opportunity.amount, opportunity.currency, f"Opportunity {opportunity.id!r}")
-        referral = opportunity.source == REFERRAL_SOURCE
-        for c in cells:
-            tally = tallies[c]
-            tally["opportunities"] += 1
-            tally["amount"] += amount
-            if referral:
-                tally["referral_opportunities"] += 1
-                tally["referral_amount"] += amount
-    return tallies
+# -- 25. referral campaign ROI -------------------------------------------------------------------------
 
-
-def _pipeline_finish(cell: Cell, tally: Tally) -> MetricResult:
-    part, whole = tally["referral_amount"], tally["amount"]
-    count, referral = tally["opportunities"], tally["referral_opportunities"]
-    reason = (
-        "the opportunities created in the window have a total amount of 0"
-        if count
-        else "no opportunities created in the window and segment"
-    )
-    outside = tally["outside"]
-    return cell.build(
-        value=pipeline_formula(part, whole), undefined_reason=reason, numerator=part, denominator=whole,
-        sample_size=count, components={"opportunities": count, "referral_opportunities": referral},
-        details={"share_by_count": proportion(referral, count)},
-        warnings=[unsegmented_note(outside, "opportunities created in the window", cell.segment)]
-        if outside else [],
-        accounts_segmented=False,
-    )  # fmt: skip
-
-
-PIPELINE = register(
-    Definition(
-        PIPELINE_SPEC, _pipeline_tally, _pipeline_finish, on_records=Opportunity, needs=("opportunities",)
-    )
+PROGRAMME_COSTS: Final = Events(
+    "program_costs",
+    where=field("program") == REFERRAL_SOURCE,
+    counts={"cost_records": None},
+    money={"cost": (_AMOUNT, None)},
+    outside_when=field("id").not_null(),
 )
-
 
 ROI_SPEC = MetricSpec(
     id="referral_campaign_roi",
@@ -1056,7 +838,35 @@ ROI_SPEC = MetricSpec(
 )
 
 
-@metric(ROI_SPEC)
+def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
+    first, renewal = _revenue_parts(cell, tally)
+    revenue = revenue_formula((first, renewal))
+    costs = tally[PROGRAMME_COSTS]
+    cost, records = costs.money.get("cost", Decimal(0)), costs.counts.get("cost_records", 0)
+    reason = (
+        "the referral programme costs in the window add up to 0"
+        if records
+        else "no referral programme cost incurred in the window and segment"
+    )
+    return cell.build(
+        value=roi_formula(revenue, cost), undefined_reason=reason, numerator=revenue - cost,
+        denominator=cost, sample_size=records, small_sample=False,
+        components={"revenue": revenue, "cost": cost, "contracts": _revenue_components(tally)["contracts"],
+                    "cost_records": records},
+        details={"first_contract_roi": roi_formula(first, cost),
+                 "first_contract_revenue": first, "renewal_revenue": renewal},
+        warnings=[unsegmented_note(costs.outside, "referral programme costs in the window", cell.segment)]
+        if costs.outside else [],
+    )  # fmt: skip
+
+
+ROI: Final = Metric(
+    ROI_SPEC, [REFERRED_CONTRACTS, PROGRAMME_COSTS], _roi_finish, needs=("contracts", "program_costs"),
+    on_records=ProgramCost,
+)  # fmt: skip
+
+
+@ROI.function
 def referral_campaign_roi(
     data: AdvocacyData | Tables,
     *,
@@ -1064,29 +874,7 @@ def referral_campaign_roi(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Return on the referral programme's cost in ``window``: revenue from referrals, net of cost, over cost.
-
-    .. math:: \frac{R_B(W) - C(W)}{C(W)}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: contracts starting and costs incurred in this window count.
-        segment: revenue matches through accounts, costs through their attributes; the segment's
-            attributes must be known to both (default: all).
-        basis: required: the revenue basis of revenue_from_referrals, and the currency of costs.
-
-    Returns:
-        A ratio (float, may be negative); numerator ``revenue - cost`` and denominator ``cost``
-        (Decimal); components ``revenue``, ``cost``, ``contracts``, ``cost_records``; details
-        ``first_contract_roi``.
-
-    Raises:
-        ParameterError: a bad argument, or no basis.
-        SegmentNotApplicableError: the segment names an attribute accounts or cost records lack.
-        CurrencyMismatchError: a contract or cost is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        No referral programme cost was incurred in the window (and segment), or it adds up to 0.
+    """Return on the referral programme's cost in ``window``: revenue from referrals, net of cost, over cost.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1100,56 +888,10 @@ def referral_campaign_roi(
     return ROI.one(data, window=window, segment=segment, basis=basis)
 
 
-def _roi_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    money = _required(run.basis)
-    tallies = referral_revenue_tallies(run)
-    for tally in tallies:
-        tally.update(cost=zero(), cost_records=0, outside=0)
-    for cost in grid.records(ProgramCost):
-        if cost.program != REFERRAL_SOURCE:
-            continue
-        outside = grid.outside_segments(cost)
-        if outside:
-            for c in grid.cells_at(cost.incurred_at, outside):
-                tallies[c]["outside"] += 1
-        cells = grid.cells_at(cost.incurred_at, grid.record_segments(cost))
-        if not cells:
-            continue
-        amount = money.convert(cost.amount, cost.currency, f"ProgramCost {cost.id!r}")
-        for c in cells:
-            tallies[c]["cost"] += amount
-            tallies[c]["cost_records"] += 1
-    return tallies
+# -- 26. referral retention -----------------------------------------------------------------------------
 
-
-def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
-    revenue, cost = _revenue_total(tally), tally["cost"]
-    contracts = tally["first_contracts"] + tally["renewals"]
-    reason = (
-        "the referral programme costs in the window add up to 0"
-        if tally["cost_records"]
-        else "no referral programme cost incurred in the window and segment"
-    )
-    outside = tally["outside"]
-    return cell.build(
-        value=roi_formula(revenue, cost), undefined_reason=reason, numerator=revenue - cost,
-        denominator=cost, sample_size=tally["cost_records"], small_sample=False,
-        components={"revenue": revenue, "cost": cost, "contracts": contracts,
-                    "cost_records": tally["cost_records"]},
-        details={"first_contract_roi": roi_formula(tally["first_value"], cost),
-                 "first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
-        warnings=[unsegmented_note(outside, "referral programme costs in the window", cell.segment)]
-        if outside else [],
-    )  # fmt: skip
-
-
-ROI = register(
-    Definition(
-        ROI_SPEC, _roi_tally, _roi_finish, on_records=ProgramCost, needs=("contracts", "program_costs")
-    )
-)
-
+EVERYONE_KEPT: Final = Cohorts(weigh={"start", "retained"})
+REFERRED_KEPT: Final = Cohorts(only=Referred(), weigh={"start", "retained"})
 
 RETENTION_SPEC = MetricSpec(
     id="referral_retention_rate",
@@ -1180,6 +922,7 @@ RETENTION_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.RETENTION,
     seed="002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Including referred customers won during the window, who were never exposed to all of it.",
@@ -1205,7 +948,7 @@ RETENTION_SPEC = MetricSpec(
     ),
 )
 
-_TEST_NOTE = (
+_TEST_NOTE: Final = (
     "two-proportion z-test of referred against non-referred retention on account counts; it assumes "
     "the two groups are independent samples"
 )
@@ -1213,20 +956,27 @@ _TEST_NOTE = (
 
 def _retention_comparison(cell: Cell, tally: Tally) -> dict[str, Any]:
     """Referred against non-referred retention: baseline, lift and the two-proportion test."""
-    kept, referred = tally["referred_retained"], tally["referred_start"]
-    others_kept, others = tally["retained"] - kept, tally["start"] - referred
+    every, referred = tally[EVERYONE_KEPT], tally[REFERRED_KEPT]
+    kept, start = referred.retained, referred.start
+    others_kept, others = every.retained - kept, every.start - start
     if cell.basis is None:
-        rates = [retention_formula(kept, referred), retention_formula(others_kept, others)]
+        rates = [retention_formula(kept, start), retention_formula(others_kept, others)]
     else:
+        basis = cell.basis
+        weight = {
+            (name, who): on_basis(found.weights.get(name, Decimal(0)), basis)
+            for name in ("start", "retained")
+            for who, found in (("referred", referred), ("every", every))
+        }
         rates = [
-            weighted_share(tally["referred_retained_weight"], tally["referred_start_weight"]),
+            weighted_share(weight["retained", "referred"], weight["start", "referred"]),
             weighted_share(
-                tally["retained_weight"] - tally["referred_retained_weight"],
-                tally["start_weight"] - tally["referred_start_weight"],
+                weight["retained", "every"] - weight["retained", "referred"],
+                weight["start", "every"] - weight["start", "referred"],
             ),
         ]
     lift, ratio = rate_lift(rates[0], rates[1])
-    test = two_proportion_test(others_kept, others, kept, referred, cell.params["confidence"])
+    test = two_proportion_test(others_kept, others, kept, start, cell.confidence)
     return {
         "non_referred_rate": rates[1],
         "lift": lift,
@@ -1234,42 +984,37 @@ def _retention_comparison(cell: Cell, tally: Tally) -> dict[str, Any]:
         "test_p_value": test.p_value if test else None,
         "test_interval": test.interval if test else None,
         "test_note": _TEST_NOTE,
-        **(weight_note(cell.window.start) if cell.basis else {}),
     }
 
 
-@metric(RETENTION_SPEC)
+def _referral_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
+    every, referred = tally[EVERYONE_KEPT], tally[REFERRED_KEPT]
+    kept, start = referred.retained, referred.start
+    return measures.proportion(
+        cell, kept, start,
+        empty_reason="no customers acquired through a referral at the start of the window in the segment",
+        weights=(referred.weights.get("retained", Decimal(0)), referred.weights.get("start", Decimal(0))),
+        weights_at=cell.window.start.isoformat(),
+        components={"referred_start": start, "referred_retained": kept,
+                    "non_referred_start": every.start - start,
+                    "non_referred_retained": every.retained - kept},
+        details=_retention_comparison(cell, tally),
+    )  # fmt: skip
+
+
+REFERRAL_RETENTION: Final = Metric(RETENTION_SPEC, [EVERYONE_KEPT, REFERRED_KEPT], _referral_retention_finish)
+
+
+@REFERRAL_RETENTION.function
 def referral_retention_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the referred customers at ``window.start`` still customers at ``window.end``.
-
-    .. math:: \frac{|S \cap \mathrm{Referred} \cap E|}{|S \cap \mathrm{Referred}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window whose start and end define S and E.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
-        confidence: level of the Wilson interval and of the test's interval.
-
-    Returns:
-        A rate in [0, 1]; components count both groups at the start and retained; details give
-        ``non_referred_rate``, ``lift`` (referred minus non-referred), ``lift_ratio``,
-        ``test_p_value`` and ``test_interval`` (Newcombe, of the same difference on counts).
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: with a basis, a live contract in a currency without an FX rate.
-
-    Undefined when:
-        No referred customer at ``window.start`` (weighted: none with run rate then).
+    """Share of the referred customers at ``window.start`` still customers at ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1282,29 +1027,11 @@ def referral_retention_rate(
     return REFERRAL_RETENTION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
-def _referral_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
-    kept, referred = tally["referred_retained"], tally["referred_start"]
-    details = _retention_comparison(cell, tally)
-    details.pop("weights_at", None)
-    return share(
-        cell, tally, hits="referred_retained", population="referred_start",
-        empty_reason="no customers acquired through a referral at the start of the window in the segment",
-        components={"referred_start": referred, "referred_retained": kept,
-                    "non_referred_start": tally["start"] - referred,
-                    "non_referred_retained": tally["retained"] - kept},
-        details=details, weights_at=cell.window.start.isoformat(),
-    )  # fmt: skip
+# -- 27. referral invitation rate ------------------------------------------------------------------------
 
-
-REFERRAL_RETENTION = register(
-    Definition(
-        RETENTION_SPEC,
-        lambda run: _referred_cohorts(run, ("start", "retained")),
-        _referral_retention_finish,
-        checks={"confidence": check_confidence},
-    )
-)
-
+INVITATIONS: Final = Events("referrals", counts={"referrals": None})
+ANY_SENDERS: Final = Hits([Source("referrals")], population="any")
+ACTIVE_SENDERS: Final = Hits([Source("referrals")], weigh=True)
 
 INVITATION_SPEC = MetricSpec(
     id="referral_invitation_rate",
@@ -1333,6 +1060,7 @@ INVITATION_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Reading the rate as the share of accounts that refer, when one account may send ten.",
@@ -1361,34 +1089,37 @@ INVITATION_SPEC = MetricSpec(
 )
 
 
-@metric(INVITATION_SPEC)
+def _invitation_finish(cell: Cell, tally: Tally) -> MetricResult:
+    sent, active = tally[INVITATIONS].counts.get("referrals", 0), tally[EVERYONE].active
+    inactive = tally[ACTIVE_SENDERS].outside
+    warnings = [f"{inactive} referrals were sent by accounts not active in the window"] if inactive else []
+    return cell.build(
+        value=invitation_formula(sent, active), undefined_reason="no accounts active in the window and segment",
+        numerator=sent, denominator=active, sample_size=active,
+        interval=poisson_rate_interval(sent, active, cell.confidence),
+        components={"referrals": sent, "active_accounts": active, "senders": tally[ANY_SENDERS].hits,
+                    "from_inactive_accounts": inactive},
+        warnings=warnings,
+    )  # fmt: skip
+
+
+INVITATION: Final = Metric(
+    INVITATION_SPEC,
+    [EVERYONE, INVITATIONS, ANY_SENDERS, ACTIVE_SENDERS],
+    _invitation_finish,
+    needs=("referrals",),
+)
+
+
+@INVITATION.function
 def referral_invitation_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Referrals sent in ``window`` per account active in it.
-
-    .. math:: \frac{\#\{r : i_r \in W\}}{|S \cup N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: referrals with ``invited_at`` in this window count; the base is the accounts active in it.
-        segment: referring and active accounts counted (default: all).
-        confidence: level of the Poisson score interval.
-
-    Returns:
-        A ratio (invitations per account, may exceed 1); components ``referrals``,
-        ``active_accounts``, ``senders`` and ``from_inactive_accounts``.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account was active in the window and segment.
+    """Referrals sent in ``window`` per account active in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1399,51 +1130,3 @@ def referral_invitation_rate(
         'no accounts active in the window and segment'
     """
     return INVITATION.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _invitation_tally(run: Run) -> list[Tally]:
-    grid, data = run.grid, run.data
-    referrals = grid.records(Referral)
-    senders, _, _ = account_hits(run, ((r.account_id, r.invited_at) for r in referrals), population="any")
-    ns = grid.n_segments
-    sent = [0] * grid.n_cells
-    inactive = [0] * grid.n_cells
-    for referral in referrals:
-        segments = grid.account_segments(referral.account_id)
-        if not segments:
-            continue
-        account = data.account(referral.account_id)
-        for w in grid.windows_at(referral.invited_at):
-            outside = not grid.is_active(account, w)
-            for s in segments:
-                sent[w * ns + s] += 1
-                inactive[w * ns + s] += outside
-    tallies = cohort_tallies(run)
-    for c, tally in enumerate(tallies):
-        tally.update(referrals=sent[c], senders=senders[c], from_inactive_accounts=inactive[c])
-    return tallies
-
-
-def _invitation_finish(cell: Cell, tally: Tally) -> MetricResult:
-    sent, active = tally["referrals"], tally["active"]
-    inactive = tally["from_inactive_accounts"]
-    warnings = [f"{inactive} referrals were sent by accounts not active in the window"] if inactive else []
-    return cell.build(
-        value=invitation_formula(sent, active), undefined_reason="no accounts active in the window and segment",
-        numerator=sent, denominator=active, sample_size=active,
-        interval=poisson_rate_interval(sent, active, cell.params["confidence"]),
-        components={"referrals": sent, "active_accounts": active, "senders": tally["senders"],
-                    "from_inactive_accounts": inactive},
-        warnings=warnings,
-    )  # fmt: skip
-
-
-INVITATION = register(
-    Definition(
-        INVITATION_SPEC,
-        _invitation_tally,
-        _invitation_finish,
-        checks={"confidence": check_confidence},
-        needs=("referrals",),
-    )
-)

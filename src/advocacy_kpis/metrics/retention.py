@@ -2,50 +2,60 @@
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+import attrs
+
+from advocacy_kpis.blocks import (
+    CONFIDENCE,
+    MOVEMENT_COUNTS,
+    MOVEMENT_FIELDS,
+    Amount,
+    Block,
+    Cell,
+    Cohorts,
+    Events,
+    Records,
+    Renewed,
+    Run,
+    RunRates,
+    count,
+    days,
+    field,
+    marked,
+    measures,
+    movements,
+    on_basis,
+    state,
+)
+from advocacy_kpis.blocks.durations import origin_of
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
     MetricKind,
     MetricSpec,
-    Parameter,
     Pitfall,
     SegmentUse,
     SignalType,
-    metric,
 )
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import ParameterError
-from advocacy_kpis.formulas import account_revenue_change, textbook_retention_rate, weighted_share
 from advocacy_kpis.formulas import activation_to_expansion_rate as activation_formula
 from advocacy_kpis.formulas import contract_renewal_rate as renewal_formula
 from advocacy_kpis.formulas import expansion_revenue_growth_rate as growth_formula
 from advocacy_kpis.formulas import gross_revenue_retention as grr_formula
 from advocacy_kpis.formulas import net_revenue_retention as nrr_formula
-from advocacy_kpis.grid import Grid
-from advocacy_kpis.metrics._common import (
-    annual,
-    check_confidence,
-    cohort_tallies,
-    on_basis,
-    positive,
-    share,
-    zero,
-)
-from advocacy_kpis.metrics.engagement import activation_of
+from advocacy_kpis.formulas import textbook_retention_rate, weighted_share
 from advocacy_kpis.records import Contract
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import wilson_interval
-from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+from advocacy_kpis.tally import Metric, Tally
 
 if TYPE_CHECKING:
-    from advocacy_kpis.engines import Tables
+    from advocacy_kpis.engines import Tables, TablesRun
 
 __all__ = [
     "activation_expanded",
@@ -57,7 +67,6 @@ __all__ = [
     "expansion_revenue_growth_rate",
     "gross_revenue_retention",
     "net_revenue_retention",
-    "revenue_movements",
 ]
 
 _COHORT_SEMANTICS = (
@@ -81,25 +90,26 @@ _COHORT_PITFALLS = (
     ),
 )
 
+_COHORT_COMPONENTS: Final = ("start", "end", "new", "churned", "retained", "churned_from_start")
 
-_COHORT_COMPONENTS = ("start", "end", "new", "churned", "retained", "churned_from_start")
-
-
-def _cohort_tally(run: Run) -> list[Tally]:
-    return cohort_tallies(run, weigh=("start", "retained"))
+STARTING: Final = Cohorts(weigh={"start", "retained"})
+"""The customers at each window's start, weighed there, and those still there at its end."""
 
 
 def _cohort_share(cell: Cell, tally: Tally, hits: str) -> MetricResult:
+    cohort = tally[STARTING]
+    counts = cohort.counts()
     details: dict[str, Any] = {}
     if hits == "retained":
-        details["textbook_rate"] = textbook_retention_rate(tally["end"], tally["new"], tally["start"])
-    if cell.basis is not None:
-        tally = {**tally, "churned_from_start_weight": tally["start_weight"] - tally["retained_weight"]}
-    return share(
-        cell, tally, hits=hits, population="start",
+        details["textbook_rate"] = textbook_retention_rate(cohort.end, cohort.new, cohort.start)
+    start_weight = cohort.weights.get("start", Decimal(0))
+    kept_weight = cohort.weights.get("retained", Decimal(0))
+    part = kept_weight if hits == "retained" else start_weight - kept_weight
+    return measures.proportion(
+        cell, counts[hits], cohort.start,
         empty_reason="no customers at the start of the window in the segment",
-        components={name: tally[name] for name in _COHORT_COMPONENTS}, details=details,
-        weights_at=cell.window.start.isoformat(),
+        weights=(part, start_weight), weights_at=cell.window.start.isoformat(),
+        components={name: counts[name] for name in _COHORT_COMPONENTS}, details=details,
     )  # fmt: skip
 
 
@@ -124,6 +134,7 @@ RETENTION_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.RETENTION,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=_COHORT_PITFALLS,
     related=("customer_churn_rate", "referral_retention_rate", "net_revenue_retention"),
     interpretation=(
@@ -133,37 +144,21 @@ RETENTION_SPEC = MetricSpec(
     ),
 )
 
+RETENTION: Final = Metric(
+    RETENTION_SPEC, [STARTING], lambda cell, tally: _cohort_share(cell, tally, "retained")
+)
 
-@metric(RETENTION_SPEC)
+
+@RETENTION.function
 def customer_retention_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the customers at ``window.start`` still customers at ``window.end``.
-
-    .. math:: \frac{|S \cap E|}{|S|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window whose start and end define S and E.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components ``start``, ``end``, ``new``, ``churned``, ``retained``,
-        ``churned_from_start``; ``details["textbook_rate"]`` is (E - N) / S.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is a customer at ``window.start``.
+    """Share of the customers at ``window.start`` still customers at ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -174,16 +169,6 @@ def customer_retention_rate(
         'no customers at the start of the window in the segment'
     """
     return RETENTION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-RETENTION = register(
-    Definition(
-        RETENTION_SPEC,
-        _cohort_tally,
-        lambda cell, tally: _cohort_share(cell, tally, "retained"),
-        checks={"confidence": check_confidence},
-    )
-)
 
 
 CHURN_SPEC = MetricSpec(
@@ -207,6 +192,7 @@ CHURN_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.RETENTION,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Dividing every churn in the window, including customers won and lost inside it, by S.",
@@ -221,36 +207,21 @@ CHURN_SPEC = MetricSpec(
     ),
 )
 
+CHURN: Final = Metric(
+    CHURN_SPEC, [STARTING], lambda cell, tally: _cohort_share(cell, tally, "churned_from_start")
+)
 
-@metric(CHURN_SPEC)
+
+@CHURN.function
 def customer_churn_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the customers at ``window.start`` that churned by ``window.end``.
-
-    .. math:: \frac{|S \setminus E|}{|S|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window whose start and end define S and E.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each account by its run rate at ``window.start``.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1], with the same components as `customer_retention_rate`.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is a customer at ``window.start``.
+    """Share of the customers at ``window.start`` that churned by ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -258,23 +229,6 @@ def customer_churn_rate(
         0.25
     """
     return CHURN.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-CHURN = register(
-    Definition(
-        CHURN_SPEC,
-        _cohort_tally,
-        lambda cell, tally: _cohort_share(cell, tally, "churned_from_start"),
-        checks={"confidence": check_confidence},
-    )
-)
-
-
-def _required(basis: RevenueBasis | None) -> RevenueBasis:
-    """The basis `check_args` has already insisted on, with its type narrowed."""
-    if basis is None:  # pragma: no cover - check_args refuses a missing basis first
-        raise ParameterError("basis", "revenue retention metrics", "a RevenueBasis (required)", None)
-    return basis
 
 
 # -- contract renewals ---------------------------------------------------------------------------
@@ -307,6 +261,7 @@ RENEWAL_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.RETENTION,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting renewals signed in the window over contracts ending in it, two populations that "
@@ -333,37 +288,52 @@ RENEWAL_SPEC = MetricSpec(
     ),
 )
 
+_OWN_VALUE = Amount(field("arr"), field("currency"), contract=True)
+EXPIRING: Final = Events(
+    "contracts",
+    time="end",
+    counts={"expiring": None, "renewed": marked(Renewed())},
+    money={"expiring": (_OWN_VALUE, None), "renewed": (_OWN_VALUE, marked(Renewed()))},
+)
+"""Contracts ending in W, those renewed, and with a basis their own value on it."""
 
-@metric(RENEWAL_SPEC)
+
+def _renewal_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[EXPIRING]
+    expiring, renewed = found.counts.get("expiring", 0), found.counts.get("renewed", 0)
+    components = {"expiring": expiring, "renewed": renewed, "not_renewed": expiring - renewed}
+    reason = "no contracts ended in the window and segment"
+    basis = cell.basis
+    if basis is None:
+        return cell.build(
+            value=renewal_formula(renewed, expiring), undefined_reason=reason, numerator=renewed,
+            denominator=expiring, sample_size=expiring,
+            interval=wilson_interval(renewed, expiring, cell.confidence), components=components,
+        )  # fmt: skip
+    part = on_basis(found.money.get("renewed", Decimal(0)), basis)
+    whole = on_basis(found.money.get("expiring", Decimal(0)), basis)
+    if expiring:
+        reason = f"the contracts ending in the window have no {basis.name}"
+    return cell.build(
+        value=weighted_share(part, whole, function=RENEWAL_SPEC.id), undefined_reason=reason,
+        numerator=part, denominator=whole, sample_size=expiring, components=components,
+        details={"weights": f"each expiring contract's own {basis.name}"},
+    )  # fmt: skip
+
+
+RENEWAL: Final = Metric(RENEWAL_SPEC, [EXPIRING], _renewal_finish, needs=("contracts",))
+
+
+@RENEWAL.function
 def contract_renewal_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the contracts ending in ``window`` that have a renewal contract.
-
-    .. math:: \frac{\#\{c : e_c \in W,\ c \text{ renewed}\}}{\#\{c : e_c \in W\}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: contracts whose ``end`` is in this window count.
-        segment: accounts whose contracts count (default: all).
-        basis: optional ARR or MRR basis: weights each expiring contract by its own run rate.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components ``expiring``, ``renewed`` and ``not_renewed``.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: with a basis, a contract in a currency without an FX rate.
-
-    Undefined when:
-        No contract ends in the window and segment (weighted: their run rate adds up to 0).
+    """Share of the contracts ending in ``window`` that have a renewal contract.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -376,157 +346,29 @@ def contract_renewal_rate(
     return RENEWAL.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
-def _renewal_tally(run: Run) -> list[Tally]:
-    grid, data, basis = run.grid, run.data, run.basis
-    renewed_ids = {c.renewal_of for c in data.contracts if c.renewal_of is not None}
-    tallies: list[Tally] = [
-        {"expiring": 0, "renewed": 0, "expiring_weight": zero(), "renewed_weight": zero()}
-        for _ in range(grid.n_cells)
-    ]
-    # Contracts are indexed by start; the population here is stamped by end, so read them all once.
-    for contract in data.contracts:
-        cells = grid.cells_at(contract.end, grid.account_segments(contract.account_id))
-        if not cells:
-            continue
-        renewed = contract.id in renewed_ids
-        weight = data.contract_value(contract, basis) if basis is not None else zero()
-        for c in cells:
-            tally = tallies[c]
-            tally["expiring"] += 1
-            tally["expiring_weight"] += weight
-            if renewed:
-                tally["renewed"] += 1
-                tally["renewed_weight"] += weight
-    return tallies
-
-
-def _renewal_finish(cell: Cell, tally: Tally) -> MetricResult:
-    expiring, renewed = tally["expiring"], tally["renewed"]
-    components = {"expiring": expiring, "renewed": renewed, "not_renewed": expiring - renewed}
-    reason = "no contracts ended in the window and segment"
-    basis = cell.basis
-    if basis is None:
-        return cell.build(
-            value=renewal_formula(renewed, expiring), undefined_reason=reason, numerator=renewed,
-            denominator=expiring, sample_size=expiring,
-            interval=wilson_interval(renewed, expiring, cell.params["confidence"]), components=components,
-        )  # fmt: skip
-    part, whole = tally["renewed_weight"], tally["expiring_weight"]
-    if expiring:
-        reason = f"the contracts ending in the window have no {basis.name}"
-    return cell.build(
-        value=weighted_share(part, whole, function=RENEWAL_SPEC.id), undefined_reason=reason,
-        numerator=part, denominator=whole, sample_size=expiring, components=components,
-        details={"weights": f"each expiring contract's own {basis.name}"},
-    )  # fmt: skip
-
-
-RENEWAL = register(
-    Definition(
-        RENEWAL_SPEC,
-        _renewal_tally,
-        _renewal_finish,
-        checks={"confidence": check_confidence},
-        needs=("contracts",),
-    )
-)
-
-
 # -- revenue retention and expansion -------------------------------------------------------------
 
-Span = tuple[datetime, datetime]
-
-_MOVEMENT_FIELDS = ("starting", "ending", "retained", "expansion", "contraction", "churned")
-_MOVEMENT_COUNTS = ("accounts", "expanded_accounts", "contracted_accounts", "churned_accounts")
-
-
-def revenue_movements(grid: Grid, basis: RevenueBasis, spans: tuple[Span, ...]) -> list[Tally]:
-    """How the run rate of the customers at each span's start moved, per span and segment.
-
-    The result is indexed ``span * n_segments + segment``. For each account in S (a customer at
-    the span's start) it reads ``ARR_a`` at the start and at the end once, and adds to every
-    segment it belongs to: ``starting`` (ARR at the start),
-    ``ending`` (ARR at the end), ``retained`` (the lower of the two), ``expansion`` (any rise),
-    ``contraction`` (any fall of an account still a customer at the end) and ``churned`` (the fall
-    of one that is not), with the matching account counts. Expansion, gross and net revenue
-    retention are all read from these sums, so ``ending = retained + expansion`` and
-    ``starting = retained + contraction + churned`` hold exactly. Computed once per grid, basis and
-    spans, and shared. Sums are taken in ARR and stated on the basis once (see `on_basis`), so
-    MRR sums do not depend on the order of the accounts; on MRR, ``ending`` and ``starting`` are
-    then rebuilt from the divided parts so the two identities stay exact.
-    """
-
-    def build() -> list[Tally]:
-        data = grid.data
-        ns = grid.n_segments
-        reading = annual(basis)
-        order = sorted(range(len(spans)), key=lambda i: spans[i][0])
-        starts = [spans[i][0] for i in order]
-        out: list[Tally] = [
-            {**{name: zero() for name in _MOVEMENT_FIELDS}, **dict.fromkeys(_MOVEMENT_COUNTS, 0)}
-            for _ in range(len(spans) * ns)
-        ]
-        for account in data.accounts:
-            segments = grid.account_segments(account.id)
-            if not segments:
-                continue
-            # In S of a span when customer_since < start <= churned_at.
-            low = bisect.bisect_right(starts, account.customer_since)
-            churned = account.churned_at
-            high = len(starts) if churned is None else bisect.bisect_right(starts, churned)
-            arr: dict[datetime, Decimal] = {}
-            for k in range(low, high):
-                i = order[k]
-                start, end = spans[i]
-                for instant in (start, end):
-                    if instant not in arr:
-                        arr[instant] = data.arr_at(account.id, instant, reading)
-                before, after = arr[start], arr[end]
-                kept, gained = account_revenue_change(before, after)
-                stays = account.is_customer_at(end)
-                lost = before - kept
-                for s in segments:
-                    acc = out[i * ns + s]
-                    acc["accounts"] += 1
-                    acc["starting"] += before
-                    acc["ending"] += after
-                    acc["retained"] += kept
-                    acc["expansion"] += gained
-                    acc["expanded_accounts"] += gained > 0
-                    if stays:
-                        acc["contraction"] += lost
-                        acc["contracted_accounts"] += lost > 0
-                    else:
-                        acc["churned"] += lost
-                        acc["churned_accounts"] += 1
-        for acc in out:
-            for name in ("retained", "expansion", "contraction", "churned"):
-                acc[name] = on_basis(acc[name], basis)
-            # Exact in ARR already; on MRR this keeps the identities exact after the division.
-            acc["ending"] = acc["retained"] + acc["expansion"]
-            acc["starting"] = acc["retained"] + acc["contraction"] + acc["churned"]
-        return out
-
-    return grid.cached(("revenue_movements", spans, basis), build)
-
-
-def _movement_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    spans = tuple((w.start, w.end) for w in grid.windows)
-    return [dict(t) for t in revenue_movements(grid, _required(run.basis), spans)]
+MOVEMENTS: Final = RunRates()
+PREVIOUS_MOVEMENTS: Final = RunRates("previous")
 
 
 def _movement_components(tally: Tally) -> dict[str, Any]:
-    return {name: tally[name] for name in _MOVEMENT_COUNTS}
+    found = tally[MOVEMENTS]
+    return {name: found.count(name) for name in MOVEMENT_COUNTS}
 
 
-def _movement_details(tally: Tally, window: Window) -> dict[str, Any]:
-    details: dict[str, Any] = {f"{name}_revenue": tally[name] for name in _MOVEMENT_FIELDS}
+def _movement_details(sums: dict[str, Decimal], window: Window) -> dict[str, Any]:
+    details: dict[str, Any] = {f"{name}_revenue": sums[name] for name in MOVEMENT_FIELDS}
     details["measured_at"] = {"start": window.start.isoformat(), "end": window.end.isoformat()}
     return details
 
 
-_NO_STARTING_CUSTOMERS = "no customers at the start of the window in the segment"
+def _movements(cell: Cell, tally: Tally, block: RunRates = MOVEMENTS) -> dict[str, Decimal]:
+    assert cell.basis is not None
+    return movements(tally[block], cell.basis)
+
+
+_NO_STARTING_CUSTOMERS: Final = "no customers at the start of the window in the segment"
 
 _MOVEMENT_SEMANTICS = (
     "S = customers at W.start (customer_since < W.start, not churned before it). ARR_a(t) sums the arr "
@@ -596,7 +438,20 @@ EXPANSION_SPEC = MetricSpec(
 )
 
 
-@metric(EXPANSION_SPEC)
+def _expansion_finish(cell: Cell, tally: Tally) -> MetricResult:
+    sums = _movements(cell, tally)
+    accounts = tally[MOVEMENTS].count("accounts")
+    return cell.build(
+        value=sums["expansion"], sample_size=accounts, small_sample=False,
+        components=_movement_components(tally), details=_movement_details(sums, cell.window),
+        warnings=() if accounts else (_NO_STARTING_CUSTOMERS,),
+    )  # fmt: skip
+
+
+EXPANSION: Final = Metric(EXPANSION_SPEC, [MOVEMENTS], _expansion_finish, needs=("contracts",), run_rate=True)
+
+
+@EXPANSION.function
 def expansion_revenue(
     data: AdvocacyData | Tables,
     *,
@@ -604,28 +459,7 @@ def expansion_revenue(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Summed rise in run rate over ``window`` of the customers at ``window.start``.
-
-    .. math:: \sum_{a \in S} \max\left(0,\ \mathrm{ARR}_a(W_{end}) - \mathrm{ARR}_a(W_{start})\right)
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: run rates are read at its start and end; S is the customers at its start.
-        segment: accounts counted (default: all).
-        basis: required ARR or MRR basis (with FX rates for other currencies).
-
-    Returns:
-        Money (Decimal in the basis currency); components count the accounts of S and those that
-        expanded, contracted or churned; details give the starting, ending, retained, expansion,
-        contraction and churned revenue.
-
-    Raises:
-        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
-
-    Undefined when:
-        Never: with no customer at ``window.start`` the value is ``Decimal(0)`` with a warning.
+    """Summed rise in run rate over ``window`` of the customers at ``window.start``.
 
     Examples:
         >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
@@ -637,20 +471,6 @@ def expansion_revenue(
         (Decimal('0'), ('no customers at the start of the window in the segment',))
     """
     return EXPANSION.one(data, window=window, segment=segment, basis=basis)
-
-
-def _expansion_finish(cell: Cell, tally: Tally) -> MetricResult:
-    accounts = tally["accounts"]
-    return cell.build(
-        value=tally["expansion"], sample_size=accounts, small_sample=False,
-        components=_movement_components(tally), details=_movement_details(tally, cell.window),
-        warnings=() if accounts else (_NO_STARTING_CUSTOMERS,),
-    )  # fmt: skip
-
-
-EXPANSION = register(
-    Definition(EXPANSION_SPEC, _movement_tallies, _expansion_finish, run_rate=True, needs=("contracts",))
-)
 
 
 GROWTH_SPEC = MetricSpec(
@@ -700,7 +520,27 @@ GROWTH_SPEC = MetricSpec(
 )
 
 
-@metric(GROWTH_SPEC)
+def _growth_finish(cell: Cell, tally: Tally) -> MetricResult:
+    current = _movements(cell, tally)["expansion"]
+    previous = _movements(cell, tally, PREVIOUS_MOVEMENTS)["expansion"]
+    window = cell.window.previous()
+    accounts = tally[MOVEMENTS].count("accounts")
+    return cell.build(
+        value=growth_formula(current, previous),
+        undefined_reason=f"no expansion revenue in the previous period ({window.label}) in the segment",
+        numerator=current - previous, denominator=previous, sample_size=accounts, small_sample=False,
+        components={"expansion": current, "accounts": accounts, "previous_expansion": previous,
+                    "previous_accounts": tally[PREVIOUS_MOVEMENTS].count("accounts")},
+        details={"previous_window": window.label},
+    )  # fmt: skip
+
+
+GROWTH: Final = Metric(
+    GROWTH_SPEC, [MOVEMENTS, PREVIOUS_MOVEMENTS], _growth_finish, needs=("contracts",), run_rate=True
+)
+
+
+@GROWTH.function
 def expansion_revenue_growth_rate(
     data: AdvocacyData | Tables,
     *,
@@ -708,28 +548,7 @@ def expansion_revenue_growth_rate(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Relative change of expansion revenue from ``window.previous()`` to ``window``.
-
-    .. math:: \frac{X(W) - X(P)}{X(P)}, \quad P = W.\mathrm{previous}()
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window; its previous period is ``window.previous()``.
-        segment: accounts counted (default: all).
-        basis: required ARR or MRR basis (with FX rates for other currencies).
-
-    Returns:
-        A ratio (float, -1 or more); numerator ``X(W) - X(P)`` and denominator ``X(P)``
-        (Decimal); components ``expansion``, ``previous_expansion``, ``accounts`` and
-        ``previous_accounts``; ``details["previous_window"]``.
-
-    Raises:
-        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
-
-    Undefined when:
-        The previous period's expansion revenue is 0.
+    """Relative change of expansion revenue from ``window.previous()`` to ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
@@ -741,42 +560,6 @@ def expansion_revenue_growth_rate(
         'no expansion revenue in the previous period (2025Q4) in the segment'
     """
     return GROWTH.one(data, window=window, segment=segment, basis=basis)
-
-
-def _growth_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    current = [(w.start, w.end) for w in grid.windows]
-    previous = [(p.start, p.end) for p in (w.previous() for w in grid.windows)]
-    # One pass over the accounts for both: where P of one window is another window (consecutive
-    # months), the span and the run rates read for it are shared.
-    spans = tuple(dict.fromkeys(current + previous))
-    index = {span: i for i, span in enumerate(spans)}
-    movements = revenue_movements(grid, _required(run.basis), spans)
-    ns = grid.n_segments
-    tallies: list[Tally] = []
-    for _, w, s in grid.cells():
-        now, before = movements[index[current[w]] * ns + s], movements[index[previous[w]] * ns + s]
-        tallies.append(
-            {"expansion": now["expansion"], "accounts": now["accounts"],
-             "previous_expansion": before["expansion"], "previous_accounts": before["accounts"]}
-        )  # fmt: skip
-    return tallies
-
-
-def _growth_finish(cell: Cell, tally: Tally) -> MetricResult:
-    current, previous = tally["expansion"], tally["previous_expansion"]
-    window = cell.window.previous()
-    return cell.build(
-        value=growth_formula(current, previous),
-        undefined_reason=f"no expansion revenue in the previous period ({window.label}) in the segment",
-        numerator=current - previous, denominator=previous, sample_size=tally["accounts"], small_sample=False,
-        components=dict(tally), details={"previous_window": window.label},
-    )  # fmt: skip
-
-
-GROWTH = register(
-    Definition(GROWTH_SPEC, _growth_tallies, _growth_finish, run_rate=True, needs=("contracts",))
-)
 
 
 GRR_SPEC = MetricSpec(
@@ -820,7 +603,31 @@ GRR_SPEC = MetricSpec(
 )
 
 
-@metric(GRR_SPEC)
+def _retention_ratio(cell: Cell, tally: Tally, part: str) -> MetricResult:
+    basis = cell.basis
+    assert basis is not None
+    sums = _movements(cell, tally)
+    starting, accounts = sums["starting"], tally[MOVEMENTS].count("accounts")
+    formula = grr_formula if part == "retained" else nrr_formula
+    reason = (
+        f"the customers at the start of the window have no {basis.name} then"
+        if accounts
+        else _NO_STARTING_CUSTOMERS
+    )
+    return cell.build(
+        value=formula(sums[part], starting), undefined_reason=reason, numerator=sums[part],
+        denominator=starting, sample_size=accounts, components=_movement_components(tally),
+        details=_movement_details(sums, cell.window),
+    )  # fmt: skip
+
+
+GRR: Final = Metric(
+    GRR_SPEC, [MOVEMENTS], lambda cell, tally: _retention_ratio(cell, tally, "retained"), needs=("contracts",),
+    run_rate=True,
+)  # fmt: skip
+
+
+@GRR.function
 def gross_revenue_retention(
     data: AdvocacyData | Tables,
     *,
@@ -828,29 +635,7 @@ def gross_revenue_retention(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Share of the starting customers' run rate kept over ``window``, ignoring expansion.
-
-    .. math::
-        \frac{\sum_{a \in S} \min\left(\mathrm{ARR}_a(W_{end}), \mathrm{ARR}_a(W_{start})\right)}
-        {\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: run rates are read at its start and end; S is the customers at its start.
-        segment: accounts counted (default: all).
-        basis: required ARR or MRR basis (with FX rates for other currencies).
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are run rates (Decimal); components and details
-        as `expansion_revenue`.
-
-    Raises:
-        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
-
-    Undefined when:
-        No customer at ``window.start``, or their run rate then is 0.
+    """Share of the starting customers' run rate kept over ``window``, ignoring expansion.
 
     Examples:
         >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
@@ -862,33 +647,6 @@ def gross_revenue_retention(
         'no customers at the start of the window in the segment'
     """
     return GRR.one(data, window=window, segment=segment, basis=basis)
-
-
-def _retention_ratio(cell: Cell, tally: Tally, part: str) -> MetricResult:
-    basis = _required(cell.basis)
-    starting, accounts = tally["starting"], tally["accounts"]
-    formula = grr_formula if part == "retained" else nrr_formula
-    reason = (
-        f"the customers at the start of the window have no {basis.name} then"
-        if accounts
-        else _NO_STARTING_CUSTOMERS
-    )
-    return cell.build(
-        value=formula(tally[part], starting), undefined_reason=reason, numerator=tally[part],
-        denominator=starting, sample_size=accounts, components=_movement_components(tally),
-        details=_movement_details(tally, cell.window),
-    )  # fmt: skip
-
-
-GRR = register(
-    Definition(
-        GRR_SPEC,
-        _movement_tallies,
-        lambda cell, tally: _retention_ratio(cell, tally, "retained"),
-        run_rate=True,
-        needs=("contracts",),
-    )
-)
 
 
 NRR_SPEC = MetricSpec(
@@ -932,8 +690,13 @@ NRR_SPEC = MetricSpec(
     ),
 )
 
+NRR: Final = Metric(
+    NRR_SPEC, [MOVEMENTS], lambda cell, tally: _retention_ratio(cell, tally, "ending"), needs=("contracts",),
+    run_rate=True,
+)  # fmt: skip
 
-@metric(NRR_SPEC)
+
+@NRR.function
 def net_revenue_retention(
     data: AdvocacyData | Tables,
     *,
@@ -941,27 +704,7 @@ def net_revenue_retention(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""The starting customers' run rate at ``window.end`` over their run rate at ``window.start``.
-
-    .. math:: \frac{\sum_{a \in S} \mathrm{ARR}_a(W_{end})}{\sum_{a \in S} \mathrm{ARR}_a(W_{start})}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: run rates are read at its start and end; S is the customers at its start.
-        segment: accounts counted (default: all).
-        basis: required ARR or MRR basis (with FX rates for other currencies).
-
-    Returns:
-        A ratio (float, may exceed 1); numerator and denominator are run rates (Decimal);
-        components and details as `expansion_revenue`.
-
-    Raises:
-        ParameterError: a bad argument, no basis, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: a live contract in a currency the basis has no FX rate for.
-
-    Undefined when:
-        No customer at ``window.start``, or their run rate then is 0.
+    """The starting customers' run rate at ``window.end`` over their run rate at ``window.start``.
 
     Examples:
         >>> from advocacy_kpis.sample import SAMPLE_FX_RATES, tiny
@@ -975,18 +718,88 @@ def net_revenue_retention(
     return NRR.one(data, window=window, segment=segment, basis=basis)
 
 
-NRR = register(
-    Definition(
-        NRR_SPEC,
-        _movement_tallies,
-        lambda cell, tally: _retention_ratio(cell, tally, "ending"),
-        run_rate=True,
-        needs=("contracts",),
-    )
-)
-
-
 # -- activation to expansion ---------------------------------------------------------------------
+
+
+def activation_expanded(contracts: Sequence[Contract], origin: datetime, due: datetime) -> bool | None:
+    """Whether an account's run rate exceeded its level at ``origin`` at some instant of ``(origin, due]``.
+
+    The level at ``origin`` is the arr of the contracts in force then (``start <= origin < end``);
+    the run rate at ``t`` is the arr of those live at ``t`` (``start < t <= end``). It is constant
+    between contract starts and ends, so it is read at each of them inside ``(origin, due]`` and
+    at ``due``. None when the contracts involved are in more than one currency.
+    """
+    involved = [c for c in contracts if c.start < due and c.end > origin]
+    if len({c.currency for c in involved}) > 1:
+        return None
+    baseline = sum((c.arr for c in involved if c.start <= origin < c.end), Decimal(0))
+    instants = {due}
+    for c in involved:
+        instants.update(t for t in (c.start, c.end) if origin < t <= due)
+    return any(sum((c.arr for c in involved if c.is_live_at(t)), Decimal(0)) > baseline for t in instants)
+
+
+@state
+class ActivationState:
+    """The accounts of one cell activated in W.
+
+    Attributes:
+        cohort: every one of them.
+        matured: those whose horizon has passed by as_of, with contracts in one currency.
+        expanded: matured ones whose run rate rose above its level at activation within the horizon.
+        mixed_currency: matured ones left out for contracts in several currencies.
+    """
+
+    cohort: int = count()
+    matured: int = count()
+    expanded: int = count()
+    mixed_currency: int = count()
+
+
+@attrs.frozen(eq=False)
+class ActivationCohort(Block[ActivationState]):
+    """Accounts activated in each window, and whether each expanded within the horizon: a custom
+    block, as the outcome reads each account's contracts over its own span of time."""
+
+    uses: ClassVar[tuple[str, ...]] = ("horizon_days",)
+    state: ClassVar = ActivationState
+
+    def on_records(self, run: Run[Records]) -> list[ActivationState]:
+        grid, records = run.grid, run.context
+        data = records.data
+        horizon = timedelta(days=run.params["horizon_days"])
+        out = [ActivationState() for _ in range(grid.n_cells)]
+        for account in data.accounts:
+            origin = origin_of(account, "activation")
+            assert origin is not None
+            cells = grid.cells_at(origin, records.account_segments(account.id))
+            if not cells:
+                continue
+            due = origin + horizon
+            matured = due <= data.as_of
+            outcome = (
+                activation_expanded(data.account_events(Contract, account.id), origin, due)
+                if matured
+                else False
+            )
+            for c in cells:
+                cell = out[c]
+                cell.cohort += 1
+                if not matured:
+                    continue
+                if outcome is None:
+                    cell.mixed_currency += 1
+                else:
+                    cell.matured += 1
+                    cell.expanded += outcome
+        return out
+
+    def on_tables(self, run: TablesRun) -> list[ActivationState]:
+        return run.activation_cohort(self)
+
+
+ACTIVATED: Final = ActivationCohort()
+EXPANSION_HORIZON: Final = days("horizon_days", 365, "days after activation an expansion may take")
 
 ACTIVATION_SPEC = MetricSpec(
     id="activation_to_expansion_rate",
@@ -1022,7 +835,10 @@ ACTIVATION_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="001",
-    parameters=(Parameter("horizon_days", 365, "days after activation an expansion may take"),),
+    parameters=(
+        EXPANSION_HORIZON,
+        CONFIDENCE,
+    ),
     pitfalls=(
         Pitfall(
             "Dividing by every account activated in the window, so recent cohorts always look worst.",
@@ -1055,108 +871,9 @@ ACTIVATION_SPEC = MetricSpec(
 )
 
 
-@metric(ACTIVATION_SPEC)
-def activation_to_expansion_rate(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    horizon_days: int = 365,
-    confidence: float = 0.95,
-) -> MetricResult:
-    r"""Share of the matured accounts activated in ``window`` whose run rate rose above its activation level.
-
-    .. math::
-        \frac{|\{a \in A_W : a_h \leq \mathrm{as\_of},\ \exists t \in (a_0, a_h] :
-        \mathrm{ARR}_a(t) > B_a\}|}{|\{a \in A_W : a_h \leq \mathrm{as\_of}\}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: accounts whose activation (``activated_at``, else ``customer_since``) is in it
-            form the cohort.
-        segment: accounts counted (default: all).
-        horizon_days: how long after activation an expansion counts.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components ``cohort``, ``matured``, ``expanded``, ``immature_excluded``
-        and ``mixed_currency_excluded``.
-
-    Raises:
-        ParameterError: a bad argument (``horizon_days`` must be a positive integer).
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account of the cohort has matured by ``as_of``.
-
-    Examples:
-        >>> from advocacy_kpis.sample import tiny
-        >>> r = activation_to_expansion_rate(tiny(), window=Window.year(2025))
-        >>> r.value, r.numerator, r.denominator
-        (0.5, 1, 2)
-        >>> activation_to_expansion_rate(tiny(), window=Window.year(2026)).undefined_reason
-        'none of the 2 accounts activated in the window has matured (horizon 365 days)'
-    """
-    return ACTIVATION.one(
-        data, window=window, segment=segment, horizon_days=horizon_days, confidence=confidence
-    )
-
-
-def activation_expanded(contracts: Sequence[Contract], origin: datetime, due: datetime) -> bool | None:
-    """Whether an account's run rate exceeded its level at ``origin`` at some instant of ``(origin, due]``.
-
-    The level at ``origin`` is the arr of the contracts in force then (``start <= origin < end``);
-    the run rate at ``t`` is the arr of those live at ``t`` (``start < t <= end``). It is constant
-    between contract starts and ends, so it is read at each of them inside ``(origin, due]`` and
-    at ``due``. None when the contracts involved are in more than one currency.
-    """
-    involved = [c for c in contracts if c.start < due and c.end > origin]
-    if len({c.currency for c in involved}) > 1:
-        return None
-    baseline = sum((c.arr for c in involved if c.start <= origin < c.end), zero())
-    instants = {due}
-    for c in involved:
-        instants.update(t for t in (c.start, c.end) if origin < t <= due)
-    return any(sum((c.arr for c in involved if c.is_live_at(t)), zero()) > baseline for t in instants)
-
-
-def _activation_tally(run: Run) -> list[Tally]:
-    grid, data = run.grid, run.data
-    horizon = timedelta(days=run.params["horizon_days"])
-    tallies: list[Tally] = [
-        {"cohort": 0, "matured": 0, "expanded": 0, "mixed_currency": 0} for _ in range(grid.n_cells)
-    ]
-    for account in data.accounts:
-        origin = activation_of(account)
-        cells = grid.cells_at(origin, grid.account_segments(account.id))
-        if not cells:
-            continue
-        due = origin + horizon
-        outcome = (
-            activation_expanded(data.account_events(Contract, account.id), origin, due)
-            if due <= data.as_of
-            else False
-        )
-        for c in cells:
-            tally = tallies[c]
-            tally["cohort"] += 1
-            if due > data.as_of:
-                continue
-            if outcome is None:
-                tally["mixed_currency"] += 1
-            else:
-                tally["matured"] += 1
-                tally["expanded"] += outcome
-    return tallies
-
-
 def _activation_finish(cell: Cell, tally: Tally) -> MetricResult:
-    cohort, matured, expanded, mixed = (
-        tally["cohort"],
-        tally["matured"],
-        tally["expanded"],
-        tally["mixed_currency"],
-    )
+    found = tally[ACTIVATED]
+    cohort, matured, expanded, mixed = found.cohort, found.matured, found.expanded, found.mixed_currency
     horizon_days = cell.params["horizon_days"]
     immature = cohort - matured - mixed
     warnings = []
@@ -1182,20 +899,35 @@ def _activation_finish(cell: Cell, tally: Tally) -> MetricResult:
         reason = "no accounts activated in the window and segment"
     return cell.build(
         value=activation_formula(expanded, matured), undefined_reason=reason, numerator=expanded,
-        denominator=matured, sample_size=matured,
-        interval=wilson_interval(expanded, matured, cell.params["confidence"]),
+        denominator=matured, sample_size=matured, interval=wilson_interval(expanded, matured, cell.confidence),
         components={"cohort": cohort, "matured": matured, "expanded": expanded,
                     "immature_excluded": immature, "mixed_currency_excluded": mixed},
         details={"horizon_days": horizon_days}, warnings=warnings,
     )  # fmt: skip
 
 
-ACTIVATION = register(
-    Definition(
-        ACTIVATION_SPEC,
-        _activation_tally,
-        _activation_finish,
-        checks={"confidence": check_confidence, "horizon_days": positive("horizon_days")},
-        needs=("contracts",),
+ACTIVATION: Final = Metric(ACTIVATION_SPEC, [ACTIVATED], _activation_finish, needs=("contracts",))
+
+
+@ACTIVATION.function
+def activation_to_expansion_rate(
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    horizon_days: int = EXPANSION_HORIZON.default,
+    confidence: float = CONFIDENCE.default,
+) -> MetricResult:
+    """Share of the matured accounts activated in ``window`` whose run rate rose above its activation level.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = activation_to_expansion_rate(tiny(), window=Window.year(2025))
+        >>> r.value, r.numerator, r.denominator
+        (0.5, 1, 2)
+        >>> activation_to_expansion_rate(tiny(), window=Window.year(2026)).undefined_reason
+        'none of the 2 accounts activated in the window has matured (horizon 365 days)'
+    """
+    return ACTIVATION.one(
+        data, window=window, segment=segment, horizon_days=horizon_days, confidence=confidence
     )
-)

@@ -2,10 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+import attrs
+
+from advocacy_kpis.blocks import (
+    CONFIDENCE,
+    Block,
+    Cell,
+    Events,
+    LatestAnswers,
+    Records,
+    Run,
+    Source,
+    annual,
+    count,
+    field,
+    measures,
+    money,
+    on_basis,
+    state,
+    unsegmented_note,
+)
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -14,21 +33,19 @@ from advocacy_kpis.catalog import (
     Pitfall,
     SegmentUse,
     SignalType,
-    metric,
 )
-from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.formulas import csat, is_satisfied, net_sentiment, nps, nps_category, weighted_nps
+from advocacy_kpis.data import COLLECTIONS, AdvocacyData
+from advocacy_kpis.formulas import csat, net_sentiment, nps, nps_category, weighted_nps
 from advocacy_kpis.formulas import customer_loyalty_index as customer_loyalty_index_formula
 from advocacy_kpis.grid import Grid
-from advocacy_kpis.metrics._common import annual, check_confidence, on_basis, share, unsegmented_note, zero
-from advocacy_kpis.records import Feedback, Mention, SurveyKind, SurveyResponse
+from advocacy_kpis.records import Mention, SurveyKind
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import net_score_interval, nps_interval, wilson_interval
-from advocacy_kpis.tally import Cell, Definition, Latest, Run, Tally, register
+from advocacy_kpis.tally import Metric, Tally
 
 if TYPE_CHECKING:
-    from advocacy_kpis.engines import Tables
+    from advocacy_kpis.engines import Tables, TablesRun
 
 __all__ = [
     "brand_sentiment",
@@ -69,6 +86,7 @@ NPS_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.SENTIMENT,
     seed="000, 003, 004",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting every answer, so the customers surveyed most often weigh most.",
@@ -96,112 +114,31 @@ NPS_SPEC = MetricSpec(
     ),
 )
 
-
-@metric(NPS_SPEC)
-def net_promoter_score(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
-) -> MetricResult:
-    r"""Net Promoter Score of the respondents in ``window``.
-
-    .. math:: \mathrm{NPS} = 100 \cdot \frac{P - D}{n}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: responses with ``responded_at`` in this window count.
-        segment: accounts whose respondents count (default: all).
-        basis: optional ARR or MRR basis; given, each respondent is weighted by the run rate of
-            their account at ``window.end`` and no interval is given.
-        confidence: level of the adjusted-Wald interval.
-
-    Returns:
-        A score in [-100, 100] with components ``promoters``, ``passives``, ``detractors`` and
-        ``respondents``, and the interval.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No NPS response falls in the window and segment.
-
-    Examples:
-        >>> from advocacy_kpis.sample import tiny
-        >>> data = tiny()
-        >>> r = net_promoter_score(data, window=Window.quarter(2026, 3))
-        >>> r.value, dict(r.components)
-        (25.0, {'promoters': 2, 'passives': 1, 'detractors': 1, 'respondents': 4})
-        >>> net_promoter_score(data, window=Window.quarter(2025, 1)).undefined_reason
-        'no NPS responses in the window and segment'
-    """
-    return NPS.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-_GROUPS = ("promoters", "passives", "detractors")
-_GROUP_OF_SCORE = tuple(
+_GROUPS: Final = ("promoters", "passives", "detractors")
+_GROUP_OF_SCORE: Final = tuple(
     _GROUPS[("promoter", "passive", "detractor").index(nps_category(s))] for s in range(11)
 )
-
-
-def _nps_tally(run: Run) -> list[Tally]:
-    """Per cell: answers, and the respondents by group with each respondent's latest answer.
-
-    A respondent's latest answer in a window is kept per (respondent, window) once, then
-    counted in every segment of its account; ties at one instant keep the higher score.
-    """
-    grid, basis = run.grid, run.basis
-    n = grid.n_cells
-    counted: dict[int, int] = {}
-    latest: dict[tuple[str, str | None, int], tuple[datetime, int]] = {}
-    profile_of, windows_at = grid.account_profile, grid.windows_at
-    for r in grid.surveys(SurveyKind.NPS):
-        t, score = r.responded_at, r.score
-        key = grid.slot(t, profile_of(r.account_id))
-        if key < 0:
-            continue
-        counted[key] = counted.get(key, 0) + 1
-        for w in windows_at(t):
-            who = (r.account_id, r.respondent_id, w)
-            held = latest.get(who)
-            # Records come in time order: a later answer replaces, one at the same instant only if higher.
-            if held is None or held[0] < t or score > held[1]:
-                latest[who] = (t, score)
-    answers = grid.spread(counted, 0)
-    kept: dict[str, dict[int, int]] = {name: {} for name in _GROUPS}
-    weighed: dict[str, dict[int, Decimal]] = {name: {} for name in _GROUPS}
-    for (account_id, _, w), (_, score) in latest.items():
-        group = _GROUP_OF_SCORE[score]
-        key = grid.window_slot(w, profile_of(account_id))
-        kept[group][key] = kept[group].get(key, 0) + 1
-        if basis is not None:
-            weight = run.data.arr_at(account_id, grid.windows[w].end, basis)
-            weighed[group][key] = weighed[group].get(key, zero()) + weight
-    groups = {name: grid.spread_windows(kept[name], 0) for name in _GROUPS}
-    weights = (
-        {name: grid.spread_windows(weighed[name], zero()) for name in _GROUPS} if basis is not None else None
-    )
-    tallies: list[Tally] = []
-    for c in range(n):
-        tally: Tally = {"answers": answers[c], **{name: groups[name][c] for name in _GROUPS}}
-        if weights is not None:
-            tally.update({f"{name}_weight": weights[name][c] for name in _GROUPS})
-        tallies.append(tally)
-    return tallies
+NPS_ANSWERS: Final = LatestAnswers((SurveyKind.NPS,), weigh=True)
 
 
 def _nps_finish(cell: Cell, tally: Tally) -> MetricResult:
-    p, passive, d = tally["promoters"], tally["passives"], tally["detractors"]
+    answers = tally[NPS_ANSWERS]
+    counts = dict.fromkeys(_GROUPS, 0)
+    weights = dict.fromkeys(_GROUPS, Decimal(0))
+    for (score,), n in answers.patterns.items():
+        assert score is not None
+        counts[_GROUP_OF_SCORE[score]] += n
+    for (score,), weight in answers.weights.items():
+        assert score is not None
+        weights[_GROUP_OF_SCORE[score]] += weight
+    p, passive, d = counts["promoters"], counts["passives"], counts["detractors"]
     respondents = p + passive + d
     components = {"promoters": p, "passives": passive, "detractors": d, "respondents": respondents}
-    details = {"repeat_answers_dropped": tally["answers"] - respondents}
+    details = {"repeat_answers_dropped": answers.answers - respondents}
     reason = "no NPS responses in the window and segment"
     basis = cell.basis
     if basis is None:
-        value, interval = nps(p, passive, d), nps_interval(p, passive, d, cell.params["confidence"])
+        value, interval = nps(p, passive, d), nps_interval(p, passive, d, cell.confidence)
         warnings = []
         if value is not None and interval is not None and not interval.contains(value):
             warnings.append(
@@ -213,21 +150,42 @@ def _nps_finish(cell: Cell, tally: Tally) -> MetricResult:
             sample_size=respondents, interval=interval, components=components, details=details,
             warnings=warnings,
         )  # fmt: skip
-    weights = {name: tally[f"{name}_weight"] for name in _GROUPS}
+    stated = {name: on_basis(weight, basis) for name, weight in weights.items()}
     end = cell.window.end
-    value = weighted_nps(weights["promoters"], weights["passives"], weights["detractors"])
+    value = weighted_nps(stated["promoters"], stated["passives"], stated["detractors"])
     if respondents and value is None:
         reason = f"no respondent's account has {basis.name} at {end.isoformat()}"
     return cell.build(
-        value=value, undefined_reason=reason, numerator=weights["promoters"] - weights["detractors"],
-        denominator=sum(weights.values(), zero()), sample_size=respondents, components=components,
+        value=value, undefined_reason=reason, numerator=stated["promoters"] - stated["detractors"],
+        denominator=sum(stated.values(), Decimal(0)), sample_size=respondents, components=components,
         details={**details, "weights_at": end.isoformat()},
     )  # fmt: skip
 
 
-NPS = register(
-    Definition(NPS_SPEC, _nps_tally, _nps_finish, checks={"confidence": check_confidence}, needs=("surveys",))
-)
+NPS: Final = Metric(NPS_SPEC, [NPS_ANSWERS], _nps_finish, needs=("surveys",))
+
+
+@NPS.function
+def net_promoter_score(
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    basis: RevenueBasis | None = None,
+    confidence: float = CONFIDENCE.default,
+) -> MetricResult:
+    """Net Promoter Score of the respondents in ``window``.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> data = tiny()
+        >>> r = net_promoter_score(data, window=Window.quarter(2026, 3))
+        >>> r.value, dict(r.components)
+        (25.0, {'promoters': 2, 'passives': 1, 'detractors': 1, 'respondents': 4})
+        >>> net_promoter_score(data, window=Window.quarter(2025, 1)).undefined_reason
+        'no NPS responses in the window and segment'
+    """
+    return NPS.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
 CSAT_SPEC = MetricSpec(
@@ -251,6 +209,7 @@ CSAT_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.SENTIMENT,
     seed="004",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Averaging the 1-5 scores and calling the mean CSAT.",
@@ -268,35 +227,38 @@ CSAT_SPEC = MetricSpec(
     ),
 )
 
+CSAT_ANSWERS: Final = Events(
+    "surveys",
+    where=field("kind") == SurveyKind.CSAT,
+    counts={"responses": None, "satisfied": field("score") >= 4},
+    sums={"score": field("score")},
+)
 
-@metric(CSAT_SPEC)
+
+def _csat_finish(cell: Cell, tally: Tally) -> MetricResult:
+    answers = tally[CSAT_ANSWERS]
+    satisfied, responses = answers.counts.get("satisfied", 0), answers.counts.get("responses", 0)
+    return cell.build(
+        value=csat(satisfied, responses), undefined_reason="no CSAT responses in the window and segment",
+        numerator=satisfied, denominator=responses, sample_size=responses,
+        interval=wilson_interval(satisfied, responses, cell.confidence),
+        components={"satisfied": satisfied, "responses": responses},
+        details={"mean_score": answers.sums.get("score", 0) / responses if responses else None},
+    )  # fmt: skip
+
+
+CSAT: Final = Metric(CSAT_SPEC, [CSAT_ANSWERS], _csat_finish, needs=("surveys",))
+
+
+@CSAT.function
 def customer_satisfaction_score(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of CSAT responses in ``window`` scoring 4 or 5.
-
-    .. math:: \mathrm{CSAT} = \frac{\#\{r : s_r \geq 4\}}{\#\{r\}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: responses with ``responded_at`` in this window count.
-        segment: accounts whose responses count (default: all).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1] with components ``satisfied`` and ``responses``; the mean score is in
-        ``details``.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No CSAT response falls in the window and segment.
+    """Share of CSAT responses in ``window`` scoring 4 or 5.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -309,42 +271,7 @@ def customer_satisfaction_score(
     return CSAT.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _csat_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    satisfied: dict[int, int] = {}
-    responses: dict[int, int] = {}
-    scores: dict[int, int] = {}
-    for r in grid.surveys(SurveyKind.CSAT):
-        key = grid.slot(r.responded_at, grid.account_profile(r.account_id))
-        if key < 0:
-            continue
-        responses[key] = responses.get(key, 0) + 1
-        scores[key] = scores.get(key, 0) + r.score
-        if is_satisfied(r.score):
-            satisfied[key] = satisfied.get(key, 0) + 1
-    spread = [grid.spread(values, 0) for values in (satisfied, responses, scores)]
-    return [{"satisfied": s, "responses": n, "score_sum": total} for s, n, total in zip(*spread, strict=True)]
-
-
-def _csat_finish(cell: Cell, tally: Tally) -> MetricResult:
-    satisfied, responses = tally["satisfied"], tally["responses"]
-    return cell.build(
-        value=csat(satisfied, responses), undefined_reason="no CSAT responses in the window and segment",
-        numerator=satisfied, denominator=responses, sample_size=responses,
-        interval=wilson_interval(satisfied, responses, cell.params["confidence"]),
-        components={"satisfied": satisfied, "responses": responses},
-        details={"mean_score": tally["score_sum"] / responses if responses else None},
-    )  # fmt: skip
-
-
-CSAT = register(
-    Definition(
-        CSAT_SPEC, _csat_tally, _csat_finish, checks={"confidence": check_confidence}, needs=("surveys",)
-    )
-)
-
-
-LOYALTY_QUESTIONS = (SurveyKind.NPS, SurveyKind.REPURCHASE, SurveyKind.UPSELL)
+LOYALTY_QUESTIONS: Final = (SurveyKind.NPS, SurveyKind.REPURCHASE, SurveyKind.UPSELL)
 """The three 0-10 questions of the loyalty index, in the order details report them."""
 
 LOYALTY_SPEC = MetricSpec(
@@ -404,36 +331,54 @@ LOYALTY_SPEC = MetricSpec(
     ),
 )
 
+LOYALTY_ANSWERS: Final = LatestAnswers(LOYALTY_QUESTIONS)
 
-@metric(LOYALTY_SPEC)
+
+def _loyalty_finish(cell: Cell, tally: Tally) -> MetricResult:
+    answers = tally[LOYALTY_ANSWERS]
+    questions = [kind.value for kind in LOYALTY_QUESTIONS]
+    complete = {p: n for p, n in answers.patterns.items() if all(score is not None for score in p)}
+    incomplete = {p: n for p, n in answers.patterns.items() if p not in complete}
+    n = sum(complete.values())
+    missing = sum(incomplete.values())
+    total = sum(sum(score for score in p if score is not None) * k for p, k in complete.items())
+    details: dict[str, Any] = {
+        f"mean_{q}": (sum((p[i] or 0) * k for p, k in complete.items()) / n if n else None)
+        for i, q in enumerate(questions)
+    }
+    details.update(
+        {
+            f"missing_{q}": sum(k for p, k in incomplete.items() if p[i] is None)
+            for i, q in enumerate(questions)
+        }
+    )
+    details["repeat_answers_dropped"] = answers.answers - answers.kept
+    warnings = []
+    if missing:
+        warnings.append(
+            f"{missing} respondents answered only some of the loyalty questions in the window "
+            "and are left out"
+        )
+    return cell.build(
+        value=customer_loyalty_index_formula(total, n),
+        undefined_reason=(
+            "no respondent answered all three loyalty questions (nps, repurchase, upsell) in the window "
+            "and segment"
+        ),
+        numerator=total, denominator=3 * n, sample_size=n,
+        components={"respondents": n, "incomplete_respondents": missing, "answers": answers.answers},
+        details=details, warnings=warnings,
+    )  # fmt: skip
+
+
+LOYALTY: Final = Metric(LOYALTY_SPEC, [LOYALTY_ANSWERS], _loyalty_finish, needs=("surveys",))
+
+
+@LOYALTY.function
 def customer_loyalty_index(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
+    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Mean loyalty (0-100) of the respondents who answered nps, repurchase and upsell in ``window``.
-
-    .. math::
-        \mathrm{CLI} = \frac{1}{n} \sum_{r=1}^{n} \frac{10}{3}
-        \left(s^{\mathrm{nps}}_r + s^{\mathrm{rep}}_r + s^{\mathrm{up}}_r\right)
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: answers with ``responded_at`` in this window count.
-        segment: accounts whose respondents count (default: all).
-
-    Returns:
-        A score in [0, 100]; components ``respondents`` (complete), ``incomplete_respondents`` and
-        ``answers``; details give the mean answer to each question among complete respondents
-        and how many incomplete respondents lacked each question.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No respondent answered all three questions in the window and segment.
+    """Mean loyalty (0-100) of the respondents who answered nps, repurchase and upsell in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -446,62 +391,39 @@ def customer_loyalty_index(
     return LOYALTY.one(data, window=window, segment=segment)
 
 
-def _loyalty_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    answers = [0] * grid.n_cells
-    latest = [Latest() for _ in range(grid.n_cells)]
-    for r in grid.records(SurveyResponse):
-        if r.kind not in LOYALTY_QUESTIONS:
-            continue
-        key, entry = (r.respondent, r.kind.value), ((r.responded_at, r.score), r.score)
-        for c in grid.cells_at(r.responded_at, grid.account_segments(r.account_id)):
-            answers[c] += 1
-            latest[c].offer(key, entry)
-    return [{"answers": n, "latest": kept} for n, kept in zip(answers, latest, strict=True)]
+_NET_SENTIMENT_LATEX: Final = r"\frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}"
 
-
-def _loyalty_finish(cell: Cell, tally: Tally) -> MetricResult:
-    by_respondent: dict[str, dict[str, int]] = {}
-    for (respondent, question), (_, score) in tally["latest"].items():
-        by_respondent.setdefault(respondent, {})[question] = score
-    questions = [kind.value for kind in LOYALTY_QUESTIONS]
-    complete = [answers for answers in by_respondent.values() if len(answers) == len(questions)]
-    incomplete = [answers for answers in by_respondent.values() if len(answers) < len(questions)]
-    total = sum(sum(answers.values()) for answers in complete)
-    n = len(complete)
-    details: dict[str, Any] = {
-        f"mean_{q}": (sum(a[q] for a in complete) / n if n else None) for q in questions
-    }
-    details.update({f"missing_{q}": sum(q not in a for a in incomplete) for q in questions})
-    details["repeat_answers_dropped"] = tally["answers"] - len(tally["latest"])
-    warnings = []
-    if incomplete:
-        warnings.append(
-            f"{len(incomplete)} respondents answered only some of the loyalty questions in the window "
-            "and are left out"
-        )
-    return cell.build(
-        value=customer_loyalty_index_formula(total, n),
-        undefined_reason=(
-            "no respondent answered all three loyalty questions (nps, repurchase, upsell) in the window "
-            "and segment"
-        ),
-        numerator=total, denominator=3 * n, sample_size=n,
-        components={"respondents": n, "incomplete_respondents": len(incomplete), "answers": tally["answers"]},
-        details=details, warnings=warnings,
-    )  # fmt: skip
-
-
-LOYALTY = register(Definition(LOYALTY_SPEC, _loyalty_tally, _loyalty_finish, needs=("surveys",)))
-
-
-_NET_SENTIMENT_LATEX = r"\frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}"
-
-_NET_SENTIMENT_INTERVAL = (
+_NET_SENTIMENT_INTERVAL: Final = (
     "The interval is the adjusted-Wald interval NPS uses, on the net score's own scale: 3/4 is added "
     "to the positive and to the negative counts and 3 to the total before the normal interval of "
     "p - q is taken, and it is clipped to [-1, 1]."
 )
+
+_ADJUSTED_CENTRE_NOTE: Final = (
+    "the adjusted-Wald interval is centred on the adjusted score and excludes the raw score: too few "
+    "records to read this value"
+)
+
+_LABELS: Final = ("positive", "neutral", "negative")
+
+
+def _net_sentiment_fields(cell: Cell, counts: dict[str, int], warnings: list[str]) -> dict[str, Any]:
+    """Value, interval, the counts behind them and the warnings, for `Cell.build`."""
+    positive, neutral, negative = counts["positive"], counts["neutral"], counts["negative"]
+    total = positive + neutral + negative
+    value = net_sentiment(positive, neutral, negative)
+    interval = net_score_interval(positive, neutral, negative, cell.confidence)
+    if value is not None and interval is not None and not interval.contains(value):
+        warnings = [*warnings, _ADJUSTED_CENTRE_NOTE]
+    return {
+        "value": value,
+        "numerator": positive - negative,
+        "denominator": total,
+        "sample_size": total,
+        "interval": interval,
+        "warnings": warnings,
+    }
+
 
 SENTIMENT_SPEC = MetricSpec(
     id="customer_sentiment",
@@ -528,6 +450,7 @@ SENTIMENT_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.SENTIMENT,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Reporting the share of positive feedback alone, which hides a rise in complaints.",
@@ -550,35 +473,33 @@ SENTIMENT_SPEC = MetricSpec(
     ),
 )
 
+FEEDBACK: Final = Events("feedback", by={"sentiment": field("sentiment")})
 
-@metric(SENTIMENT_SPEC)
+
+def _customer_sentiment_finish(cell: Cell, tally: Tally) -> MetricResult:
+    labels = tally[FEEDBACK].by.get("sentiment", {})
+    counts = {label: labels.get(label, 0) for label in _LABELS}
+    return cell.build(
+        undefined_reason="no feedback received in the window and segment",
+        components={**counts, "feedback": sum(counts.values())},
+        **_net_sentiment_fields(cell, counts, []),
+    )
+
+
+CUSTOMER_SENTIMENT: Final = Metric(
+    SENTIMENT_SPEC, [FEEDBACK], _customer_sentiment_finish, needs=("feedback",)
+)
+
+
+@CUSTOMER_SENTIMENT.function
 def customer_sentiment(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Net sentiment of the customer feedback received in ``window``, in [-1, 1].
-
-    .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: feedback with ``received_at`` in this window counts.
-        segment: accounts whose feedback counts (default: all).
-        confidence: level of the adjusted-Wald interval.
-
-    Returns:
-        A score in [-1, 1] with components ``positive``, ``neutral``, ``negative`` and
-        ``feedback``, and the interval.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No feedback was received in the window and segment.
+    """Net sentiment of the customer feedback received in ``window``, in [-1, 1].
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -591,65 +512,6 @@ def customer_sentiment(
         'no feedback received in the window and segment'
     """
     return CUSTOMER_SENTIMENT.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _no_labels() -> Tally:
-    """Zero counts of each sentiment label."""
-    return {"positive": 0, "neutral": 0, "negative": 0}
-
-
-def _customer_sentiment_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    tallies = [_no_labels() for _ in range(grid.n_cells)]
-    for record in grid.records(Feedback):
-        label = record.sentiment.value
-        for c in grid.cells_at(record.received_at, grid.account_segments(record.account_id)):
-            tallies[c][label] += 1
-    return tallies
-
-
-_ADJUSTED_CENTRE_NOTE = (
-    "the adjusted-Wald interval is centred on the adjusted score and excludes the raw score: too few "
-    "records to read this value"
-)
-
-
-def _net_sentiment_fields(cell: Cell, counts: Tally, warnings: list[str]) -> dict[str, Any]:
-    """Value, interval, the counts behind them and the warnings, for `Cell.build`."""
-    positive, neutral, negative = counts["positive"], counts["neutral"], counts["negative"]
-    total = positive + neutral + negative
-    value = net_sentiment(positive, neutral, negative)
-    interval = net_score_interval(positive, neutral, negative, cell.params["confidence"])
-    if value is not None and interval is not None and not interval.contains(value):
-        warnings = [*warnings, _ADJUSTED_CENTRE_NOTE]
-    return {
-        "value": value,
-        "numerator": positive - negative,
-        "denominator": total,
-        "sample_size": total,
-        "interval": interval,
-        "warnings": warnings,
-    }
-
-
-def _customer_sentiment_finish(cell: Cell, tally: Tally) -> MetricResult:
-    total = tally["positive"] + tally["neutral"] + tally["negative"]
-    return cell.build(
-        undefined_reason="no feedback received in the window and segment",
-        components={**tally, "feedback": total},
-        **_net_sentiment_fields(cell, tally, []),
-    )
-
-
-CUSTOMER_SENTIMENT = register(
-    Definition(
-        SENTIMENT_SPEC,
-        _customer_sentiment_tally,
-        _customer_sentiment_finish,
-        checks={"confidence": check_confidence},
-        needs=("feedback",),
-    )
-)
 
 
 BRAND_SENTIMENT_SPEC = MetricSpec(
@@ -677,6 +539,7 @@ BRAND_SENTIMENT_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.SENTIMENT,
     seed="002",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting unlabelled mentions as neutral, which drags the score towards 0.",
@@ -699,76 +562,26 @@ BRAND_SENTIMENT_SPEC = MetricSpec(
     ),
 )
 
-
-@metric(BRAND_SENTIMENT_SPEC)
-def brand_sentiment(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    confidence: float = 0.95,
-) -> MetricResult:
-    r"""Net sentiment of the labelled public mentions published in ``window``, in [-1, 1].
-
-    .. math:: \frac{n_{+} - n_{-}}{n_{+} + n_{0} + n_{-}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: mentions with ``published_at`` in this window count.
-        segment: matched against the mentions' own attributes (default: all).
-        confidence: level of the adjusted-Wald interval.
-
-    Returns:
-        A score in [-1, 1] with components ``positive``, ``neutral``, ``negative``, ``mentions``
-        (labelled) and ``unlabelled``; details give the counts and net score of ``organic`` and
-        ``paid`` mentions.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an attribute the mentions do not carry.
-
-    Undefined when:
-        No mention with a sentiment was published in the window and segment.
-
-    Examples:
-        >>> from advocacy_kpis.sample import tiny
-        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 3)).value
-        0.0
-        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 3), segment=Segment.where(region="EMEA")).value
-        1.0
-        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 2)).undefined_reason
-        'no mention with a sentiment published in the window and segment'
-    """
-    return BRAND_SENTIMENT.one(data, window=window, segment=segment, confidence=confidence)
-
-
-def _brand_sentiment_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    tallies: list[Tally] = [
-        {"organic": _no_labels(), "paid": _no_labels(), "unlabelled": 0, "outside": 0}
-        for _ in range(grid.n_cells)
-    ]
-    for mention in grid.records(Mention):
-        instant = mention.published_at
-        outside = grid.outside_segments(mention)
-        if outside:
-            for c in grid.cells_at(instant, outside):
-                tallies[c]["outside"] += 1
-        kind = "organic" if mention.organic else "paid"
-        sentiment = mention.sentiment
-        for c in grid.cells_at(instant, grid.record_segments(mention)):
-            if sentiment is None:
-                tallies[c]["unlabelled"] += 1
-            else:
-                tallies[c][kind][sentiment.value] += 1
-    return tallies
+MENTION_SENTIMENT: Final = Events(
+    "mentions",
+    counts={"unlabelled": field("sentiment").is_null()},
+    by={
+        "organic": field("sentiment").when(field("organic")),
+        "paid": field("sentiment").when(~field("organic")),
+    },
+    outside_when=field("id").not_null(),
+)
 
 
 def _brand_sentiment_finish(cell: Cell, tally: Tally) -> MetricResult:
-    organic, paid = tally["organic"], tally["paid"]
-    counts = {label: organic[label] + paid[label] for label in ("positive", "neutral", "negative")}
+    mentions = tally[MENTION_SENTIMENT]
+    parts = {
+        name: {label: mentions.by.get(name, {}).get(label, 0) for label in _LABELS}
+        for name in ("organic", "paid")
+    }
+    counts = {label: parts["organic"][label] + parts["paid"][label] for label in _LABELS}
     labelled = sum(counts.values())
-    unlabelled, outside = tally["unlabelled"], tally["outside"]
+    unlabelled, outside = mentions.counts.get("unlabelled", 0), mentions.outside
     warnings = []
     if unlabelled:
         warnings.append(f"{unlabelled} mentions in the window carry no sentiment and are left out")
@@ -781,7 +594,7 @@ def _brand_sentiment_finish(cell: Cell, tally: Tally) -> MetricResult:
     )
     details = {
         name: {**part, "mentions": sum(part.values()), "net_sentiment": net_sentiment(**part)}
-        for name, part in (("organic", organic), ("paid", paid))
+        for name, part in parts.items()
     }
     return cell.build(
         undefined_reason=reason, components={**counts, "mentions": labelled, "unlabelled": unlabelled},
@@ -789,16 +602,35 @@ def _brand_sentiment_finish(cell: Cell, tally: Tally) -> MetricResult:
     )  # fmt: skip
 
 
-BRAND_SENTIMENT = register(
-    Definition(
-        BRAND_SENTIMENT_SPEC,
-        _brand_sentiment_tally,
-        _brand_sentiment_finish,
-        checks={"confidence": check_confidence},
-        on_records=Mention,
-        needs=("mentions",),
-    )
+BRAND_SENTIMENT: Final = Metric(
+    BRAND_SENTIMENT_SPEC,
+    [MENTION_SENTIMENT],
+    _brand_sentiment_finish,
+    needs=("mentions",),
+    on_records=Mention,
 )
+
+
+@BRAND_SENTIMENT.function
+def brand_sentiment(
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
+) -> MetricResult:
+    """Net sentiment of the labelled public mentions published in ``window``, in [-1, 1].
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 3)).value
+        0.0
+        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 3), segment=Segment.where(region="EMEA")).value
+        1.0
+        >>> brand_sentiment(tiny(), window=Window.quarter(2026, 2)).undefined_reason
+        'no mention with a sentiment published in the window and segment'
+    """
+    return BRAND_SENTIMENT.one(data, window=window, segment=segment, confidence=confidence)
 
 
 FEEDBACK_RETENTION_SPEC = MetricSpec(
@@ -835,6 +667,7 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.RETENTION,
     seed="001",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting feedback and the outcome in the same window, so accounts that churn early in it "
@@ -867,38 +700,102 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
 )
 
 
-@metric(FEEDBACK_RETENTION_SPEC)
+@state
+class GiverState:
+    """The accounts of one cell that gave feedback in the period before the window.
+
+    Attributes:
+        givers: those accounts, each once.
+        retained: those of them that are customers at W.end.
+        givers_weight: with a basis, their ARR (annual form) at the end of the previous period,
+            or at their churn if that came earlier.
+        retained_weight: the same, over the retained ones.
+    """
+
+    givers: int = count()
+    retained: int = count()
+    givers_weight: Decimal = money()
+    retained_weight: Decimal = money()
+
+
+@attrs.frozen(eq=False)
+class FeedbackGivers(Block[GiverState]):
+    """Accounts with a record of ``sources`` stamped in ``W.previous()``, and whether they are
+    customers at W.end: a custom block, as no other metric reads one window's events against
+    another window's end."""
+
+    sources: tuple[Source, ...] = attrs.field(converter=tuple)
+    state: ClassVar = GiverState
+
+    def weighs(self) -> bool:
+        return True
+
+    def on_records(self, run: Run[Records]) -> list[GiverState]:
+        grid, records = run.grid, run.context
+        data = records.data
+        before = grid.cached("previous", lambda: Grid([w.previous() for w in grid.windows], grid.segments))
+        ns = grid.n_segments
+        reading = annual(run.basis) if run.basis is not None else None
+        out = [GiverState() for _ in range(grid.n_cells)]
+        seen: set[tuple[str, int]] = set()
+        for source in self.sources:
+            for record in Records(data, before).records(COLLECTIONS[source.collection]):
+                instant = getattr(record, source.time_field)
+                for w in before.windows_at(instant):
+                    account_id = record.account_id
+                    if (account_id, w) in seen:
+                        continue
+                    seen.add((account_id, w))
+                    account = data.account(account_id)
+                    kept = account.is_customer_at(grid.window_end(w))
+                    weight = Decimal(0)
+                    if reading is not None:
+                        at = before.last_customer_instant(account.churned_at, w)
+                        weight = data.arr_at(account_id, at, reading)
+                    for s in records.account_segments(account_id):
+                        cell = out[w * ns + s]
+                        cell.givers += 1
+                        cell.givers_weight += weight
+                        if kept:
+                            cell.retained += 1
+                            cell.retained_weight += weight
+        return out
+
+    def on_tables(self, run: TablesRun) -> list[GiverState]:
+        return run.feedback_givers(self)
+
+
+GIVERS: Final = FeedbackGivers((Source("surveys"), Source("feedback")))
+
+
+def _feedback_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
+    givers = tally[GIVERS]
+    previous = cell.window.previous()
+    counts = {"feedback_accounts": givers.givers, "retained": givers.retained}
+    return measures.proportion(
+        cell, givers.retained, givers.givers,
+        empty_reason=f"no account gave feedback in the previous period ({previous.label}) in the segment",
+        weights=(givers.retained_weight, givers.givers_weight), components=counts,
+        details={"feedback_window": previous.label},
+        weights_at="the end of the previous period, or each account's churn if earlier",
+    )  # fmt: skip
+
+
+FEEDBACK_RETENTION: Final = Metric(
+    FEEDBACK_RETENTION_SPEC, [GIVERS], _feedback_retention_finish, needs=("surveys", "feedback")
+)
+
+
+@FEEDBACK_RETENTION.function
 def customer_feedback_retention_score(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts that gave feedback in ``window.previous()`` still customers at ``window.end``.
-
-    .. math:: \frac{|F_P \cap E|}{|F_P|}, \quad P = W.\mathrm{previous}()
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window whose end decides retention; feedback is read in the period before it.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis: weights each account by its run rate at the end of the
-            previous period, or at its churn if that came earlier.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components ``feedback_accounts`` and ``retained``;
-        ``details["feedback_window"]`` is the period the feedback was read in.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-        CurrencyMismatchError: with a basis, a live contract in a currency without an FX rate.
-
-    Undefined when:
-        No account gave feedback in the previous period (weighted: none with run rate then).
+    """Share of the accounts that gave feedback in ``window.previous()`` still customers at ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -909,70 +806,3 @@ def customer_feedback_retention_score(
         'no account gave feedback in the previous period (2019) in the segment'
     """
     return FEEDBACK_RETENTION.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
-
-
-def previous_grid(grid: Grid) -> Grid:
-    """The grid of each window's previous period (`Window.previous`), over the same segments.
-
-    Cell numbers match: cell ``w * n_segments + s`` of it belongs to window ``w`` of ``grid``.
-    """
-    return grid.cached(
-        "previous_grid", lambda: Grid(grid.data, [w.previous() for w in grid.windows], grid.segments)
-    )
-
-
-def _feedback_retention_tally(run: Run) -> list[Tally]:
-    grid = run.grid
-    before = previous_grid(grid)
-    givers: list[set[str]] = [set() for _ in range(grid.n_cells)]
-    ends = [w.end for w in grid.windows]
-    ns = grid.n_segments
-    retained: list[set[str]] = [set() for _ in range(grid.n_cells)]
-    pairs = [(r.account_id, r.responded_at) for r in before.records(SurveyResponse)]
-    pairs += [(f.account_id, f.received_at) for f in before.records(Feedback)]
-    for account_id, instant in pairs:
-        cells = before.cells_at(instant, before.account_segments(account_id))
-        if not cells:
-            continue
-        account = run.data.account(account_id)
-        for c in cells:
-            givers[c].add(account_id)
-            if account.is_customer_at(ends[c // ns]):
-                retained[c].add(account_id)
-    return [{"feedback_accounts": g, "retained": k} for g, k in zip(givers, retained, strict=True)]
-
-
-def _feedback_retention_finish(cell: Cell, tally: Tally) -> MetricResult:
-    givers: set[str] = tally["feedback_accounts"]
-    kept: set[str] = tally["retained"]
-    previous = cell.window.previous()
-    counts = {"feedback_accounts": len(givers), "retained": len(kept)}
-    weighted: Tally = dict(counts)
-    if cell.basis is not None:
-        reading, whole, part = annual(cell.basis), zero(), zero()
-        for account_id in givers:
-            churned = cell.data.account(account_id).churned_at
-            at = churned if churned is not None and churned < previous.end else previous.end
-            weight = cell.data.arr_at(account_id, at, reading)
-            whole += weight
-            if account_id in kept:
-                part += weight
-        weighted["feedback_accounts_weight"] = on_basis(whole, cell.basis)
-        weighted["retained_weight"] = on_basis(part, cell.basis)
-    return share(
-        cell, weighted, hits="retained", population="feedback_accounts",
-        empty_reason=f"no account gave feedback in the previous period ({previous.label}) in the segment",
-        components=counts, details={"feedback_window": previous.label},
-        weights_at="the end of the previous period, or each account's churn if earlier",
-    )  # fmt: skip
-
-
-FEEDBACK_RETENTION = register(
-    Definition(
-        FEEDBACK_RETENTION_SPEC,
-        _feedback_retention_tally,
-        _feedback_retention_finish,
-        checks={"confidence": check_confidence},
-        needs=("surveys", "feedback"),
-    )
-)

@@ -305,8 +305,7 @@ class SegmentsBy:
         from advocacy_kpis.errors import SegmentNotApplicableError
 
         present: list[set[Scalar]] = [set() for _ in self.attributes]
-        for account in data.accounts:
-            view = account.segment_view()
+        for view in data.segment_profiles(self.attributes):
             for i, name in enumerate(self.attributes):
                 value = view.get(name)
                 if value is not None:

@@ -1,0 +1,112 @@
+"""Building blocks: the populations and measures every metric is declared from.
+
+Each block tallies one population over every cell of a grid at once, with a Python side for
+`AdvocacyData` and a narwhals side for `advocacy_kpis.engines.Tables`, written side by side:
+
+* `Cohorts`: the customer sets of each window (S, E, N, churned, active), weighed by revenue.
+
+Measures (`advocacy_kpis.blocks.measures`) turn a cell's tallies into its result. Tally states
+are typed (`advocacy_kpis.blocks._state`), each accumulator declaring how two parts merge.
+"""
+
+from advocacy_kpis.blocks import measures
+from advocacy_kpis.blocks._base import Block, Context, DataSource, Records, Run, annual, on_basis
+from advocacy_kpis.blocks._cell import (
+    SMALL_SAMPLE,
+    SMALL_SAMPLE_NOTE,
+    Cell,
+    check_args,
+    unrecorded_note,
+    unsegmented_note,
+)
+from advocacy_kpis.blocks._expr import Expr, as_of, days_of, field, lit, marked, param
+from advocacy_kpis.blocks._params import CONFIDENCE, MAX_DAYS, checked, choice, days
+from advocacy_kpis.blocks._state import Merge, count, counts_by, merge, money, observations, same, state
+from advocacy_kpis.blocks.answers import AnswerState, LatestAnswers
+from advocacy_kpis.blocks.cohorts import (
+    ICP,
+    ICP_UNRECORDED,
+    MEMBERS,
+    WEIGHTS_AT,
+    AccountSet,
+    AccountsWhere,
+    Cohorts,
+    CohortState,
+    Referred,
+    is_customer_at,
+)
+from advocacy_kpis.blocks.durations import AccountDurations, DurationState, RecordDurations
+from advocacy_kpis.blocks.events import Amount, Events, EventState, FirstTouch, Renewed
+from advocacy_kpis.blocks.hits import Hits, HitState, Source
+from advocacy_kpis.blocks.members import ADVOCACY_SOURCES, Community, CommunityState, Pool, PoolState
+from advocacy_kpis.blocks.runrates import MOVEMENT_COUNTS, MOVEMENT_FIELDS, MovementState, RunRates, movements
+
+__all__ = [
+    "ADVOCACY_SOURCES",
+    "CONFIDENCE",
+    "ICP",
+    "ICP_UNRECORDED",
+    "MAX_DAYS",
+    "MEMBERS",
+    "MOVEMENT_COUNTS",
+    "MOVEMENT_FIELDS",
+    "SMALL_SAMPLE",
+    "SMALL_SAMPLE_NOTE",
+    "WEIGHTS_AT",
+    "AccountDurations",
+    "AccountSet",
+    "AccountsWhere",
+    "Amount",
+    "AnswerState",
+    "Block",
+    "Cell",
+    "CohortState",
+    "Cohorts",
+    "Community",
+    "CommunityState",
+    "Context",
+    "DataSource",
+    "DurationState",
+    "EventState",
+    "Events",
+    "Expr",
+    "FirstTouch",
+    "HitState",
+    "Hits",
+    "LatestAnswers",
+    "Merge",
+    "MovementState",
+    "Pool",
+    "PoolState",
+    "RecordDurations",
+    "Records",
+    "Referred",
+    "Renewed",
+    "Run",
+    "RunRates",
+    "Source",
+    "annual",
+    "as_of",
+    "check_args",
+    "checked",
+    "choice",
+    "count",
+    "counts_by",
+    "days",
+    "days_of",
+    "field",
+    "is_customer_at",
+    "lit",
+    "marked",
+    "measures",
+    "merge",
+    "money",
+    "movements",
+    "observations",
+    "on_basis",
+    "param",
+    "same",
+    "state",
+    "unrecorded_note",
+    "unsegmented_note",
+]

@@ -1,0 +1,302 @@
+"""Records stamped in the window: counts, sums, money and categories over them.
+
+`Events` is the block of every metric whose population is the records of one collection stamped
+in W (CSAT answers, feedback, mentions, QBRs, reviews, opportunities, contracts, requests...).
+A record joins its cells through the window its instant falls in and the segments of its
+profile: its account's, or its own ``attributes`` (``own=True``, or a record with no account).
+What it adds is declared with expressions (`advocacy_kpis.blocks.field`), read by both engines.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from advocacy_kpis.blocks._base import Block, Records, Run, annual
+from advocacy_kpis.blocks._expr import Env, Expr, Marks
+from advocacy_kpis.blocks._state import count, counts_by, state
+from advocacy_kpis.blocks.cohorts import AccountSet, members_of
+from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
+from advocacy_kpis.scope import BasisKind, RevenueBasis
+
+if TYPE_CHECKING:
+    from advocacy_kpis.engines import TablesRun
+
+__all__ = ["Amount", "EventState", "Events", "FirstTouch", "Renewed", "env_of", "marked_ids"]
+
+
+# -- records singled out by a rule across records ----------------------------------------------------
+
+
+@attrs.frozen
+class FirstTouch(Marks):
+    """The referrals that are the first touch of the account they converted: among the referrals
+    naming one converted account, the earliest invitation (ties: the lower id)."""
+
+    collection: str = "referrals"
+
+
+@attrs.frozen
+class Renewed(Marks):
+    """The contracts that another contract renews (some contract's ``renewal_of`` names them)."""
+
+    collection: str = "contracts"
+
+
+def marked_ids(records: Records, marks: Marks) -> frozenset[str]:
+    """The ids of the records ``marks`` singles out, from the records (computed once per data set)."""
+    data = records.data
+    if isinstance(marks, FirstTouch):
+        return data.first_touches()
+    if isinstance(marks, Renewed):
+        return data.renewed_contracts()
+    raise NotImplementedError(type(marks).__name__)
+
+
+def env_of(run: Run[Records], *exprs: Expr | None) -> Env:
+    """The environment the expressions of a Python tally read (parameters, as_of, marked records)."""
+    marks: set[Marks] = set()
+    for expr in exprs:
+        if expr is not None:
+            marks |= expr.marks_read()
+    records = run.context
+    found = {m: records.cached(("marked", m), lambda m=m: marked_ids(records, m)) for m in marks}  # type: ignore[misc]
+    return Env(run.params, records.data.as_of, found)
+
+
+# -- money ----------------------------------------------------------------------------------------
+
+
+@attrs.frozen(eq=False)
+class Amount:
+    """How a record's money is read: its amount and currency, converted to the basis currency.
+
+    Args:
+        amount: the amount (a Decimal field).
+        currency: the currency (a text field).
+        contract: the record is a contract, valued on the run's basis: ARR or MRR (summed as ARR,
+            stated as MRR once per cell by the finish), ACV (first-year value) or TCV (whole
+            term).
+    """
+
+    amount: Expr
+    currency: Expr
+    contract: bool = False
+
+    def reader(self, run: Run[Records], env: Env) -> Callable[[Any], Decimal]:
+        """A function of a record giving its value in the basis currency (annual form for MRR)."""
+        basis = run.basis
+        assert basis is not None
+        if self.contract and basis.kind in (BasisKind.ACV, BasisKind.TCV):
+            data = run.context.data
+
+            def value(record: Any) -> Decimal:
+                return data.contract_value(record, basis)
+
+            return value
+        reading: RevenueBasis = annual(basis) if self.contract else basis
+        amount, currency = self.amount.python(env), self.currency.python(env)
+
+        def converted(record: Any) -> Decimal:
+            where = f"{type(record).__name__} {record.id!r}"
+            return reading.convert(amount(record), currency(record), where)
+
+        return converted
+
+
+# -- the block --------------------------------------------------------------------------------------
+
+Named = tuple[tuple[str, Expr | None], ...]
+
+
+def _named(value: Mapping[str, Any] | tuple[tuple[str, Any], ...]) -> tuple[tuple[str, Any], ...]:
+    return tuple(value.items()) if isinstance(value, Mapping) else tuple(value)
+
+
+@state
+class EventState:
+    """What the records of one cell add up to.
+
+    Attributes:
+        counts: per declared name, the records meeting its condition.
+        sums: per declared name, the sum of an integer value over the records.
+        by: per declared name, the records by the value of a category.
+        money: per declared name, the sum of an amount in the basis currency (ARR for MRR).
+        accounts: the distinct accounts with at least one record (parts are whole accounts, so
+            these add).
+        outside: records in the window that meet ``outside_when`` but have no value for an
+            attribute the segment reads (so are in no segment on it).
+    """
+
+    counts: dict[str, int] = counts_by()
+    sums: dict[str, int] = counts_by()
+    by: dict[str, dict[Any, int]] = counts_by()
+    money: dict[str, Decimal] = counts_by()
+    accounts: int = count()
+    outside: int = count()
+
+
+@attrs.frozen(eq=False)
+class Events(Block[EventState]):
+    """The records of one collection stamped in each window.
+
+    Args:
+        collection: the collection (``"surveys"``, ``"mentions"``...).
+        time: the field whose instant places a record in a window (default: the collection's
+            event time, `advocacy_kpis.data.EVENT_TIME`).
+        where: only records meeting this condition are in the population.
+        counts: name to condition (None: every record in the population).
+        sums: name to an integer value summed over the records.
+        by: name to a category; the records are counted by its value (a missing value is not
+            counted: `Expr.when` leaves records out).
+        money: name to ``(Amount, condition or None)``; needs a basis.
+        accounts: count the distinct accounts with a record.
+        own: segments match the records' own attributes, never their account's.
+        only: only the records of these accounts count.
+        outside_when: records meeting this condition that have no value for an attribute the
+            segment reads are counted in ``outside`` (None: none are).
+        uses: the metric parameters the expressions read.
+    """
+
+    collection: str
+    time: str | None = None
+    where: Expr | None = None
+    counts: Named = attrs.field(default=(), converter=_named)
+    sums: tuple[tuple[str, Expr], ...] = attrs.field(default=(), converter=_named)
+    by: tuple[tuple[str, Expr], ...] = attrs.field(default=(), converter=_named)
+    money: tuple[tuple[str, tuple[Amount, Expr | None]], ...] = attrs.field(default=(), converter=_named)
+    accounts: bool = False
+    own: bool = False
+    only: AccountSet | None = None
+    outside_when: Expr | None = None
+    uses: tuple[str, ...] = ()  # type: ignore[misc]
+    state: ClassVar = EventState
+
+    @property
+    def time_field(self) -> str:
+        """The field that places a record in a window."""
+        return self.time if self.time is not None else EVENT_TIME[COLLECTIONS[self.collection]]
+
+    def weighs(self) -> bool:
+        return bool(self.money)
+
+    def expressions(self) -> list[Expr | None]:
+        """Every expression the block reads."""
+        found: list[Expr | None] = [self.where, self.outside_when]
+        found += [e for _, e in self.counts] + [e for _, e in self.sums] + [e for _, e in self.by]
+        for _, (amount, condition) in self.money:
+            found += [amount.amount, amount.currency, condition]
+        return found
+
+    def on_records(self, run: Run[Records]) -> list[EventState]:
+        grid, records = run.grid, run.context
+        env = env_of(run, *self.expressions())
+        kind = COLLECTIONS[self.collection]
+        time = self.time_field
+        rows = records.records(kind) if time == EVENT_TIME[kind] else records.data.collection(kind)
+        where = self.where.python(env) if self.where is not None else None
+        accept = members_of(run, self.only)
+        counts = [(name, e.python(env) if e is not None else None) for name, e in self.counts]
+        sums = [(name, e.python(env)) for name, e in self.sums]
+        by = [(name, e.python(env)) for name, e in self.by]
+        money = [
+            (name, amount.reader(run, env), c.python(env) if c is not None else None)
+            for name, (amount, c) in self.money
+        ]
+        outside_when = self.outside_when.python(env) if self.outside_when is not None else None
+        profile_of = records.own_profile if self.own else records.record_profile
+        slot, start, end = grid.slot, grid.start, grid.end
+        tallies: dict[int, EventState] = {}
+        outside: dict[tuple[int, int], int] = {}
+        seen: set[tuple[str, int]] = set()
+        distinct: dict[tuple[int, int], int] = {}
+        for record in rows:
+            instant = getattr(record, time)
+            if instant is None or not start <= instant < end:
+                continue
+            if where is not None and where(record) is not True:
+                continue
+            account_id = getattr(record, "account_id", None)
+            if accept is not None and (account_id is None or not accept(account_id)):
+                continue
+            profile = profile_of(record)
+            key = slot(instant, profile)
+            if key < 0:
+                continue
+            if outside_when is not None and outside_when(record) is True and grid.outside_segments(profile):
+                k = (profile, key)
+                outside[k] = outside.get(k, 0) + 1
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = EventState()
+            for name, test in counts:
+                if test is None or test(record) is True:
+                    tally.counts[name] = tally.counts.get(name, 0) + 1
+            for name, value in sums:
+                amount = value(record)
+                if amount is not None:
+                    tally.sums[name] = tally.sums.get(name, 0) + amount
+            for name, category in by:
+                label = category(record)
+                if label is not None:
+                    found = tally.by.setdefault(name, {})
+                    found[label] = found.get(label, 0) + 1
+            for name, reader, test in money:
+                if test is None or test(record) is True:
+                    tally.money[name] = tally.money.get(name, Decimal(0)) + reader(record)
+            if self.accounts and account_id is not None:
+                for w in grid.windows_at(instant):
+                    if (account_id, w) not in seen:
+                        seen.add((account_id, w))
+                        k = (w, profile)
+                        distinct[k] = distinct.get(k, 0) + 1
+        return spread_events(run, tallies, outside, distinct)
+
+    def on_tables(self, run: TablesRun) -> list[EventState]:
+        return run.events(self)
+
+
+def spread_events(
+    run: Run[Any],
+    tallies: Mapping[int, EventState],
+    outside: Mapping[tuple[int, int], int],
+    distinct: Mapping[tuple[int, int], int],
+) -> list[EventState]:
+    """Per cell, the slot tallies of every slot it covers, with the outside and distinct counts.
+
+    ``tallies`` are by slot (`Grid.slot`), ``outside`` by (profile, slot) and ``distinct`` by
+    (window, profile).
+    """
+    grid = run.grid
+    out = [EventState() for _ in range(grid.n_cells)]
+    ns = grid.n_segments
+    for key, part in tallies.items():
+        profile, k = grid.slot_parts(key)
+        for w in grid.stretches[k]:
+            for s in grid.profile_segments(profile):
+                _add(out[w * ns + s], part)
+    for (profile, key), n in outside.items():
+        _, k = grid.slot_parts(key)
+        for w in grid.stretches[k]:
+            for s in grid.outside_segments(profile):
+                out[w * ns + s].outside += n
+    for (w, profile), n in distinct.items():
+        for s in grid.profile_segments(profile):
+            out[w * ns + s].accounts += n
+    return out
+
+
+def _add(into: EventState, part: EventState) -> None:
+    for name, n in part.counts.items():
+        into.counts[name] = into.counts.get(name, 0) + n
+    for name, n in part.sums.items():
+        into.sums[name] = into.sums.get(name, 0) + n
+    for name, found in part.by.items():
+        held = into.by.setdefault(name, {})
+        for label, n in found.items():
+            held[label] = held.get(label, 0) + n
+    for name, amount in part.money.items():
+        into.money[name] = into.money.get(name, Decimal(0)) + amount
