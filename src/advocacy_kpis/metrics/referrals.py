@@ -11,6 +11,7 @@ from advocacy_kpis.blocks import (
     Cell,
     Cohorts,
     Events,
+    FirstContract,
     FirstTouch,
     Hits,
     RecordDurations,
@@ -424,40 +425,52 @@ def new_customers_from_referrals(
 
 NO_REFERRED_CONTRACTS: Final = "no contracts started in W on referred accounts"
 
-_FIRST_CONTRACT = field("renewal_of").is_null()
+_RENEWAL = field("renewal_of").not_null()
+_FIRST_CONTRACT = marked(FirstContract())
+_ADDITION = ~_RENEWAL & ~_FIRST_CONTRACT
 _CONTRACT_VALUE = Amount(field("arr"), field("currency"), contract=True)
+
+REVENUE_PARTS: Final = (
+    ("first_contracts", "first_value", _FIRST_CONTRACT),
+    ("additions", "addition_value", _ADDITION),
+    ("renewals", "renewal_value", _RENEWAL),
+)
+"""Each contract's part of revenue from referrals (count, value, condition): a first contract renews
+nothing and starts at the account's earliest contract start; a renewal names the contract it renews;
+any other contract is an addition."""
 
 REFERRED_CONTRACTS: Final = Events(
     "contracts",
     only=Referred(),
-    counts={"first_contracts": _FIRST_CONTRACT, "renewals": ~_FIRST_CONTRACT},
-    money={
-        "first_value": (_CONTRACT_VALUE, _FIRST_CONTRACT),
-        "renewal_value": (_CONTRACT_VALUE, ~_FIRST_CONTRACT),
-    },
+    counts={count: condition for count, _, condition in REVENUE_PARTS},
+    money={value: (_CONTRACT_VALUE, condition) for _, value, condition in REVENUE_PARTS},
     accounts=True,
 )
-"""Contracts starting in W on referred accounts, first contracts and renewals apart, on the basis."""
+"""Contracts starting in W on referred accounts, by part, on the basis."""
 
 
-def _revenue_parts(cell: Cell, tally: Tally) -> tuple[Decimal, Decimal]:
-    """The first-contract and the renewal revenue of the cell, on its basis."""
+def _revenue_parts(cell: Cell, tally: Tally) -> dict[str, Decimal]:
+    """The revenue of each part of the cell (first, addition, renewal), on its basis."""
     money, basis = tally[REFERRED_CONTRACTS].money, cell.basis
     assert basis is not None
-    return (
-        on_basis(money.get("first_value", Decimal(0)), basis),
-        on_basis(money.get("renewal_value", Decimal(0)), basis),
-    )
+    return {value: on_basis(money.get(value, Decimal(0)), basis) for _, value, _ in REVENUE_PARTS}
 
 
-def _revenue_components(tally: Tally) -> dict[str, int]:
-    found = tally[REFERRED_CONTRACTS]
-    first, renewals = found.counts.get("first_contracts", 0), found.counts.get("renewals", 0)
+def _contracts(tally: Tally) -> dict[str, int]:
+    counts = tally[REFERRED_CONTRACTS].counts
+    return {count: counts.get(count, 0) for count, _, _ in REVENUE_PARTS}
+
+
+def _revenue_components(cell: Cell, tally: Tally) -> dict[str, Any]:
+    counts, values = _contracts(tally), _revenue_parts(cell, tally)
     return {
-        "contracts": first + renewals,
-        "first_contracts": first,
-        "renewals": renewals,
-        "accounts": found.accounts,
+        "contracts": sum(counts.values()),
+        "first_contracts": counts["first_contracts"],
+        "later_contracts": counts["additions"] + counts["renewals"],
+        "renewals": counts["renewals"],
+        "accounts": tally[REFERRED_CONTRACTS].accounts,
+        "first_contract_revenue": values["first_value"],
+        "later_contract_revenue": values["addition_value"] + values["renewal_value"],
     }
 
 
@@ -469,8 +482,8 @@ REVENUE_SPEC = MetricSpec(
     kind=MetricKind.SUM,
     definition=(
         "The value of the contracts that customers won through referrals signed in the window, on the "
-        "chosen revenue basis: what the referral programme brings in, first deals and renewals alike, "
-        "with the two reported apart."
+        "chosen revenue basis: what the referral programme brings in, first deals, renewals and additions "
+        "alike, with first-contract and later-contract revenue reported apart."
     ),
     formula="revenue from referrals = sum of the basis value of contracts starting in W on referred accounts",
     formula_latex=r"\sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)",
@@ -500,8 +513,9 @@ REVENUE_SPEC = MetricSpec(
             "The basis is required and recorded on the result; change_from() refuses a different basis.",
         ),
         Pitfall(
-            "Crediting renewals to the referral as if they were new business.",
-            "Renewals of referred accounts count, but details give first-contract and renewal revenue apart.",
+            "Crediting renewals and add-ons of accounts referred years ago to the referral as if they were "
+            "new business.",
+            "They count, but components give first-contract and later-contract revenue apart.",
         ),
     ),
     related=(
@@ -511,20 +525,36 @@ REVENUE_SPEC = MetricSpec(
     ),
     interpretation=(
         "The sources give no formula. The library takes every contract that starts in W on an account "
-        "acquired through a referral, whenever that account was won, so renewals and expansions count; "
-        "details split first contracts (renewal_of empty) from renewals. Money summed over no contracts "
-        "is a genuine 0, unlike a ratio with nothing to divide: the value is then Decimal 0 with the "
-        "warning '" + NO_REFERRED_CONTRACTS + "'."
+        "acquired through a referral, whenever that account was won, so renewals and expansions count. "
+        "Components split first-contract revenue from later-contract revenue. The catalogue's 'the "
+        "account's earliest contract' and 'a contract that renews nothing' part ways when an account adds "
+        "a second contract beside its first, so the library makes it precise: a first contract renews "
+        "nothing (renewal_of empty) and starts at the earliest start among all the account's contracts "
+        "(several contracts signed together at that instant are all first); every other contract, a "
+        "renewal or an addition, is later-contract revenue. Details keep the parts: first_contract_revenue, "
+        "addition_revenue and renewal_revenue. Money summed over no contracts is a genuine 0, unlike a "
+        "ratio with nothing to divide: the value is then Decimal 0 with the warning '"
+        + NO_REFERRED_CONTRACTS
+        + "'."
     ),
+    version=3,
 )
 
 
+def _revenue_details(values: dict[str, Decimal]) -> dict[str, Decimal]:
+    return {
+        "first_contract_revenue": values["first_value"],
+        "addition_revenue": values["addition_value"],
+        "renewal_revenue": values["renewal_value"],
+    }
+
+
 def _revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
-    components = _revenue_components(tally)
-    first, renewal = _revenue_parts(cell, tally)
+    components = _revenue_components(cell, tally)
+    values = _revenue_parts(cell, tally)
     return cell.build(
-        value=revenue_formula((first, renewal)), sample_size=components["contracts"], components=components,
-        details={"first_contract_revenue": first, "renewal_revenue": renewal},
+        value=revenue_formula(tuple(values.values())), sample_size=components["contracts"], components=components,
+        details=_revenue_details(values),
         warnings=() if components["contracts"] else (NO_REFERRED_CONTRACTS,), small_sample=False,
     )  # fmt: skip
 
@@ -548,6 +578,9 @@ def revenue_from_referrals(
         >>> [revenue_from_referrals(tiny(), window=q3, basis=b("USD")).value
         ...  for b in (RevenueBasis.arr, RevenueBasis.mrr, RevenueBasis.acv, RevenueBasis.tcv)]
         [Decimal('24000'), Decimal('2000'), Decimal('24000'), Decimal('48000')]
+        >>> r = revenue_from_referrals(tiny(), window=q3, basis=RevenueBasis.arr("USD"))
+        >>> r.components["first_contract_revenue"], r.components["later_contract_revenue"]
+        (Decimal('24000'), Decimal('0'))
         >>> r = revenue_from_referrals(tiny(), window=Window.quarter(2026, 2), basis=RevenueBasis.arr("USD"))
         >>> r.value, r.warnings
         (Decimal('0'), ('no contracts started in W on referred accounts',))
@@ -839,8 +872,8 @@ ROI_SPEC = MetricSpec(
 
 
 def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
-    first, renewal = _revenue_parts(cell, tally)
-    revenue = revenue_formula((first, renewal))
+    values = _revenue_parts(cell, tally)
+    revenue = revenue_formula(tuple(values.values()))
     costs = tally[PROGRAMME_COSTS]
     cost, records = costs.money.get("cost", Decimal(0)), costs.counts.get("cost_records", 0)
     reason = (
@@ -851,10 +884,9 @@ def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
     return cell.build(
         value=roi_formula(revenue, cost), undefined_reason=reason, numerator=revenue - cost,
         denominator=cost, sample_size=records, small_sample=False,
-        components={"revenue": revenue, "cost": cost, "contracts": _revenue_components(tally)["contracts"],
+        components={"revenue": revenue, "cost": cost, "contracts": sum(_contracts(tally).values()),
                     "cost_records": records},
-        details={"first_contract_roi": roi_formula(first, cost),
-                 "first_contract_revenue": first, "renewal_revenue": renewal},
+        details={"first_contract_roi": roi_formula(values["first_value"], cost), **_revenue_details(values)},
         warnings=[unsegmented_note(costs.outside, "referral programme costs in the window", cell.segment)]
         if costs.outside else [],
     )  # fmt: skip
