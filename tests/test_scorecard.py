@@ -10,6 +10,7 @@ from decimal import Decimal
 from itertools import product
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,7 +33,7 @@ from advocacy_kpis.data import COLLECTIONS
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.scope import SegmentsBy
-from advocacy_kpis.tally import Latest, definition, merge
+from advocacy_kpis.tally import Tally, context, definition
 from tests.strategies import HEAVY, TIERS, datasets
 
 BASIS = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.25")})
@@ -130,8 +131,8 @@ def _linked_parts(data: AdvocacyData, picks: list[bool]) -> tuple[set[str], set[
 
 
 def _normal(value: Any) -> Any:
-    if isinstance(value, Latest):
-        return dict(sorted(value.items()))
+    if isinstance(value, Tally):
+        return [_normal(attrs.asdict(state, recurse=False)) for _, state in value.states()]
     if isinstance(value, list):
         return sorted(value, key=repr)
     if isinstance(value, Mapping):
@@ -154,12 +155,12 @@ def test_tallies_of_two_parts_merge_into_the_tally_of_the_whole(
     params = chosen.prepare({})
     basis = _basis(spec)
 
-    def tallies(part: AdvocacyData) -> list[Any]:
-        return list(chosen.tallies(Grid(part, windows, segments), basis, params))
+    def tallies(part: AdvocacyData) -> list[Tally]:
+        return chosen.tallies(context(part, Grid(windows, segments)), basis, params)
 
     whole = tallies(data)
     parts = [tallies(_components(data, p, even)) for p, even in ((first, True), (second, False))]
-    merged = [merge(a, b) for a, b in zip(*parts, strict=True)]
+    merged = [a.merge(b) for a, b in zip(*parts, strict=True)]
     assert [_normal(t) for t in merged] == [_normal(t) for t in whole]
 
 

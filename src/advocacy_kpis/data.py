@@ -486,6 +486,22 @@ class AdvocacyData:
 
         return self._cached("first_touches", build)
 
+    def first_contracts(self) -> frozenset[str]:
+        """Ids of the contracts that are their account's first: they renew nothing and start at the
+        earliest start among the account's contracts."""
+
+        def build() -> frozenset[str]:
+            earliest: dict[str, datetime] = {}
+            for contract in self.contracts:
+                held = earliest.get(contract.account_id)
+                if held is None or contract.start < held:
+                    earliest[contract.account_id] = contract.start
+            return frozenset(
+                c.id for c in self.contracts if c.renewal_of is None and c.start == earliest[c.account_id]
+            )
+
+        return self._cached("first_contracts", build)
+
     def renewed_contracts(self) -> frozenset[str]:
         """Ids of the contracts that another contract renews."""
         return self._cached(

@@ -18,20 +18,18 @@ from typing import TYPE_CHECKING, Any, Literal
 import attrs
 
 from advocacy_kpis import catalog
+from advocacy_kpis.blocks import Cell, Context, DataSource
 from advocacy_kpis.catalog import BasisUse, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import (
-    EngineNotSupportedError,
     IncomparableResultsError,
     MissingExtraError,
     ParameterError,
     SegmentNotApplicableError,
 )
-from advocacy_kpis.blocks import Context, DataSource
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
-from advocacy_kpis.blocks import Cell
 from advocacy_kpis.tally import Metric, context, definition, source_of
 
 if TYPE_CHECKING:

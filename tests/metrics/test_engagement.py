@@ -669,8 +669,8 @@ def test_by_contact_groups_actions_per_advocate_within_account() -> None:
 
 def test_last_customer_instants_stop_at_churn() -> None:
     data = tiny()
-    grid = Grid(data, [Q3], [Segment.all()])
-    instants = {a: grid.last_customer_instant(data.account(a), 0) for a in ("a1", "a4")}
+    grid = Grid([Q3], [Segment.all()])
+    instants = {a: grid.last_customer_instant(data.account(a).churned_at, 0) for a in ("a1", "a4")}
     assert instants == {"a1": Q3.end, "a4": datetime(2026, 8, 15, tzinfo=UTC)}
 
 

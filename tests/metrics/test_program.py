@@ -34,7 +34,7 @@ from advocacy_kpis import (
 from advocacy_kpis.analyses import eligible_to_ask, over_asked
 from advocacy_kpis.sample import tiny
 from advocacy_kpis.stats import kaplan_meier, poisson_rate_interval, wilson_interval
-from advocacy_kpis.tally import definition, merge
+from advocacy_kpis.tally import context, definition
 from tests.strategies import (
     HEAVY,
     REGIONS,
@@ -453,7 +453,6 @@ def rounded(value: Any) -> Any:
 @HEAVY
 def test_tallies_of_two_halves_merge_into_the_tally_of_the_whole(data: AdvocacyData, window: Window) -> None:
     from advocacy_kpis.grid import Grid
-    from advocacy_kpis.tally import Cell
 
     halves = [split(data, 0), split(data, 1)]
     segments = [Segment.all(), Segment.where(tier="smb")]
@@ -461,13 +460,12 @@ def test_tallies_of_two_halves_merge_into_the_tally_of_the_whole(data: AdvocacyD
         rule = definition(metric_id)
         params = rule.prepare({})
         basis = BASIS if metric_id.startswith("advocate_influenced") else None
-        whole = rule.results(Grid(data, [window], segments), basis, params)
-        parts = [rule.tallies(Grid(half, [window], segments), basis, params) for half in halves]
+        whole_context = context(data, Grid([window], segments))
+        whole = rule.results(whole_context, basis, params)
+        parts = [rule.tallies(context(half, Grid([window], segments)), basis, params) for half in halves]
         for c, segment in enumerate(segments):
-            merged = merge(parts[0][c], parts[1][c])
-            again = rule.finish(
-                Cell(rule.spec, data, window, segment, basis, params, rule.on_records), merged
-            )
+            merged = parts[0][c].merge(parts[1][c])
+            again = rule.finish(rule.cell(whole_context, 0, c, basis, params), merged)
             assert rounded(again.to_dict()) == rounded(whole[c].to_dict()), (metric_id, segment.name)
 
 

@@ -16,6 +16,7 @@ from advocacy_kpis.blocks._cell import (
     SMALL_SAMPLE_NOTE,
     Cell,
     check_args,
+    scope_warnings,
     unrecorded_note,
     unsegmented_note,
 )
@@ -36,13 +37,13 @@ from advocacy_kpis.blocks.cohorts import (
     is_customer_at,
 )
 from advocacy_kpis.blocks.durations import AccountDurations, DurationState, RecordDurations
-from advocacy_kpis.blocks.events import Amount, Events, EventState, FirstTouch, Renewed
+from advocacy_kpis.blocks.events import Amount, Events, EventState, FirstContract, FirstTouch, Renewed
 from advocacy_kpis.blocks.hits import Hits, HitState, Source
-from advocacy_kpis.blocks.members import ADVOCACY_SOURCES, Community, CommunityState, Pool, PoolState
+from advocacy_kpis.blocks.members import ADVOCACY_EVENTS, Community, CommunityState, Pool, PoolState
 from advocacy_kpis.blocks.runrates import MOVEMENT_COUNTS, MOVEMENT_FIELDS, MovementState, RunRates, movements
 
 __all__ = [
-    "ADVOCACY_SOURCES",
+    "ADVOCACY_EVENTS",
     "CONFIDENCE",
     "ICP",
     "ICP_UNRECORDED",
@@ -70,6 +71,7 @@ __all__ = [
     "EventState",
     "Events",
     "Expr",
+    "FirstContract",
     "FirstTouch",
     "HitState",
     "Hits",
@@ -106,6 +108,7 @@ __all__ = [
     "on_basis",
     "param",
     "same",
+    "scope_warnings",
     "state",
     "unrecorded_note",
     "unsegmented_note",

@@ -164,6 +164,14 @@ class Expr:
         """True where the condition holds, False where it does not or is unknown."""
         return FillNull(self, Lit(False))
 
+    def list_len(self) -> Expr:
+        """The length of a list value (unknown when missing)."""
+        return ListLen(self)
+
+    def contains(self, value: Any) -> Expr:
+        """Whether a list value holds ``value`` (unknown when missing)."""
+        return Contains(self, value)
+
     def when(self, condition: Expr) -> Expr:
         """The value where ``condition`` holds, else missing."""
         return When(condition, self)
@@ -460,6 +468,47 @@ class When(Expr):
 
     def fields(self) -> frozenset[str]:
         return self.condition.fields() | self.value.fields()
+
+
+@attrs.frozen(eq=False)
+class ListLen(Expr):
+    inner: Expr
+
+    def python(self, env: Env) -> RecordFunction:
+        inner = self.inner.python(env)
+
+        def length(record: Any) -> Any:
+            value = inner(record)
+            return None if value is None else len(value)
+
+        return length
+
+    def narwhals(self, table: TableColumns, env: Env) -> Any:
+        return self.inner.narwhals(table, env).list.len()
+
+    def fields(self) -> frozenset[str]:
+        return self.inner.fields()
+
+
+@attrs.frozen(eq=False)
+class Contains(Expr):
+    inner: Expr
+    value: Any
+
+    def python(self, env: Env) -> RecordFunction:
+        inner, wanted = self.inner.python(env), _py_plain(self.value)
+
+        def holds(record: Any) -> Any:
+            items = inner(record)
+            return None if items is None else any(_py_plain(item) == wanted for item in items)
+
+        return holds
+
+    def narwhals(self, table: TableColumns, env: Env) -> Any:
+        return self.inner.narwhals(table, env).list.contains(_plain(self.value))
+
+    def fields(self) -> frozenset[str]:
+        return self.inner.fields()
 
 
 def field(name: str) -> Expr:

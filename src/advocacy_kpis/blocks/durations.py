@@ -10,8 +10,8 @@ state is the list of observations ``(days, reached)`` the Kaplan-Meier finish re
 from __future__ import annotations
 
 import bisect
-from datetime import datetime
 from collections.abc import Hashable, Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs

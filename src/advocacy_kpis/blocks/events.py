@@ -25,7 +25,7 @@ from advocacy_kpis.scope import BasisKind, RevenueBasis
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
 
-__all__ = ["Amount", "EventState", "Events", "FirstTouch", "Renewed", "env_of", "marked_ids"]
+__all__ = ["Amount", "EventState", "Events", "FirstContract", "FirstTouch", "Renewed", "env_of", "marked_ids"]
 
 
 # -- records singled out by a rule across records ----------------------------------------------------
@@ -37,6 +37,14 @@ class FirstTouch(Marks):
     naming one converted account, the earliest invitation (ties: the lower id)."""
 
     collection: str = "referrals"
+
+
+@attrs.frozen
+class FirstContract(Marks):
+    """The contracts that are an account's first: they renew nothing and start at the earliest
+    start among the account's contracts (several signed together then are all first)."""
+
+    collection: str = "contracts"
 
 
 @attrs.frozen
@@ -53,6 +61,8 @@ def marked_ids(records: Records, marks: Marks) -> frozenset[str]:
         return data.first_touches()
     if isinstance(marks, Renewed):
         return data.renewed_contracts()
+    if isinstance(marks, FirstContract):
+        return data.first_contracts()
     raise NotImplementedError(type(marks).__name__)
 
 
@@ -204,7 +214,7 @@ class Events(Block[EventState]):
         by = [(name, e.python(env)) for name, e in self.by]
         money = [
             (name, amount.reader(run, env), c.python(env) if c is not None else None)
-            for name, (amount, c) in self.money
+            for name, (amount, c) in (self.money if run.basis is not None else ())
         ]
         outside_when = self.outside_when.python(env) if self.outside_when is not None else None
         profile_of = records.own_profile if self.own else records.record_profile

@@ -24,9 +24,9 @@ from advocacy_kpis.data import COLLECTIONS
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
 
-__all__ = ["ADVOCACY_SOURCES", "Community", "CommunityState", "Pool", "PoolState"]
+__all__ = ["ADVOCACY_EVENTS", "Community", "CommunityState", "Pool", "PoolState"]
 
-ADVOCACY_SOURCES: Final = (
+ADVOCACY_EVENTS: Final = (
     Source("referrals"),
     Source("actions"),
     Source("reviews"),
@@ -141,7 +141,7 @@ class Pool(Block[PoolState]):
         low = min(window.end for window in grid.windows) - lookback
         by_contact: dict[str, list[datetime]] = {}
         by_account: dict[str, list[datetime]] = {}
-        for source in ADVOCACY_SOURCES:
+        for source in ADVOCACY_EVENTS:
             time = source.time_field
             for record in data.collection(COLLECTIONS[source.collection]):
                 account_id = getattr(record, "account_id", None)

@@ -203,11 +203,8 @@ class Tables(Mapping[str, Any]):
 
         Every row becomes a record, so this reads the whole of every frame into memory.
         """
-        from advocacy_kpis.engines._data import SuppliedData
-
         collections = records_from_tables(self)
-        data = AdvocacyData.from_records(as_of=self.as_of, calendar=self.calendar, **collections)
-        return SuppliedData.wrap(data, tuple(self.frames))
+        return AdvocacyData.from_records(as_of=self.as_of, calendar=self.calendar, **collections)
 
 
 # -- checks -------------------------------------------------------------------------------------

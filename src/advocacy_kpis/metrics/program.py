@@ -1,33 +1,52 @@
-"""Family 5, advocacy programme health and reach: the supply of advocates, what it delivers, how
-sales draws on it, and whether the team asks its advocates more often than its tap policy allows.
+"""Family 5, advocacy programme health and reach: supply, activity and influence (seed 003).
 
-Besides the metrics, the module holds what the over-asking analysis shares with
-`tap_policy_compliance`: `previous_asks` (each ask's previous ask of the same effort class to the
-same contact) and `OverTap` (an ask that came too soon after it).
+The advocacy supply chain: who is in the advocate pool, how active it is, whether sales'
+reference requests are filled and how fast, public reviews and mentions, the pipeline and revenue
+advocacy touched, the community, and whether asks respect the tap policy.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
+from advocacy_kpis.blocks import (
+    ADVOCACY_EVENTS,
+    CONFIDENCE,
+    Amount,
+    Block,
+    Cell,
+    Community,
+    Events,
+    Hits,
+    Pool,
+    RecordDurations,
+    Records,
+    Run,
+    Source,
+    as_of,
+    checked,
+    count,
+    days,
+    days_of,
+    field,
+    measures,
+    observations,
+    state,
+    unsegmented_note,
+)
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
     MetricKind,
     MetricSpec,
-    Parameter,
     Pitfall,
     SegmentUse,
     SignalType,
     Threshold,
-    metric,
 )
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
@@ -41,44 +60,22 @@ from advocacy_kpis.formulas import influencer_and_advocate_mentions as mentions_
 from advocacy_kpis.formulas import reference_request_fill_rate as fill_rate_formula
 from advocacy_kpis.formulas import review_velocity as review_velocity_formula
 from advocacy_kpis.formulas import tap_policy_compliance as compliance_formula
-from advocacy_kpis.grid import Grid
-from advocacy_kpis.metrics._common import (
-    account_hits,
-    check_confidence,
-    observation,
-    positive,
-    share,
-    survival_finish,
-    unsegmented_note,
-    zero,
-)
-from advocacy_kpis.metrics.engagement import active_share_tallies
+from advocacy_kpis.metrics.engagement import ACTIVE, active_share
 from advocacy_kpis.policy import DEFAULT_TAP_POLICY, TapPolicy
-from advocacy_kpis.records import (
-    AdvocacyAction,
-    Ask,
-    Asset,
-    Effort,
-    Mention,
-    Opportunity,
-    ReferenceRequest,
-    Referral,
-    Review,
-    SocialShare,
-)
+from advocacy_kpis.records import Ask, Asset, Effort, Mention, Opportunity, ReferenceRequest
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import poisson_rate_interval, wilson_interval
-from advocacy_kpis.tally import Cell, Definition, Run, Tally, register
+from advocacy_kpis.tally import Metric, Tally
 
 if TYPE_CHECKING:
-    from advocacy_kpis.engines import Tables
+    from collections.abc import Iterable
+
+    from advocacy_kpis.engines import Tables, TablesRun
 
 __all__ = [
     "ADVOCACY_KINDS",
-    "AdvocacyEvent",
     "OverTap",
-    "advocacy_events",
     "advocate_activation_rate",
     "advocate_influenced_pipeline",
     "advocate_influenced_revenue",
@@ -95,9 +92,6 @@ __all__ = [
     "tap_policy_summary",
 ]
 
-
-# -- what counts as an advocacy action ----------------------------------------------------------
-
 ADVOCACY_KINDS: Final = (
     "referral",
     "review",
@@ -107,7 +101,7 @@ ADVOCACY_KINDS: Final = (
     "community",
     "social_share",
 )
-"""The kinds of advocacy action, in the order results list them."""
+"""The kinds of advocacy action, as customer_advocacy_rate details count accounts by them."""
 
 ADVOCACY_SOURCES: Final = (
     "An advocacy action is any of: a referral sent (Referral, at invited_at); an advocacy asset "
@@ -117,79 +111,31 @@ ADVOCACY_SOURCES: Final = (
     "filled_at)."
 )
 
-
-class AdvocacyEvent(NamedTuple):
-    """One advocacy action: whose it was, when, and of which kind (see `ADVOCACY_KINDS`).
-
-    ``advocate_id`` names the advocate within the account where the record names one (advocacy
-    actions only); otherwise the action is the account's as a whole.
-    """
-
-    account_id: str
-    advocate_id: str | None
-    at: datetime
-    kind: str
-
-
-def _stamped(data: AdvocacyData, kind: type, low: datetime, high: datetime) -> Sequence[Any]:
-    """Records of ``kind`` stamped in ``[low, high)``, read from the data set's time index."""
-    if high <= low:
-        return ()
-    return data.events(kind, Window(low, high))
-
-
-def advocacy_events(data: AdvocacyData, low: datetime, high: datetime) -> Iterator[AdvocacyEvent]:
-    """Every advocacy action of an account stamped in ``[low, high)`` (see `ADVOCACY_SOURCES`).
-
-    Examples:
-        >>> from datetime import UTC, datetime
-        >>> from advocacy_kpis.sample import tiny
-        >>> july = (datetime(2026, 7, 1, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC))
-        >>> sorted((e.account_id, e.kind) for e in advocacy_events(tiny(), *july))
-        [('a1', 'reference'), ('a1', 'review'), ('a1', 'social_share'), ('a3', 'community')]
-    """
-    for referral in _stamped(data, Referral, low, high):
-        yield AdvocacyEvent(referral.account_id, None, referral.invited_at, "referral")
-    for action in _stamped(data, AdvocacyAction, low, high):
-        yield AdvocacyEvent(action.account_id, action.advocate_id, action.completed_at, action.asset.value)
-    for review in _stamped(data, Review, low, high):
-        if review.account_id is not None:
-            yield AdvocacyEvent(review.account_id, None, review.published_at, "review")
-    for shared in _stamped(data, SocialShare, low, high):
-        yield AdvocacyEvent(shared.account_id, None, shared.shared_at, "social_share")
-    # A request is stamped when it was made, so the filled ones are found by their own instant.
-    for request in data.reference_requests:
-        filled = request.filled_at
-        if filled is not None and request.account_id is not None and low <= filled < high:
-            yield AdvocacyEvent(request.account_id, None, filled, "reference")
-
-
-# -- segments on a record's own attributes ------------------------------------------------------
-
-
-@attrs.frozen
-class _OwnAttributes:
-    """A record seen through its own attributes only.
-
-    A filled reference request names the account that filled it; segments still match the
-    request's own attributes (what sales asked for), never that account.
-    """
-
-    attributes: Mapping[str, Any]
-
-
-def _outside_note(tally: Tally, what: str, segment: Segment) -> list[str]:
-    count = tally["outside"]
-    return [unsegmented_note(count, what, segment)] if count else []
-
-
 # -- 36. customer advocacy rate -----------------------------------------------------------------
 
 _ACTIVE_TEXT = (
     "Active in W means a customer at some instant of W: customer_since < W.end and not churned "
     "before W.start (S ∪ N)."
 )
-_LAST_INSTANT = "each account's last instant as a customer in W"
+
+
+def _actions(asset: Asset) -> Source:
+    return Source("actions", where=field("asset") == asset)
+
+
+ADVOCATES: Final = Hits(ADVOCACY_EVENTS, weigh=True)
+"""Accounts active in W with any advocacy action in W."""
+
+BY_KIND: Final = {
+    "referral": Hits([Source("referrals"), _actions(Asset.REFERRAL)]),
+    "review": Hits([Source("reviews"), _actions(Asset.REVIEW)]),
+    "reference": Hits([_actions(Asset.REFERENCE), Source("reference_requests", time="filled_at")]),
+    "case_study": Hits([_actions(Asset.CASE_STUDY)]),
+    "speaking": Hits([_actions(Asset.SPEAKING)]),
+    "community": Hits([_actions(Asset.COMMUNITY)]),
+    "social_share": Hits([Source("social_shares")]),
+}
+"""Per kind of action, the accounts active in W with one in W."""
 
 ADVOCACY_SPEC = MetricSpec(
     id="customer_advocacy_rate",
@@ -214,6 +160,7 @@ ADVOCACY_SPEC = MetricSpec(
     basis=BasisUse.OPTIONAL,
     signal=SignalType.GROWTH,
     seed="000",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Reading NPS alone as advocacy, with no record of what customers actually did.",
@@ -248,36 +195,27 @@ ADVOCACY_SPEC = MetricSpec(
 )
 
 
-@metric(ADVOCACY_SPEC)
+def _advocacy_finish(cell: Cell, tally: Tally) -> MetricResult:
+    details = {"accounts_by_kind": {kind: tally[hits].hits for kind, hits in BY_KIND.items()}}
+    return active_share(cell, tally, ADVOCATES, details=details)
+
+
+ADVOCACY: Final = Metric(
+    ADVOCACY_SPEC, [ACTIVE, ADVOCATES, *BY_KIND.values()], _advocacy_finish,
+    needs=("referrals", "actions", "reviews", "social_shares"),
+)  # fmt: skip
+
+
+@ADVOCACY.function
 def customer_advocacy_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
-    confidence: float = 0.95,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the accounts active in ``window`` with at least one advocacy action in it.
-
-    .. math:: \frac{|\{a \in S \cup N : a \text{ advocated in } W\}|}{|S \cup N|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the window.
-        segment: accounts counted (default: all).
-        basis: optional ARR or MRR basis (revenue-weighted rate).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are advocating and active accounts;
-        ``details["accounts_by_kind"]`` counts, per kind of action, the active accounts that did it.
-
-    Raises:
-        ParameterError: a bad argument, or an ACV/TCV basis.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No account is active in the window and segment.
+    """Share of the accounts active in ``window`` with at least one advocacy action in it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -290,41 +228,6 @@ def customer_advocacy_rate(
     return ADVOCACY.one(data, window=window, segment=segment, basis=basis, confidence=confidence)
 
 
-def _advocacy_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    by_kind: dict[str, list[tuple[str, datetime]]] = {kind: [] for kind in ADVOCACY_KINDS}
-    for event in advocacy_events(run.data, grid.start, grid.end):
-        by_kind[event.kind].append((event.account_id, event.at))
-    tallies = active_share_tallies(run, ((a, t) for pairs in by_kind.values() for a, t in pairs))
-    for tally in tallies:
-        tally["by_kind"] = {}
-    for kind, pairs in by_kind.items():
-        hits, _, _ = account_hits(run, pairs)
-        for c, count in enumerate(hits):
-            tallies[c]["by_kind"][kind] = count
-    return tallies
-
-
-def _advocacy_finish(cell: Cell, tally: Tally) -> MetricResult:
-    return share(
-        cell, tally, hits="hits", population="active",
-        empty_reason="no accounts active in the window and segment",
-        details={"accounts_by_kind": {kind: tally["by_kind"].get(kind, 0) for kind in ADVOCACY_KINDS}},
-        weights_at=_LAST_INSTANT,
-    )  # fmt: skip
-
-
-ADVOCACY = register(
-    Definition(
-        ADVOCACY_SPEC,
-        _advocacy_tallies,
-        _advocacy_finish,
-        checks={"confidence": check_confidence},
-        needs=("referrals", "actions", "reviews", "social_shares"),
-    )
-)
-
-
 # -- 37 and 38. the advocate pool and its activation --------------------------------------------
 
 _POOL_TEXT = (
@@ -332,31 +235,7 @@ _POOL_TEXT = (
     "(opted_out_at is None or >= t) and its account is a customer at t."
 )
 
-
-def _pool_memberships(grid: Grid) -> Iterator[tuple[str, str, datetime, tuple[int, ...]]]:
-    """Each advocate in the pool at the end of some window: account, advocate, enrolment, windows.
-
-    An advocate is in the pool at t when ``low < t <= high``, where ``low`` is the later of its
-    enrolment and its account's ``customer_since`` and ``high`` the earlier of its opt-out and
-    its account's churn; the windows are those whose end lies in that span (two binary searches).
-    """
-    data = grid.data
-    ends = sorted((window.end, w) for w, window in enumerate(grid.windows))
-    instants = [end for end, _ in ends]
-    for advocate in data.advocates:
-        account = data.account(advocate.account_id)
-        low = max(advocate.enrolled_at, account.customer_since)
-        stops = [t for t in (advocate.opted_out_at, account.churned_at) if t is not None]
-        first = bisect.bisect_right(instants, low)
-        last = bisect.bisect_right(instants, min(stops)) if stops else len(instants)
-        if first < last:
-            yield (
-                advocate.account_id,
-                advocate.id,
-                advocate.enrolled_at,
-                tuple(w for _, w in ends[first:last]),
-            )
-
+POOL_AT_END: Final = Pool()
 
 POOL_SPEC = MetricSpec(
     id="advocate_pool_size",
@@ -402,29 +281,25 @@ POOL_SPEC = MetricSpec(
 )
 
 
-@metric(POOL_SPEC)
+def _pool_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[POOL_AT_END]
+    size = pool_size_formula(found.advocates)
+    return cell.build(
+        value=size, sample_size=size, small_sample=False,
+        components={"advocates": size, "accounts": found.accounts,
+                    "enrolled_in_window": found.enrolled, "opted_out_in_window": found.opted_out},
+        details={"at": cell.window.end.isoformat()},
+    )  # fmt: skip
+
+
+POOL: Final = Metric(POOL_SPEC, [POOL_AT_END], _pool_finish, needs=("advocates",))
+
+
+@POOL.function
 def advocate_pool_size(
     data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Number of advocates in the pool at ``window.end``.
-
-    .. math:: |\{v : v \text{ enrolled, not opted out, its account a customer at } W_{end}\}|
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the pool is read at ``window.end``.
-        segment: accounts whose advocates count (default: all).
-
-    Returns:
-        A count (int); components ``advocates``, ``accounts`` (how many accounts the pool spans),
-        ``enrolled_in_window`` and ``opted_out_in_window``.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        Never: an empty pool is a count of 0.
+    """Number of advocates in the pool at ``window.end``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -437,41 +312,8 @@ def advocate_pool_size(
     return POOL.one(data, window=window, segment=segment)
 
 
-def _pool_tallies(run: Run) -> list[Tally]:
-    grid, data = run.grid, run.data
-    ns = grid.n_segments
-    tallies: list[Tally] = [
-        {"advocates": 0, "accounts": set(), "enrolled": 0, "opted_out": 0} for _ in range(grid.n_cells)
-    ]
-    for account_id, _, _, windows in _pool_memberships(grid):
-        segments = grid.account_segments(account_id)
-        for w in windows:
-            for s in segments:
-                tally = tallies[w * ns + s]
-                tally["advocates"] += 1
-                tally["accounts"].add(account_id)
-    for advocate in data.advocates:
-        segments = grid.account_segments(advocate.account_id)
-        for c in grid.cells_at(advocate.enrolled_at, segments):
-            tallies[c]["enrolled"] += 1
-        if advocate.opted_out_at is not None:
-            for c in grid.cells_at(advocate.opted_out_at, segments):
-                tallies[c]["opted_out"] += 1
-    return tallies
-
-
-def _pool_finish(cell: Cell, tally: Tally) -> MetricResult:
-    count = pool_size_formula(tally["advocates"])
-    return cell.build(
-        value=count, sample_size=count, small_sample=False,
-        components={"advocates": count, "accounts": len(tally["accounts"]),
-                    "enrolled_in_window": tally["enrolled"], "opted_out_in_window": tally["opted_out"]},
-        details={"at": cell.window.end.isoformat()},
-    )  # fmt: skip
-
-
-POOL = register(Definition(POOL_SPEC, _pool_tallies, _pool_finish, needs=("advocates",)))
-
+LOOKBACK: Final = days("lookback_days", 90, "days before W.end in which an action makes an advocate active")
+ACTIVE_POOL: Final = Pool(lookback="lookback_days")
 
 ACTIVATION_SPEC = MetricSpec(
     id="advocate_activation_rate",
@@ -499,7 +341,8 @@ ACTIVATION_SPEC = MetricSpec(
     signal=SignalType.EFFICIENCY,
     seed="003",
     parameters=(
-        Parameter("lookback_days", 90, "days before W.end in which an action makes an advocate active"),
+        LOOKBACK,
+        CONFIDENCE,
     ),
     pitfalls=(
         Pitfall(
@@ -526,35 +369,34 @@ ACTIVATION_SPEC = MetricSpec(
 )
 
 
-@metric(ACTIVATION_SPEC)
+def _activation_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[ACTIVE_POOL]
+    pool, active = found.advocates, found.active
+    lookback = cell.params["lookback_days"]
+    end = cell.window.end
+    return cell.build(
+        value=activation_formula(active, pool),
+        undefined_reason="the advocate pool is empty at the end of the window in the segment",
+        numerator=active, denominator=pool, sample_size=pool, interval=wilson_interval(active, pool, cell.confidence),
+        components={"pool": pool, "active": active},
+        details={"lookback_days": lookback, "active_from": (end - timedelta(days=lookback)).isoformat(),
+                 "active_until": end.isoformat()},
+    )  # fmt: skip
+
+
+ACTIVATION: Final = Metric(ACTIVATION_SPEC, [ACTIVE_POOL], _activation_finish, needs=("advocates", "actions"))
+
+
+@ACTIVATION.function
 def advocate_activation_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    lookback_days: int = 90,
-    confidence: float = 0.95,
+    lookback_days: int = LOOKBACK.default,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the advocates in the pool at ``window.end`` with an advocacy action in the lookback.
-
-    .. math:: \frac{|\{v \in P(W_{end}) : v \text{ acted in } [W_{end} - L, W_{end})\}|}{|P(W_{end})|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: the pool and the lookback are anchored at ``window.end``.
-        segment: accounts whose advocates count (default: all).
-        lookback_days: the days before ``window.end`` in which an action counts.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; numerator and denominator are active advocates and the pool.
-
-    Raises:
-        ParameterError: a bad argument (``lookback_days`` must be a positive integer).
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        The pool is empty at ``window.end``.
+    """Share of the advocates in the pool at ``window.end`` with an advocacy action in the lookback.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -571,79 +413,9 @@ def advocate_activation_rate(
     )
 
 
-def _activity_index(
-    data: AdvocacyData, low: datetime, high: datetime
-) -> tuple[dict[str, list[datetime]], dict[str, list[datetime]]]:
-    """Sorted instants of advocacy actions in ``[low, high)``: per named contact, and per account
-    for the actions that name no advocate."""
-    by_contact: dict[str, list[datetime]] = defaultdict(list)
-    by_account: dict[str, list[datetime]] = defaultdict(list)
-    for event in advocacy_events(data, low, high):
-        if event.advocate_id is None:
-            by_account[event.account_id].append(event.at)
-        else:
-            by_contact[f"{event.account_id}/{event.advocate_id}"].append(event.at)
-    for times in (*by_contact.values(), *by_account.values()):
-        times.sort()
-    return by_contact, by_account
-
-
-def _any_in(times: Sequence[datetime], low: datetime, high: datetime) -> bool:
-    k = bisect.bisect_left(times, low)
-    return k < len(times) and times[k] < high
-
-
-def _activation_tallies(run: Run) -> list[Tally]:
-    grid, data = run.grid, run.data
-    lookback = timedelta(days=run.params["lookback_days"])
-    ns = grid.n_segments
-    earliest = min(window.end for window in grid.windows) - lookback
-    by_contact, by_account = _activity_index(data, earliest, grid.end)
-    none: list[datetime] = []
-    pool = [0] * grid.n_cells
-    active = [0] * grid.n_cells
-    for account_id, advocate_id, _, windows in _pool_memberships(grid):
-        segments = grid.account_segments(account_id)
-        own = by_contact.get(f"{account_id}/{advocate_id}", none)
-        shared = by_account.get(account_id, none)
-        for w in windows:
-            end = grid.windows[w].end
-            acted = _any_in(own, end - lookback, end) or _any_in(shared, end - lookback, end)
-            for s in segments:
-                pool[w * ns + s] += 1
-                active[w * ns + s] += acted
-    return [{"pool": n, "active": k} for n, k in zip(pool, active, strict=True)]
-
-
-def _activation_finish(cell: Cell, tally: Tally) -> MetricResult:
-    pool, active = tally["pool"], tally["active"]
-    lookback = cell.params["lookback_days"]
-    end = cell.window.end
-    return cell.build(
-        value=activation_formula(active, pool),
-        undefined_reason="the advocate pool is empty at the end of the window in the segment",
-        numerator=active, denominator=pool, sample_size=pool,
-        interval=wilson_interval(active, pool, cell.params["confidence"]),
-        components={"pool": pool, "active": active},
-        details={"lookback_days": lookback, "active_from": (end - timedelta(days=lookback)).isoformat(),
-                 "active_until": end.isoformat()},
-    )  # fmt: skip
-
-
-ACTIVATION = register(
-    Definition(
-        ACTIVATION_SPEC,
-        _activation_tallies,
-        _activation_finish,
-        checks={"lookback_days": positive("lookback_days"), "confidence": check_confidence},
-        needs=("advocates", "actions"),
-    )
-)
-
-
 # -- 39 and 40. reference requests --------------------------------------------------------------
 
-FILL_THRESHOLD = Threshold(
+FILL_THRESHOLD: Final = Threshold(
     0.70, "below", "fewer than 70% of reference requests filled is a sourcing problem: recruit references"
 )
 
@@ -651,6 +423,20 @@ _REQUESTS_TEXT = (
     "A request belongs to W when its requested_at is in W. Segments match the request's own attributes "
     "(the industry, region or product sales asked for), never the account that filled it."
 )
+
+FILL_HORIZON: Final = days("fill_horizon_days", 30, "days after the request a fill may take to count")
+
+_DUE = field("requested_at") + days_of("fill_horizon_days")
+_MATURED = as_of() >= _DUE
+
+REQUESTS: Final = Events(
+    "reference_requests",
+    own=True,
+    counts={"requests": None, "matured": _MATURED, "filled": _MATURED & (field("filled_at") <= _DUE)},
+    outside_when=field("id").not_null(),
+    uses=("fill_horizon_days",),
+)
+"""Reference requests made in W, on their own attributes: matured, and filled within the horizon."""
 
 FILL_RATE_SPEC = MetricSpec(
     id="reference_request_fill_rate",
@@ -687,8 +473,11 @@ FILL_RATE_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.EFFICIENCY,
     seed="003",
-    parameters=(Parameter("fill_horizon_days", 30, "days after the request a fill may take to count"),),
     thresholds=(FILL_THRESHOLD,),
+    parameters=(
+        FILL_HORIZON,
+        CONFIDENCE,
+    ),
     pitfalls=(
         Pitfall(
             "Reading a recent window's low rate as a sourcing problem when its requests simply have not "
@@ -722,38 +511,52 @@ FILL_RATE_SPEC = MetricSpec(
 )
 
 
-@metric(FILL_RATE_SPEC)
+def _outside_note(count: int, what: str, segment: Segment) -> list[str]:
+    return [unsegmented_note(count, what, segment)] if count else []
+
+
+def _fill_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[REQUESTS]
+    requests, matured, filled = (found.counts.get(n, 0) for n in ("requests", "matured", "filled"))
+    horizon_days = cell.params["fill_horizon_days"]
+    immature = requests - matured
+    warnings = _outside_note(found.outside, "reference requests made in the window", cell.segment)
+    if immature:
+        warnings.append(
+            f"{immature} reference requests made in the window have not matured by as_of "
+            f"(fill horizon {horizon_days} days) and are excluded, filled or not"
+        )
+    reason = (
+        f"none of the {requests} reference requests made in the window has matured "
+        f"(fill horizon {horizon_days} days)"
+        if requests
+        else "no reference requests made in the window and segment"
+    )
+    return cell.build(
+        value=fill_rate_formula(filled, matured), undefined_reason=reason,
+        numerator=filled, denominator=matured, sample_size=matured,
+        interval=wilson_interval(filled, matured, cell.confidence),
+        components={"requests": requests, "matured": matured, "filled": filled, "open": matured - filled,
+                    "immature_excluded": immature},
+        warnings=warnings, accounts_segmented=False,
+    )  # fmt: skip
+
+
+FILL_RATE: Final = Metric(
+    FILL_RATE_SPEC, [REQUESTS], _fill_finish, needs=("reference_requests",), on_records=ReferenceRequest
+)
+
+
+@FILL_RATE.function
 def reference_request_fill_rate(
     data: AdvocacyData | Tables,
     *,
     window: Window,
     segment: Segment | None = None,
-    fill_horizon_days: int = 30,
-    confidence: float = 0.95,
+    fill_horizon_days: int = FILL_HORIZON.default,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Share of the matured reference requests made in ``window`` that were filled within ``fill_horizon_days``.
-
-    .. math:: \frac{\#\{q \in W : \text{matured},\ f_q \leq r_q + h\}}{\#\{q \in W : r_q + h \leq \mathrm{as\_of}\}}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: requests with ``requested_at`` in this window count.
-        segment: matched on the requests' own attributes (default: all).
-        fill_horizon_days: days after a request a fill may take; requests younger than this at
-            ``as_of`` are excluded.
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components ``requests``, ``matured``, ``filled`` (within the horizon),
-        ``open`` (matured, not filled within the horizon) and ``immature_excluded``. Below 0.70 the
-        result warns of a sourcing problem.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an attribute no request carries.
-
-    Undefined when:
-        No request made in the window and segment has matured by ``as_of``.
+    """Share of the matured reference requests made in ``window`` that were filled within ``fill_horizon_days``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -771,70 +574,8 @@ def reference_request_fill_rate(
     )
 
 
-def _request_cells(grid: Grid, request: ReferenceRequest, tallies: list[Tally]) -> tuple[int, ...]:
-    """The cells of a request (by its own attributes); counts it as ``outside`` where it lacks one."""
-    own = _OwnAttributes(request.attributes)
-    outside = grid.outside_segments(own)
-    if outside:
-        for c in grid.cells_at(request.requested_at, outside):
-            tallies[c]["outside"] += 1
-    return grid.cells_at(request.requested_at, grid.record_segments(own))
-
-
-def _fill_tallies(run: Run) -> list[Tally]:
-    grid, as_of = run.grid, run.data.as_of
-    horizon = timedelta(days=run.params["fill_horizon_days"])
-    tallies: list[Tally] = [
-        {"requests": 0, "matured": 0, "filled": 0, "outside": 0} for _ in range(grid.n_cells)
-    ]
-    for request in grid.records(ReferenceRequest):
-        due = request.requested_at + horizon
-        matured = due <= as_of
-        filled = matured and request.filled_at is not None and request.filled_at <= due
-        for c in _request_cells(grid, request, tallies):
-            tallies[c]["requests"] += 1
-            tallies[c]["matured"] += matured
-            tallies[c]["filled"] += filled
-    return tallies
-
-
-def _fill_finish(cell: Cell, tally: Tally) -> MetricResult:
-    requests, matured, filled = tally["requests"], tally["matured"], tally["filled"]
-    horizon_days = cell.params["fill_horizon_days"]
-    immature = requests - matured
-    warnings = _outside_note(tally, "reference requests made in the window", cell.segment)
-    if immature:
-        warnings.append(
-            f"{immature} reference requests made in the window have not matured by as_of "
-            f"(fill horizon {horizon_days} days) and are excluded, filled or not"
-        )
-    reason = (
-        f"none of the {requests} reference requests made in the window has matured "
-        f"(fill horizon {horizon_days} days)"
-        if requests
-        else "no reference requests made in the window and segment"
-    )
-    return cell.build(
-        value=fill_rate_formula(filled, matured), undefined_reason=reason,
-        numerator=filled, denominator=matured, sample_size=matured,
-        interval=wilson_interval(filled, matured, cell.params["confidence"]),
-        components={"requests": requests, "matured": matured, "filled": filled, "open": matured - filled,
-                    "immature_excluded": immature},
-        warnings=warnings, accounts_segmented=False,
-    )  # fmt: skip
-
-
-FILL_RATE = register(
-    Definition(
-        FILL_RATE_SPEC,
-        _fill_tallies,
-        _fill_finish,
-        checks={"confidence": check_confidence, "fill_horizon_days": positive("fill_horizon_days")},
-        on_records=ReferenceRequest,
-        needs=("reference_requests",),
-    )
-)
-
+FILLS: Final = RecordDurations("reference_requests", event=field("filled_at"), own=True)
+"""Reference requests made in W, followed to their fill."""
 
 TIME_TO_FILL_SPEC = MetricSpec(
     id="reference_time_to_fill",
@@ -887,29 +628,30 @@ TIME_TO_FILL_SPEC = MetricSpec(
 )
 
 
-@metric(TIME_TO_FILL_SPEC)
+def _time_to_fill_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[FILLS]
+    return measures.survival(
+        cell, found.observations, event_name="been filled",
+        empty_reason="no reference requests made in the window and segment",
+        warnings=_outside_note(found.outside, "reference requests made in the window", cell.segment),
+        accounts_segmented=False,
+    )  # fmt: skip
+
+
+TIME_TO_FILL: Final = Metric(
+    TIME_TO_FILL_SPEC,
+    [FILLS],
+    _time_to_fill_finish,
+    needs=("reference_requests",),
+    on_records=ReferenceRequest,
+)
+
+
+@TIME_TO_FILL.function
 def reference_time_to_fill(
     data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Kaplan-Meier median days from request to fill, for reference requests made in ``window``.
-
-    .. math:: \tilde t = \min\{t : \hat S(t) \leq 0.5\}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: requests with ``requested_at`` in this window form the cohort.
-        segment: matched on the requests' own attributes (default: all).
-
-    Returns:
-        Days (float); components ``cohort``, ``events`` (filled) and ``censored`` (open); details
-        hold the shares filled by 30, 90 and 180 days and the naive mean over the filled ones.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an attribute no request carries.
-
-    Undefined when:
-        No request was made in the window, or fewer than half are known to be filled.
+    """Kaplan-Meier median days from request to fill, for reference requests made in ``window``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -922,37 +664,15 @@ def reference_time_to_fill(
     return TIME_TO_FILL.one(data, window=window, segment=segment)
 
 
-def _time_to_fill_tallies(run: Run) -> list[Tally]:
-    grid, as_of = run.grid, run.data.as_of
-    tallies: list[Tally] = [{"observations": [], "outside": 0} for _ in range(grid.n_cells)]
-    for request in grid.records(ReferenceRequest):
-        seen = observation(request.requested_at, request.filled_at, as_of)
-        for c in _request_cells(grid, request, tallies):
-            tallies[c]["observations"].append(seen)
-    return tallies
-
-
-def _time_to_fill_finish(cell: Cell, tally: Tally) -> MetricResult:
-    return survival_finish(
-        cell, tally, event_name="been filled",
-        empty_reason="no reference requests made in the window and segment",
-        warnings=_outside_note(tally, "reference requests made in the window", cell.segment),
-        accounts_segmented=False,
-    )  # fmt: skip
-
-
-TIME_TO_FILL = register(
-    Definition(
-        TIME_TO_FILL_SPEC,
-        _time_to_fill_tallies,
-        _time_to_fill_finish,
-        on_records=ReferenceRequest,
-        needs=("reference_requests",),
-    )
-)
-
-
 # -- 41. review velocity ------------------------------------------------------------------------
+
+REVIEWS: Final = Events(
+    "reviews",
+    counts={"reviews": None, "rated": field("rating").not_null()},
+    by={"platform": field("platform"), "rating": field("rating")},
+    outside_when=field("account_id").is_null(),
+)
+"""Reviews published in W: by platform and by rating; anonymous ones are in no named segment."""
 
 REVIEW_VELOCITY_SPEC = MetricSpec(
     id="review_velocity",
@@ -981,6 +701,7 @@ REVIEW_VELOCITY_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="003",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Reporting the lifetime review count, which only ever grows.",
@@ -1006,31 +727,47 @@ REVIEW_VELOCITY_SPEC = MetricSpec(
 )
 
 
-@metric(REVIEW_VELOCITY_SPEC)
+def _review_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[REVIEWS]
+    count_, months = found.counts.get("reviews", 0), cell.window.months
+    rated = found.counts.get("rated", 0)
+    ratings = found.by.get("rating", {})
+    anonymous = found.outside
+    warnings = (
+        [f"{anonymous} reviews in the window have no account, so they are in no segment: figures over "
+         "segments do not add up to the whole"]
+        if anonymous else []
+    )  # fmt: skip
+    return cell.build(
+        value=review_velocity_formula(count_, months), numerator=count_, denominator=months,
+        sample_size=count_, small_sample=False, interval=poisson_rate_interval(count_, months, cell.confidence),
+        components={"reviews": count_, "rated": rated},
+        details={"by_platform": dict(sorted(found.by.get("platform", {}).items())), "months": months,
+                 "mean_rating": _mean(ratings) if rated else None},
+        warnings=warnings,
+    )  # fmt: skip
+
+
+def _mean(counts: dict[Any, int]) -> float:
+    """The mean of values given by how often each occurs, summed in value order."""
+    total = 0.0
+    for value in sorted(counts):
+        total += value * counts[value]
+    return total / sum(counts.values())
+
+
+REVIEW_VELOCITY: Final = Metric(REVIEW_VELOCITY_SPEC, [REVIEWS], _review_finish, needs=("reviews",))
+
+
+@REVIEW_VELOCITY.function
 def review_velocity(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Reviews published in ``window`` per month of it.
-
-    .. math:: \frac{|\{r : p_r \in W\}|}{m(W)}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: reviews with ``published_at`` in this window count.
-        segment: accounts whose reviews count (default: all; reviews with no account only count
-            for the whole).
-        confidence: level of the Poisson interval.
-
-    Returns:
-        Reviews per month (float); numerator the reviews, denominator the months; details give
-        the reviews by platform and their mean rating.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        Never: no review is a velocity of 0.
+    """Reviews published in ``window`` per month of it.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1045,61 +782,6 @@ def review_velocity(
     return REVIEW_VELOCITY.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _named_segments(grid: Grid) -> tuple[int, ...]:
-    return tuple(s for s, segment in enumerate(grid.segments) if not segment.is_all)
-
-
-def _review_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    named = _named_segments(grid)
-    tallies: list[Tally] = [
-        {"reviews": 0, "rated": 0, "rating_sum": 0.0, "by_platform": {}, "anonymous": 0}
-        for _ in range(grid.n_cells)
-    ]  # fmt: skip
-    for review in grid.records(Review):
-        if review.account_id is None:
-            for c in grid.cells_at(review.published_at, named):
-                tallies[c]["anonymous"] += 1
-        for c in grid.cells_at(review.published_at, grid.record_segments(review)):
-            tally = tallies[c]
-            tally["reviews"] += 1
-            tally["by_platform"][review.platform] = tally["by_platform"].get(review.platform, 0) + 1
-            if review.rating is not None:
-                tally["rated"] += 1
-                tally["rating_sum"] += review.rating
-    return tallies
-
-
-def _review_finish(cell: Cell, tally: Tally) -> MetricResult:
-    count, months = tally["reviews"], cell.window.months
-    anonymous = tally["anonymous"]
-    warnings = (
-        [f"{anonymous} reviews in the window have no account, so they are in no segment: figures over "
-         "segments do not add up to the whole"]
-        if anonymous else []
-    )  # fmt: skip
-    return cell.build(
-        value=review_velocity_formula(count, months), numerator=count, denominator=months,
-        sample_size=count, small_sample=False,
-        interval=poisson_rate_interval(count, months, cell.params["confidence"]),
-        components={"reviews": count, "rated": tally["rated"]},
-        details={"by_platform": dict(sorted(tally["by_platform"].items())), "months": months,
-                 "mean_rating": tally["rating_sum"] / tally["rated"] if tally["rated"] else None},
-        warnings=warnings,
-    )  # fmt: skip
-
-
-REVIEW_VELOCITY = register(
-    Definition(
-        REVIEW_VELOCITY_SPEC,
-        _review_tallies,
-        _review_finish,
-        checks={"confidence": check_confidence},
-        needs=("reviews",),
-    )
-)
-
-
 # -- 42 and 43. advocate-influenced pipeline and revenue ----------------------------------------
 
 _TOUCHED = (
@@ -1110,46 +792,53 @@ _OPPORTUNITY_SEGMENTS = (
     "Each amount is converted into the basis currency once. A segment matches an opportunity through its "
     "account when it has one, else through its own attributes."
 )
-_REFERRAL_SOURCE = "referral_source"
+_REFERRAL_SOURCE: Final = "referral_source"
+
+_AMOUNT = Amount(field("amount"), field("currency"))
+_FROM_REFERRAL = field("source") == "referral"
+_TOUCHED_BY = (field("influences").list_len() > 0) | _FROM_REFERRAL
+_CHANNELS: Final = {
+    **{asset.value: field("influences").contains(asset) for asset in Asset},
+    _REFERRAL_SOURCE: _FROM_REFERRAL,
+}
 
 
-def _required(basis: RevenueBasis | None) -> RevenueBasis:
-    """The basis `check_args` has already insisted on, with its type narrowed."""
-    if basis is None:  # pragma: no cover - check_args refuses a missing basis first
-        raise ParameterError("basis", "programme metrics", "a RevenueBasis (required)", None)
-    return basis
+def _opportunities(time: str | None, where: Any = None) -> Events:
+    return Events(
+        "opportunities",
+        time=time,
+        where=where,
+        counts={"all": None, "touched": _TOUCHED_BY},
+        money={
+            "all_amount": (_AMOUNT, None),
+            "touched_amount": (_AMOUNT, _TOUCHED_BY),
+            **{f"by_{name}": (_AMOUNT, _TOUCHED_BY & channel) for name, channel in _CHANNELS.items()},
+        },
+        outside_when=_TOUCHED_BY,
+    )
 
 
-def _opportunity_tally() -> Tally:
-    return {"all": 0, "all_amount": zero(), "touched": 0, "touched_amount": zero(), "by_influence": {},
-            "outside": 0}  # fmt: skip
+CREATED: Final = _opportunities(None)
+"""Opportunities created in W, the ones advocacy touched, and their amounts by influence."""
+
+WON: Final = _opportunities("closed_at", field("won") == True)  # noqa: E712  (an expression)
+"""Opportunities won with closed_at in W, likewise."""
 
 
-def _add_opportunity(
-    grid: Grid, opportunity: Opportunity, instant: datetime, amount: Decimal, tallies: list[Tally]
-) -> None:
-    """Add one opportunity at ``instant`` to its cells: to the whole, and where advocacy touched it."""
-    outside = grid.outside_segments(opportunity)
-    if outside:
-        for c in grid.cells_at(instant, outside):
-            tallies[c]["outside"] += opportunity.advocacy_touched
-    touched = opportunity.advocacy_touched
-    channels = [asset.value for asset in opportunity.influences]
-    if opportunity.source == "referral":
-        channels.append(_REFERRAL_SOURCE)
-    for c in grid.cells_at(instant, grid.record_segments(opportunity)):
-        tally = tallies[c]
-        tally["all"] += 1
-        tally["all_amount"] += amount
-        if touched:
-            tally["touched"] += 1
-            tally["touched_amount"] += amount
-            for channel in channels:
-                tally["by_influence"][channel] = tally["by_influence"].get(channel, zero()) + amount
-
-
-def _convert(basis: RevenueBasis, opportunity: Opportunity) -> Decimal:
-    return basis.convert(opportunity.amount, opportunity.currency, f"Opportunity {opportunity.id!r}")
+def _influenced_finish(cell: Cell, tally: Tally, block: Events, *, whole: str, what: str) -> MetricResult:
+    found = tally[block]
+    money = found.money
+    touched_amount, all_amount = money.get("touched_amount", Decimal(0)), money.get("all_amount", Decimal(0))
+    formula = influenced_pipeline_formula if block is CREATED else influenced_revenue_formula
+    by_influence = {name: money[f"by_{name}"] for name in _CHANNELS if f"by_{name}" in money}
+    touched = found.counts.get("touched", 0)
+    return cell.build(
+        value=formula([touched_amount]), sample_size=touched, small_sample=False,
+        components={"opportunities": found.counts.get("all", 0), "touched_opportunities": touched},
+        details={f"share_of_{whole}": advocate_influenced_share(touched_amount, all_amount),
+                 whole: all_amount, "by_influence": dict(sorted(by_influence.items()))},
+        warnings=_outside_note(found.outside, what, cell.segment), accounts_segmented=False,
+    )  # fmt: skip
 
 
 INFLUENCED_PIPELINE_SPEC = MetricSpec(
@@ -1204,8 +893,16 @@ INFLUENCED_PIPELINE_SPEC = MetricSpec(
     ),
 )
 
+INFLUENCED_PIPELINE: Final = Metric(
+    INFLUENCED_PIPELINE_SPEC, [CREATED],
+    lambda cell, tally: _influenced_finish(
+        cell, tally, CREATED, whole="pipeline", what="advocacy-touched opportunities created in the window"
+    ),
+    needs=("opportunities",), on_records=Opportunity,
+)  # fmt: skip
 
-@metric(INFLUENCED_PIPELINE_SPEC)
+
+@INFLUENCED_PIPELINE.function
 def advocate_influenced_pipeline(
     data: AdvocacyData | Tables,
     *,
@@ -1213,28 +910,7 @@ def advocate_influenced_pipeline(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Amount of the opportunities created in ``window`` that advocacy touched.
-
-    .. math:: \sum_{o \,:\, c_o \in W,\ o \text{ touched}} x_o
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: opportunities with ``created_at`` in this window count.
-        segment: matched through an opportunity's account, else its attributes (default: all).
-        basis: required for its currency (and FX rates); its kind is not used.
-
-    Returns:
-        Money (Decimal in the basis currency); components ``opportunities`` and
-        ``touched_opportunities``; details ``share_of_pipeline``, ``pipeline`` and ``by_influence``.
-
-    Raises:
-        ParameterError: a bad argument, or no basis.
-        SegmentNotApplicableError: the segment names an attribute neither accounts nor
-            opportunities carry.
-        CurrencyMismatchError: an amount is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        Never: with no touched opportunity the amount is ``Decimal(0)``.
+    """Amount of the opportunities created in ``window`` that advocacy touched.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1245,42 +921,6 @@ def advocate_influenced_pipeline(
         Decimal('0')
     """
     return INFLUENCED_PIPELINE.one(data, window=window, segment=segment, basis=basis)
-
-
-def _influenced_pipeline_tallies(run: Run) -> list[Tally]:
-    grid, basis = run.grid, _required(run.basis)
-    tallies = [_opportunity_tally() for _ in range(grid.n_cells)]
-    for opportunity in grid.records(Opportunity):
-        _add_opportunity(grid, opportunity, opportunity.created_at, _convert(basis, opportunity), tallies)
-    return tallies
-
-
-def _influenced_finish(cell: Cell, tally: Tally, *, whole: str, what: str, value: Decimal) -> MetricResult:
-    return cell.build(
-        value=value, sample_size=tally["touched"], small_sample=False,
-        components={"opportunities": tally["all"], "touched_opportunities": tally["touched"]},
-        details={f"share_of_{whole}": advocate_influenced_share(tally["touched_amount"], tally["all_amount"]),
-                 whole: tally["all_amount"],
-                 "by_influence": dict(sorted(tally["by_influence"].items()))},
-        warnings=_outside_note(tally, what, cell.segment), accounts_segmented=False,
-    )  # fmt: skip
-
-
-def _influenced_pipeline_finish(cell: Cell, tally: Tally) -> MetricResult:
-    value = influenced_pipeline_formula([tally["touched_amount"]])
-    what = "advocacy-touched opportunities created in the window"
-    return _influenced_finish(cell, tally, whole="pipeline", what=what, value=value)
-
-
-INFLUENCED_PIPELINE = register(
-    Definition(
-        INFLUENCED_PIPELINE_SPEC,
-        _influenced_pipeline_tallies,
-        _influenced_pipeline_finish,
-        on_records=Opportunity,
-        needs=("opportunities",),
-    )
-)
 
 
 INFLUENCED_REVENUE_SPEC = MetricSpec(
@@ -1329,8 +969,16 @@ INFLUENCED_REVENUE_SPEC = MetricSpec(
     ),
 )
 
+INFLUENCED_REVENUE: Final = Metric(
+    INFLUENCED_REVENUE_SPEC, [WON],
+    lambda cell, tally: _influenced_finish(
+        cell, tally, WON, whole="won_revenue", what="advocacy-touched opportunities won in the window"
+    ),
+    needs=("opportunities",), on_records=Opportunity,
+)  # fmt: skip
 
-@metric(INFLUENCED_REVENUE_SPEC)
+
+@INFLUENCED_REVENUE.function
 def advocate_influenced_revenue(
     data: AdvocacyData | Tables,
     *,
@@ -1338,29 +986,7 @@ def advocate_influenced_revenue(
     segment: Segment | None = None,
     basis: RevenueBasis | None = None,
 ) -> MetricResult:
-    r"""Amount of the opportunities won in ``window`` that advocacy touched.
-
-    .. math:: \sum_{o \,:\, o \text{ won},\ z_o \in W,\ o \text{ touched}} x_o
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: opportunities won with ``closed_at`` in this window count.
-        segment: matched through an opportunity's account, else its attributes (default: all).
-        basis: required for its currency (and FX rates); its kind is not used.
-
-    Returns:
-        Money (Decimal in the basis currency); components ``opportunities`` (won in W) and
-        ``touched_opportunities``; details ``share_of_won_revenue``, ``won_revenue`` and
-        ``by_influence``.
-
-    Raises:
-        ParameterError: a bad argument, or no basis.
-        SegmentNotApplicableError: the segment names an attribute neither accounts nor
-            opportunities carry.
-        CurrencyMismatchError: an amount is in a currency the basis has no FX rate for.
-
-    Undefined when:
-        Never: with no touched won opportunity the amount is ``Decimal(0)``.
+    """Amount of the opportunities won in ``window`` that advocacy touched.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1373,38 +999,25 @@ def advocate_influenced_revenue(
     return INFLUENCED_REVENUE.one(data, window=window, segment=segment, basis=basis)
 
 
-def _influenced_revenue_tallies(run: Run) -> list[Tally]:
-    grid, basis = run.grid, _required(run.basis)
-    tallies = [_opportunity_tally() for _ in range(grid.n_cells)]
-    # Won deals are found by closed_at, which the created_at index does not order.
-    for opportunity in run.data.opportunities:
-        closed = opportunity.closed_at
-        if opportunity.won is True and closed is not None and grid.start <= closed < grid.end:
-            _add_opportunity(grid, opportunity, closed, _convert(basis, opportunity), tallies)
-    return tallies
-
-
-def _influenced_revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
-    value = influenced_revenue_formula([tally["touched_amount"]])
-    what = "advocacy-touched opportunities won in the window"
-    return _influenced_finish(cell, tally, whole="won_revenue", what=what, value=value)
-
-
-INFLUENCED_REVENUE = register(
-    Definition(
-        INFLUENCED_REVENUE_SPEC,
-        _influenced_revenue_tallies,
-        _influenced_revenue_finish,
-        on_records=Opportunity,
-        needs=("opportunities",),
-    )
-)
-
-
 # -- 44. influencer and advocate mentions -------------------------------------------------------
 
 MENTION_AUTHORS_COUNTED: Final = ("influencer", "advocate")
 """The mention authors influencer_and_advocate_mentions counts."""
+
+_ORGANIC = field("organic")
+
+MENTIONS_BY: Final = Events(
+    "mentions",
+    where=field("author_kind").is_in(MENTION_AUTHORS_COUNTED),
+    counts={"mentions": _ORGANIC, "paid": ~_ORGANIC},
+    by={
+        "author": field("author_kind").when(_ORGANIC),
+        "platform": field("platform").fill_null("unknown").when(_ORGANIC),
+        "sentiment": field("sentiment").fill_null("unlabelled").when(_ORGANIC),
+    },
+    outside_when=_ORGANIC,
+)
+"""Mentions by influencers and advocates published in W; organic ones counted, paid ones apart."""
 
 MENTIONS_SPEC = MetricSpec(
     id="influencer_and_advocate_mentions",
@@ -1430,6 +1043,7 @@ MENTIONS_SPEC = MetricSpec(
     basis=BasisUse.NONE,
     signal=SignalType.GROWTH,
     seed="003, 004",
+    parameters=(CONFIDENCE,),
     pitfalls=(
         Pitfall(
             "Counting sponsored posts as earned advocacy.",
@@ -1453,30 +1067,35 @@ MENTIONS_SPEC = MetricSpec(
 )
 
 
-@metric(MENTIONS_SPEC)
+def _mention_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[MENTIONS_BY]
+    mentions = mentions_formula(found.counts.get("mentions", 0))
+    by_author = found.by.get("author", {})
+    return measures.count(
+        cell, mentions,
+        components={"mentions": mentions, **{k: by_author.get(k, 0) for k in MENTION_AUTHORS_COUNTED}},
+        details={"by_platform": dict(sorted(found.by.get("platform", {}).items())),
+                 "by_sentiment": dict(sorted(found.by.get("sentiment", {}).items())),
+                 "paid_left_out": found.counts.get("paid", 0)},
+        warnings=_outside_note(found.outside, "counted mentions in the window", cell.segment),
+        accounts_segmented=False,
+    )  # fmt: skip
+
+
+MENTIONS: Final = Metric(
+    MENTIONS_SPEC, [MENTIONS_BY], _mention_finish, needs=("mentions",), on_records=Mention
+)
+
+
+@MENTIONS.function
 def influencer_and_advocate_mentions(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    confidence: float = CONFIDENCE.default,
 ) -> MetricResult:
-    r"""Number of organic mentions in ``window`` by influencers and advocates.
-
-    .. math:: |\{m \in W : m \text{ organic},\ k_m \in \{\text{influencer}, \text{advocate}\}\}|
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: mentions with ``published_at`` in this window count.
-        segment: matched on the mentions' own attributes (default: all).
-        confidence: level of the Poisson interval (the window is one unit of exposure).
-
-    Returns:
-        A count (int); components ``influencer`` and ``advocate``; details give the mentions by
-        platform and sentiment and the paid ones left out.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an attribute no mention carries.
-
-    Undefined when:
-        Never: no such mention is a count of 0.
+    """Number of organic mentions in ``window`` by influencers and advocates.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1489,62 +1108,9 @@ def influencer_and_advocate_mentions(
     return MENTIONS.one(data, window=window, segment=segment, confidence=confidence)
 
 
-def _mention_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    tallies: list[Tally] = [
-        {"mentions": 0, "by_author": {}, "by_platform": {}, "by_sentiment": {}, "paid": 0, "outside": 0}
-        for _ in range(grid.n_cells)
-    ]  # fmt: skip
-    for mention in grid.records(Mention):
-        if mention.author_kind not in MENTION_AUTHORS_COUNTED:
-            continue
-        instant = mention.published_at
-        if mention.organic:
-            outside = grid.outside_segments(mention)
-            if outside:
-                for c in grid.cells_at(instant, outside):
-                    tallies[c]["outside"] += 1
-        platform = mention.platform or "unknown"
-        sentiment = mention.sentiment.value if mention.sentiment is not None else "unlabelled"
-        for c in grid.cells_at(instant, grid.record_segments(mention)):
-            tally = tallies[c]
-            if not mention.organic:
-                tally["paid"] += 1
-                continue
-            tally["mentions"] += 1
-            for name, key in (("by_author", mention.author_kind), ("by_platform", platform),
-                              ("by_sentiment", sentiment)):  # fmt: skip
-                tally[name][key] = tally[name].get(key, 0) + 1
-    return tallies
-
-
-def _mention_finish(cell: Cell, tally: Tally) -> MetricResult:
-    count = mentions_formula(tally["mentions"])
-    by_author = tally["by_author"]
-    return cell.build(
-        value=count, sample_size=count, small_sample=False,
-        interval=poisson_rate_interval(count, 1.0, cell.params["confidence"]),
-        components={"mentions": count, **{k: by_author.get(k, 0) for k in MENTION_AUTHORS_COUNTED}},
-        details={"by_platform": dict(sorted(tally["by_platform"].items())),
-                 "by_sentiment": dict(sorted(tally["by_sentiment"].items())), "paid_left_out": tally["paid"]},
-        warnings=_outside_note(tally, "counted mentions in the window", cell.segment),
-        accounts_segmented=False,
-    )  # fmt: skip
-
-
-MENTIONS = register(
-    Definition(
-        MENTIONS_SPEC,
-        _mention_tallies,
-        _mention_finish,
-        checks={"confidence": check_confidence},
-        on_records=Mention,
-        needs=("mentions",),
-    )
-)
-
-
 # -- 45. community growth rate ------------------------------------------------------------------
+
+MEMBERS: Final = Community()
 
 COMMUNITY_SPEC = MetricSpec(
     id="community_growth_rate",
@@ -1591,31 +1157,32 @@ COMMUNITY_SPEC = MetricSpec(
 )
 
 
-@metric(COMMUNITY_SPEC)
+def _community_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[MEMBERS]
+    start, end = found.start, found.end
+    at_start, at_end = found.anonymous_start, found.anonymous_end
+    warnings = (
+        [f"{at_start} community members at the start of the window and {at_end} at its end have no account, "
+         "so they are in no segment: figures over segments do not add up to the whole"]
+        if at_start or at_end else []
+    )  # fmt: skip
+    return cell.build(
+        value=community_growth_formula(start, end),
+        undefined_reason="no community members at the start of the window in the segment",
+        numerator=end - start, denominator=start, sample_size=start,
+        components={"members_at_start": start, "members_at_end": end, "joined": found.joined, "left": found.left},
+        warnings=warnings,
+    )  # fmt: skip
+
+
+COMMUNITY: Final = Metric(COMMUNITY_SPEC, [MEMBERS], _community_finish, needs=("community_members",))
+
+
+@COMMUNITY.function
 def community_growth_rate(
     data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None
 ) -> MetricResult:
-    r"""Net growth of the community over ``window``: members at its end against members at its start.
-
-    .. math:: \frac{M(W_{end}) - M(W_{start})}{M(W_{start})}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: members are counted at ``window.start`` and ``window.end``.
-        segment: accounts whose members count (default: all; members without an account only
-            count for the whole).
-
-    Returns:
-        A ratio (float, negative when the community shrank); numerator the net change,
-        denominator the members at the start; components ``members_at_start``,
-        ``members_at_end``, ``joined`` and ``left``.
-
-    Raises:
-        ParameterError: a bad argument.
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        The community had no member at ``window.start``.
+    """Net growth of the community over ``window``: members at its end against members at its start.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -1626,78 +1193,6 @@ def community_growth_rate(
         'no community members at the start of the window in the segment'
     """
     return COMMUNITY.one(data, window=window, segment=segment)
-
-
-def _members_at(joined: Sequence[datetime], left: Sequence[datetime], instant: datetime) -> int:
-    """Members at ``instant``: joined before it, less those who also left before it."""
-    return bisect.bisect_left(joined, instant) - bisect.bisect_left(left, instant)
-
-
-def _between(instants: Sequence[datetime], window: Window) -> int:
-    return bisect.bisect_left(instants, window.end) - bisect.bisect_left(instants, window.start)
-
-
-def _community_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    ns = grid.n_segments
-    joined: list[list[datetime]] = [[] for _ in range(ns)]
-    left: list[list[datetime]] = [[] for _ in range(ns)]
-    anonymous_joined: list[datetime] = []
-    anonymous_left: list[datetime] = []
-    for member in run.data.community_members:
-        for s in grid.record_segments(member):
-            joined[s].append(member.joined_at)
-            if member.left_at is not None:
-                left[s].append(member.left_at)
-        if member.account_id is None:
-            anonymous_joined.append(member.joined_at)
-            if member.left_at is not None:
-                anonymous_left.append(member.left_at)
-    for instants in (*joined, *left, anonymous_joined, anonymous_left):
-        instants.sort()
-    named = set(_named_segments(grid))
-    tallies: list[Tally] = []
-    for window in grid.windows:
-        anonymous = (
-            _members_at(anonymous_joined, anonymous_left, window.start),
-            _members_at(anonymous_joined, anonymous_left, window.end),
-        )
-        for s in range(ns):
-            outside = anonymous if s in named else (0, 0)
-            tallies.append(
-                {
-                    "start": _members_at(joined[s], left[s], window.start),
-                    "end": _members_at(joined[s], left[s], window.end),
-                    "joined": _between(joined[s], window),
-                    "left": _between(left[s], window),
-                    "anonymous_start": outside[0],
-                    "anonymous_end": outside[1],
-                }
-            )
-    return tallies
-
-
-def _community_finish(cell: Cell, tally: Tally) -> MetricResult:
-    start, end = tally["start"], tally["end"]
-    at_start, at_end = tally["anonymous_start"], tally["anonymous_end"]
-    warnings = (
-        [f"{at_start} community members at the start of the window and {at_end} at its end have no account, "
-         "so they are in no segment: figures over segments do not add up to the whole"]
-        if at_start or at_end else []
-    )  # fmt: skip
-    return cell.build(
-        value=community_growth_formula(start, end),
-        undefined_reason="no community members at the start of the window in the segment",
-        numerator=end - start, denominator=start, sample_size=start,
-        components={"members_at_start": start, "members_at_end": end, "joined": tally["joined"],
-                    "left": tally["left"]},
-        warnings=warnings,
-    )  # fmt: skip
-
-
-COMMUNITY = register(
-    Definition(COMMUNITY_SPEC, _community_tallies, _community_finish, needs=("community_members",))
-)
 
 
 # -- 46. tap policy compliance ------------------------------------------------------------------
@@ -1811,6 +1306,60 @@ def find_over_taps(
     return sorted(found, key=_ask_order)
 
 
+POLICY: Final = checked(
+    "policy", DEFAULT_TAP_POLICY, "the gaps per effort class and each asset's class", _check_policy,
+    "DEFAULT_TAP_POLICY",
+)  # fmt: skip
+
+
+@state
+class TapState:
+    """The asks of one cell.
+
+    Attributes:
+        asks: asks made in W.
+        high_effort_asks: those for a high-effort asset.
+        over_tapped: the asks that broke the policy (`OverTap`).
+    """
+
+    asks: int = count()
+    high_effort_asks: int = count()
+    over_tapped: list[OverTap] = observations()
+
+
+@attrs.frozen(eq=False)
+class Asks(Block[TapState]):
+    """Asks made in each window, and those that broke the tap policy: a custom block, as a break is
+    read against the contact's previous ask of the same effort class, wherever it lies."""
+
+    uses: ClassVar[tuple[str, ...]] = ("policy",)
+    state: ClassVar = TapState
+
+    def on_records(self, run: Run[Records]) -> list[TapState]:
+        grid, records = run.grid, run.context
+        policy: TapPolicy = run.params["policy"]
+        previous = records.cached(("previous_asks", policy), lambda: previous_asks(records.data, policy))
+        out = [TapState() for _ in range(grid.n_cells)]
+        for ask in records.records(Ask):
+            cells = grid.cells_at(ask.asked_at, records.account_segments(ask.account_id))
+            if not cells:
+                continue
+            tap = OverTap.check(ask, previous.get(ask.id), policy)
+            high = policy.effort_of(ask.asset) is Effort.HIGH
+            for c in cells:
+                cell = out[c]
+                cell.asks += 1
+                cell.high_effort_asks += high
+                if tap is not None:
+                    cell.over_tapped.append(tap)
+        return out
+
+    def on_tables(self, run: TablesRun) -> list[TapState]:
+        return run.asks(self)
+
+
+ASKS: Final = Asks()
+
 TAP_SPEC = MetricSpec(
     id="tap_policy_compliance",
     number=46,
@@ -1841,7 +1390,8 @@ TAP_SPEC = MetricSpec(
     signal=SignalType.RETENTION,
     seed="000, 003",
     parameters=(
-        Parameter("policy", "DEFAULT_TAP_POLICY", "the gaps per effort class and each asset's class"),
+        POLICY,
+        CONFIDENCE,
     ),
     pitfalls=(
         Pitfall(
@@ -1869,77 +1419,11 @@ TAP_SPEC = MetricSpec(
 )
 
 
-@metric(TAP_SPEC)
-def tap_policy_compliance(
-    data: AdvocacyData | Tables,
-    *,
-    window: Window,
-    segment: Segment | None = None,
-    policy: TapPolicy = DEFAULT_TAP_POLICY,
-    confidence: float = 0.95,
-) -> MetricResult:
-    r"""Share of the asks made in ``window`` that respected the tap policy.
-
-    .. math:: \frac{|\{k \in W : k \text{ respects the policy}\}|}{|\{k \in W\}|}
-
-    Args:
-        data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
-        window: asks with ``asked_at`` in this window count.
-        segment: accounts whose asks count (default: all).
-        policy: the tap policy (gaps per effort class, and each asset's class).
-        confidence: level of the Wilson interval.
-
-    Returns:
-        A rate in [0, 1]; components count asks, compliant and over-tapped asks (also per effort
-        class) and the over-tapped contacts; ``details["over_tapped"]`` lists each over-tapped
-        ask (contact, asset, the two ask dates), as `OverTap.to_dict` gives it.
-
-    Raises:
-        ParameterError: a bad argument (``policy`` must be a `TapPolicy`).
-        SegmentNotApplicableError: the segment names an unknown attribute.
-
-    Undefined when:
-        No ask was made in the window and segment.
-
-    Examples:
-        >>> from advocacy_kpis.sample import tiny
-        >>> r = tap_policy_compliance(tiny(), window=Window.quarter(2026, 2))
-        >>> r.value, r.numerator, r.denominator
-        (0.5, 1, 2)
-        >>> [(o["contact"], o["previous_asked_at"][:10], o["asked_at"][:10]) for o in r.details["over_tapped"]]
-        [('a1/v1', '2026-04-15', '2026-06-01')]
-        >>> tap_policy_compliance(tiny(), window=Window.year(2020)).value is None
-        True
-    """
-    return TAP.one(data, window=window, segment=segment, policy=policy, confidence=confidence)
-
-
-def _tap_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    policy: TapPolicy = run.params["policy"]
-    previous = grid.cached(("previous_asks", policy), lambda: previous_asks(run.data, policy))
-    tallies: list[Tally] = [
-        {"asks": 0, "high_effort_asks": 0, "over_tapped": []} for _ in range(grid.n_cells)
-    ]
-    for ask in grid.records(Ask):
-        cells = grid.cells_at(ask.asked_at, grid.account_segments(ask.account_id))
-        if not cells:
-            continue
-        tap = OverTap.check(ask, previous.get(ask.id), policy)
-        high = policy.effort_of(ask.asset) is Effort.HIGH
-        for c in cells:
-            tally = tallies[c]
-            tally["asks"] += 1
-            tally["high_effort_asks"] += high
-            if tap is not None:
-                tally["over_tapped"].append(tap)
-    return tallies
-
-
 def _tap_finish(cell: Cell, tally: Tally) -> MetricResult:
+    found = tally[ASKS]
     policy: TapPolicy = cell.params["policy"]
-    asks, high = tally["asks"], tally["high_effort_asks"]
-    over: list[OverTap] = sorted(tally["over_tapped"], key=_ask_order)
+    asks, high = found.asks, found.high_effort_asks
+    over: list[OverTap] = sorted(found.over_tapped, key=_ask_order)
     high_over = sum(tap.effort is Effort.HIGH for tap in over)
     compliant = asks - len(over)
     by_asset: dict[str, int] = {}
@@ -1949,7 +1433,7 @@ def _tap_finish(cell: Cell, tally: Tally) -> MetricResult:
         value=compliance_formula(compliant, asks),
         undefined_reason="no asks made in the window and segment",
         numerator=compliant, denominator=asks, sample_size=asks,
-        interval=wilson_interval(compliant, asks, cell.params["confidence"]),
+        interval=wilson_interval(compliant, asks, cell.confidence),
         components={"asks": asks, "compliant": compliant, "over_tapped": len(over),
                     "high_effort_asks": high, "high_effort_over_tapped": high_over,
                     "low_effort_asks": asks - high, "low_effort_over_tapped": len(over) - high_over,
@@ -1969,12 +1453,28 @@ def tap_policy_summary(policy: TapPolicy) -> dict[str, Any]:
     }
 
 
-TAP = register(
-    Definition(
-        TAP_SPEC,
-        _tap_tallies,
-        _tap_finish,
-        checks={"policy": _check_policy, "confidence": check_confidence},
-        needs=("asks",),
-    )
-)
+TAP: Final = Metric(TAP_SPEC, [ASKS], _tap_finish, needs=("asks",))
+
+
+@TAP.function
+def tap_policy_compliance(
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    policy: TapPolicy = POLICY.default,
+    confidence: float = CONFIDENCE.default,
+) -> MetricResult:
+    """Share of the asks made in ``window`` that respected the tap policy.
+
+    Examples:
+        >>> from advocacy_kpis.sample import tiny
+        >>> r = tap_policy_compliance(tiny(), window=Window.quarter(2026, 2))
+        >>> r.value, r.numerator, r.denominator
+        (0.5, 1, 2)
+        >>> [(o["contact"], o["previous_asked_at"][:10], o["asked_at"][:10]) for o in r.details["over_tapped"]]
+        [('a1/v1', '2026-04-15', '2026-06-01')]
+        >>> tap_policy_compliance(tiny(), window=Window.year(2020)).value is None
+        True
+    """
+    return TAP.one(data, window=window, segment=segment, policy=policy, confidence=confidence)
