@@ -208,11 +208,11 @@ def test_derived_contract_values_sum_the_same_in_any_order() -> None:
     ]
     data = build(contracts=contracts)
     mrr = RevenueBasis.mrr("USD")
-    values = [data.contract_value(c, mrr) for c in contracts]
+    values = [contract_value(c, mrr) for c in contracts]
     assert values[0] == Decimal("83.333333333333")
     assert sum(values, Decimal(0)) == sum(reversed(values), Decimal(0))
-    assert data.contract_value(contracts[0], RevenueBasis.arr("USD")) == Decimal("1000")
-    assert str(data.contract_value(contracts[2], RevenueBasis.arr("USD"))) == "123456789.01"
+    assert contract_value(contracts[0], RevenueBasis.arr("USD")) == Decimal("1000")
+    assert str(contract_value(contracts[2], RevenueBasis.arr("USD"))) == "123456789.01"
 
 
 def test_a_collection_passed_even_empty_is_supplied_and_one_left_out_is_not() -> None:

@@ -41,12 +41,12 @@ from typing import Any, TextIO, TypeVar
 import attrs
 
 from advocacy_kpis import catalog
+from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.catalog import BasisUse, MetricSpec
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError
 from advocacy_kpis.io import LoadReport, load_folder, read_settings
 from advocacy_kpis.io.coerce import Refused, instant_converter
-from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.result import MetricResult, Unit, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, SegmentsBy, Window

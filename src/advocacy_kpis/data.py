@@ -634,7 +634,9 @@ class AdvocacyData:
 
     def segment_profiles(self, names: Sequence[str]) -> list[Mapping[str, Any]]:
         """The values of ``names`` of every account, as `Segment.matches` reads them."""
-        return [{name: view.get(name) for name in names} for view in (a.segment_view() for a in self.accounts)]
+        return [
+            {name: view.get(name) for name in names} for view in (a.segment_view() for a in self.accounts)
+        ]
 
     def segment_accounts(self, segment: Segment) -> frozenset[str]:
         """Ids of the accounts in ``segment``."""
@@ -927,23 +929,28 @@ class AdvocacyData:
         """The summed run rate of several accounts at ``instant`` on ``basis``."""
         return sum((self.arr_at(a, instant, basis) for a in account_ids), Decimal(0))
 
-    def contract_value(self, contract: Contract, basis: RevenueBasis) -> Decimal:
-        """A contract's value on ``basis``: ARR, MRR (ARR / 12), ACV (first year) or TCV (whole term)."""
-        where = _who(contract)
-        if basis.kind is BasisKind.ARR:
-            raw = contract.arr
-        elif basis.kind is BasisKind.MRR:
-            raw = contract.arr / 12
-        elif basis.kind is BasisKind.ACV:
-            raw = contract.first_year_value
-        else:
-            raw = contract.total_value
-        exponent = raw.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < _DERIVED_MONEY_EXPONENT:
-            # An inexact division (1000 / 12) is rounded once, far below a cent, so sums of many
-            # contracts do not depend on the order they are added in; exact values stay as they are.
-            raw = raw.quantize(_DERIVED_MONEY_STEP)
-        return basis.convert(raw, contract.currency, where)
+
+def contract_value(contract: Contract, basis: RevenueBasis) -> Decimal:
+    """A contract's value on ``basis``: ARR, MRR (ARR / 12), ACV (first year) or TCV (whole term).
+
+    Raises:
+        CurrencyMismatchError: the contract's currency has no FX rate in the basis.
+    """
+    where = _who(contract)
+    if basis.kind is BasisKind.ARR:
+        raw = contract.arr
+    elif basis.kind is BasisKind.MRR:
+        raw = contract.arr / 12
+    elif basis.kind is BasisKind.ACV:
+        raw = contract.first_year_value
+    else:
+        raw = contract.total_value
+    exponent = raw.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < _DERIVED_MONEY_EXPONENT:
+        # An inexact division (1000 / 12) is rounded once, far below a cent, so sums of many
+        # contracts do not depend on the order they are added in; exact values stay as they are.
+        raw = raw.quantize(_DERIVED_MONEY_STEP)
+    return basis.convert(raw, contract.currency, where)
 
 
 def _records(given: Any, name: str, kind: type, function: str) -> tuple[Any, ...]:

@@ -242,6 +242,25 @@ class EngineNotSupportedError(AdvocacyKpisError, NotImplementedError):
         )
 
 
+class MoneyOverflowError(AdvocacyKpisError, ValueError):
+    """A money column whose sums could pass 38 digits, so an engine cannot sum it exactly.
+
+    Attributes:
+        collection: the collection.
+        column: the column.
+    """
+
+    def __init__(self, collection: str, column: str, scale: int, largest: Any, rows: int) -> None:
+        self.collection = collection
+        self.column = column
+        super().__init__(
+            f"Column {collection}.{column} cannot be summed exactly: {rows} rows of up to "
+            f"{shorten(str(largest))} at {scale} decimal places could pass the 38 digits a Decimal sum "
+            "keeps. Store it with fewer decimal places (cents need 2), or compute on the records "
+            "(tables.to_data())."
+        )
+
+
 class MissingExtraError(AdvocacyKpisError, ImportError):
     """An optional dependency is needed; the message names the extra that provides it."""
 

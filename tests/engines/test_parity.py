@@ -59,7 +59,7 @@ def test_engine_equals_reference_on_generated_data(data: AdvocacyData, backend: 
 
 
 def _golden_cases() -> list[tuple[str, dict[str, Any]]]:
-    return [(c, e) for c, e in expectations() if e["metric"] in engines.SUPPORTED and "raises" not in e]
+    return [(c, e) for c, e in expectations() if "raises" not in e]
 
 
 @cache
@@ -82,11 +82,6 @@ def test_engine_equals_reference_on_golden_boundary_cases(case: str, expect: dic
         rates = {k: Decimal(v) for k, v in expect.get("fx", {}).items()}
         kwargs["basis"] = RevenueBasis(basis.kind, basis.currency, rates)  # type: ignore[arg-type]
     kwargs.update(expect.get("params", {}))
-    weighted = "basis" in kwargs and expect["metric"] != "revenue_from_referrals"
-    if weighted or ("basis" in kwargs and kwargs["basis"].kind.value != "arr"):
-        with pytest.raises(engines.EngineNotSupportedError, match=expect["metric"]):
-            compute(expect["metric"], tables, **kwargs)
-        return
     got = compute(expect["metric"], tables, **kwargs)
     want = compute(expect["metric"], tables.to_data(), **kwargs)
     assert got.to_dict() == want.to_dict()
@@ -125,37 +120,20 @@ def test_cumulative_incidence_cells_equal_single_calls() -> None:
             assert built.get("referral_conversion_rate", q).to_dict() == single.to_dict()
 
 
-def test_unsupported_metric_names_metric_and_engine() -> None:
-    tables = engines.tables_from_data(sample.tiny(), "duckdb")
-    q3 = Window.quarter(2026, 3)
-    with pytest.raises(engines.EngineNotSupportedError, match=r"referral_ready_account_rate.*duckdb"):
-        metrics.referral_ready_account_rate(tables, window=q3)
-    with pytest.raises(engines.EngineNotSupportedError, match="customer_retention_rate.*weighting"):
-        metrics.customer_retention_rate(tables, window=q3, basis=BASIS)
-    assert set(engines.UNSUPPORTED).isdisjoint(engines.SUPPORTED)
+def test_every_catalogue_metric_computes_on_the_engines() -> None:
+    assert set(engines.SUPPORTED) == set(catalog.CATALOGUE_IDS)
+    assert dict(engines.UNSUPPORTED) == {}
 
 
-def test_a_scorecard_on_tables_shows_what_the_engine_cannot_compute_as_undefined_cells() -> None:
+def test_a_weighted_scorecard_of_the_whole_catalogue_on_tables_equals_the_records() -> None:
     data = sample.tiny()
     tables = engines.tables_from_data(data, "duckdb")
     quarters = Window.year(2026).split("quarter")
-    card = scorecard(tables, windows=quarters, segments=Segment.by("tier"), basis=BASIS)
-    assert card.metrics == tuple(s.id for s in catalog.all())
-    on_records = scorecard(data, windows=quarters, segments=Segment.by("tier"), basis=BASIS)
-    assert card.segments == on_records.segments
-    for metric in card.metrics:
-        for window in quarters:
-            for segment in card.segments:
-                result = card.get(metric, window, segment)
-                if metric in engines.SUPPORTED:
-                    assert result.to_dict() == on_records.get(metric, window, segment).to_dict()
-                else:
-                    reason = result.undefined_reason or ""
-                    assert result.value is None and "not computed on the duckdb engine yet" in reason
-                    assert "engine='python'" in reason
-    weighted = scorecard(tables, metrics=["customer_retention_rate"], windows=quarters, basis=BASIS,
-                         weight_rates=True)  # fmt: skip
-    assert all("weighting" in (r.undefined_reason or "") for r in weighted.results)
+    kwargs: dict[str, Any] = {"windows": quarters, "segments": Segment.by("tier"), "basis": BASIS}
+    for weighted in (False, True):
+        card_ = scorecard(tables, weight_rates=weighted, **kwargs)
+        assert card_.metrics == tuple(s.id for s in catalog.all())
+        assert mismatches(scorecard(tables.to_data(), weight_rates=weighted, **kwargs), card_) == []
 
 
 def test_collection_not_supplied_is_undefined_as_for_records() -> None:
@@ -169,14 +147,3 @@ def test_collection_not_supplied_is_undefined_as_for_records() -> None:
         and got.undefined_reason == "no surveys were supplied, so this metric cannot be computed"
     )
     assert got.to_dict() == metrics.net_promoter_score(tables.to_data(), window=q3).to_dict()
-
-
-def test_latest_answer_without_durations_equals_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
-    from advocacy_kpis.engines import _engine
-
-    monkeypatch.setattr(_engine, "_NO_DURATIONS", frozenset({"polars", "duckdb"}))
-    data = _sample()
-    for backend in ("polars", "duckdb"):
-        tables = engines.tables_from_data(data, backend)
-        nps = ["net_promoter_score"]
-        assert mismatches(card(data, nps), card(tables, nps)) == []

@@ -18,10 +18,10 @@ from typing import Any
 
 import attrs
 
+from advocacy_kpis.blocks import scope_warnings
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.formulas import tap_policy_compliance
-from advocacy_kpis.blocks import scope_warnings
 from advocacy_kpis.metrics.program import OverTap, find_over_taps, tap_policy_summary
 from advocacy_kpis.policy import DEFAULT_TAP_POLICY, TapPolicy
 from advocacy_kpis.records import Advocate, Ask, Asset

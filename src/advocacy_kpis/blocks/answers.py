@@ -18,6 +18,7 @@ import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._state import count, counts_by, state
+from advocacy_kpis.blocks.events import decimal_of
 from advocacy_kpis.records import SurveyKind
 
 if TYPE_CHECKING:
@@ -112,5 +113,76 @@ class LatestAnswers(Block[AnswerState]):
                     cell.weights[pattern] = cell.weights.get(pattern, Decimal(0)) + weight
         return out
 
-    def on_tables(self, run: TablesRun) -> list[AnswerState]:
-        return run.latest_answers(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[AnswerState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        table = tables.table("surveys")
+        kinds = [k.value for k in self.kinds]
+        answers = tables.in_grid(
+            tables.frame("surveys")
+            .filter(nw.col("kind").is_in(kinds))
+            .select(
+                nw.col("account_id").alias("_acc"),
+                table.column("respondent_id").fill_null("").alias("_who"),
+                nw.col("kind"),
+                nw.col("score").cast(nw.Int64).alias("_score"),
+                nw.col("responded_at").alias("_t"),
+            ),
+            "_t",
+        )
+        counted = tables.with_profile(answers, "_acc")
+        na = len(tables.attrs)
+        answered: dict[int, int] = {}
+        for row in tables.grouped(counted, ["_k", *tables.attrs], {"n": None}):
+            key = tables.slot(row[0], row[1 : 1 + na])
+            answered[key] = answered.get(key, 0) + int(row[-1])
+        out = [AnswerState(answers=n) for n in grid.spread(answered, 0)]
+        # Each respondent's latest answer to each question in each window: the latest instant,
+        # then the highest score given at it.
+        spread = answers.join(tables.cover().select("_k", "_w", "_je"), on="_k", how="inner")
+        who = ["_acc", "_who", "_w", "kind"]
+        latest = spread.group_by(*who).agg(nw.col("_t").max().alias("_last"))
+        kept = (
+            spread.join(latest, on=who, how="inner")
+            .filter(nw.col("_t") == nw.col("_last"))
+            .group_by(*who)
+            .agg(nw.col("_score").max(), nw.col("_je").max())
+        )
+        scores = [f"_s{i}" for i in range(len(kinds))]
+        by_kind = kept.with_columns(
+            *[
+                nw.when(nw.col("kind") == k).then(nw.col("_score")).alias(s)
+                for k, s in zip(kinds, scores, strict=True)
+            ]
+        )
+        patterns = by_kind.group_by("_acc", "_who", "_w").agg(
+            *[nw.col(s).max() for s in scores], nw.col("_je").max().alias("_i")
+        )
+        patterns = tables.with_profile(patterns, "_acc")
+        ns = grid.n_segments
+        for row in tables.grouped(patterns, ["_w", *tables.attrs, *scores], {"n": None}):
+            w, values = int(row[0]), row[1 : 1 + na]
+            pattern = tuple(None if v is None else int(v) for v in row[1 + na : 1 + na + len(scores)])
+            for s in grid.profile_segments(tables.pid(values)):
+                cell = out[w * ns + s]
+                cell.patterns[pattern] = cell.patterns.get(pattern, 0) + int(row[-1])
+        if self.weigh and run.basis is not None:
+            weighed = patterns.join(tables.rates_at_bounds(), on=["_acc", "_i"], how="inner")
+            sums: dict[tuple[int, int, Pattern, str], Decimal] = {}
+            for row in tables.grouped(
+                weighed, ["_w", *tables.attrs, *scores, "currency"], {"_arr": nw.col("_arr")}
+            ):
+                pattern = tuple(None if v is None else int(v) for v in row[1 + na : 1 + na + len(scores)])
+                key = (int(row[0]), tables.pid(row[1 : 1 + na]), pattern, str(row[-2]))
+                sums[key] = sums.get(key, Decimal(0)) + decimal_of(row[-1])
+            reading = annual(run.basis)
+            for (w, pid, pattern, currency), amount in sums.items():
+                value = tables.convert({currency: amount}, reading, "contracts", tables.first_in_currency)
+                for s in grid.profile_segments(pid):
+                    cell = out[w * ns + s]
+                    cell.weights[pattern] = cell.weights.get(pattern, Decimal(0)) + value
+            # Every respondent weighs, those with no revenue at 0, as on the records.
+            for cell in out:
+                for pattern in cell.patterns:
+                    cell.weights.setdefault(pattern, Decimal(0))
+        return out

@@ -248,8 +248,19 @@ class Cohorts(Block[CohortState]):
                     out[c].weights[name] = totals[c]
         return out
 
-    def on_tables(self, run: TablesRun) -> list[CohortState]:
-        return run.cohorts(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[CohortState]:
+        tables = run.context
+        counts = tables.cached(("cohorts", self.only), lambda: _table_cohorts(tables, self.only))
+        out = [attrs.evolve(s, weights={}) for s in counts]
+        if run.basis is not None:
+            for name in sorted(self.weigh):
+                totals = tables.cached(
+                    ("weights", self.only, name, annual(run.basis)),
+                    lambda name=name: _table_weights(run, name, self.only),  # type: ignore[misc]
+                )
+                for c in range(run.grid.n_cells):
+                    out[c].weights[name] = totals[c]
+        return out
 
 
 def _cohorts(records: Records, accept: Callable[[str], bool] | None) -> list[CohortState]:
@@ -316,7 +327,109 @@ def _weights(
             if instant is None:
                 continue
             weight = records.data.arr_at(account.id, instant, reading)
-            if weight:
-                for s in segments:
-                    totals[w * ns + s] += weight
+            for s in segments:
+                totals[w * ns + s] += weight
     return totals
+
+
+# -- the tables side --------------------------------------------------------------------------------
+
+
+def accounts_in(tables: TablesRun, only: AccountSet | None) -> Any:
+    """The accounts frame of a run (`TablesRun.accounts`), restricted to ``only``."""
+    accounts = tables.accounts()
+    if only is None:
+        return accounts
+    return accounts.join(only.frame(tables), on="_acc", how="semi")
+
+
+def _prefix(values: list[int]) -> list[int]:
+    out, total = [], 0
+    for value in values:
+        total += value
+        out.append(total)
+    return out
+
+
+def _prefix2(table: list[list[int]]) -> list[list[int]]:
+    """``out[a][b]``: the sum of ``table[i][j]`` over ``i <= a`` and ``j <= b``."""
+    rows = [_prefix(row) for row in table]
+    out = [rows[0]]
+    for row in rows[1:]:
+        out.append([x + y for x, y in zip(out[-1], row, strict=True)])
+    return out
+
+
+def _table_cohorts(tables: TablesRun, only: AccountSet | None) -> list[CohortState]:
+    """The cohort counts from a histogram of the accounts' (position of customer_since, position of
+    churned_at, profile): a customer at a window bound is then a comparison of positions."""
+    grid = tables.grid
+    size = len(tables.bounds) + 2
+    since: dict[int, list[int]] = {}
+    churn: dict[int, list[int]] = {}
+    joint: dict[int, list[list[int]]] = {}
+    na = len(tables.attrs)
+    for row in tables.grouped(accounts_in(tables, only), ["_ps", "_pc", *tables.attrs], {"n": None}):
+        ps, pc, n = int(row[0]), int(row[1]), int(row[-1])
+        pid = tables.pid(row[2 : 2 + na])
+        if pid not in since:
+            since[pid], churn[pid] = [0] * size, [0] * size
+            joint[pid] = [[0] * size for _ in range(size)]
+        since[pid][ps] += n
+        churn[pid][pc] += n
+        joint[pid][ps][pc] += n
+    out = [CohortState() for _ in range(grid.n_cells)]
+    ns = grid.n_segments
+    for pid in since:
+        s_le, c_le, both = _prefix(since[pid]), _prefix(churn[pid]), _prefix2(joint[pid])
+        segments = grid.profile_segments(pid)
+        for w in range(len(grid.windows)):
+            js, je = tables.start_position(w), tables.end_position(w)
+            start = s_le[js] - c_le[js]
+            from_start = both[js][je] - both[js][js]
+            for s in segments:
+                cell = out[w * ns + s]
+                cell.start += start
+                cell.end += s_le[je] - c_le[je]
+                cell.new += s_le[je] - s_le[js]
+                cell.churned += c_le[je] - c_le[js]
+                cell.churned_from_start += from_start
+                cell.active += s_le[je] - c_le[js]
+    return out
+
+
+def _membership(tables: TablesRun, name: str) -> tuple[Any, Any]:
+    """For the members of cohort set ``name`` in each window: the condition on an (account,
+    window) row, and the bound index its weight is read at (the churn instant where null)."""
+    nw = tables.nw
+    ps, pc, js, je = nw.col("_ps"), nw.col("_pc"), nw.col("_js"), nw.col("_je")
+    at_start = (ps <= js) & (pc > js)
+    at_end = (ps <= je) & (pc > je)
+    last = nw.when(pc <= je).then(nw.lit(None, dtype=nw.Int64())).otherwise(je)
+    return {
+        "start": (at_start, js),
+        "end": (at_end, je),
+        "retained": (at_start & at_end, js),
+        "new": ((ps > js) & (ps <= je), last),
+        "active": ((ps <= je) & (pc > js), last),
+    }[name]
+
+
+def _table_weights(run: Run[TablesRun], name: str, only: AccountSet | None) -> list[Decimal]:
+    """Per cell, the summed ARR (annual form) of the members of a cohort set, where they weigh."""
+    tables = run.context
+    nw = tables.nw
+    assert run.basis is not None
+    reading = annual(run.basis)
+    condition, bound = _membership(tables, name)
+    members = (
+        accounts_in(tables, only)
+        .join(tables.window_positions(), how="cross")
+        .filter(condition)
+        .with_columns(bound.alias("_i"))
+    )
+    at_bounds = members.filter(~nw.col("_i").is_null()).join(
+        tables.rates_at_bounds(), on=["_acc", "_i"], how="inner"
+    )
+    at_churn = members.filter(nw.col("_i").is_null()).join(tables.rates_at_churn(), on="_acc", how="inner")
+    return tables.window_money([at_bounds, at_churn], reading)

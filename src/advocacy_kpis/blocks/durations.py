@@ -19,7 +19,7 @@ import attrs
 from advocacy_kpis.blocks._base import Block, Records, Run
 from advocacy_kpis.blocks._expr import Expr
 from advocacy_kpis.blocks._state import count, observations, state
-from advocacy_kpis.blocks.events import env_of
+from advocacy_kpis.blocks.events import env_of, from_micros
 from advocacy_kpis.blocks.hits import Source
 from advocacy_kpis.blocks.measures import observation
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
@@ -91,8 +91,58 @@ class AccountDurations(Block[DurationState]):
                 out[c].observations.append(seen)
         return out
 
-    def on_tables(self, run: TablesRun) -> list[DurationState]:
-        return run.account_durations(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[DurationState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        table = tables.table("accounts")
+        if self.origin == "activation":
+            origin = table.column("activated_at").fill_null(nw.col("customer_since"))
+        else:
+            origin = table.column(self.origin)
+        cohort = tables.in_grid(
+            tables.frame("accounts").select(
+                nw.col("id").alias("_acc"), origin.alias("_o"), table.column("churned_at").alias("_c")
+            ),
+            "_o",
+        )
+        joined = tables.with_profile(cohort, "_acc")
+        firsts: list[str] = []
+        for i, source in enumerate(self.sources):
+            if not tables.has(source.collection):
+                continue
+            events = tables.frame(source.collection)
+            source_table = tables.table(source.collection)
+            if source.where is not None:
+                events = events.filter(
+                    source.where.narwhals(source_table, tables.env(run.params)).fill_null(False)
+                )
+            times = events.select(
+                source_table.column("account_id").alias("_acc"),
+                source_table.column(source.time_field).alias("_t"),
+            )
+            first = (
+                times.join(cohort.select("_acc", "_o"), on="_acc", how="inner")
+                .filter(nw.col("_t") >= nw.col("_o"))
+                .group_by("_acc")
+                .agg(nw.col("_t").min().alias(f"_e{i}"))
+            )
+            joined = joined.join(first, on="_acc", how="left")
+            firsts.append(f"_e{i}")
+        out = [DurationState() for _ in range(grid.n_cells)]
+        na = len(tables.attrs)
+        as_of = tables.engine.as_of
+        for row in tables.engine.rows(joined.select("_k", *tables.attrs, "_o", "_c", *firsts)):
+            k, began, churned = int(row[0]), row[1 + na], row[2 + na]
+            reached = [t for t in row[3 + na :] if t is not None]
+            seen = observation(
+                from_micros(began),
+                from_micros(min(reached)) if reached else None,
+                from_micros(churned) if churned is not None else as_of,
+            )
+            for w in grid.stretches[k]:
+                for s in grid.profile_segments(tables.pid(row[1 : 1 + na])):
+                    out[w * grid.n_segments + s].observations.append(seen)
+        return out
 
 
 def _first_index(run: Run[Records], source: Source) -> dict[str, list[datetime]]:
@@ -177,5 +227,30 @@ class RecordDurations(Block[DurationState]):
                 out[c].observations.append(seen)
         return out
 
-    def on_tables(self, run: TablesRun) -> list[DurationState]:
-        return run.record_durations(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[DurationState]:
+        tables = run.context
+        grid = run.grid
+        out = [DurationState() for _ in range(grid.n_cells)]
+        if not self.wanted(run.params) or not tables.has(self.collection):
+            return out
+        table = tables.table(self.collection)
+        time = EVENT_TIME[COLLECTIONS[self.collection]]
+        frame = tables.with_marks(tables.frame(self.collection), [self.event])
+        frame = frame.with_columns(
+            table.column(time).alias("_o"), self.event.narwhals(table, tables.env(run.params)).alias("_ev")
+        )
+        frame = tables.with_record_profile(tables.in_grid(frame, "_o"), self.collection, self.own)
+        na = len(tables.attrs)
+        as_of = tables.engine.as_of
+        for row in tables.engine.rows(frame.select("_k", *tables.attrs, "_o", "_ev")):
+            k, began, event = int(row[0]), row[1 + na], row[2 + na]
+            profile = tables.pid(row[1 : 1 + na])
+            if self.own:
+                for w in grid.stretches[k]:
+                    for s in grid.outside_segments(profile):
+                        out[w * grid.n_segments + s].outside += 1
+            seen = observation(from_micros(began), from_micros(event) if event is not None else None, as_of)
+            for w in grid.stretches[k]:
+                for s in grid.profile_segments(profile):
+                    out[w * grid.n_segments + s].observations.append(seen)
+        return out

@@ -9,7 +9,8 @@ What it adds is declared with expressions (`advocacy_kpis.blocks.field`), read b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -19,11 +20,34 @@ from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._expr import Env, Expr, Marks
 from advocacy_kpis.blocks._state import count, counts_by, state
 from advocacy_kpis.blocks.cohorts import AccountSet, members_of
-from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
+from advocacy_kpis.data import COLLECTIONS, EVENT_TIME, contract_value
+from advocacy_kpis.records import Contract
 from advocacy_kpis.scope import BasisKind, RevenueBasis
 
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
+
+
+def from_micros(value: int) -> datetime:
+    """An instant from microseconds since the epoch, in UTC."""
+    return _EPOCH + timedelta(microseconds=value)
+
+
+def plain(value: Any) -> Any:
+    """A category value from a backend as the records hold it."""
+    from advocacy_kpis.engines._run import plain as plain_value
+
+    return plain_value(value)
+
+
+def decimal_of(value: Any) -> Decimal:
+    """A backend's sum as an exact Decimal."""
+    from advocacy_kpis.engines._run import decimal_of as exact
+
+    return exact(value)
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 __all__ = ["Amount", "EventState", "Events", "FirstContract", "FirstTouch", "Renewed", "env_of", "marked_ids"]
 
@@ -96,15 +120,19 @@ class Amount:
     currency: Expr
     contract: bool = False
 
+    def field_name(self) -> str:
+        """The money column the amount reads (a plain field)."""
+        (name,) = self.amount.fields()
+        return name
+
     def reader(self, run: Run[Records], env: Env) -> Callable[[Any], Decimal]:
         """A function of a record giving its value in the basis currency (annual form for MRR)."""
         basis = run.basis
         assert basis is not None
         if self.contract and basis.kind in (BasisKind.ACV, BasisKind.TCV):
-            data = run.context.data
 
             def value(record: Any) -> Decimal:
-                return data.contract_value(record, basis)
+                return contract_value(record, basis)
 
             return value
         reading: RevenueBasis = annual(basis) if self.contract else basis
@@ -265,8 +293,153 @@ class Events(Block[EventState]):
                         distinct[k] = distinct.get(k, 0) + 1
         return spread_events(run, tallies, outside, distinct)
 
-    def on_tables(self, run: TablesRun) -> list[EventState]:
-        return run.events(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[EventState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        if not tables.has(self.collection):
+            return [EventState() for _ in range(grid.n_cells)]
+        env = tables.env(run.params)
+        table = tables.table(self.collection)
+        frame = tables.with_marks(tables.frame(self.collection), self.expressions())
+        if self.where is not None:
+            frame = frame.filter(self.where.narwhals(table, env).fill_null(False))
+        if self.only is not None:
+            frame = frame.filter(~nw.col("account_id").is_null()).join(
+                self.only.frame(tables), left_on="account_id", right_on="_acc", how="semi"
+            )
+        # Every value is computed first, on the record's own columns, so only plain columns reach
+        # the joins (Arrow cannot carry a list column through one).
+        picked: dict[str, Any] = {"_t": table.column(self.time_field)}
+        if "account_id" in table.present:
+            picked["account_id"] = nw.col("account_id")
+        picked.update({name: nw.col(name) for name in tables.engine.extra_columns(self.collection)})
+        values: dict[str, Any] = {}
+        for i, (_, condition) in enumerate(self.counts):
+            if condition is None:
+                values[f"_c{i}"] = None
+            else:
+                picked[f"_c{i}"] = tables.indicator(condition.narwhals(table, env))
+                values[f"_c{i}"] = nw.col(f"_c{i}")
+        for i, (_, value) in enumerate(self.sums):
+            picked[f"_s{i}"] = value.narwhals(table, env).fill_null(0).cast(nw.Int64)
+            values[f"_s{i}"] = nw.col(f"_s{i}")
+        if self.outside_when is not None:
+            picked["_out"] = tables.indicator(self.outside_when.narwhals(table, env))
+            values["_out"] = nw.col("_out")
+        values["_rows"] = None
+        money = self.money if run.basis is not None else ()
+        contracts = bool(money) and any(amount.contract for _, (amount, _) in money)
+        extra: list[str] = []
+        valued = False
+        if money:
+            picked["_cur"] = money[0][1][0].currency.narwhals(table, env)
+            extra.append("_cur")
+            valued = contracts and run.basis is not None and run.basis.kind in (BasisKind.ACV, BasisKind.TCV)
+            if valued:
+                # A contract's first-year or whole-term value needs its calendar term: read each
+                # distinct (start, end, arr, tcv) once and value it as the records do.
+                picked.update(
+                    {
+                        "_cs": nw.col("start"),
+                        "_ce": nw.col("end"),
+                        "_ca": nw.col("arr"),
+                        "_ct": table.column("tcv"),
+                    }
+                )
+                extra += ["_cs", "_ce", "_ca", "_ct"]
+            for i, (_, (amount, condition)) in enumerate(money):
+                test = condition.narwhals(table, env).fill_null(False) if condition is not None else None
+                if test is None:
+                    values[f"_n{i}"] = None
+                else:
+                    picked[f"_n{i}"] = tables.indicator(test)
+                    values[f"_n{i}"] = nw.col(f"_n{i}")
+                if not valued:
+                    reading = tables.money(self.collection, amount.field_name())
+                    picked[f"_m{i}"] = reading if test is None else nw.when(test).then(reading)
+                    values[f"_m{i}"] = nw.col(f"_m{i}")
+        for j, (_, category) in enumerate(self.by):
+            picked[f"_cat{j}"] = category.narwhals(table, env)
+        frame = frame.select(*[e.alias(n) for n, e in picked.items()])
+        frame = tables.with_record_profile(tables.in_grid(frame, "_t"), self.collection, self.own)
+        keys = ["_k", *tables.attrs]
+        na = len(tables.attrs)
+        tallies: dict[int, EventState] = {}
+        outside: dict[tuple[int, int], int] = {}
+        currencies: dict[tuple[int, str, int], Decimal] = {}
+        names = list(values)
+        for row in tables.grouped(frame, keys + extra, values):
+            k, profile_values = row[0], row[1 : 1 + na]
+            found = dict(zip(names, row[1 + na + len(extra) :], strict=True))
+            key = tables.slot(k, profile_values)
+            part = tallies.get(key)
+            if part is None:
+                part = tallies[key] = EventState()
+            for i, (name, _) in enumerate(self.counts):
+                n = int(found[f"_c{i}"] or 0)
+                if n:
+                    part.counts[name] = part.counts.get(name, 0) + n
+            for i, (name, _) in enumerate(self.sums):
+                part.sums[name] = part.sums.get(name, 0) + int(found[f"_s{i}"] or 0)
+            if self.outside_when is not None and found["_out"]:
+                pid = tables.pid(profile_values)
+                outside[(pid, key)] = outside.get((pid, key), 0) + int(found["_out"])
+            if money:
+                currency_ = str(row[1 + na])
+                for i in range(len(money)):
+                    met = found[f"_n{i}"] if found[f"_n{i}"] is not None else found["_rows"]
+                    if not met:
+                        continue
+                    if valued:
+                        total = _table_contract_value(row[2 + na : 6 + na], currency_, run) * int(met)
+                    else:
+                        total = decimal_of(found[f"_m{i}"])
+                    currencies[(key, currency_, i)] = currencies.get((key, currency_, i), Decimal(0)) + total
+        if money:
+            assert run.basis is not None
+            for (key, currency_, i), amount_ in currencies.items():
+                name, (amount, _) = money[i]
+                reading_basis = annual(run.basis) if amount.contract else run.basis
+                converted = tables.convert(
+                    {currency_: amount_}, reading_basis, self.collection, tables.first_in_currency
+                )
+                part = tallies[key]
+                part.money[name] = part.money.get(name, Decimal(0)) + converted
+        for j, (name, _) in enumerate(self.by):
+            counted = frame.filter(~nw.col(f"_cat{j}").is_null())
+            for row in tables.grouped(counted, [*keys, f"_cat{j}"], {"n": None}):
+                key = tables.slot(row[0], row[1 : 1 + na])
+                part = tallies.get(key)
+                if part is None:
+                    part = tallies[key] = EventState()
+                held = part.by.setdefault(name, {})
+                label = plain(row[1 + na])
+                held[label] = held.get(label, 0) + int(row[-1])
+        out = spread_events(run, tallies, outside, {})
+        if self.accounts:
+            pairs = (
+                frame.filter(~nw.col("account_id").is_null())
+                .select("account_id", "_k", *tables.attrs)
+                .unique()
+                .join(tables.cover().select("_k", "_w"), on="_k", how="inner")
+                .select("account_id", "_w", *tables.attrs)
+                .unique()
+            )
+            for c, n in enumerate(tables.window_counts(pairs)):
+                out[c].accounts = n
+        return out
+
+
+def _table_contract_value(fields: Sequence[Any], currency: str, run: Run[TablesRun]) -> Decimal:
+    """One contract's value on an ACV or TCV basis, from (start, end, arr, tcv) as the tables hold
+    them, converted to the basis currency as the records would be."""
+    start, end, arr, tcv = fields
+    assert run.basis is not None
+    contract = Contract(
+        id="_", account_id="_", start=from_micros(int(start)), end=from_micros(int(end)),
+        arr=decimal_of(arr), currency=currency, tcv=None if tcv is None else decimal_of(tcv),
+    )  # fmt: skip
+    return contract_value(contract, RevenueBasis(run.basis.kind, currency))
 
 
 def spread_events(

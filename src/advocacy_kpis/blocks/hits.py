@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._expr import Expr
 from advocacy_kpis.blocks._state import count, money, state
-from advocacy_kpis.blocks.cohorts import MEMBERS, AccountSet, members_of
+from advocacy_kpis.blocks.cohorts import MEMBERS, AccountSet, accounts_in, members_of
 from advocacy_kpis.blocks.events import env_of
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
 
@@ -134,5 +134,64 @@ class Hits(Block[HitState]):
                 if where is None or where(record) is True:
                     yield account_id, instant
 
-    def on_tables(self, run: TablesRun) -> list[HitState]:
-        return run.hits(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[HitState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        events = source_events(run, self.sources)
+        spread = events.join(tables.cover(), on="_k", how="inner").select("_acc", "_w", "_js", "_je")
+        members = spread.join(accounts_in(tables, self.only), on="_acc", how="inner")
+        ps, pc, js, je = nw.col("_ps"), nw.col("_pc"), nw.col("_js"), nw.col("_je")
+        active = self.population == "active"
+        member = (ps <= je) & (pc > js)
+        kept = members.filter(member) if active else members
+        found = kept.select("_acc", "_w", "_pc", "_je", *tables.attrs).unique()
+        hits = tables.window_counts(found)
+        outside = tables.window_counts(members.filter(~member)) if active else None
+        weights = None
+        if self.weigh and run.basis is not None:
+            last = (
+                nw.when(pc <= je).then(nw.lit(None, dtype=nw.Int64())).otherwise(je)
+                if self.population == "active"
+                else je
+            )
+            weighed = found.with_columns(last.alias("_i"))
+            at_bounds = weighed.filter(~nw.col("_i").is_null()).join(
+                tables.rates_at_bounds(), on=["_acc", "_i"], how="inner"
+            )
+            at_churn = weighed.filter(nw.col("_i").is_null()).join(
+                tables.rates_at_churn(), on="_acc", how="inner"
+            )
+            weights = tables.window_money([at_bounds, at_churn], annual(run.basis))
+        return [
+            HitState(
+                hits=hits[c],
+                weight=weights[c] if weights is not None else Decimal(0),
+                outside=outside[c] if outside is not None else 0,
+            )
+            for c in range(grid.n_cells)
+        ]
+
+
+def source_events(run: Run[TablesRun], sources: tuple[Source, ...]) -> Any:
+    """``_acc`` and stretch ``_k`` of every event of ``sources`` stamped in the grid's span, from
+    the supplied collections (rows with no account are never events)."""
+    tables = run.context
+    nw = tables.nw
+    env = tables.env(run.params)
+    parts = []
+    for source in sources:
+        if not tables.has(source.collection):
+            continue
+        frame = tables.with_marks(tables.frame(source.collection), [source.where])
+        table = tables.table(source.collection)
+        if source.where is not None:
+            frame = frame.filter(source.where.narwhals(table, env).fill_null(False))
+        time = table.column(source.time_field)
+        account = table.column("account_id")
+        picked = frame.select(account.cast(nw.String()).alias("_acc"), time.alias("_t")).filter(
+            ~nw.col("_acc").is_null()
+        )
+        parts.append(tables.in_grid(picked, "_t").select("_acc", "_k"))
+    if not parts:
+        return tables.accounts().filter(nw.lit(False)).select("_acc", nw.lit(0, dtype=nw.Int64()).alias("_k"))
+    return parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
@@ -157,8 +157,82 @@ class Pool(Block[PoolState]):
             times.sort()
         return by_contact, by_account
 
-    def on_tables(self, run: TablesRun) -> list[PoolState]:
-        return run.pool(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[PoolState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        table = tables.table("advocates")
+        advocates = tables.frame("advocates").select(
+            nw.col("id").alias("_adv"),
+            nw.col("account_id").alias("_acc"),
+            nw.col("enrolled_at").alias("_enrolled"),
+            table.column("opted_out_at").alias("_opted"),
+        )
+        accounts = tables.accounts().select("_acc", "_since", "_churn", *tables.attrs)
+        joined = advocates.join(accounts, on="_acc", how="inner")
+        low = nw.max_horizontal(nw.col("_enrolled"), nw.col("_since"))
+        high = nw.min_horizontal(nw.col("_opted"), nw.col("_churn"))
+        members = (
+            joined.with_columns(low.alias("_low"), high.alias("_high"))
+            .join(tables.windows_frame(), how="cross")
+            .filter(
+                (nw.col("_low") < nw.col("_we"))
+                & (nw.col("_high").is_null() | (nw.col("_we") <= nw.col("_high")))
+            )
+        )
+        advocates_in = tables.window_counts(members)
+        accounts_in = tables.window_counts(members.select("_acc", "_w", *tables.attrs).unique())
+        active: list[int] | None = None
+        if self.lookback is not None:
+            span = tables.micros_span(timedelta(days=run.params[self.lookback]))
+            events = advocacy_event_frame(run)
+            touched = (
+                members.select("_adv", "_acc", "_w", "_we", *tables.attrs)
+                .join(events, on="_acc", how="inner")
+                .filter(
+                    (nw.col("_who").is_null() | (nw.col("_who") == nw.col("_adv")))
+                    & (nw.col("_t") >= nw.col("_we") - span)
+                    & (nw.col("_t") < nw.col("_we"))
+                )
+                .select("_adv", "_acc", "_w", *tables.attrs)
+                .unique()
+            )
+            active = tables.window_counts(touched)
+        flows: dict[str, list[int]] = {}
+        for name, column in (("enrolled", "_enrolled"), ("opted_out", "_opted")):
+            stamped = tables.in_grid(joined.select(nw.col(column).alias("_t"), *tables.attrs), "_t")
+            flows[name] = tables.stretch_counts(stamped)
+        return [
+            PoolState(
+                advocates=advocates_in[c],
+                accounts=accounts_in[c],
+                enrolled=flows["enrolled"][c],
+                opted_out=flows["opted_out"][c],
+                active=active[c] if active is not None else 0,
+            )
+            for c in range(grid.n_cells)
+        ]
+
+
+def advocacy_event_frame(run: Run[TablesRun]) -> Any:
+    """Every advocacy action (`ADVOCACY_EVENTS`) as ``_acc``, ``_who`` (its advocate, or null when
+    it names none) and ``_t``, from the supplied collections."""
+    tables = run.context
+    nw = tables.nw
+    parts = []
+    for source in ADVOCACY_EVENTS:
+        if not tables.has(source.collection):
+            continue
+        table = tables.table(source.collection)
+        parts.append(
+            tables.frame(source.collection)
+            .select(
+                table.column("account_id").cast(nw.String()).alias("_acc"),
+                table.column("advocate_id").cast(nw.String()).alias("_who"),
+                table.column(source.time_field).alias("_t"),
+            )
+            .filter(~nw.col("_acc").is_null() & ~nw.col("_t").is_null())
+        )
+    return nw.concat(parts, how="vertical")
 
 
 @state
@@ -232,5 +306,49 @@ class Community(Block[CommunityState]):
             for s in range(ns)
         ]
 
-    def on_tables(self, run: TablesRun) -> list[CommunityState]:
-        return run.community(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[CommunityState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        table = tables.table("community_members")
+        members = tables.with_record_profile(
+            tables.frame("community_members").select(
+                table.column("account_id").alias("account_id"),
+                nw.col("joined_at").alias("_j"),
+                table.column("left_at").alias("_l"),
+                *[nw.col(c) for c in tables.engine.extra_columns("community_members")],
+            ),
+            "community_members",
+            own=False,
+        )
+        per_window = members.join(tables.windows_frame(), how="cross")
+        joined, left, ws, we = nw.col("_j"), nw.col("_l"), nw.col("_ws"), nw.col("_we")
+
+        def member_at(t: Any) -> Any:
+            return (joined < t) & (left.is_null() | (left >= t))
+
+        values = {
+            "start": tables.indicator(member_at(ws)),
+            "end": tables.indicator(member_at(we)),
+            "joined": tables.indicator((joined >= ws) & (joined < we)),
+            "left": tables.indicator((left >= ws) & (left < we)),
+        }
+        counts = {name: tables.window_counts(per_window, value) for name, value in values.items()}
+        anonymous = per_window.filter(nw.col("account_id").is_null())
+        outside = {
+            w: (int(start or 0), int(end or 0))
+            for w, start, end in tables.grouped(anonymous, ["_w"], {"s": values["start"], "e": values["end"]})
+        }
+        out: list[CommunityState] = []
+        for c, w, s in grid.cells():
+            at_start, at_end = (0, 0) if grid.segments[s].is_all else outside.get(w, (0, 0))
+            out.append(
+                CommunityState(
+                    start=counts["start"][c],
+                    end=counts["end"][c],
+                    joined=counts["joined"][c],
+                    left=counts["left"][c],
+                    anonymous_start=at_start,
+                    anonymous_end=at_end,
+                )
+            )
+        return out

@@ -14,12 +14,13 @@ from __future__ import annotations
 import bisect
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual, on_basis
 from advocacy_kpis.blocks._state import counts_by, state
+from advocacy_kpis.blocks.events import decimal_of
 from advocacy_kpis.formulas import account_revenue_change
 from advocacy_kpis.scope import RevenueBasis
 
@@ -131,8 +132,136 @@ class RunRates(Block[MovementState]):
                         _add(acc.counts, "churned_accounts", 1)
         return out
 
-    def on_tables(self, run: TablesRun) -> list[MovementState]:
-        return run.run_rates(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[MovementState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        assert run.basis is not None
+        reading = annual(run.basis)
+        spans = self.spans(run)  # type: ignore[arg-type]
+        span_frame = tables.engine.small(
+            {
+                "_w": list(range(len(spans))),
+                "_s": [tables.micros(start) for start, _ in spans],
+                "_e": [tables.micros(end) for _, end in spans],
+            }
+        )
+        accounts = tables.accounts()
+        churn = nw.col("_churn")
+        starting = (
+            accounts.join(span_frame, how="cross")
+            .filter((nw.col("_since") < nw.col("_s")) & (churn.is_null() | (churn >= nw.col("_s"))))
+            .with_columns(
+                ((nw.col("_since") < nw.col("_e")) & (churn.is_null() | (churn >= nw.col("_e")))).alias(
+                    "_stays"
+                )
+            )
+        )
+        contracts = tables.contracts()
+
+        def rate_at(bound: str, name: str) -> Any:
+            live = starting.select("_acc", "_w", bound).join(contracts, on="_acc", how="inner")
+            live = live.filter((nw.col("_start") < nw.col(bound)) & (nw.col(bound) <= nw.col("_end")))
+            return live.group_by("_acc", "_w", "currency").agg(nw.col("_arr").sum().alias(name))
+
+        at_start, at_end = rate_at("_s", "_before"), rate_at("_e", "_after")
+        keys = ["_acc", "_w", "currency"]
+        both = nw.concat(
+            [
+                at_start.with_columns(
+                    nw.lit(None, dtype=at_start.collect_schema()["_before"]).alias("_after")
+                ),
+                at_end.with_columns(
+                    nw.lit(None, dtype=at_end.collect_schema()["_after"]).alias("_before")
+                ).select(*keys, "_before", "_after"),
+            ],
+            how="vertical",
+        )
+        by_currency = both.group_by(*keys).agg(nw.col("_before").sum(), nw.col("_after").sum())
+        currencies = by_currency.group_by("_acc", "_w").agg(nw.len().alias("_nc"))
+        rows = (
+            starting.select("_acc", "_w", "_stays", *tables.attrs)
+            .join(currencies, on=["_acc", "_w"], how="left")
+            .join(by_currency, on=["_acc", "_w"], how="left")
+        )
+        single = rows.filter(nw.col("_nc").is_null() | (nw.col("_nc") == 1))
+        several = rows.filter(nw.col("_nc") > 1)
+        out = [MovementState() for _ in range(grid.n_cells)]
+        ns, na = grid.n_segments, len(tables.attrs)
+        # One currency (or none) per account: the movements are taken in that currency, then
+        # converted once; a rate is positive, so min and max commute with it.
+        # A side with no live contract is a null here and Decimal(0) on the records, so a sum over
+        # accounts without revenue comes out as the records' Decimal(0), not as 0.00.
+        # One digit narrower than a sum may be, so a difference of two still fits 38 digits.
+        scale = contracts.collect_schema()["_arr"].scale
+        raw_before = nw.col("_before").cast(nw.Decimal(37, scale))
+        raw_after = nw.col("_after").cast(nw.Decimal(37, scale))
+        before, after = raw_before.fill_null(0), raw_after.fill_null(0)
+        least = nw.when(before <= after).then(before).otherwise(after)
+        kept = (
+            nw.when(raw_before.is_null() | (raw_after.is_null() & (before > 0))).then(None).otherwise(least)
+        )
+        gained = nw.when(after > before).then(after - before)
+        lost = nw.when(raw_before.is_null()).then(None).otherwise(before - kept.fill_null(0))
+        stays = nw.col("_stays")
+        values = {
+            "accounts": None,
+            "retained": kept,
+            "expansion": gained,
+            "expanded_accounts": tables.indicator(after > before),
+            "contraction": nw.when(stays).then(lost),
+            "contracted_accounts": tables.indicator(stays & (lost > 0)),
+            "churned": nw.when(~stays).then(lost),
+            "churned_accounts": tables.indicator(~stays),
+        }
+        money_names = ("retained", "expansion", "contraction", "churned")
+        # Polars sums an all-null column to 0: how many values were summed tells an empty sum apart.
+        values.update({f"{name}_n": tables.indicator(~values[name].is_null()) for name in money_names})
+        names = list(values)
+        for row in tables.grouped(single, ["_w", *tables.attrs, "currency"], values):
+            w, pid, currency = int(row[0]), tables.pid(row[1 : 1 + na]), row[1 + na]
+            found = dict(zip(names, row[2 + na :], strict=True))
+            for s in grid.profile_segments(pid):
+                cell = out[w * ns + s]
+                for name in MOVEMENT_COUNTS:
+                    _add(cell.counts, name, int(found[name] or 0))
+                for name in money_names:
+                    if not found[f"{name}_n"]:
+                        continue
+                    amount = tables.convert(
+                        {currency: decimal_of(found[name])}, reading, "contracts", tables.first_in_currency
+                    )
+                    _add(cell.sums, name, amount)
+        # Several currencies: the account's run rates are converted and compared in Python.
+        per_account: dict[tuple[str, int], list[Any]] = {}
+        for row in tables.engine.rows(
+            several.select("_acc", "_w", "_stays", *tables.attrs, "currency", "_before", "_after")
+        ):
+            held = per_account.setdefault(
+                (row[0], int(row[1])), [bool(row[2]), row[3 : 3 + na], Decimal(0), Decimal(0)]
+            )
+            currency = str(row[3 + na])
+            held[2] += tables.convert(
+                {currency: decimal_of(row[4 + na])}, reading, "contracts", tables.first_in_currency
+            )
+            held[3] += tables.convert(
+                {currency: decimal_of(row[5 + na])}, reading, "contracts", tables.first_in_currency
+            )
+        for (_, w), (stays_, values_, before_, after_) in per_account.items():
+            kept_, gained_ = account_revenue_change(before_, after_)
+            lost_ = before_ - kept_
+            for s in grid.profile_segments(tables.pid(values_)):
+                cell = out[w * ns + s]
+                _add(cell.counts, "accounts", 1)
+                _add(cell.sums, "retained", kept_)
+                _add(cell.sums, "expansion", gained_)
+                _add(cell.counts, "expanded_accounts", int(gained_ > 0))
+                if stays_:
+                    _add(cell.sums, "contraction", lost_)
+                    _add(cell.counts, "contracted_accounts", int(lost_ > 0))
+                else:
+                    _add(cell.sums, "churned", lost_)
+                    _add(cell.counts, "churned_accounts", 1)
+        return out
 
 
 def _add(into: dict[str, object], name: str, value: object) -> None:

@@ -2,10 +2,11 @@
 
 Hold the collections as frames in a `Tables` and pass it wherever an `AdvocacyData` goes:
 ``scorecard(tables, ...)``, ``compute(metric_id, tables, ...)`` or ``metrics.X(tables, ...)``.
-The engine is picked from the frames' library (pandas, Polars eager or lazy, PyArrow, DuckDB,
-PySpark): one implementation on narwhals computes each metric's tally in that library and hands
-it to the metric's own finish, so every result equals the one computed from the records.
-``scorecard(tables, ..., engine="python")`` computes on the records instead (`Tables.to_data`).
+The library of the frames (pandas, Polars eager or lazy, PyArrow, DuckDB, PySpark) computes each
+building block's tally, through narwhals, and the metric's own finish turns the tallies into
+results: every metric, every basis and estimator, no per-metric engine code, and every result
+equal to the one computed from the records. ``scorecard(tables, ..., engine="python")`` computes
+on the records instead (`Tables.to_data`).
 
 Examples:
     >>> from advocacy_kpis import Window, scorecard
@@ -18,12 +19,13 @@ Examples:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, Final
 
+from advocacy_kpis import catalog
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.engines._data import SuppliedData, TablesData
-from advocacy_kpis.engines._engine import SUPPORTED, UNSUPPORTED, Engine, EngineNotSupportedError
+from advocacy_kpis.engines._run import Engine, TablesRun
 from advocacy_kpis.engines._tables import (
     BACKENDS,
     Column,
@@ -33,79 +35,47 @@ from advocacy_kpis.engines._tables import (
     records_from_tables,
     tables_from_data,
 )
-from advocacy_kpis.errors import ParameterError
-from advocacy_kpis.scope import Segment, SegmentsBy
+from advocacy_kpis.errors import EngineNotSupportedError, ParameterError
 
 __all__ = [
     "BACKENDS",
+    "ENGINES",
     "SUPPORTED",
     "UNSUPPORTED",
     "Column",
+    "Engine",
     "EngineNotSupportedError",
-    "SuppliedData",
     "Tables",
-    "TablesData",
+    "TablesRun",
     "arrow_tables",
-    "as_data",
+    "choose",
     "columns",
-    "prepare",
     "records_from_tables",
     "tables_from_data",
 ]
 
-ENGINES = ("python", "narwhals")
+ENGINES: Final = ("python", "narwhals")
 """Values of the ``engine`` argument: the records in Python, or the tables' own library."""
 
+SUPPORTED: Final = catalog.CATALOGUE_IDS
+"""The metrics every engine computes where the tables live: the whole catalogue."""
 
-def as_data(data: Any, engine: str | None = None) -> Any:
-    """What the metrics read for ``data``: a `Tables` becomes a `TablesData` (or, with
-    ``engine="python"``, its records); anything else is returned as it is."""
+UNSUPPORTED: Final[Mapping[str, str]] = MappingProxyType({})
+"""Metrics an engine refuses, with the reason: none."""
+
+
+def choose(data: Any, engine: str | None) -> Any:
+    """What a scorecard computes on: ``data``, or with ``engine="python"`` the records of a `Tables`.
+
+    Raises:
+        ParameterError: an unknown engine, or ``"narwhals"`` for records.
+    """
     if engine is not None and engine not in ENGINES:
         raise ParameterError(
             "engine", "scorecard", "'python', 'narwhals' or None (picked from the data)", engine
         )
-    if not isinstance(data, Tables):
-        if engine == "narwhals":
-            raise ParameterError("engine", "scorecard", "'python' or None for an AdvocacyData", engine)
-        return data
-    if engine == "python":
-        return data.to_data()
-    return TablesData.of(Engine(data))
-
-
-def prepare(data: Any, segments: Any, engine: str | None = None) -> tuple[Any, Any]:
-    """The data set a scorecard computes on, and its segments with ``Segment.by`` resolved on the tables."""
-    chosen = as_data(data, engine)
-    if not isinstance(chosen, TablesData):
-        return chosen, segments
-    if isinstance(segments, (Segment, SegmentsBy)):
-        segments = [segments]
-    if segments is None or isinstance(segments, (str, bytes)) or not isinstance(segments, Iterable):
-        return chosen, segments
-    resolved: list[Any] = []
-    for item in segments:
-        if isinstance(item, SegmentsBy):
-            resolved.extend(item.resolve(_Profiles(chosen.engine, item.attributes)))
-        else:
-            resolved.append(item)
-    return chosen, resolved
-
-
-class _Profile:
-    def __init__(self, view: dict[str, Any]) -> None:
-        self._view = view
-
-    def segment_view(self) -> dict[str, Any]:
-        return self._view
-
-
-class _Profiles:
-    """Stands in for a data set when resolving ``Segment.by``: one entry per distinct profile."""
-
-    def __init__(self, engine: Engine, names: tuple[str, ...]) -> None:
-        self.accounts = [_Profile(view) for view in engine.profiles(names)]
-
-
-def is_records(data: Any) -> bool:
-    """Whether ``data`` is an `AdvocacyData` (records in Python)."""
-    return isinstance(data, AdvocacyData)
+    if isinstance(data, Tables):
+        return data.to_data() if engine == "python" else data
+    if engine == "narwhals" and isinstance(data, AdvocacyData):
+        raise ParameterError("engine", "scorecard", "'python' or None for an AdvocacyData", engine)
+    return data

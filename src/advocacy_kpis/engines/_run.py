@@ -24,7 +24,7 @@ from __future__ import annotations
 import importlib
 import math
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -65,7 +65,11 @@ def plain(value: Any) -> Any:
     float read from a column of integers with missing values (pandas) is the integer."""
     if value is None or type(value).__name__ in ("NaTType", "NAType"):
         return None
-    if hasattr(value, "item") and not isinstance(value, (str, bytes, Decimal)) and getattr(value, "ndim", 0) == 0:
+    if (
+        hasattr(value, "item")
+        and not isinstance(value, (str, bytes, Decimal))
+        and getattr(value, "ndim", 0) == 0
+    ):
         value = value.item()
     if isinstance(value, float):
         if math.isnan(value):
@@ -169,7 +173,9 @@ class Engine:
             frame = self.frame("accounts").select(
                 *[self.account_attribute(n).alias(a) for n, a in zip(names, picked, strict=True)]
             )
-            grouped = frame.group_by(*picked, drop_null_keys=False).agg(nw.len().alias("_n")) if picked else None
+            grouped = (
+                frame.group_by(*picked, drop_null_keys=False).agg(nw.len().alias("_n")) if picked else None
+            )
             if grouped is None:
                 rows = [((), int(self.rows(self.frame("accounts").select(nw.len()))[0][0]))]
             else:
@@ -207,8 +213,9 @@ class Engine:
         if not self.is_supplied(collection):
             return []
         nw = _narwhals()
-        frame = self.frame(collection)
         columns = self.columns(collection)
+        kept = [c for c in ("account_id", *self.extra_columns(collection)) if c in columns]
+        frame = self.frame(collection).select(*kept)
         own = [self.own_attribute(collection, n) for n in names]
         if "account_id" in columns and collection not in OWN_ATTRIBUTE_COLLECTIONS:
             accounts = self.frame("accounts").select(
@@ -216,9 +223,16 @@ class Engine:
                 *[self.account_attribute(n).alias(f"_b{i}") for i, n in enumerate(names)],
             )
             frame = frame.join(accounts, left_on="account_id", right_on="_acc", how="left")
+            schema = frame.collect_schema()
+            extra = set(self.extra_columns(collection))
             picked = [
-                nw.when(nw.col("account_id").is_null()).then(o).otherwise(nw.col(f"_b{i}")).alias(f"_a{i}")
-                for i, o in enumerate(own)
+                nw.when(nw.col("account_id").is_null())
+                .then(nw.col(n).cast(schema[f"_b{i}"]))
+                .otherwise(nw.col(f"_b{i}"))
+                .alias(f"_a{i}")
+                if n in extra
+                else nw.col(f"_b{i}").alias(f"_a{i}")
+                for i, n in enumerate(names)
             ]
         else:
             picked = [o.alias(f"_a{i}") for i, o in enumerate(own)]
@@ -247,10 +261,11 @@ class Engine:
         return found
 
     def extra_columns(self, name: str) -> list[str]:
-        """The columns of a collection that are attributes (not fields of its record)."""
-        from advocacy_kpis.engines._tables import field_names
+        """The columns of a collection that are attributes (not fields of its record); none for a
+        record that carries no attributes."""
+        from advocacy_kpis.engines._tables import field_names, has_attributes
 
-        return sorted(self.columns(name) - field_names(name))
+        return sorted(self.columns(name) - field_names(name)) if has_attributes(name) else []
 
     def account_attribute(self, name: str) -> Any:
         """The expression reading one segmenting attribute from the accounts table."""
@@ -385,7 +400,9 @@ class TablesRun:
             if low == high:
                 return nw.lit(low, dtype=nw.Int64())
             middle = (low + high) // 2
-            return nw.when(column >= bounds[middle]).then(count(middle + 1, high)).otherwise(count(low, middle))
+            return (
+                nw.when(column >= bounds[middle]).then(count(middle + 1, high)).otherwise(count(low, middle))
+            )
 
         return count(0, len(bounds))
 
@@ -451,7 +468,11 @@ class TablesRun:
             frame = engine.frame("accounts")
             present = engine.columns("accounts")
             churn_col = nw.col("churned_at") if "churned_at" in present else nw.lit(None, dtype=nw.Int64())
-            churn = nw.when(churn_col.is_null()).then(nw.lit(len(self.bounds) + 1)).otherwise(self.position(churn_col))
+            churn = (
+                nw.when(churn_col.is_null())
+                .then(nw.lit(len(self.bounds) + 1))
+                .otherwise(self.position(churn_col))
+            )
             return frame.select(
                 nw.col("id").alias("_acc"),
                 nw.col("customer_since").alias("_since"),
@@ -481,12 +502,20 @@ class TablesRun:
             return frame.with_columns(*[v.alias(a) for v, a in zip(own_values, self.attrs, strict=True)])
         profile = self.accounts().select("_acc", *[nw.col(a).alias(f"_b{a}") for a in self.attrs])
         joined = frame.join(profile, left_on="account_id", right_on="_acc", how="left")
-        return joined.with_columns(
-            *[
-                nw.when(nw.col("account_id").is_null()).then(v).otherwise(nw.col(f"_b{a}")).alias(a)
-                for v, a in zip(own_values, self.attrs, strict=True)
-            ]
-        )
+        extra = set(engine.extra_columns(collection))
+        schema = self.accounts().collect_schema()
+        columns = []
+        for name, attr in zip(self.names, self.attrs, strict=True):
+            from_account = nw.col(f"_b{attr}")
+            if name not in extra:
+                # No attribute of its own: a record with no account is in no segment on it.
+                columns.append(from_account.alias(attr))
+                continue
+            own_value = nw.col(name).cast(schema[attr])
+            columns.append(
+                nw.when(nw.col("account_id").is_null()).then(own_value).otherwise(from_account).alias(attr)
+            )
+        return joined.with_columns(*columns)
 
     def pid(self, values: Sequence[Any]) -> int:
         """The grid's profile number for a row's attribute values."""
@@ -503,7 +532,9 @@ class TablesRun:
             marks = []
             if "acquisition_channel" in engine.columns("accounts"):
                 marks.append(
-                    accounts.filter(nw.col("acquisition_channel") == "referral").select(nw.col("id").alias("_acc"))
+                    accounts.filter(nw.col("acquisition_channel") == "referral").select(
+                        nw.col("id").alias("_acc")
+                    )
                 )
             if self.has("referrals") and "converted_account_id" in engine.columns("referrals"):
                 named = engine.frame("referrals").filter(~nw.col("converted_account_id").is_null())
@@ -517,7 +548,9 @@ class TablesRun:
 
     def accounts_where(self, condition: Expr) -> Any:
         """``_acc`` of the accounts whose fields meet ``condition``."""
-        frame = self.frame("accounts").filter(condition.narwhals(self.table("accounts"), self.env({})).fill_null(False))
+        frame = self.frame("accounts").filter(
+            condition.narwhals(self.table("accounts"), self.env({})).fill_null(False)
+        )
         return frame.select(self.nw.col("id").alias("_acc"))
 
     def marked(self, marks: Marks) -> Any:
@@ -542,11 +575,15 @@ class TablesRun:
                 if "renewal_of" not in self.engine.columns("contracts"):
                     ids = contracts.filter(nw.lit(False)).select("id")
                 else:
-                    ids = contracts.filter(~nw.col("renewal_of").is_null()).select(nw.col("renewal_of").alias("id"))
+                    ids = contracts.filter(~nw.col("renewal_of").is_null()).select(
+                        nw.col("renewal_of").alias("id")
+                    )
             elif isinstance(marks, FirstContract):
                 contracts = self.frame("contracts")
                 earliest = contracts.group_by("account_id").agg(nw.col("start").min().alias("_t"))
-                first = contracts.join(earliest, on="account_id", how="inner").filter(nw.col("start") == nw.col("_t"))
+                first = contracts.join(earliest, on="account_id", how="inner").filter(
+                    nw.col("start") == nw.col("_t")
+                )
                 if "renewal_of" in self.engine.columns("contracts"):
                     first = first.filter(nw.col("renewal_of").is_null())
                 ids = first.select("id")
@@ -602,6 +639,117 @@ class TablesRun:
             counts[key] = counts.get(key, 0) + int(row[-1] or 0)
         return grid.spread_windows(counts, 0)
 
+    def micros_span(self, span: timedelta) -> int:
+        """A duration as the prepared frames measure it."""
+        return micros(span)
+
+    def stretch_counts(self, frame: Any, value: Any = None) -> list[int]:
+        """Per cell, the rows (or the sum of ``value``) of a frame carrying ``_k`` and the profile columns."""
+        counts: dict[int, int] = {}
+        na = len(self.attrs)
+        for row in self.grouped(frame, ["_k", *self.attrs], {"n": value}):
+            key = self.slot(row[0], row[1 : 1 + na])
+            counts[key] = counts.get(key, 0) + int(row[-1] or 0)
+        return self.grid.spread(counts, 0)
+
+    def window_positions(self) -> Any:
+        """Per window ``_w``: the positions ``_js`` and ``_je`` of its start and end."""
+
+        def build() -> Any:
+            windows = range(len(self.grid.windows))
+            return self.engine.small(
+                {
+                    "_w": list(windows),
+                    "_js": [self.start_position(w) for w in windows],
+                    "_je": [self.end_position(w) for w in windows],
+                }
+            )
+
+        return self.cached(("window_positions",), build)
+
+    # -- run rates ---------------------------------------------------------------------------------------
+
+    def contracts(self) -> Any:
+        """The contracts with ``_acc``, ``currency``, ``_arr`` (Decimal), ``_start`` and ``_end``
+        (microseconds) and the positions ``_pstart`` and ``_pend`` of start and end."""
+
+        def build() -> Any:
+            nw = self.nw
+            return self.frame("contracts").select(
+                nw.col("id"),
+                nw.col("account_id").alias("_acc"),
+                nw.col("currency"),
+                self.money("contracts", "arr").alias("_arr"),
+                nw.col("start").alias("_start"),
+                nw.col("end").alias("_end"),
+                self.position(nw.col("start")).alias("_pstart"),
+                self.position(nw.col("end")).alias("_pend"),
+            )
+
+        return self.cached(("contracts",), build)
+
+    def rates_at_bounds(self) -> Any:
+        """Per account, window bound ``_i`` and currency: ``_arr``, the ARR of its contracts live at
+        that bound (``start < bound <= end``, so ``position(start) <= i < position(end)``)."""
+
+        def build() -> Any:
+            nw = self.nw
+            indices = self.engine.small({"_i": list(range(len(self.bounds)))})
+            live = (
+                self.contracts()
+                .join(indices, how="cross")
+                .filter((nw.col("_pstart") <= nw.col("_i")) & (nw.col("_i") < nw.col("_pend")))
+            )
+            return live.group_by("_acc", "_i", "currency").agg(nw.col("_arr").sum())
+
+        return self.cached(("rates_at_bounds",), build)
+
+    def rates_at_churn(self) -> Any:
+        """Per churned account and currency: ``_arr``, the ARR of its contracts live at its churn."""
+
+        def build() -> Any:
+            nw = self.nw
+            churned = self.accounts().filter(~nw.col("_churn").is_null()).select("_acc", "_churn")
+            live = (
+                self.contracts()
+                .join(churned, on="_acc", how="inner")
+                .filter((nw.col("_start") < nw.col("_churn")) & (nw.col("_churn") <= nw.col("_end")))
+            )
+            return live.group_by("_acc", "currency").agg(nw.col("_arr").sum())
+
+        return self.cached(("rates_at_churn",), build)
+
+    def window_money(self, frames: Sequence[Any], basis: RevenueBasis) -> list[Decimal]:
+        """Per cell, the money ``_arr`` of rows carrying ``_w``, ``currency`` and the profile
+        columns, converted to the basis currency (contracts name the currency without a rate)."""
+        grid = self.grid
+        na = len(self.attrs)
+        sums: dict[tuple[int, str], Decimal] = {}
+        for frame in frames:
+            for row in self.grouped(frame, ["_w", *self.attrs, "currency"], {"_arr": self.nw.col("_arr")}):
+                key = (grid.window_slot(int(row[0]), self.pid(row[1 : 1 + na])), str(row[1 + na]))
+                sums[key] = sums.get(key, Decimal(0)) + decimal_of(row[-1])
+        converted: dict[int, Decimal] = {}
+        for (key, currency), amount in sums.items():
+            value = self.convert({currency: amount}, basis, "contracts", self.first_in_currency)
+            converted[key] = converted.get(key, Decimal(0)) + value
+        return grid.spread_windows(converted, Decimal(0))
+
+    def first_in_currency(self, currency: str, collection: str = "contracts") -> str:
+        """The id of the earliest record of a collection in ``currency`` (by event time, then id)."""
+        from advocacy_kpis.data import EVENT_TIME
+
+        nw = self.nw
+        time = EVENT_TIME[COLLECTIONS[collection]]
+        rows = self.engine.rows(
+            self.frame(collection)
+            .filter(nw.col("currency") == currency)
+            .sort(time, "id")
+            .select("id")
+            .head(1)
+        )
+        return str(rows[0][0]) if rows else "?"
+
     # -- money ------------------------------------------------------------------------------------------
 
     def money(self, collection: str, column: str) -> Any:
@@ -617,7 +765,9 @@ class TablesRun:
         total = Decimal(0)
         for currency, amount in sums.items():
             if basis.rate(currency) is None:
-                raise CurrencyMismatchError(currency, basis.currency, f"{COLLECTIONS[collection].__name__} {first_of(currency)!r}")
+                raise CurrencyMismatchError(
+                    currency, basis.currency, f"{COLLECTIONS[collection].__name__} {first_of(currency)!r}"
+                )
             total += basis.convert(amount, currency)
         return total
 

@@ -12,27 +12,33 @@ from __future__ import annotations
 
 import enum
 import importlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
 from advocacy_kpis.data import _PAST_FIELDS, COLLECTIONS, AdvocacyData
 from advocacy_kpis.errors import (
     DuplicateIdError,
+    EngineNotSupportedError,
     InvalidRecordError,
     MissingExtraError,
+    MoneyOverflowError,
     ParameterError,
     UnknownReferenceError,
 )
 from advocacy_kpis.records import Account, Asset, PromptAction, Sentiment, SurveyKind
 from advocacy_kpis.scope import UTC_CALENDAR, Calendar
 
+if TYPE_CHECKING:
+    from advocacy_kpis.engines._run import Engine
+
 __all__ = ["Column", "Tables", "columns", "records_from_tables", "tables_from_data"]
 
-_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "utc", "+00:00", "Z", "Etc/UCT", "UCT", "Universal", "Zulu"})
+_MONEY_DIGITS: Final = 38
+"""The digits a Decimal sum keeps on every backend."""
 
 
 @attrs.frozen
@@ -102,7 +108,29 @@ def columns(collection: str) -> tuple[Column, ...]:
     return tuple(_column(f) for f in attrs.fields(COLLECTIONS[collection]) if _column(f).kind != "attributes")
 
 
-def _has_attributes(collection: str) -> bool:
+def field_names(collection: str) -> frozenset[str]:
+    """The fields of a collection's record (its table's other columns are attributes)."""
+    return frozenset(f.name for f in attrs.fields(COLLECTIONS[collection]))
+
+
+_NULLS: Final = {
+    "id": "String", "text": "String", "enum": "String", "instant": "Int64", "money": "Int64", "bool": "Boolean",
+    "int": "Int64", "float": "Float64",
+}  # fmt: skip
+
+
+def null_of(collection: str, name: str) -> Any:
+    """A typed null standing for an optional field a table leaves out (instants as microseconds)."""
+    nw = _narwhals()
+    kinds = {c.name: c.kind for c in columns(collection)}
+    kind = kinds.get(name, "text")
+    if kind == "assets":
+        return nw.lit(None, dtype=nw.List(nw.String()))
+    return nw.lit(None, dtype=getattr(nw, _NULLS[kind])())
+
+
+def has_attributes(collection: str) -> bool:
+    """Whether a collection's records carry ``attributes`` (its table's extra columns)."""
     return any(f.name == "attributes" for f in attrs.fields(COLLECTIONS[collection]))
 
 
@@ -114,7 +142,27 @@ def _narwhals() -> Any:
     return narwhals
 
 
-def _lazy(frame: Any, name: str) -> Any:
+def _plain_arrow(pa: Any, table: Any) -> Any:
+    """``table`` with large strings and large lists as their plain Arrow types, so its columns join
+    with columns built here (pandas hands Arrow its strings as large strings)."""
+    fields = []
+    for field in table.schema:
+        kind = field.type
+        if pa.types.is_large_string(kind):
+            kind = pa.string()
+        elif pa.types.is_large_list(kind):
+            kind = pa.list_(pa.string() if pa.types.is_large_string(kind.value_type) else kind.value_type)
+        fields.append(pa.field(field.name, kind, field.nullable))
+    return table.cast(pa.schema(fields))
+
+
+def _lazy(frame: Any, name: str) -> tuple[Any, str]:
+    """A frame as a narwhals LazyFrame, and the library it came from.
+
+    A pandas frame is read through Arrow (`pyarrow.Table.from_pandas`): one columnar copy, after
+    which Arrow-backed dtypes, columns of `Decimal` objects (what ``read_parquet`` gives) and
+    nullable integers are all plain Arrow types, computed the one way Arrow computes them.
+    """
     nw = _narwhals()
     try:
         wrapped = nw.from_native(frame)
@@ -123,7 +171,16 @@ def _lazy(frame: Any, name: str) -> Any:
             name, "Tables", "a DataFrame or table narwhals reads (pandas, Polars, PyArrow, DuckDB, PySpark)",
             type(frame).__name__,
         ) from None  # fmt: skip
-    return wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+    library = str(wrapped.implementation).split(".")[-1].lower()
+    if library in ("pandas", "modin", "cudf"):
+        pa = _arrow()
+        try:
+            wrapped = nw.from_native(_plain_arrow(pa, pa.Table.from_pandas(frame, preserve_index=False)))
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise ParameterError(
+                name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]
+            ) from None
+    return (wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped), library
 
 
 @attrs.frozen(eq=False)
@@ -153,6 +210,9 @@ class Tables(Mapping[str, Any]):
     calendar: Calendar = attrs.field(default=UTC_CALENDAR)
     _lazy: dict[str, Any] = attrs.field(init=False, factory=dict, repr=False)
     _checked: set[str] = attrs.field(init=False, factory=set, repr=False)
+    _library: str = attrs.field(init=False, default="", repr=False)
+    _extents: dict[Any, tuple[int, Decimal]] = attrs.field(init=False, factory=dict, repr=False)
+    _engine: Any = attrs.field(init=False, default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "as_of", self.calendar.instant(self.as_of, name="as_of", where="Tables"))
@@ -166,13 +226,14 @@ class Tables(Mapping[str, Any]):
                 raise ParameterError(
                     "frames", "Tables", f"collection names among {', '.join(COLLECTIONS)}", name
                 )
-            lazy = _lazy(frame, name)
+            lazy, library = _lazy(frame, name)
             self._lazy[name] = lazy
-            backends.add(str(lazy.implementation).split(".")[-1].lower())
+            backends.add(library)
         if len(backends) > 1:
             raise ParameterError(
                 "frames", "Tables", "frames of one library (and one connection or session)", sorted(backends)
             )
+        object.__setattr__(self, "_library", backends.pop())
 
     def __getitem__(self, name: str) -> Any:
         return self.frames[name]
@@ -186,8 +247,22 @@ class Tables(Mapping[str, Any]):
     @property
     def backend(self) -> str:
         """The library the frames belong to: ``polars``, ``pandas``, ``pyarrow``, ``duckdb``, ``pyspark``..."""
-        lazy = self._lazy["accounts"]
-        return str(lazy.implementation).split(".")[-1].lower()
+        return self._library
+
+    @property
+    def engine(self) -> Engine:
+        """The engine that reads these tables (one per `Tables`, so its queries are cached)."""
+        if self._engine is None:
+            from advocacy_kpis.engines._run import Engine
+
+            object.__setattr__(self, "_engine", Engine(self))
+        engine: Engine = self._engine
+        return engine
+
+    @property
+    def _computes_in(self) -> str:
+        """The library the engine computes in (pandas frames are read through Arrow)."""
+        return str(self._lazy["accounts"].implementation).split(".")[-1].lower()
 
     def lazy(self, name: str) -> Any:
         """The collection as a checked narwhals LazyFrame (checks run on first use)."""
@@ -197,6 +272,101 @@ class Tables(Mapping[str, Any]):
             self._checked.add(name)
             check_references(self, name)
         return frame
+
+    def schema(self, name: str) -> Mapping[str, Any]:
+        """The narwhals schema of a collection's frame."""
+        schema: Mapping[str, Any] = self._lazy[name].collect_schema()
+        return schema
+
+    def prepared(self, name: str) -> Any:
+        """The checked collection with every instant column in microseconds since the epoch.
+
+        The conversion happens where the data lives and does not depend on a session's time zone
+        (DuckDB ``epoch_us``, Spark ``unix_micros``, the epoch of Arrow and Polars timestamps).
+        """
+        frame = self.lazy(name)
+        instants = [c.name for c in columns(name) if c.kind == "instant" and c.name in self.schema(name)]
+        if not instants:
+            return frame
+        nw = _narwhals()
+        library = self._computes_in
+        native = frame.to_native()
+        if library == "duckdb":
+            picked = [f'epoch_us("{c}") AS "{c}"' if c in instants else f'"{c}"' for c in self.schema(name)]
+            return nw.from_native(native.project(", ".join(picked)))
+        if library in ("pyspark", "pyspark_connect", "sqlframe"):
+            functions = importlib.import_module("pyspark.sql.functions")
+            for column in instants:
+                native = native.withColumn(column, functions.unix_micros(functions.col(column)))
+            return nw.from_native(native)
+        return frame.with_columns(*[nw.col(c).dt.timestamp("us").cast(nw.Int64) for c in instants])
+
+    def small(self, data: Mapping[str, Sequence[int]]) -> Any:
+        """A frame of integer columns on the tables' library (and connection, or session)."""
+        nw = _narwhals()
+        names = list(data)
+        library = self._computes_in
+        if library == "polars":
+            import polars as pl
+
+            return nw.from_native(
+                pl.LazyFrame({n: list(data[n]) for n in names}, schema=dict.fromkeys(names, pl.Int64))
+            )
+        if library == "pyarrow":
+            pa = _arrow()
+            return nw.from_native(pa.table({n: pa.array(list(data[n]), pa.int64()) for n in names})).lazy()
+        native = self._lazy["accounts"].to_native()
+        size = len(data[names[0]]) if names else 0
+        if library == "duckdb":
+            if size:
+                values = ", ".join(
+                    "(" + ", ".join(f"CAST({int(data[n][i])} AS BIGINT)" for n in names) + ")"
+                    for i in range(size)
+                )
+                sql = f"SELECT * FROM (VALUES {values}) AS v({', '.join(names)})"
+            else:
+                sql = "SELECT " + ", ".join(f"CAST(NULL AS BIGINT) AS {n}" for n in names) + " WHERE FALSE"
+            return nw.from_native(native.query("_advocacy_kpis_unused", sql))
+        if library in ("pyspark", "pyspark_connect", "sqlframe"):
+            rows = [tuple(int(data[n][i]) for n in names) for i in range(size)]
+            schema = ", ".join(f"{n} long" for n in names)
+            return nw.from_native(native.sparkSession.createDataFrame(rows, schema=schema))
+        raise EngineNotSupportedError("every metric", library, "no small frame can be built on this library")
+
+    def money_expression(self, collection: str, column: str) -> Any:
+        """The expression reading a money column as Decimal(38, scale), where sums are exact.
+
+        Raises:
+            InvalidRecordError: the column holds floats (money is never a float) or text.
+            MoneyOverflowError: its rows times its largest amount could pass 38 digits at its
+                scale, so a sum could not be exact: store it with fewer decimal places.
+        """
+        nw = _narwhals()
+        dtype = self.schema(collection)[column]
+        where = f"{collection} table"
+        if isinstance(dtype, nw.Decimal):
+            scale = int(dtype.scale or 0)
+        elif dtype.is_integer():
+            scale = 0
+        else:
+            raise InvalidRecordError(where, column, str(dtype), _EXPECTED["money"])
+        rows, largest = self._money_extent(collection, column)
+        # A digit is kept free, so the difference of two sums (a change in run rate) fits too.
+        if largest and rows * largest * (Decimal(10) ** scale) >= Decimal(10) ** (_MONEY_DIGITS - 1):
+            raise MoneyOverflowError(collection, column, scale, largest, rows)
+        return nw.col(column).cast(nw.Decimal(_MONEY_DIGITS, scale))
+
+    def _money_extent(self, collection: str, column: str) -> tuple[int, Decimal]:
+        key = ("extent", collection, column)
+        found = self._extents.get(key)
+        if found is None:
+            nw = _narwhals()
+            count, largest = self.lazy(collection).select(nw.len(), nw.col(column).max()).collect().rows()[0]
+            found = self._extents[key] = (
+                int(count or 0),
+                Decimal(largest) if largest is not None else Decimal(0),
+            )
+        return found
 
     def to_data(self) -> AdvocacyData:
         """The records of every collection as an `AdvocacyData`: the reference, in Python.
@@ -214,7 +384,7 @@ def _dtype_ok(nw: Any, dtype: Any, kind: str) -> bool:
     if dtype == nw.Unknown or dtype == nw.Object:
         return kind not in ("instant",)
     if kind == "instant":
-        return isinstance(dtype, nw.Datetime) and str(dtype.time_zone) in _UTC_NAMES
+        return isinstance(dtype, nw.Datetime) and dtype.time_zone is not None
     if kind in ("id", "text", "enum"):
         return bool(dtype in (nw.String, nw.Categorical) or isinstance(dtype, nw.Enum))
     if kind == "bool":
@@ -232,10 +402,10 @@ _EXPECTED: Final = {
     "id": "a column of non-empty strings",
     "text": "a column of strings",
     "enum": "a column of strings",
-    "instant": "a timestamp column with time zone UTC (a naive one has no time zone: attach UTC)",
+    "instant": "a timestamp column with a time zone (a naive one is not an instant: attach its zone)",
     "bool": "a boolean column",
     "int": "an integer column",
-    "money": "a Decimal (or integer) column: money is never a float",
+    "money": "a Decimal (or integer) column: money is never a float or text",
     "float": "a numeric column",
     "assets": "a column of lists of asset names",
 }
@@ -452,7 +622,7 @@ def arrow_tables(data: AdvocacyData) -> dict[str, Any]:
         for column in columns(name):
             values = [_plain_value(getattr(r, column.name)) for r in records]
             arrays[column.name] = pa.array(values, type=_arrow_type(pa, column, values))
-        if _has_attributes(name):
+        if has_attributes(name):
             extra: dict[str, None] = {}
             for record in records:
                 extra.update(dict.fromkeys(record.attributes))
@@ -557,7 +727,7 @@ def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
         fields = {c.name: c for c in columns(name)}
         names = list(schema)
         rows = frame.collect().rows()
-        extra = [n for n in names if n not in fields] if _has_attributes(name) else []
+        extra = [n for n in names if n not in fields] if has_attributes(name) else []
         records = []
         for row in rows:
             values = dict(zip(names, (_python(v) for v in row), strict=True))

@@ -34,6 +34,7 @@ from advocacy_kpis.blocks import (
     state,
     unrecorded_note,
 )
+from advocacy_kpis.blocks.events import decimal_of
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -50,7 +51,7 @@ from advocacy_kpis.formulas import readiness_score
 from advocacy_kpis.formulas import referral_intent_in_qbrs as referral_intent_in_qbrs_formula
 from advocacy_kpis.formulas import referral_readiness_score as referral_readiness_score_formula
 from advocacy_kpis.formulas import social_shares as social_shares_formula
-from advocacy_kpis.policy import DEFAULT_READINESS_MODEL, ReadinessModel
+from advocacy_kpis.policy import DEFAULT_READINESS_MODEL, ReadinessModel, TapPolicy
 from advocacy_kpis.records import Account, AdvocacyAction, Ask, Asset, Effort, SurveyKind, SurveyResponse
 from advocacy_kpis.result import Direction, MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
@@ -474,8 +475,165 @@ class Readiness(Block[ReadinessState]):
                         cell.met[name] = cell.met.get(name, 0) + met
         return out
 
-    def on_tables(self, run: TablesRun) -> list[ReadinessState]:
-        return run.readiness(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[ReadinessState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        model: ReadinessModel = run.params["model"]
+        signal = tables.micros_span(timedelta(days=model.signal_days))
+        tenure = tables.micros_span(timedelta(days=model.tenure_days))
+        ends = sorted({w.end for w in grid.windows})
+        instants = tables.engine.small(
+            {
+                "_e": list(range(len(ends))),
+                "_at": [tables.micros(e) for e in ends],
+                "_from": [tables.micros(e) - signal for e in ends],
+                "_block": [tables.micros(_blocking_from(model.tap_policy, e)) for e in ends],
+                "_i": [tables.bounds.index(tables.micros(e)) for e in ends],
+            }
+        )
+        churn = nw.col("_churn")
+        at = nw.col("_at")
+        table = tables.table("accounts")
+        customers = (
+            tables.frame("accounts")
+            .select(nw.col("id").alias("_acc"), table.column("onboarded_at").alias("_onboarded"))
+            .join(tables.accounts().select("_acc", "_since", "_churn", *tables.attrs), on="_acc", how="inner")
+            .join(instants, how="cross")
+            .filter((nw.col("_since") < at) & (churn.is_null() | (churn >= at)))
+        )
+        keys = ["_acc", "_e"]
+        flags = ["promoter", "satisfied", "not_recently_tapped", "recent_action"]
+        rows = customers
+        for kind, flag, least in (
+            (SurveyKind.NPS, "promoter", model.promoter_score),
+            (SurveyKind.CSAT, "satisfied", model.satisfied_score),
+        ):
+            rows = (
+                rows.join(_latest_scores(run, customers, kind), on=keys, how="left")
+                .with_columns((nw.col("_score") >= least).fill_null(False).alias(flag))
+                .drop("_score")
+            )
+        heavy = [a.value for a in Asset if model.tap_policy.effort_of(a) is Effort.HIGH]
+        blocked = _any_between(run, customers, "asks", "asked_at", "_block", nw.col("asset").is_in(heavy))
+        acted = _any_between(run, customers, "actions", "completed_at", "_from", None)
+        rows = (
+            rows.join(blocked.with_columns(nw.lit(True).alias("_blocked")), on=keys, how="left")
+            .join(acted.with_columns(nw.lit(True).alias("recent_action")), on=keys, how="left")
+            .with_columns(
+                nw.col("_blocked").is_null().alias("not_recently_tapped"),
+                nw.col("recent_action").fill_null(False),
+                (~nw.col("_onboarded").is_null() & (nw.col("_onboarded") + tenure <= at)).alias("tenure"),
+            )
+        )
+        flags.insert(2, "tenure")
+        out = [ReadinessState() for _ in range(grid.n_cells)]
+        na = len(tables.attrs)
+        by_end = {micros_end: e for e, micros_end in enumerate(tables.micros(x) for x in ends)}
+        windows_of_end: dict[int, list[int]] = {}
+        for w, window in enumerate(grid.windows):
+            windows_of_end.setdefault(by_end[tables.micros(window.end)], []).append(w)
+
+        def scored(values: tuple[Any, ...]) -> tuple[float, dict[str, bool]]:
+            met = dict(zip(flags, (bool(v) for v in values), strict=True))
+            components = {name: met[name] for name in model.weights}
+            return readiness_score(components, model.weights), components
+
+        for row in tables.grouped(rows, ["_e", *tables.attrs, *flags], {"n": None}):
+            score, components = scored(row[1 + na : 1 + na + len(flags)])
+            for w in windows_of_end[int(row[0])]:
+                for s_ in grid.profile_segments(tables.pid(row[1 : 1 + na])):
+                    cell = out[w * grid.n_segments + s_]
+                    cell.scores[score] = cell.scores.get(score, 0) + int(row[-1])
+                    for name, met in components.items():
+                        cell.met[name] = cell.met.get(name, 0) + met * int(row[-1])
+        if run.basis is not None:
+            weighed = rows.join(tables.rates_at_bounds(), on=["_acc", "_i"], how="inner")
+            reading = annual(run.basis)
+            for row in tables.grouped(
+                weighed, ["_e", *tables.attrs, *flags, "currency"], {"_arr": nw.col("_arr")}
+            ):
+                score, _ = scored(row[1 + na : 1 + na + len(flags)])
+                value = tables.convert(
+                    {str(row[-2]): decimal_of(row[-1])}, reading, "contracts", tables.first_in_currency
+                )
+                for w in windows_of_end[int(row[0])]:
+                    for s_ in grid.profile_segments(tables.pid(row[1 : 1 + na])):
+                        cell = out[w * grid.n_segments + s_]
+                        cell.weights[score] = cell.weights.get(score, Decimal(0)) + value
+            for cell in out:
+                for score in cell.scores:
+                    cell.weights.setdefault(score, Decimal(0))
+        return out
+
+
+def _blocking_from(policy: TapPolicy, at: datetime) -> datetime:
+    """The earliest instant a high-effort ask can be made and still block another at ``at``.
+
+    A previous ask L blocks when it is within the gap before ``at`` (``L >= at - gap``) and the
+    policy would not allow ``at`` after it (``L + gap > at``). ``L + gap`` grows with L, so the
+    asks that block are exactly those from this instant to ``at``; it is found by bisection over
+    microseconds, the resolution instants have.
+    """
+    gap = policy.gap(Effort.HIGH)
+    low, high = at - gap, at
+    if not policy.allows(low, at, Effort.HIGH):
+        return low
+    step = timedelta(microseconds=1)
+    # Invariant: low is allowed (does not block), high is not (or is ``at`` itself).
+    while high - low > step:
+        middle = low + (high - low) // 2
+        if policy.allows(middle, at, Effort.HIGH):
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _latest_scores(run: Run[TablesRun], customers: Any, kind: SurveyKind) -> Any:
+    """``_score``: per (account, end), the score of its latest answer of ``kind`` in the signal span
+    before the end (at one instant, the highest)."""
+    tables = run.context
+    nw = tables.nw
+    answers = (
+        tables.frame("surveys")
+        .filter(nw.col("kind") == kind.value)
+        .select(
+            nw.col("account_id").alias("_acc"),
+            nw.col("responded_at").alias("_t"),
+            nw.col("score").cast(nw.Int64),
+        )
+    )
+    spans = customers.select("_acc", "_e", "_from", "_at")
+    inside = answers.join(spans, on="_acc", how="inner").filter(
+        (nw.col("_t") >= nw.col("_from")) & (nw.col("_t") < nw.col("_at"))
+    )
+    last = inside.group_by("_acc", "_e").agg(nw.col("_t").max().alias("_last"))
+    return (
+        inside.join(last, on=["_acc", "_e"], how="inner")
+        .filter(nw.col("_t") == nw.col("_last"))
+        .group_by("_acc", "_e")
+        .agg(nw.col("score").max().alias("_score"))
+    )
+
+
+def _any_between(
+    run: Run[TablesRun], customers: Any, collection: str, time: str, since: str, where: Any
+) -> Any:
+    """``(_acc, _e)`` of the customers with a record of ``collection`` from ``since`` to the end."""
+    tables = run.context
+    nw = tables.nw
+    if not tables.has(collection):
+        return customers.filter(nw.col("_e") < 0).select("_acc", "_e")
+    frame = tables.frame(collection)
+    if where is not None:
+        frame = frame.filter(where.fill_null(False))
+    events = frame.select(nw.col("account_id").alias("_acc"), nw.col(time).alias("_t"))
+    return (
+        events.join(customers.select("_acc", "_e", since, "_at"), on="_acc", how="inner")
+        .filter((nw.col("_t") >= nw.col(since)) & (nw.col("_t") < nw.col("_at")))
+        .select("_acc", "_e")
+        .unique()
+    )
 
 
 READINESS_SCORES: Final = Readiness()
@@ -733,8 +891,67 @@ class Lapses(Block[LapseState]):
                         cell.lapsed += 1
         return out
 
-    def on_tables(self, run: TablesRun) -> list[LapseState]:
-        return run.lapses(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[LapseState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        lapse = tables.micros_span(timedelta(days=run.params["lapse_days"]))
+        table = tables.table("actions")
+        actions = tables.frame("actions").select(
+            nw.col("account_id").alias("_acc"),
+            table.column("advocate_id").fill_null("").alias("_who"),
+            nw.col("completed_at").alias("_t"),
+        )
+        windows = tables.windows_frame().join(tables.window_positions(), on="_w", how="inner")
+        contacts = ["_acc", "_who", "_w"]
+        per_window = actions.join(windows, how="cross")
+        last = (
+            per_window.filter(nw.col("_t") < nw.col("_ws"))
+            .group_by(*contacts)
+            .agg(
+                nw.col("_t").max().alias("_last"),
+                nw.col("_ws").max(),
+                nw.col("_js").max(),
+                nw.col("_je").max(),
+            )
+            .filter(nw.col("_last") < nw.col("_ws") - lapse)
+        )
+        back = (
+            per_window.filter((nw.col("_t") >= nw.col("_ws")) & (nw.col("_t") < nw.col("_we")))
+            .select(*contacts)
+            .unique()
+            .with_columns(nw.lit(True).alias("_back"))
+        )
+        advocates = tables.table("advocates")
+        opted = (
+            tables.frame("advocates")
+            .select(
+                nw.col("account_id").alias("_acc"),
+                nw.col("id").alias("_who"),
+                advocates.column("opted_out_at").alias("_opted"),
+            )
+            .filter(~nw.col("_opted").is_null())
+            if tables.has("advocates")
+            else None
+        )
+        lapsed = last.join(back, on=contacts, how="left")
+        if opted is not None:
+            lapsed = lapsed.join(opted, on=["_acc", "_who"], how="left")
+        else:
+            lapsed = lapsed.with_columns(nw.lit(None, dtype=nw.Int64()).alias("_opted"))
+        lapsed = lapsed.join(
+            tables.accounts().select("_acc", "_ps", "_pc", *tables.attrs), on="_acc", how="inner"
+        )
+        left_before = ~nw.col("_opted").is_null() & (nw.col("_opted") < nw.col("_ws"))
+        active = (nw.col("_ps") <= nw.col("_je")) & (nw.col("_pc") > nw.col("_js"))
+        returned = ~nw.col("_back").is_null()
+        values = {
+            "opted_out_excluded": tables.indicator(left_before),
+            "inactive_account_excluded": tables.indicator(~left_before & ~active),
+            "re_engaged": tables.indicator(~left_before & active & returned),
+            "lapsed": tables.indicator(~left_before & active),
+        }
+        counts = {name: tables.window_counts(lapsed, value) for name, value in values.items()}
+        return [LapseState(**{name: counts[name][c] for name in values}) for c in range(grid.n_cells)]
 
 
 LAPSED: Final = Lapses()

@@ -38,6 +38,7 @@ from advocacy_kpis.blocks import (
     state,
     unsegmented_note,
 )
+from advocacy_kpis.blocks.events import from_micros
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -1354,8 +1355,68 @@ class Asks(Block[TapState]):
                     cell.over_tapped.append(tap)
         return out
 
-    def on_tables(self, run: TablesRun) -> list[TapState]:
-        return run.asks(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[TapState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        policy: TapPolicy = run.params["policy"]
+        heavy = [asset.value for asset in Asset if policy.effort_of(asset) is Effort.HIGH]
+        table = tables.table("asks")
+        asks = tables.frame("asks").select(
+            "id",
+            nw.col("account_id"),
+            table.column("advocate_id").fill_null("").alias("_who"),
+            nw.col("asset"),
+            nw.col("asked_at").alias("_t"),
+            nw.col("asset").is_in(heavy).alias("_heavy"),
+        )
+        counted = tables.with_profile(tables.in_grid(asks, "_t"))
+        sums = {"asks": None, "heavy": tables.indicator(nw.col("_heavy"))}
+        found = {name: tables.stretch_counts(counted, value) for name, value in sums.items()}
+        # Each ask's previous ask of the same effort class to the same contact: the latest earlier
+        # one (at one instant, the lower id).
+        earlier = asks.select(
+            nw.col("id").alias("_pid"), "account_id", "_who", "_heavy",
+            nw.col("asset").alias("_passet"), nw.col("_t").alias("_pt"),
+        )  # fmt: skip
+        pairs = counted.join(earlier, on=["account_id", "_who", "_heavy"], how="inner").filter(
+            (nw.col("_pt") < nw.col("_t"))
+            | ((nw.col("_pt") == nw.col("_t")) & (nw.col("_pid") < nw.col("id")))
+        )
+        last = pairs.group_by("id").agg(nw.col("_pt").max().alias("_last"))
+        previous = (
+            pairs.join(last, on="id", how="inner")
+            .filter(nw.col("_pt") == nw.col("_last"))
+            .group_by("id")
+            .agg(nw.col("_pid").max())
+        )
+        # A break is closer than the longest gap can be: months of at most 31 days.
+        longest = max(policy.high_effort_gap_months, policy.low_effort_gap_months) * 31 + 1
+        candidates = (
+            pairs.join(previous, on=["id", "_pid"], how="inner")
+            .filter(nw.col("_t") - nw.col("_pt") < tables.micros_span(timedelta(days=longest)))
+            .select("id", "account_id", "_who", "asset", "_t", "_k", *tables.attrs, "_pid", "_passet", "_pt")
+        )
+        out = [
+            TapState(asks=found["asks"][c], high_effort_asks=found["heavy"][c]) for c in range(grid.n_cells)
+        ]
+        na = len(tables.attrs)
+        for row in tables.engine.rows(candidates):
+            ident, account, who, asset, t, k = row[:6]
+            pid, passet, pt = row[6 + na :]
+            advocate = who or None
+            ask = Ask(
+                id=ident, account_id=account, asked_at=from_micros(t), asset=asset, advocate_id=advocate
+            )
+            before = Ask(
+                id=pid, account_id=account, asked_at=from_micros(pt), asset=passet, advocate_id=advocate
+            )
+            tap = OverTap.check(ask, before, policy)
+            if tap is None:
+                continue
+            for w in grid.stretches[int(k)]:
+                for s in grid.profile_segments(tables.pid(row[6 : 6 + na])):
+                    out[w * grid.n_segments + s].over_tapped.append(tap)
+        return out
 
 
 ASKS: Final = Asks()

@@ -32,6 +32,7 @@ from advocacy_kpis.blocks import (
     state,
 )
 from advocacy_kpis.blocks.durations import origin_of
+from advocacy_kpis.blocks.events import decimal_of, from_micros
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -794,8 +795,52 @@ class ActivationCohort(Block[ActivationState]):
                     cell.expanded += outcome
         return out
 
-    def on_tables(self, run: TablesRun) -> list[ActivationState]:
-        return run.activation_cohort(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[ActivationState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        horizon = tables.micros_span(timedelta(days=run.params["horizon_days"]))
+        as_of = tables.micros(tables.engine.as_of)
+        table = tables.table("accounts")
+        cohort = tables.in_grid(
+            tables.frame("accounts").select(
+                nw.col("id").alias("_acc"),
+                table.column("activated_at").fill_null(nw.col("customer_since")).alias("_o"),
+            ),
+            "_o",
+        )
+        cohort = tables.with_profile(cohort, "_acc").with_columns((nw.col("_o") + horizon).alias("_due"))
+        sizes = tables.stretch_counts(cohort)
+        matured = cohort.filter(nw.col("_due") <= as_of)
+        involved = matured.select("_acc", "_o", "_due").join(tables.contracts(), on="_acc", how="inner")
+        involved = involved.filter((nw.col("_start") < nw.col("_due")) & (nw.col("_end") > nw.col("_o")))
+        by_account: dict[str, list[Contract]] = {}
+        for ident, account, currency, arr, start, end in tables.engine.rows(
+            involved.select("id", "_acc", "currency", "_arr", "_start", "_end")
+        ):
+            by_account.setdefault(account, []).append(
+                Contract(
+                    id=ident,
+                    account_id=account,
+                    start=from_micros(start),
+                    end=from_micros(end),
+                    arr=decimal_of(arr),
+                    currency=currency,
+                )
+            )
+        out = [ActivationState(cohort=n) for n in sizes]
+        na = len(tables.attrs)
+        for row in tables.engine.rows(matured.select("_acc", "_k", "_o", "_due", *tables.attrs)):
+            account, k, origin, due = row[0], int(row[1]), from_micros(row[2]), from_micros(row[3])
+            outcome = activation_expanded(by_account.get(account, []), origin, due)
+            for w in grid.stretches[k]:
+                for s in grid.profile_segments(tables.pid(row[4 : 4 + na])):
+                    cell = out[w * grid.n_segments + s]
+                    if outcome is None:
+                        cell.mixed_currency += 1
+                    else:
+                        cell.matured += 1
+                        cell.expanded += outcome
+        return out
 
 
 ACTIVATED: Final = ActivationCohort()

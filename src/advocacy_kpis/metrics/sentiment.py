@@ -761,8 +761,60 @@ class FeedbackGivers(Block[GiverState]):
                             cell.retained_weight += weight
         return out
 
-    def on_tables(self, run: TablesRun) -> list[GiverState]:
-        return run.feedback_givers(self)
+    def on_tables(self, run: Run[TablesRun]) -> list[GiverState]:
+        tables = run.context
+        nw, grid = tables.nw, run.grid
+        windows = grid.windows
+        periods = tables.engine.small(
+            {
+                "_w": list(range(len(windows))),
+                "_ps": [tables.micros(w.previous().start) for w in windows],
+                "_pe": [tables.micros(w.previous().end) for w in windows],
+                "_we": [tables.micros(w.end) for w in windows],
+            }
+        )
+        parts = [
+            tables.frame(source.collection).select(
+                nw.col("account_id").cast(nw.String()).alias("_acc"), nw.col(source.time_field).alias("_t")
+            )
+            for source in self.sources
+            if tables.has(source.collection)
+        ]
+        events = parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")
+        givers = (
+            events.join(periods, how="cross")
+            .filter((nw.col("_t") >= nw.col("_ps")) & (nw.col("_t") < nw.col("_pe")))
+            .select("_acc", "_w", "_pe", "_we")
+            .unique()
+            .join(tables.accounts().select("_acc", "_since", "_churn", *tables.attrs), on="_acc", how="inner")
+        )
+        churn = nw.col("_churn")
+        kept = (nw.col("_since") < nw.col("_we")) & (churn.is_null() | (churn >= nw.col("_we")))
+        givers = givers.with_columns(kept.alias("_kept"))
+        counts = {
+            "givers": tables.window_counts(givers),
+            "retained": tables.window_counts(givers.filter(nw.col("_kept"))),
+        }
+        weights: dict[str, list[Decimal]] = {}
+        if run.basis is not None:
+            at = nw.when(~churn.is_null() & (churn < nw.col("_pe"))).then(churn).otherwise(nw.col("_pe"))
+            live = (
+                givers.with_columns(at.alias("_at"))
+                .join(tables.contracts(), on="_acc", how="inner")
+                .filter((nw.col("_start") < nw.col("_at")) & (nw.col("_at") <= nw.col("_end")))
+            )
+            reading = annual(run.basis)
+            weights["givers"] = tables.window_money([live], reading)
+            weights["retained"] = tables.window_money([live.filter(nw.col("_kept"))], reading)
+        return [
+            GiverState(
+                givers=counts["givers"][c],
+                retained=counts["retained"][c],
+                givers_weight=weights["givers"][c] if weights else Decimal(0),
+                retained_weight=weights["retained"][c] if weights else Decimal(0),
+            )
+            for c in range(grid.n_cells)
+        ]
 
 
 GIVERS: Final = FeedbackGivers((Source("surveys"), Source("feedback")))

@@ -17,10 +17,10 @@ from typing import Any, Final
 import attrs
 
 from advocacy_kpis import catalog
+from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.catalog import BasisUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import IncomparableResultsError, UnknownReferenceError
-from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.records import Account, Feedback, Review
 from advocacy_kpis.report._format import (
     change_text,
