@@ -581,16 +581,19 @@ class AdvocacyData:
             what, views = "account", [a.segment_view() for a in self.accounts]
         else:
             records: tuple[Any, ...] = self.collection(on_records)
-            if any(self.record_in_segment(r, segment) for r in records):
-                return None
             accounts = self._accounts_by_id()
             what = f"{on_records.__name__} record"
+            # A reference request names the account that filled it, but segments read what was
+            # asked for: its own attributes.
+            own = on_records is ReferenceRequest
             views = [
                 accounts[r.account_id].segment_view()
-                if getattr(r, "account_id", None) is not None
+                if not own and getattr(r, "account_id", None) is not None
                 else getattr(r, "attributes", {})
                 for r in records
             ]
+            if any(segment.matches(view) for view in views):
+                return None
         return unmatched_note(segment, what, views)
 
     def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:

@@ -176,7 +176,20 @@ class RunRates(Block[MovementState]):
             ],
             how="vertical",
         )
-        by_currency = both.group_by(*keys).agg(nw.col("_before").sum(), nw.col("_after").sum())
+        # A side with no live contract stays null (Polars would sum it to 0).
+        by_currency = (
+            both.group_by(*keys)
+            .agg(
+                nw.col("_before").sum(),
+                nw.col("_after").sum(),
+                nw.col("_before").count().alias("_nb"),
+                nw.col("_after").count().alias("_na"),
+            )  # fmt: skip
+            .with_columns(
+                nw.when(nw.col("_nb") > 0).then(nw.col("_before")).alias("_before"),
+                nw.when(nw.col("_na") > 0).then(nw.col("_after")).alias("_after"),
+            )
+        )
         currencies = by_currency.group_by("_acc", "_w").agg(nw.len().alias("_nc"))
         rows = (
             starting.select("_acc", "_w", "_stays", *tables.attrs)
@@ -240,12 +253,12 @@ class RunRates(Block[MovementState]):
                 (row[0], int(row[1])), [bool(row[2]), row[3 : 3 + na], Decimal(0), Decimal(0)]
             )
             currency = str(row[3 + na])
-            held[2] += tables.convert(
-                {currency: decimal_of(row[4 + na])}, reading, "contracts", tables.first_in_currency
-            )
-            held[3] += tables.convert(
-                {currency: decimal_of(row[5 + na])}, reading, "contracts", tables.first_in_currency
-            )
+            for side, value in ((2, row[4 + na]), (3, row[5 + na])):
+                # A side with no live contract in this currency adds nothing, as on the records.
+                if value is not None:
+                    held[side] += tables.convert(
+                        {currency: decimal_of(value)}, reading, "contracts", tables.first_in_currency
+                    )
         for (_, w), (stays_, values_, before_, after_) in per_account.items():
             kept_, gained_ = account_revenue_change(before_, after_)
             lost_ = before_ - kept_

@@ -170,8 +170,9 @@ class Engine:
         if key not in self._cache:
             nw = _narwhals()
             picked = [f"_a{i}" for i in range(len(names))]
+            # With the id beside them, attributes given as literals keep one row per account.
             frame = self.frame("accounts").select(
-                *[self.account_attribute(n).alias(a) for n, a in zip(names, picked, strict=True)]
+                nw.col("id"), *[self.account_attribute(n).alias(a) for n, a in zip(names, picked, strict=True)]
             )
             grouped = (
                 frame.group_by(*picked, drop_null_keys=False).agg(nw.len().alias("_n")) if picked else None
@@ -236,7 +237,7 @@ class Engine:
             ]
         else:
             picked = [o.alias(f"_a{i}") for i, o in enumerate(own)]
-        rows = self.rows(frame.select(*picked).unique()) if picked else []
+        rows = self.rows(frame.with_columns(*picked).select(*[f"_a{i}" for i in range(len(names))]).unique())
         return [dict(zip(names, (plain(v) for v in row), strict=True)) for row in rows]
 
     # -- tables -------------------------------------------------------------------------------------

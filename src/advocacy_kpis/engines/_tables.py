@@ -142,12 +142,16 @@ def _narwhals() -> Any:
     return narwhals
 
 
-def _plain_arrow(pa: Any, table: Any) -> Any:
+def _plain_arrow(pa: Any, table: Any, collection: str) -> Any:
     """``table`` with large strings and large lists as their plain Arrow types, so its columns join
-    with columns built here (pandas hands Arrow its strings as large strings)."""
+    with columns built here (pandas hands Arrow its strings as large strings), and a record's
+    column that holds no value at all typed as the field it stands for."""
+    known = {c.name: c for c in columns(collection)} if collection in COLLECTIONS else {}
     fields = []
     for field in table.schema:
         kind = field.type
+        if pa.types.is_null(kind) and field.name in known:
+            kind = _arrow_type(pa, known[field.name], [])
         if pa.types.is_large_string(kind):
             kind = pa.string()
         elif pa.types.is_large_list(kind):
@@ -175,7 +179,7 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
     if library in ("pandas", "modin", "cudf"):
         pa = _arrow()
         try:
-            wrapped = nw.from_native(_plain_arrow(pa, pa.Table.from_pandas(frame, preserve_index=False)))
+            wrapped = nw.from_native(_plain_arrow(pa, pa.Table.from_pandas(frame, preserve_index=False), name))
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise ParameterError(
                 name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]
