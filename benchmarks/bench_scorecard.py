@@ -659,7 +659,7 @@ def build_with_indexes(data: AdvocacyData) -> AdvocacyData:
     """`rebuild` plus every index the five metrics read."""
     fresh = rebuild(data)
     for kind in (SurveyResponse, Referral, Contract):
-        fresh._timeline(kind)
+        fresh.timeline(kind)
     fresh.referred_accounts()
     return fresh
 

@@ -26,7 +26,7 @@ from advocacy_kpis import (
     UnknownReferenceError,
     Window,
 )
-from advocacy_kpis.data import COLLECTIONS
+from advocacy_kpis.data import COLLECTIONS, contract_value
 from advocacy_kpis.errors import CalendarMismatchError
 from advocacy_kpis.sample import tiny
 from tests.strategies import AS_OF, WINDOWS, datasets, windows
@@ -206,7 +206,7 @@ def test_derived_contract_values_sum_the_same_in_any_order() -> None:
         )
         for i, v in enumerate(["1000", "7", "123456789.01", "0.05"])
     ]
-    data = build(contracts=contracts)
+    build(contracts=contracts)  # the contracts make a valid data set
     mrr = RevenueBasis.mrr("USD")
     values = [contract_value(c, mrr) for c in contracts]
     assert values[0] == Decimal("83.333333333333")

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
@@ -25,11 +25,11 @@ from advocacy_kpis import catalog
 from advocacy_kpis.blocks._base import Block, Context, DataSource, Records
 from advocacy_kpis.blocks._cell import Cell, check_args
 from advocacy_kpis.blocks._state import merge
-from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse, Unit
+from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError, UnknownMetricError
 from advocacy_kpis.grid import Grid
-from advocacy_kpis.result import MetricResult
+from advocacy_kpis.result import MetricResult, Unit
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 
 if TYPE_CHECKING:
@@ -105,6 +105,10 @@ def source_of(data: AdvocacyData | Tables) -> DataSource:
     raise ParameterError("data", "metrics", "an AdvocacyData or engines.Tables", type(data).__name__)
 
 
+def _blocks(value: Iterable[Block[Any]]) -> tuple[Block[Any], ...]:
+    return tuple(value)
+
+
 @attrs.frozen(eq=False)
 class Metric:
     """A metric: its catalogue entry, the blocks it is computed from and its finish.
@@ -121,7 +125,7 @@ class Metric:
     """
 
     spec: MetricSpec
-    blocks: tuple[Block[Any], ...] = attrs.field(converter=tuple)
+    blocks: tuple[Block[Any], ...] = attrs.field(converter=_blocks)
     finish: Finish
     needs: tuple[str, ...] = ()
     on_records: type | None = None

@@ -10,7 +10,16 @@ are typed (`advocacy_kpis.blocks._state`), each accumulator declaring how two pa
 """
 
 from advocacy_kpis.blocks import measures
-from advocacy_kpis.blocks._base import Block, Context, DataSource, Records, Run, annual, on_basis
+from advocacy_kpis.blocks._base import (
+    Block,
+    Context,
+    DataSource,
+    Records,
+    Run,
+    annual,
+    as_names,
+    on_basis,
+)
 from advocacy_kpis.blocks._cell import (
     SMALL_SAMPLE,
     SMALL_SAMPLE_NOTE,
@@ -22,7 +31,7 @@ from advocacy_kpis.blocks._cell import (
 )
 from advocacy_kpis.blocks._expr import Expr, as_of, days_of, field, lit, marked, param
 from advocacy_kpis.blocks._params import CONFIDENCE, MAX_DAYS, checked, choice, days
-from advocacy_kpis.blocks._state import Merge, count, counts_by, merge, money, observations, same, state
+from advocacy_kpis.blocks._state import ADD, ADD_KEYS, CONCAT, SAME, Merge, check_state, merge
 from advocacy_kpis.blocks.answers import AnswerState, LatestAnswers
 from advocacy_kpis.blocks.cohorts import (
     ICP,
@@ -43,7 +52,10 @@ from advocacy_kpis.blocks.members import ADVOCACY_EVENTS, Community, CommunitySt
 from advocacy_kpis.blocks.runrates import MOVEMENT_COUNTS, MOVEMENT_FIELDS, MovementState, RunRates, movements
 
 __all__ = [
+    "ADD",
+    "ADD_KEYS",
     "ADVOCACY_EVENTS",
+    "CONCAT",
     "CONFIDENCE",
     "ICP",
     "ICP_UNRECORDED",
@@ -51,6 +63,7 @@ __all__ = [
     "MEMBERS",
     "MOVEMENT_COUNTS",
     "MOVEMENT_FIELDS",
+    "SAME",
     "SMALL_SAMPLE",
     "SMALL_SAMPLE_NOTE",
     "WEIGHTS_AT",
@@ -88,12 +101,12 @@ __all__ = [
     "RunRates",
     "Source",
     "annual",
+    "as_names",
     "as_of",
     "check_args",
+    "check_state",
     "checked",
     "choice",
-    "count",
-    "counts_by",
     "days",
     "days_of",
     "field",
@@ -102,14 +115,10 @@ __all__ = [
     "marked",
     "measures",
     "merge",
-    "money",
     "movements",
-    "observations",
     "on_basis",
     "param",
-    "same",
     "scope_warnings",
-    "state",
     "unrecorded_note",
     "unsegmented_note",
 ]

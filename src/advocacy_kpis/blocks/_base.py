@@ -29,7 +29,7 @@ from advocacy_kpis.scope import BasisKind, Calendar, RevenueBasis, Segment, Wind
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
 
-__all__ = ["Block", "Context", "DataSource", "Records", "Run", "annual", "on_basis"]
+__all__ = ["Block", "Context", "DataSource", "Records", "Run", "annual", "as_names", "on_basis"]
 
 S = TypeVar("S")
 R = TypeVar("R")
@@ -112,6 +112,11 @@ class Block(Generic[S]):
     def on_tables(self, run: Run[TablesRun]) -> list[S]:
         """One state per cell, computed where the tables live."""
         raise NotImplementedError
+
+
+def as_names(value: Iterable[str]) -> frozenset[str]:
+    """A typed converter for attrs fields holding a set of names."""
+    return frozenset(value)
 
 
 # -- the records context ---------------------------------------------------------------------------

@@ -102,7 +102,8 @@ class Expr:
 
     def children(self) -> tuple[Expr, ...]:
         """The expressions this one is built from."""
-        return tuple(v for v in attrs.astuple(self, recurse=False) if isinstance(v, Expr))
+        values = attrs.astuple(self, recurse=False) if attrs.has(type(self)) else ()  # type: ignore[arg-type]
+        return tuple(v for v in values if isinstance(v, Expr))
 
     # -- building -------------------------------------------------------------------------
 

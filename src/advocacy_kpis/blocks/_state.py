@@ -1,8 +1,8 @@
 """Tally state: typed accumulators, each declaring how the tallies of two parts merge.
 
-A block's state is an attrs class whose fields are made with the functions below. Each says how
-two parts of the records combine (`Merge`), so `merge` never guesses from a value's run-time
-type: counts and sums add, mappings of counts add key by key, observations concatenate, and a
+A block's state is an attrs class whose every field carries, in its metadata, how two parts of the
+records combine (`Merge`: ``attrs.field(default=0, metadata=ADD)``), so `merge` never guesses
+from a value's run-time type: counts and sums add, mappings of counts add key by key, observations concatenate, and a
 setting both parts must share (a parameter) is checked equal.
 
 Parts are unions of whole accounts: every record travels with the account it belongs to (a
@@ -12,24 +12,14 @@ record with no account is in one part). Distinct counts of accounts therefore ad
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
-from decimal import Decimal
-from typing import Any, Final, TypeVar, assert_never
+from collections.abc import Mapping
+from typing import Any, Final, TypeVar, assert_never, cast
 
 import attrs
 
 from advocacy_kpis.errors import ParameterError
 
-__all__ = [
-    "Merge",
-    "count",
-    "counts_by",
-    "merge",
-    "money",
-    "observations",
-    "same",
-    "state",
-]
+__all__ = ["ADD", "ADD_KEYS", "CONCAT", "SAME", "Merge", "check_state", "merge"]
 
 S = TypeVar("S")
 C = TypeVar("C", bound=type)
@@ -50,42 +40,26 @@ class Merge(enum.Enum):
     """A setting the tally was made with: both parts must hold the same value."""
 
 
-def state(cls: C) -> C:
-    """Make ``cls`` a tally state: a mutable, slotted attrs class whose fields all declare a merge."""
-    made: C = attrs.define(slots=True, eq=True)(cls)
-    for field in attrs.fields(made):
+ADD: Final[Mapping[str, Merge]] = {MERGE: Merge.ADD}
+"""Metadata of a count or a sum: ``attrs.field(default=0, metadata=ADD)``."""
+
+ADD_KEYS: Final[Mapping[str, Merge]] = {MERGE: Merge.ADD_KEYS}
+"""Metadata of counts or sums by key: ``attrs.field(factory=dict, metadata=ADD_KEYS)``."""
+
+CONCAT: Final[Mapping[str, Merge]] = {MERGE: Merge.CONCAT}
+"""Metadata of a list of observations: ``attrs.field(factory=list, metadata=CONCAT)``."""
+
+SAME: Final[Mapping[str, Merge]] = {MERGE: Merge.SAME}
+"""Metadata of a setting both parts must share."""
+
+
+def check_state(cls: type) -> None:
+    """Refuse a state class with a field that does not declare how it merges."""
+    for field in attrs.fields(cls):
         if MERGE not in field.metadata:
-            raise ParameterError(field.name, made.__name__, "a field made with count(), money(), ...", None)
-    return made
-
-
-def _field(rule: Merge, **options: Any) -> Any:
-    return attrs.field(metadata={MERGE: rule}, **options)
-
-
-def count() -> Any:
-    """A count (or any integer sum), starting at 0; parts add."""
-    return _field(Merge.ADD, default=0)
-
-
-def money() -> Any:
-    """A sum of money (or any Decimal), starting at ``Decimal(0)``; parts add."""
-    return _field(Merge.ADD, factory=Decimal)
-
-
-def counts_by() -> Any:
-    """Counts or sums by key (nested mappings allowed), starting empty; parts add key by key."""
-    return _field(Merge.ADD_KEYS, factory=dict)
-
-
-def observations() -> Any:
-    """A list of observations (e.g. survival times), starting empty; parts concatenate."""
-    return _field(Merge.CONCAT, factory=list)
-
-
-def same(default: Any = None) -> Any:
-    """A setting the tally was made with; parts must agree."""
-    return _field(Merge.SAME, default=default)
+            raise ParameterError(
+                field.name, cls.__name__, "a field declaring its merge (metadata=ADD, ...)", None
+            )
 
 
 def _add_keys(first: Mapping[Any, Any], second: Mapping[Any, Any]) -> dict[Any, Any]:
@@ -105,18 +79,18 @@ def merge(first: S, second: S) -> S:
     """The tally of the union of two parts of the records, from the tallies of each part.
 
     Examples:
-        >>> @state
+        >>> @attrs.define
         ... class Example:
-        ...     n: int = count()
-        ...     by: dict[str, int] = counts_by()
+        ...     n: int = attrs.field(default=0, metadata=ADD)
+        ...     by: dict[str, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
         >>> merge(Example(2, {"a": 1}), Example(3, {"a": 1, "b": 4}))
         Example(n=5, by={'a': 2, 'b': 4})
     """
-    kind = type(first)
+    kind: Any = type(first)
     if type(second) is not kind:
         raise ParameterError("second", "merge", f"a {kind.__name__} tally", type(second).__name__)
     values: dict[str, Any] = {}
-    for field in attrs.fields(kind):
+    for field in attrs.fields(cast(Any, kind)):
         a, b = getattr(first, field.name), getattr(second, field.name)
         rule: Merge = field.metadata[MERGE]
         if rule is Merge.ADD:
@@ -133,8 +107,3 @@ def merge(first: S, second: S) -> S:
             assert_never(rule)
     merged: S = kind(**values)
     return merged
-
-
-def fresh(kind: Callable[[], S], n: int) -> list[S]:
-    """``n`` empty tallies of a state class."""
-    return [kind() for _ in range(n)]

@@ -10,6 +10,7 @@ is read from it, and tallies of parts of the records add.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, ClassVar
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
-from advocacy_kpis.blocks._state import count, counts_by, state
+from advocacy_kpis.blocks._state import ADD, ADD_KEYS
 from advocacy_kpis.blocks.events import decimal_of
 from advocacy_kpis.records import SurveyKind
 
@@ -30,7 +31,7 @@ Pattern = tuple[int | None, ...]
 """A respondent's latest score to each question, in the block's order (None: not answered)."""
 
 
-@state
+@attrs.define
 class AnswerState:
     """The respondents of one cell by their pattern of latest scores.
 
@@ -41,9 +42,9 @@ class AnswerState:
             respondents' accounts.
     """
 
-    answers: int = count()
-    patterns: dict[Pattern, int] = counts_by()
-    weights: dict[Pattern, Decimal] = counts_by()
+    answers: int = attrs.field(default=0, metadata=ADD)
+    patterns: dict[Pattern, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    weights: dict[Pattern, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
 
     @property
     def respondents(self) -> int:
@@ -56,6 +57,10 @@ class AnswerState:
         return sum(n * sum(score is not None for score in pattern) for pattern, n in self.patterns.items())
 
 
+def _kinds(value: Iterable[SurveyKind]) -> tuple[SurveyKind, ...]:
+    return tuple(value)
+
+
 @attrs.frozen(eq=False)
 class LatestAnswers(Block[AnswerState]):
     """Each respondent's latest score to each of ``kinds`` in each window.
@@ -65,7 +70,7 @@ class LatestAnswers(Block[AnswerState]):
         weigh: with a basis, weigh each respondent by its account's ARR at W.end.
     """
 
-    kinds: tuple[SurveyKind, ...] = attrs.field(converter=tuple)
+    kinds: tuple[SurveyKind, ...] = attrs.field(converter=_kinds)
     weigh: bool = False
     state: ClassVar = AnswerState
 
@@ -173,8 +178,8 @@ class LatestAnswers(Block[AnswerState]):
                 weighed, ["_w", *tables.attrs, *scores, "currency"], {"_arr": nw.col("_arr")}
             ):
                 pattern = tuple(None if v is None else int(v) for v in row[1 + na : 1 + na + len(scores)])
-                key = (int(row[0]), tables.pid(row[1 : 1 + na]), pattern, str(row[-2]))
-                sums[key] = sums.get(key, Decimal(0)) + decimal_of(row[-1])
+                group = (int(row[0]), tables.pid(row[1 : 1 + na]), pattern, str(row[-2]))
+                sums[group] = sums.get(group, Decimal(0)) + decimal_of(row[-1])
             reading = annual(run.basis)
             for (w, pid, pattern, currency), amount in sums.items():
                 value = tables.convert({currency: amount}, reading, "contracts", tables.first_in_currency)

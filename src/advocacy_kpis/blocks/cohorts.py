@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
-from advocacy_kpis.blocks._base import Block, Records, Run, annual
+from advocacy_kpis.blocks._base import Block, Records, Run, annual, as_names
 from advocacy_kpis.blocks._expr import Env, Expr, field
-from advocacy_kpis.blocks._state import count, counts_by, state
+from advocacy_kpis.blocks._state import ADD, ADD_KEYS
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import Account
 from advocacy_kpis.scope import RevenueBasis
@@ -177,7 +177,7 @@ WEIGHTS_AT: Final[Mapping[str, str]] = {
 """Where each cohort set's weights are read, as results say it."""
 
 
-@state
+@attrs.define
 class CohortState:
     """The cohort sizes of one cell, and with a basis their ARR on the basis' annual form.
 
@@ -191,13 +191,13 @@ class CohortState:
         weights: per weighed cohort set, the summed ARR of its members (see `MEMBERS`).
     """
 
-    start: int = count()
-    end: int = count()
-    new: int = count()
-    churned: int = count()
-    churned_from_start: int = count()
-    active: int = count()
-    weights: dict[str, Decimal] = counts_by()
+    start: int = attrs.field(default=0, metadata=ADD)
+    end: int = attrs.field(default=0, metadata=ADD)
+    new: int = attrs.field(default=0, metadata=ADD)
+    churned: int = attrs.field(default=0, metadata=ADD)
+    churned_from_start: int = attrs.field(default=0, metadata=ADD)
+    active: int = attrs.field(default=0, metadata=ADD)
+    weights: dict[str, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
 
     @property
     def retained(self) -> int:
@@ -227,7 +227,7 @@ class Cohorts(Block[CohortState]):
     """
 
     only: AccountSet | None = None
-    weigh: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    weigh: frozenset[str] = attrs.field(default=frozenset(), converter=as_names)
     state: ClassVar = CohortState
 
     def weighs(self) -> bool:
@@ -256,7 +256,7 @@ class Cohorts(Block[CohortState]):
             for name in sorted(self.weigh):
                 totals = tables.cached(
                     ("weights", self.only, name, annual(run.basis)),
-                    lambda name=name: _table_weights(run, name, self.only),  # type: ignore[misc]
+                    lambda name=name: _table_weights(run, name, self.only),
                 )
                 for c in range(run.grid.n_cells):
                     out[c].weights[name] = totals[c]
@@ -307,9 +307,7 @@ def _cohorts(records: Records, accept: Callable[[str], bool] | None) -> list[Coh
     return out
 
 
-def _weights(
-    run: Run[Records], member: MemberInstant, accept: Callable[[Account], bool] | None
-) -> list[Decimal]:
+def _weights(run: Run[Records], member: MemberInstant, accept: Callable[[str], bool] | None) -> list[Decimal]:
     """Per cell, the summed ARR (annual form of the run's basis) of the members of a cohort set."""
     grid, records = run.grid, run.context
     assert run.basis is not None

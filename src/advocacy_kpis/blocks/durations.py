@@ -10,7 +10,7 @@ state is the list of observations ``(days, reached)`` the Kaplan-Meier finish re
 from __future__ import annotations
 
 import bisect
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
@@ -18,9 +18,9 @@ import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run
 from advocacy_kpis.blocks._expr import Expr
-from advocacy_kpis.blocks._state import count, observations, state
+from advocacy_kpis.blocks._state import ADD, CONCAT
 from advocacy_kpis.blocks.events import env_of, from_micros
-from advocacy_kpis.blocks.hits import Source
+from advocacy_kpis.blocks.hits import Source, sources
 from advocacy_kpis.blocks.measures import observation
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
 from advocacy_kpis.records import Account
@@ -44,7 +44,7 @@ def origin_of(account: Account, origin: str) -> datetime | None:
     return found
 
 
-@state
+@attrs.define
 class DurationState:
     """The survival observations of one cell's subjects, and those in no segment on its attributes.
 
@@ -53,8 +53,8 @@ class DurationState:
         outside: subjects in the window with no value for an attribute the segment reads.
     """
 
-    observations: list[tuple[float, bool]] = observations()
-    outside: int = count()
+    observations: list[tuple[float, bool]] = attrs.field(factory=list, metadata=CONCAT)
+    outside: int = attrs.field(default=0, metadata=ADD)
 
 
 @attrs.frozen(eq=False)
@@ -67,7 +67,7 @@ class AccountDurations(Block[DurationState]):
     """
 
     origin: str
-    sources: tuple[Source, ...] = attrs.field(converter=tuple)
+    sources: tuple[Source, ...] = attrs.field(converter=sources)
     state: ClassVar = DurationState
 
     def on_records(self, run: Run[Records]) -> list[DurationState]:
@@ -154,7 +154,8 @@ def _first_index(run: Run[Records], source: Source) -> dict[str, list[datetime]]
         time = source.time_field
         where = source.where.python(env_of(run, source.where)) if source.where is not None else None
         grouped: dict[str, list[datetime]] = {}
-        for record in records.data.collection(kind):
+        rows: Sequence[Any] = records.data.collection(kind)
+        for record in rows:
             account_id = getattr(record, "account_id", None)
             instant = getattr(record, time)
             if account_id is None or instant is None or (where is not None and where(record) is not True):
@@ -213,7 +214,8 @@ class RecordDurations(Block[DurationState]):
         as_of = records.data.as_of
         profile_of = records.own_profile if self.own else records.record_profile
         out = [DurationState() for _ in range(grid.n_cells)]
-        for record in records.records(kind):
+        stamped: Sequence[Any] = records.records(kind)
+        for record in stamped:
             instant: datetime = getattr(record, time)
             profile = profile_of(record)
             if self.own:

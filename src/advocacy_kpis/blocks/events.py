@@ -18,7 +18,7 @@ import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._expr import Env, Expr, Marks
-from advocacy_kpis.blocks._state import count, counts_by, state
+from advocacy_kpis.blocks._state import ADD, ADD_KEYS
 from advocacy_kpis.blocks.cohorts import AccountSet, members_of
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME, contract_value
 from advocacy_kpis.records import Contract
@@ -154,7 +154,7 @@ def _named(value: Mapping[str, Any] | tuple[tuple[str, Any], ...]) -> tuple[tupl
     return tuple(value.items()) if isinstance(value, Mapping) else tuple(value)
 
 
-@state
+@attrs.define
 class EventState:
     """What the records of one cell add up to.
 
@@ -169,12 +169,12 @@ class EventState:
             attribute the segment reads (so are in no segment on it).
     """
 
-    counts: dict[str, int] = counts_by()
-    sums: dict[str, int] = counts_by()
-    by: dict[str, dict[Any, int]] = counts_by()
-    money: dict[str, Decimal] = counts_by()
-    accounts: int = count()
-    outside: int = count()
+    counts: dict[str, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    sums: dict[str, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    by: dict[str, dict[Any, int]] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    money: dict[str, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    accounts: int = attrs.field(default=0, metadata=ADD)
+    outside: int = attrs.field(default=0, metadata=ADD)
 
 
 @attrs.frozen(eq=False)
@@ -234,7 +234,9 @@ class Events(Block[EventState]):
         env = env_of(run, *self.expressions())
         kind = COLLECTIONS[self.collection]
         time = self.time_field
-        rows = records.records(kind) if time == EVENT_TIME[kind] else records.data.collection(kind)
+        rows: Sequence[Any] = (
+            records.records(kind) if time == EVENT_TIME[kind] else records.data.collection(kind)
+        )
         where = self.where.python(env) if self.where is not None else None
         accept = members_of(run, self.only)
         counts = [(name, e.python(env) if e is not None else None) for name, e in self.counts]

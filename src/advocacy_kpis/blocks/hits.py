@@ -8,7 +8,7 @@ has, and with a basis weighed by its ARR at the instant that makes it a member.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar, Final
@@ -17,7 +17,7 @@ import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._expr import Expr
-from advocacy_kpis.blocks._state import count, money, state
+from advocacy_kpis.blocks._state import ADD
 from advocacy_kpis.blocks.cohorts import MEMBERS, AccountSet, accounts_in, members_of
 from advocacy_kpis.blocks.events import env_of
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
@@ -47,7 +47,12 @@ class Source:
         return self.time if self.time is not None else EVENT_TIME[COLLECTIONS[self.collection]]
 
 
-@state
+def sources(value: Iterable[Source]) -> tuple[Source, ...]:
+    """The sources of a block, as a tuple (an attrs converter)."""
+    return tuple(value)
+
+
+@attrs.define
 class HitState:
     """The accounts of one cell's population with at least one event in the window.
 
@@ -57,9 +62,9 @@ class HitState:
         outside: events in the window of accounts outside the population there.
     """
 
-    hits: int = count()
-    weight: Decimal = money()
-    outside: int = count()
+    hits: int = attrs.field(default=0, metadata=ADD)
+    weight: Decimal = attrs.field(factory=Decimal, metadata=ADD)
+    outside: int = attrs.field(default=0, metadata=ADD)
 
 
 @attrs.frozen(eq=False)
@@ -74,7 +79,7 @@ class Hits(Block[HitState]):
             instant in W as a customer).
     """
 
-    sources: tuple[Source, ...] = attrs.field(converter=tuple)
+    sources: tuple[Source, ...] = attrs.field(converter=sources)
     population: str = "active"
     only: AccountSet | None = None
     weigh: bool = False
@@ -124,7 +129,9 @@ class Hits(Block[HitState]):
             kind = COLLECTIONS[source.collection]
             time = source.time_field
             where = source.where.python(env_of(run, source.where)) if source.where is not None else None
-            rows = records.records(kind) if time == EVENT_TIME[kind] else records.data.collection(kind)
+            rows: Sequence[Any] = (
+                records.records(kind) if time == EVENT_TIME[kind] else records.data.collection(kind)
+            )
             start, end = run.grid.start, run.grid.end
             for record in rows:
                 account_id = getattr(record, "account_id", None)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run
-from advocacy_kpis.blocks._state import count, state
+from advocacy_kpis.blocks._state import ADD
 from advocacy_kpis.blocks.hits import Source
 from advocacy_kpis.data import COLLECTIONS
 
@@ -38,7 +38,7 @@ study, speaking, community, ...), a review, a social share, and a reference requ
 (at ``filled_at``: a filled request is a reference taken)."""
 
 
-@state
+@attrs.define
 class PoolState:
     """The advocate pool of one cell at W.end.
 
@@ -50,11 +50,11 @@ class PoolState:
         active: pool members with an action in the lookback (with ``lookback`` set).
     """
 
-    advocates: int = count()
-    accounts: int = count()
-    enrolled: int = count()
-    opted_out: int = count()
-    active: int = count()
+    advocates: int = attrs.field(default=0, metadata=ADD)
+    accounts: int = attrs.field(default=0, metadata=ADD)
+    enrolled: int = attrs.field(default=0, metadata=ADD)
+    opted_out: int = attrs.field(default=0, metadata=ADD)
+    active: int = attrs.field(default=0, metadata=ADD)
 
 
 def pool_memberships(records: Records) -> Iterator[tuple[str, str, tuple[int, ...]]]:
@@ -143,7 +143,8 @@ class Pool(Block[PoolState]):
         by_account: dict[str, list[datetime]] = {}
         for source in ADVOCACY_EVENTS:
             time = source.time_field
-            for record in data.collection(COLLECTIONS[source.collection]):
+            kind: type[Any] = COLLECTIONS[source.collection]
+            for record in data.collection(kind):
                 account_id = getattr(record, "account_id", None)
                 instant = getattr(record, time)
                 if account_id is None or instant is None or not low <= instant < grid.end:
@@ -235,7 +236,7 @@ def advocacy_event_frame(run: Run[TablesRun]) -> Any:
     return nw.concat(parts, how="vertical")
 
 
-@state
+@attrs.define
 class CommunityState:
     """The community of one cell.
 
@@ -248,12 +249,12 @@ class CommunityState:
         anonymous_end: likewise at W.end.
     """
 
-    start: int = count()
-    end: int = count()
-    joined: int = count()
-    left: int = count()
-    anonymous_start: int = count()
-    anonymous_end: int = count()
+    start: int = attrs.field(default=0, metadata=ADD)
+    end: int = attrs.field(default=0, metadata=ADD)
+    joined: int = attrs.field(default=0, metadata=ADD)
+    left: int = attrs.field(default=0, metadata=ADD)
+    anonymous_start: int = attrs.field(default=0, metadata=ADD)
+    anonymous_end: int = attrs.field(default=0, metadata=ADD)
 
 
 def _members_at(joined: Sequence[datetime], left: Sequence[datetime], instant: datetime) -> int:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual, on_basis
-from advocacy_kpis.blocks._state import counts_by, state
+from advocacy_kpis.blocks._state import ADD_KEYS
 from advocacy_kpis.blocks.events import decimal_of
 from advocacy_kpis.formulas import account_revenue_change
 from advocacy_kpis.scope import RevenueBasis
@@ -38,7 +38,7 @@ MOVEMENT_COUNTS: Final = ("accounts", "expanded_accounts", "contracted_accounts"
 SPANS: Final = ("window", "previous")
 
 
-@state
+@attrs.define
 class MovementState:
     """The run-rate movements of one cell's starting customers.
 
@@ -48,8 +48,8 @@ class MovementState:
         counts: ``accounts``, ``expanded_accounts``, ``contracted_accounts``, ``churned_accounts``.
     """
 
-    sums: dict[str, Decimal] = counts_by()
-    counts: dict[str, int] = counts_by()
+    sums: dict[str, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    counts: dict[str, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
 
     def count(self, name: str) -> int:
         """One of `MOVEMENT_COUNTS` (0 when no account added to it)."""
@@ -82,7 +82,7 @@ class RunRates(Block[MovementState]):
     def weighs(self) -> bool:
         return True
 
-    def spans(self, run: Run[object]) -> list[tuple[datetime, datetime]]:
+    def spans(self, run: Run[Any]) -> list[tuple[datetime, datetime]]:
         """Each window's span, in window order."""
         windows = run.grid.windows
         if self.span == "previous":
@@ -93,7 +93,7 @@ class RunRates(Block[MovementState]):
         grid, records = run.grid, run.context
         assert run.basis is not None
         reading = annual(run.basis)
-        spans = self.spans(run)  # type: ignore[arg-type]
+        spans = self.spans(run)
         data = records.data
         ns = grid.n_segments
         order = sorted(range(len(spans)), key=lambda i: spans[i][0])
@@ -137,7 +137,7 @@ class RunRates(Block[MovementState]):
         nw, grid = tables.nw, run.grid
         assert run.basis is not None
         reading = annual(run.basis)
-        spans = self.spans(run)  # type: ignore[arg-type]
+        spans = self.spans(run)
         span_frame = tables.engine.small(
             {
                 "_w": list(range(len(spans))),
@@ -184,7 +184,7 @@ class RunRates(Block[MovementState]):
                 nw.col("_after").sum(),
                 nw.col("_before").count().alias("_nb"),
                 nw.col("_after").count().alias("_na"),
-            )  # fmt: skip
+            )
             .with_columns(
                 nw.when(nw.col("_nb") > 0).then(nw.col("_before")).alias("_before"),
                 nw.when(nw.col("_na") > 0).then(nw.col("_after")).alias("_after"),
@@ -277,5 +277,5 @@ class RunRates(Block[MovementState]):
         return out
 
 
-def _add(into: dict[str, object], name: str, value: object) -> None:
-    into[name] = into.get(name, 0) + value  # type: ignore[operator]
+def _add(into: dict[str, Any], name: str, value: Any) -> None:
+    into[name] = into.get(name, 0) + value

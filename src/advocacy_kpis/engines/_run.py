@@ -28,6 +28,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
+import attrs
+
 from advocacy_kpis.blocks._base import Block, Run
 from advocacy_kpis.blocks._expr import Env, Expr, Marks, micros
 from advocacy_kpis.data import COLLECTIONS, unmatched_note
@@ -46,7 +48,7 @@ S = TypeVar("S")
 ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
 """The fields of `Account` a segment may name; its other columns are attributes."""
 
-_ACCOUNT_FIELD_NAMES: Final = frozenset(a.name for a in Account.__attrs_attrs__)  # type: ignore[attr-defined]
+_ACCOUNT_FIELD_NAMES: Final = frozenset(a.name for a in attrs.fields(Account))
 
 # Records whose segments may also read their account's attributes (see AdvocacyData.check_segment).
 _ACCOUNT_TOO: Final = (Opportunity, Review, CommunityMember)
@@ -172,7 +174,8 @@ class Engine:
             picked = [f"_a{i}" for i in range(len(names))]
             # With the id beside them, attributes given as literals keep one row per account.
             frame = self.frame("accounts").select(
-                nw.col("id"), *[self.account_attribute(n).alias(a) for n, a in zip(names, picked, strict=True)]
+                nw.col("id"),
+                *[self.account_attribute(n).alias(a) for n, a in zip(names, picked, strict=True)],
             )
             grouped = (
                 frame.group_by(*picked, drop_null_keys=False).agg(nw.len().alias("_n")) if picked else None
@@ -731,9 +734,9 @@ class TablesRun:
                 key = (grid.window_slot(int(row[0]), self.pid(row[1 : 1 + na])), str(row[1 + na]))
                 sums[key] = sums.get(key, Decimal(0)) + decimal_of(row[-1])
         converted: dict[int, Decimal] = {}
-        for (key, currency), amount in sums.items():
+        for (slot, currency), amount in sums.items():
             value = self.convert({currency: amount}, basis, "contracts", self.first_in_currency)
-            converted[key] = converted.get(key, Decimal(0)) + value
+            converted[slot] = converted.get(slot, Decimal(0)) + value
         return grid.spread_windows(converted, Decimal(0))
 
     def first_in_currency(self, currency: str, collection: str = "contracts") -> str:

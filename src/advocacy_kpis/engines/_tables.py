@@ -179,7 +179,9 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
     if library in ("pandas", "modin", "cudf"):
         pa = _arrow()
         try:
-            wrapped = nw.from_native(_plain_arrow(pa, pa.Table.from_pandas(frame, preserve_index=False), name))
+            wrapped = nw.from_native(
+                _plain_arrow(pa, pa.Table.from_pandas(frame, preserve_index=False), name)
+            )
         except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
             raise ParameterError(
                 name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]

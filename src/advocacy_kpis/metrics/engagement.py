@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks import (
+    ADD,
+    ADD_KEYS,
     CONFIDENCE,
     ICP,
     ICP_UNRECORDED,
@@ -26,12 +28,9 @@ from advocacy_kpis.blocks import (
     Source,
     annual,
     checked,
-    count,
-    counts_by,
     days,
     field,
     measures,
-    state,
     unrecorded_note,
 )
 from advocacy_kpis.blocks.events import decimal_of
@@ -413,7 +412,7 @@ MODEL: Final = checked(
 )  # fmt: skip
 
 
-@state
+@attrs.define
 class ReadinessState:
     """The customers of one cell at W.end by their readiness score.
 
@@ -423,9 +422,9 @@ class ReadinessState:
         met: customers by component met.
     """
 
-    scores: dict[float, int] = counts_by()
-    weights: dict[float, Decimal] = counts_by()
-    met: dict[str, int] = counts_by()
+    scores: dict[float, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    weights: dict[float, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
+    met: dict[str, int] = attrs.field(factory=dict, metadata=ADD_KEYS)
 
     @property
     def customers(self) -> int:
@@ -831,7 +830,7 @@ def referral_ready_account_rate(
 LAPSE: Final = days("lapse_days", 90, "days without an action after which an advocate has lapsed")
 
 
-@state
+@attrs.define
 class LapseState:
     """The advocates of one cell lapsed at W.start, and what became of them.
 
@@ -842,10 +841,10 @@ class LapseState:
         inactive_account_excluded: lapsed advocates left out because their account is not active in W.
     """
 
-    lapsed: int = count()
-    re_engaged: int = count()
-    opted_out_excluded: int = count()
-    inactive_account_excluded: int = count()
+    lapsed: int = attrs.field(default=0, metadata=ADD)
+    re_engaged: int = attrs.field(default=0, metadata=ADD)
+    opted_out_excluded: int = attrs.field(default=0, metadata=ADD)
+    inactive_account_excluded: int = attrs.field(default=0, metadata=ADD)
 
 
 @attrs.frozen(eq=False)

@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks import (
+    ADD,
     ADVOCACY_EVENTS,
+    CONCAT,
     CONFIDENCE,
     Amount,
     Block,
@@ -29,13 +31,10 @@ from advocacy_kpis.blocks import (
     Source,
     as_of,
     checked,
-    count,
     days,
     days_of,
     field,
     measures,
-    observations,
-    state,
     unsegmented_note,
 )
 from advocacy_kpis.blocks.events import from_micros
@@ -1313,7 +1312,7 @@ POLICY: Final = checked(
 )  # fmt: skip
 
 
-@state
+@attrs.define
 class TapState:
     """The asks of one cell.
 
@@ -1323,9 +1322,9 @@ class TapState:
         over_tapped: the asks that broke the policy (`OverTap`).
     """
 
-    asks: int = count()
-    high_effort_asks: int = count()
-    over_tapped: list[OverTap] = observations()
+    asks: int = attrs.field(default=0, metadata=ADD)
+    high_effort_asks: int = attrs.field(default=0, metadata=ADD)
+    over_tapped: list[OverTap] = attrs.field(factory=list, metadata=CONCAT)
 
 
 @attrs.frozen(eq=False)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks import (
+    ADD,
     CONFIDENCE,
     MOVEMENT_COUNTS,
     MOVEMENT_FIELDS,
@@ -22,14 +23,12 @@ from advocacy_kpis.blocks import (
     Renewed,
     Run,
     RunRates,
-    count,
     days,
     field,
     marked,
     measures,
     movements,
     on_basis,
-    state,
 )
 from advocacy_kpis.blocks.durations import origin_of
 from advocacy_kpis.blocks.events import decimal_of, from_micros
@@ -740,7 +739,7 @@ def activation_expanded(contracts: Sequence[Contract], origin: datetime, due: da
     return any(sum((c.arr for c in involved if c.is_live_at(t)), Decimal(0)) > baseline for t in instants)
 
 
-@state
+@attrs.define
 class ActivationState:
     """The accounts of one cell activated in W.
 
@@ -751,10 +750,10 @@ class ActivationState:
         mixed_currency: matured ones left out for contracts in several currencies.
     """
 
-    cohort: int = count()
-    matured: int = count()
-    expanded: int = count()
-    mixed_currency: int = count()
+    cohort: int = attrs.field(default=0, metadata=ADD)
+    matured: int = attrs.field(default=0, metadata=ADD)
+    expanded: int = attrs.field(default=0, metadata=ADD)
+    mixed_currency: int = attrs.field(default=0, metadata=ADD)
 
 
 @attrs.frozen(eq=False)

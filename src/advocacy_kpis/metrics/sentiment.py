@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks import (
+    ADD,
     CONFIDENCE,
     Block,
     Cell,
@@ -17,14 +18,12 @@ from advocacy_kpis.blocks import (
     Run,
     Source,
     annual,
-    count,
     field,
     measures,
-    money,
     on_basis,
-    state,
     unsegmented_note,
 )
+from advocacy_kpis.blocks.hits import sources
 from advocacy_kpis.catalog import (
     BasisUse,
     Family,
@@ -700,7 +699,7 @@ FEEDBACK_RETENTION_SPEC = MetricSpec(
 )
 
 
-@state
+@attrs.define
 class GiverState:
     """The accounts of one cell that gave feedback in the period before the window.
 
@@ -712,10 +711,10 @@ class GiverState:
         retained_weight: the same, over the retained ones.
     """
 
-    givers: int = count()
-    retained: int = count()
-    givers_weight: Decimal = money()
-    retained_weight: Decimal = money()
+    givers: int = attrs.field(default=0, metadata=ADD)
+    retained: int = attrs.field(default=0, metadata=ADD)
+    givers_weight: Decimal = attrs.field(factory=Decimal, metadata=ADD)
+    retained_weight: Decimal = attrs.field(factory=Decimal, metadata=ADD)
 
 
 @attrs.frozen(eq=False)
@@ -724,7 +723,7 @@ class FeedbackGivers(Block[GiverState]):
     customers at W.end: a custom block, as no other metric reads one window's events against
     another window's end."""
 
-    sources: tuple[Source, ...] = attrs.field(converter=tuple)
+    sources: tuple[Source, ...] = attrs.field(converter=sources)
     state: ClassVar = GiverState
 
     def weighs(self) -> bool:
@@ -739,7 +738,8 @@ class FeedbackGivers(Block[GiverState]):
         out = [GiverState() for _ in range(grid.n_cells)]
         seen: set[tuple[str, int]] = set()
         for source in self.sources:
-            for record in Records(data, before).records(COLLECTIONS[source.collection]):
+            kind: type[Any] = COLLECTIONS[source.collection]
+            for record in Records(data, before).records(kind):
                 instant = getattr(record, source.time_field)
                 for w in before.windows_at(instant):
                     account_id = record.account_id
