@@ -53,8 +53,7 @@ from advocacy_kpis.records import (
 from advocacy_kpis.result import Change, Direction, Interval, MetricResult, Unit
 from advocacy_kpis.scope import Calendar, Grain, Money, RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.scorecard import BreakdownRow, PeriodChange, Scorecard, compute, scorecard
-
-__version__ = "0.1.0"
+from advocacy_kpis.version import __version__
 
 __all__ = [
     "QBR",

@@ -42,6 +42,7 @@ __all__ = [
     "Interval",
     "MetricResult",
     "Unit",
+    "json_safe",
 ]
 
 Number = int | float | Decimal
@@ -125,7 +126,9 @@ def _freeze(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
     return MappingProxyType({key: _deep_freeze(item) for key, item in (value or {}).items()})
 
 
-def _json(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """A value as JSON holds it: Decimals as strings, instants in ISO 8601, enums by value, values
+    of the library by their ``to_dict()``, a float that is not finite as None."""
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, float):
@@ -137,12 +140,12 @@ def _json(value: Any) -> Any:
     if isinstance(value, (Window, Segment, RevenueBasis, Interval)):
         return value.to_dict()
     if isinstance(value, Mapping):
-        return {str(k.value if isinstance(k, enum.Enum) else k): _json(v) for k, v in value.items()}
+        return {str(k.value if isinstance(k, enum.Enum) else k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, frozenset, set)):
-        items = [_json(v) for v in value]
+        items = [json_safe(v) for v in value]
         return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
     if attrs.has(type(value)):
-        return {field.name: _json(getattr(value, field.name)) for field in attrs.fields(type(value))}
+        return {field.name: json_safe(getattr(value, field.name)) for field in attrs.fields(type(value))}
     return value
 
 
@@ -186,7 +189,7 @@ class Change:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
-        return {field.name: _json(getattr(self, field.name)) for field in attrs.fields(Change)}
+        return {field.name: json_safe(getattr(self, field.name)) for field in attrs.fields(Change)}
 
 
 @attrs.frozen
@@ -241,7 +244,7 @@ class MetricResult:
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict: Decimals as strings, instants in ISO 8601, enums as their values."""
-        return {field.name: _json(getattr(self, field.name)) for field in attrs.fields(MetricResult)}
+        return {field.name: json_safe(getattr(self, field.name)) for field in attrs.fields(MetricResult)}
 
     def format(self) -> str:
         """A one-line human-readable rendering, e.g. ``net_promoter_score = 42.0 [31.5, 52.5]``."""

@@ -28,7 +28,7 @@ from advocacy_kpis.errors import (
     SegmentNotApplicableError,
 )
 from advocacy_kpis.grid import Grid
-from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
+from advocacy_kpis.result import Change, MetricResult, Unit, format_value, json_safe
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.tally import Metric, context, definition, source_of
 
@@ -609,11 +609,11 @@ def _row(result: MetricResult) -> dict[str, Any]:
         "end": result.window.end.isoformat(),
         "segment": result.segment.name,
         "basis": result.basis.name if result.basis else None,
-        "value": _json(result.value),
-        "interval_low": _json(interval.low) if interval else None,
-        "interval_high": _json(interval.high) if interval else None,
-        "numerator": _json(result.numerator),
-        "denominator": _json(result.denominator),
+        "value": json_safe(result.value),
+        "interval_low": json_safe(interval.low) if interval else None,
+        "interval_high": json_safe(interval.high) if interval else None,
+        "numerator": json_safe(result.numerator),
+        "denominator": json_safe(result.denominator),
         "sample_size": result.sample_size,
         "undefined_reason": result.undefined_reason,
         "warnings": list(result.warnings),

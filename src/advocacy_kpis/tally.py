@@ -22,9 +22,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import attrs
 
 from advocacy_kpis import catalog
-from advocacy_kpis.blocks._base import Block, Context, DataSource, Records
-from advocacy_kpis.blocks._cell import Cell, check_args
-from advocacy_kpis.blocks._state import merge
+from advocacy_kpis.blocks import Block, Cell, Context, DataSource, Records, check_args, merge
 from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError, UnknownMetricError
@@ -405,8 +403,6 @@ def definition(metric_id: str) -> Metric:
     Raises:
         UnknownMetricError: no metric has that id.
     """
-    import advocacy_kpis.metrics  # noqa: F401  (declares every metric)
-
     spec = catalog.get(metric_id)
     found = _METRICS.get(spec.id)
     if found is None:  # pragma: no cover - every catalogue function is declared through Metric.function

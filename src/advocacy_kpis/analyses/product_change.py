@@ -18,7 +18,7 @@ from advocacy_kpis import catalog
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import IncomparableResultsError, ParameterError
 from advocacy_kpis.records import ProductChange
-from advocacy_kpis.result import Change, MetricResult, Unit, _json, format_value
+from advocacy_kpis.result import Change, MetricResult, Unit, format_value, json_safe
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 
 __all__ = ["ImpactRow", "ProductChangeImpact", "product_change_impact"]
@@ -96,7 +96,7 @@ class ProductChangeImpact:
             "change": {
                 "id": self.change.id,
                 "name": self.change.name,
-                "released_at": _json(self.change.released_at),
+                "released_at": json_safe(self.change.released_at),
             },
             "metric": self.metric,
             "before": self.before.to_dict(),

@@ -29,7 +29,6 @@ from advocacy_kpis.blocks._cell import (
     unrecorded_note,
     unsegmented_note,
 )
-from advocacy_kpis.blocks._expr import Expr, as_of, days_of, field, lit, marked, param
 from advocacy_kpis.blocks._params import CONFIDENCE, MAX_DAYS, checked, choice, days
 from advocacy_kpis.blocks._state import ADD, ADD_KEYS, CONCAT, SAME, Merge, check_state, merge
 from advocacy_kpis.blocks.answers import AnswerState, LatestAnswers
@@ -50,6 +49,7 @@ from advocacy_kpis.blocks.events import Amount, Events, EventState, FirstContrac
 from advocacy_kpis.blocks.hits import Hits, HitState, Source
 from advocacy_kpis.blocks.members import ADVOCACY_EVENTS, Community, CommunityState, Pool, PoolState
 from advocacy_kpis.blocks.runrates import MOVEMENT_COUNTS, MOVEMENT_FIELDS, MovementState, RunRates, movements
+from advocacy_kpis.expr import Expr, as_of, days_of, field, lit, marked, param
 
 __all__ = [
     "ADD",

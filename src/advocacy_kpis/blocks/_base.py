@@ -15,16 +15,14 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, TypeVar
 
-import attrs
-
+from advocacy_kpis.context import Context, DataSource, Run
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import Account, SurveyKind, SurveyResponse
-from advocacy_kpis.scope import BasisKind, Calendar, RevenueBasis, Segment, Window
+from advocacy_kpis.scope import BasisKind, RevenueBasis
 
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
@@ -36,54 +34,6 @@ R = TypeVar("R")
 C = TypeVar("C", bound="Context")
 
 _ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
-
-
-class DataSource(Protocol):
-    """What a finish and the argument checks ask of the data, on records or tables alike."""
-
-    @property
-    def as_of(self) -> datetime: ...
-
-    @property
-    def calendar(self) -> Calendar: ...
-
-    def is_supplied(self, collection: str) -> bool: ...
-
-    def check_window(self, window: Window, function: str) -> None: ...
-
-    def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None: ...
-
-    def unmatched_segment_warning(self, segment: Segment, on_records: type | None = None) -> str | None: ...
-
-    def accounts_outside_every_value(self, segment: Segment) -> int: ...
-
-    def segment_profiles(self, names: Sequence[str]) -> Iterable[Mapping[str, Any]]: ...
-
-
-class Context(Protocol):
-    """One grid over one source: the tallies of its blocks, each computed once."""
-
-    @property
-    def grid(self) -> Grid: ...
-
-    @property
-    def source(self) -> DataSource: ...
-
-    def tallies(self, block: Block[S], basis: RevenueBasis | None, params: Mapping[str, Any]) -> list[S]: ...
-
-
-@attrs.frozen
-class Run(Generic[C]):
-    """What one side of a block reads: the context, the basis and the metric's checked parameters."""
-
-    context: C
-    basis: RevenueBasis | None
-    params: Mapping[str, Any]
-
-    @property
-    def grid(self) -> Grid:
-        """The grid."""
-        return self.context.grid
 
 
 class Block(Generic[S]):

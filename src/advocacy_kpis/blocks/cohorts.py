@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual, as_names
-from advocacy_kpis.blocks._expr import Env, Expr, field
 from advocacy_kpis.blocks._state import ADD, ADD_KEYS
+from advocacy_kpis.expr import Env, Expr, field
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import Account
 from advocacy_kpis.scope import RevenueBasis

@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run
-from advocacy_kpis.blocks._expr import Expr
 from advocacy_kpis.blocks._state import ADD, CONCAT
 from advocacy_kpis.blocks.events import env_of, from_micros
 from advocacy_kpis.blocks.hits import Source, sources
 from advocacy_kpis.blocks.measures import observation
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
+from advocacy_kpis.expr import Expr
 from advocacy_kpis.records import Account
 from advocacy_kpis.scope import RevenueBasis
 

@@ -12,15 +12,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
-from advocacy_kpis.blocks._expr import Env, Expr, Marks
 from advocacy_kpis.blocks._state import ADD, ADD_KEYS
 from advocacy_kpis.blocks.cohorts import AccountSet, members_of
-from advocacy_kpis.data import COLLECTIONS, EVENT_TIME, contract_value
+from advocacy_kpis.data import COLLECTIONS, EVENT_TIME, AdvocacyData, contract_value
+from advocacy_kpis.expr import Env, Expr, Marks
 from advocacy_kpis.records import Contract
 from advocacy_kpis.scope import BasisKind, RevenueBasis
 
@@ -35,21 +36,21 @@ def from_micros(value: int) -> datetime:
 
 def plain(value: Any) -> Any:
     """A category value from a backend as the records hold it."""
-    from advocacy_kpis.engines._run import plain as plain_value
+    from advocacy_kpis.engines import plain as plain_value
 
     return plain_value(value)
 
 
 def decimal_of(value: Any) -> Decimal:
     """A backend's sum as an exact Decimal."""
-    from advocacy_kpis.engines._run import decimal_of as exact
+    from advocacy_kpis.engines import decimal_of as exact
 
     return exact(value)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-__all__ = ["Amount", "EventState", "Events", "FirstContract", "FirstTouch", "Renewed", "env_of", "marked_ids"]
+__all__ = ["Amount", "EventState", "Events", "FirstContract", "FirstTouch", "Renewed", "env_of"]
 
 
 # -- records singled out by a rule across records ----------------------------------------------------
@@ -62,6 +63,21 @@ class FirstTouch(Marks):
 
     collection: str = "referrals"
 
+    def ids(self, data: AdvocacyData) -> frozenset[str]:
+        return data.first_touches()
+
+    def frame(self, tables: TablesRun) -> Any:
+        nw = tables.nw
+        named = tables.frame("referrals").filter(~nw.col("converted_account_id").is_null())
+        earliest = named.group_by("converted_account_id").agg(nw.col("invited_at").min().alias("_t"))
+        return (
+            named.join(earliest, on="converted_account_id", how="inner")
+            .filter(nw.col("invited_at") == nw.col("_t"))
+            .group_by("converted_account_id")
+            .agg(nw.col("id").min().alias("id"))
+            .select("id")
+        )
+
 
 @attrs.frozen
 class FirstContract(Marks):
@@ -70,6 +86,18 @@ class FirstContract(Marks):
 
     collection: str = "contracts"
 
+    def ids(self, data: AdvocacyData) -> frozenset[str]:
+        return data.first_contracts()
+
+    def frame(self, tables: TablesRun) -> Any:
+        nw = tables.nw
+        contracts = tables.frame("contracts")
+        earliest = contracts.group_by("account_id").agg(nw.col("start").min().alias("_t"))
+        first = contracts.join(earliest, on="account_id", how="inner").filter(nw.col("start") == nw.col("_t"))
+        if "renewal_of" in tables.engine.columns("contracts"):
+            first = first.filter(nw.col("renewal_of").is_null())
+        return first.select("id")
+
 
 @attrs.frozen
 class Renewed(Marks):
@@ -77,17 +105,15 @@ class Renewed(Marks):
 
     collection: str = "contracts"
 
-
-def marked_ids(records: Records, marks: Marks) -> frozenset[str]:
-    """The ids of the records ``marks`` singles out, from the records (computed once per data set)."""
-    data = records.data
-    if isinstance(marks, FirstTouch):
-        return data.first_touches()
-    if isinstance(marks, Renewed):
+    def ids(self, data: AdvocacyData) -> frozenset[str]:
         return data.renewed_contracts()
-    if isinstance(marks, FirstContract):
-        return data.first_contracts()
-    raise NotImplementedError(type(marks).__name__)
+
+    def frame(self, tables: TablesRun) -> Any:
+        nw = tables.nw
+        contracts = tables.frame("contracts")
+        if "renewal_of" not in tables.engine.columns("contracts"):
+            return contracts.filter(nw.col("id").is_null()).select("id")
+        return contracts.filter(~nw.col("renewal_of").is_null()).select(nw.col("renewal_of").alias("id"))
 
 
 def env_of(run: Run[Records], *exprs: Expr | None) -> Env:
@@ -97,7 +123,9 @@ def env_of(run: Run[Records], *exprs: Expr | None) -> Env:
         if expr is not None:
             marks |= expr.marks_read()
     records = run.context
-    found = {m: records.cached(("marked", m), lambda m=m: marked_ids(records, m)) for m in marks}  # type: ignore[misc]
+    found: dict[Marks, frozenset[str]] = {}
+    for marks_ in marks:
+        found[marks_] = records.cached(("marked", marks_), partial(marks_.ids, records.data))
     return Env(run.params, records.data.as_of, found)
 
 

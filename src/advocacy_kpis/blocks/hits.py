@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 import attrs
 
 from advocacy_kpis.blocks._base import Block, Records, Run, annual
-from advocacy_kpis.blocks._expr import Expr
 from advocacy_kpis.blocks._state import ADD
 from advocacy_kpis.blocks.cohorts import MEMBERS, AccountSet, accounts_in, members_of
 from advocacy_kpis.blocks.events import env_of
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME
+from advocacy_kpis.expr import Expr
 
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun

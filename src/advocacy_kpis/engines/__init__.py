@@ -25,7 +25,7 @@ from typing import Any, Final
 
 from advocacy_kpis import catalog
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.engines._run import Engine, TablesRun
+from advocacy_kpis.engines._run import Engine, TablesRun, decimal_of, mark_column, plain
 from advocacy_kpis.engines._tables import (
     BACKENDS,
     Column,
@@ -50,6 +50,9 @@ __all__ = [
     "arrow_tables",
     "choose",
     "columns",
+    "decimal_of",
+    "mark_column",
+    "plain",
     "records_from_tables",
     "tables_from_data",
 ]

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
-from advocacy_kpis.blocks._base import Block, Run
-from advocacy_kpis.blocks._expr import Env, Expr, Marks, micros
+from advocacy_kpis.context import Run
 from advocacy_kpis.data import COLLECTIONS, unmatched_note
 from advocacy_kpis.errors import CurrencyMismatchError, InvalidRecordError, ParameterError
+from advocacy_kpis.expr import Env, Expr, Marks, micros
 from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import Account, CommunityMember, Opportunity, Review
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, Window
@@ -352,14 +352,14 @@ class TablesRun:
         """The engine, as finishes read it."""
         return self.engine
 
-    def tallies(self, block: Block[S], basis: RevenueBasis | None, params: Mapping[str, Any]) -> list[S]:
+    def tallies(self, block: Any, basis: RevenueBasis | None, params: Mapping[str, Any]) -> list[Any]:
         """The block's states of every cell (computed on first use)."""
         key = ("block", block.key(basis, params))
         found = self._cache.get(key)
         if found is None:
             found = block.on_tables(Run(self, basis, params))
             self._cache[key] = found
-        states: list[S] = found
+        states: list[Any] = found
         return states
 
     def cached(self, key: Hashable, build: Any) -> Any:
@@ -559,43 +559,10 @@ class TablesRun:
 
     def marked(self, marks: Marks) -> Any:
         """``id`` of the records ``marks`` singles out, with the boolean column `mark_column` True."""
-        from advocacy_kpis.blocks.events import FirstContract, FirstTouch, Renewed
-
-        def build() -> Any:
-            nw = self.nw
-            name = mark_column(marks)
-            if isinstance(marks, FirstTouch):
-                named = self.frame("referrals").filter(~nw.col("converted_account_id").is_null())
-                earliest = named.group_by("converted_account_id").agg(nw.col("invited_at").min().alias("_t"))
-                ids = (
-                    named.join(earliest, on="converted_account_id", how="inner")
-                    .filter(nw.col("invited_at") == nw.col("_t"))
-                    .group_by("converted_account_id")
-                    .agg(nw.col("id").min().alias("id"))
-                    .select("id")
-                )
-            elif isinstance(marks, Renewed):
-                contracts = self.frame("contracts")
-                if "renewal_of" not in self.engine.columns("contracts"):
-                    ids = contracts.filter(nw.lit(False)).select("id")
-                else:
-                    ids = contracts.filter(~nw.col("renewal_of").is_null()).select(
-                        nw.col("renewal_of").alias("id")
-                    )
-            elif isinstance(marks, FirstContract):
-                contracts = self.frame("contracts")
-                earliest = contracts.group_by("account_id").agg(nw.col("start").min().alias("_t"))
-                first = contracts.join(earliest, on="account_id", how="inner").filter(
-                    nw.col("start") == nw.col("_t")
-                )
-                if "renewal_of" in self.engine.columns("contracts"):
-                    first = first.filter(nw.col("renewal_of").is_null())
-                ids = first.select("id")
-            else:  # pragma: no cover - every kind of marks is handled above
-                raise NotImplementedError(type(marks).__name__)
-            return ids.unique().with_columns(nw.lit(True).alias(name))
-
-        return self.cached(("marked", marks), build)
+        return self.cached(
+            ("marked", marks),
+            lambda: marks.frame(self).unique().with_columns(self.nw.lit(True).alias(mark_column(marks))),
+        )
 
     def with_marks(self, frame: Any, exprs: Iterable[Expr | None]) -> Any:
         """``frame`` with the boolean column of every set of marked records the expressions read."""

@@ -57,7 +57,7 @@ from advocacy_kpis.report._rules import (
     READY_SCORE,
     REVIEWS_QUOTED,
 )
-from advocacy_kpis.result import _json
+from advocacy_kpis.result import json_safe
 from advocacy_kpis.scope import Grain, RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, scorecard, unit_label
 
@@ -157,7 +157,7 @@ class Report:
             "year_ago_note": self.year_ago_note,
             "trend": [w.label for w in self.trend],
             "as_of": self.as_of.isoformat(),
-            "basis": _json(self.basis) if self.basis is not None else None,
+            "basis": json_safe(self.basis) if self.basis is not None else None,
             "segments": [s.name for s in self.segments],
             "confidence": CONFIDENCE,
             "sections": {

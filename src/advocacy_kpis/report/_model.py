@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 import attrs
 
-from advocacy_kpis.result import Change, MetricResult, _json
+from advocacy_kpis.result import Change, MetricResult, json_safe
 from advocacy_kpis.scope import Segment, Window
 
 __all__ = [
@@ -164,7 +164,7 @@ class Finding:
             "side": "win" if self.kind.is_win else "risk",
             "text": self.text,
             "sources": [s.to_dict() for s in self.sources],
-            "facts": _json(dict(self.facts)),
+            "facts": json_safe(dict(self.facts)),
         }
 
 
@@ -323,7 +323,7 @@ class Quote:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
-        return {k: _json(v) for k, v in attrs.asdict(self, recurse=False).items()}
+        return {k: json_safe(v) for k, v in attrs.asdict(self, recurse=False).items()}
 
 
 @attrs.frozen

@@ -6,7 +6,6 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from advocacy_kpis import __version__
 from advocacy_kpis.report import _charts
 from advocacy_kpis.report._format import (
     MINUS,
@@ -20,6 +19,7 @@ from advocacy_kpis.report._model import Finding, FindingKind, MetricRow, Movemen
 from advocacy_kpis.report._rules import CONFIDENCE, MIN_SEGMENT_SAMPLE
 from advocacy_kpis.result import MetricResult, Unit
 from advocacy_kpis.scope import BasisKind, RevenueBasis
+from advocacy_kpis.version import __version__
 
 if TYPE_CHECKING:
     from advocacy_kpis.report import Report

@@ -42,10 +42,18 @@ class TableColumns(Protocol):
 
 class Marks:
     """A set of records singled out by a rule across records (a referral's first touch, a renewed
-    contract): found on records and tables alike by the block that reads it."""
+    contract), found on records and tables alike: a subclass says how on each."""
 
     collection: str
     """The collection whose records it marks."""
+
+    def ids(self, data: Any) -> frozenset[str]:
+        """The ids of the marked records of an `AdvocacyData`."""
+        raise NotImplementedError
+
+    def frame(self, tables: Any) -> Any:
+        """A lazy frame of the ids (column ``id``) of the marked records, from a `TablesRun`."""
+        raise NotImplementedError
 
 
 @attrs.frozen
