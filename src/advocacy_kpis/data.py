@@ -60,7 +60,16 @@ from advocacy_kpis.scope import (
     as_calendar,
 )
 
-__all__ = ["COLLECTIONS", "EVENT_TIME", "AdvocacyData", "Cohort"]
+__all__ = [
+    "ACCOUNT_REFERENCES",
+    "COLLECTIONS",
+    "EVENT_TIME",
+    "PAST_FIELDS",
+    "AdvocacyData",
+    "Cohort",
+    "contract_value",
+    "renewal_cycle",
+]
 
 R = TypeVar("R")
 
@@ -109,7 +118,7 @@ COLLECTIONS: Final[Mapping[str, type]] = {
 
 # Timestamps that record something that has happened, so cannot lie after as_of. Contract
 # terms are agreements about the future and are exempt.
-_PAST_FIELDS: Final[Mapping[type, tuple[str, ...]]] = {
+PAST_FIELDS: Final[Mapping[type, tuple[str, ...]]] = {
     Account: ("customer_since", "churned_at", "activated_at", "onboarded_at"),
     Referral: ("invited_at", "converted_at"),
     ReferralPrompt: ("occurred_at",),
@@ -130,7 +139,7 @@ _PAST_FIELDS: Final[Mapping[type, tuple[str, ...]]] = {
 }
 
 # Account references that must resolve: (kind, field, optional?)
-_ACCOUNT_REFS: Final[tuple[tuple[type, str], ...]] = (
+ACCOUNT_REFERENCES: Final[tuple[tuple[type, str], ...]] = (
     (Contract, "account_id"),
     (Referral, "account_id"),
     (Referral, "converted_account_id"),
@@ -993,7 +1002,7 @@ def _check_unique(items: tuple[Any, ...], kind: type) -> None:
 
 
 def _check_not_after(items: tuple[Any, ...], kind: type, as_of: datetime) -> None:
-    for field in _PAST_FIELDS.get(kind, ()):
+    for field in PAST_FIELDS.get(kind, ()):
         for item in items:
             value = getattr(item, field)
             if value is not None and value > as_of:
@@ -1005,7 +1014,7 @@ def _check_not_after(items: tuple[Any, ...], kind: type, as_of: datetime) -> Non
 def _check_references(collections: dict[str, tuple[Any, ...]]) -> None:
     account_ids = {a.id for a in collections["accounts"]}
     by_kind = {kind: collections[name] for name, kind in COLLECTIONS.items()}
-    for kind, field in _ACCOUNT_REFS:
+    for kind, field in ACCOUNT_REFERENCES:
         for item in by_kind[kind]:
             value = getattr(item, field)
             if value is not None and value not in account_ids:

@@ -11,7 +11,9 @@ those their conversion of each cell has already made.
 from __future__ import annotations
 
 import enum
+import functools
 import numbers
+import operator
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -22,10 +24,16 @@ import attrs
 from dateutil.relativedelta import relativedelta
 
 from advocacy_kpis.errors import InvalidRecordError, shorten
+from advocacy_kpis.expr import Env, Expr
+from advocacy_kpis.expr import field as column
 from advocacy_kpis.scope import check_currency
 
 __all__ = [
+    "AMOUNT_EXPECTED",
+    "CURRENCY_EXPECTED",
+    "ID_EXPECTED",
     "QBR",
+    "RULES",
     "Account",
     "AdvocacyAction",
     "Advocate",
@@ -44,10 +52,12 @@ __all__ = [
     "Referral",
     "ReferralPrompt",
     "Review",
+    "Rule",
     "Sentiment",
     "SocialShare",
     "SurveyKind",
     "SurveyResponse",
+    "order",
 ]
 
 
@@ -178,7 +188,7 @@ _OPTIONAL_INSTANT: Final[dict[str, Any]] = {"converter": _to_utc, "validator": _
 @_shape_check
 def _check_id(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not isinstance(value, str) or not value.strip():
-        raise _fail(instance, attribute.name, value, "a non-empty string (not only whitespace)")
+        raise _fail(instance, attribute.name, value, ID_EXPECTED)
 
 
 @_shape_check
@@ -298,7 +308,7 @@ def _check_amount(instance: Any, attribute: attrs.Attribute[Any], value: Any) ->
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
         raise _fail(instance, attribute.name, value, "a non-negative Decimal (money is never a float)")
     if value >= MAX_AMOUNT:
-        raise _fail(instance, attribute.name, value, "a non-negative Decimal below 1E+18")
+        raise _fail(instance, attribute.name, value, AMOUNT_EXPECTED)
 
 
 _AMOUNT: Final[dict[str, Any]] = {"converter": _to_decimal, "validator": _check_amount}
@@ -311,7 +321,7 @@ def _check_optional_amount(instance: Any, attribute: attrs.Attribute[Any], value
 
 def _check_currency_field(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
     if not check_currency(value):
-        raise _fail(instance, attribute.name, value, "an ISO 4217 code of three upper-case letters")
+        raise _fail(instance, attribute.name, value, CURRENCY_EXPECTED)
 
 
 _CURRENCY: Final[dict[str, Any]] = {"validator": _check_currency_field}
@@ -374,14 +384,72 @@ _ATTRIBUTES: Final[dict[str, Any]] = {
 }
 
 
-def _not_before(instance: Any, later: str, earlier: str, *, strict: bool = False) -> None:
-    """Cross-field check: ``later`` may not come before ``earlier`` (nor equal it when strict)."""
-    late, early = getattr(instance, later), getattr(instance, earlier)
-    if late is None or early is None:
-        return
-    if late < early or (strict and late == early):
-        relation = "later than" if strict else "at or after"
-        raise _fail(instance, later, late, f"{relation} {earlier} ({early.isoformat()})")
+# -- rules across a record's fields: written once, read by the records, the loaders and the tables --
+
+ID_EXPECTED: Final = "a non-empty string (not only whitespace)"
+AMOUNT_EXPECTED: Final = "a non-negative Decimal below 1E+18"
+CURRENCY_EXPECTED: Final = "an ISO 4217 code of three upper-case letters"
+
+
+@attrs.frozen(eq=False)
+class Rule:
+    """A rule across a record's fields: ``broken`` holds for a record that breaks it.
+
+    The record constructors, the loaders and the tables (`advocacy_kpis.engines.Tables`) all
+    apply the same rules, so a row a record would refuse is refused everywhere, naming ``field``
+    and saying what was expected.
+
+    Attributes:
+        field: the field the error names (its value is the one shown).
+        broken: the condition a record that breaks the rule meets (unknown: it does not).
+        expected: what the field must be, from the record's values by field name.
+    """
+
+    field: str
+    broken: Expr
+    expected: Callable[[Callable[[str], Any]], str]
+
+    def check(self, record: Any) -> None:
+        """Refuse ``record`` when it breaks the rule.
+
+        Raises:
+            InvalidRecordError: naming the record, the field, its value and what was expected.
+        """
+        test = _compiled(self)
+        if test(record) is True:
+            raise _fail(
+                record, self.field, getattr(record, self.field), self.expected(lambda n: getattr(record, n))
+            )
+
+
+_COMPILED: dict[int, Callable[[Any], Any]] = {}
+
+
+def _compiled(rule: Rule) -> Callable[[Any], Any]:
+    found = _COMPILED.get(id(rule))
+    if found is None:
+        found = _COMPILED[id(rule)] = rule.broken.python(Env({}, datetime.min.replace(tzinfo=UTC)))
+    return found
+
+
+def order(later: str, earlier: str, *, strict: bool = False) -> Rule:
+    """The rule that ``later`` may not come before ``earlier`` (nor equal it when strict)."""
+    relation = "later than" if strict else "at or after"
+    broken = column(later) <= column(earlier) if strict else column(later) < column(earlier)
+
+    def expected(value: Callable[[str], Any]) -> str:
+        return f"{relation} {earlier} ({value(earlier).isoformat()})"
+
+    return Rule(later, broken, expected)
+
+
+def _constant(text: str) -> Callable[[Callable[[str], Any]], str]:
+    return lambda _: text
+
+
+def _check_rules(record: Any) -> None:
+    for rule in RULES.get(type(record), ()):
+        rule.check(record)
 
 
 # -- records ------------------------------------------------------------------------------------
@@ -421,12 +489,7 @@ class Account:
     attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
 
     def __attrs_post_init__(self) -> None:
-        if self.churned_at is not None:
-            _not_before(self, "churned_at", "customer_since", strict=True)
-        if self.activated_at is not None:
-            _not_before(self, "activated_at", "customer_since")
-        if self.onboarded_at is not None:
-            _not_before(self, "onboarded_at", "customer_since")
+        _check_rules(self)
 
     def segment_view(self) -> dict[str, Any]:
         """The attribute values a `Segment` is matched against."""
@@ -464,9 +527,7 @@ class Contract:
     tcv: Decimal | None = attrs.field(default=None, converter=_to_decimal, validator=_check_optional_amount)
 
     def __attrs_post_init__(self) -> None:
-        _not_before(self, "end", "start", strict=True)
-        if self.renewal_of == self.id:
-            raise _fail(self, "renewal_of", self.renewal_of, "the id of another contract")
+        _check_rules(self)
 
     @property
     def term_years(self) -> Decimal:
@@ -517,17 +578,7 @@ class Referral:
     channel: str | None = attrs.field(default=None, **_OPTIONAL_TEXT)
 
     def __attrs_post_init__(self) -> None:
-        if self.converted_at is not None:
-            _not_before(self, "converted_at", "invited_at")
-        if self.converted_account_id is None:
-            return
-        if self.converted_at is None:
-            raise _fail(self, "converted_at", None, "set when converted_account_id is set")
-        if self.converted_account_id == self.account_id:
-            expected = (
-                f"the account the prospect became, not the referring account ({shorten(self.account_id)})"
-            )
-            raise _fail(self, "converted_account_id", self.converted_account_id, expected)
+        _check_rules(self)
 
 
 @attrs.frozen
@@ -559,10 +610,11 @@ class SurveyResponse:
 
     @score.validator
     def _check_score(self, attribute: attrs.Attribute[Any], value: Any) -> None:
-        low, high = self.kind.scale if isinstance(self.kind, SurveyKind) else (0, 10)
-        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            kind = self.kind.value if isinstance(self.kind, SurveyKind) else self.kind
-            raise _fail(self, attribute.name, value, f"an integer from {low} to {high} for a {kind} survey")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise _fail(self, attribute.name, value, _score_expected(lambda name: getattr(self, name)))
+
+    def __attrs_post_init__(self) -> None:
+        _check_rules(self)
 
     @property
     def respondent(self) -> str:
@@ -598,8 +650,7 @@ class Advocate:
     opted_out_at: datetime | None = attrs.field(default=None, **_OPTIONAL_INSTANT)
 
     def __attrs_post_init__(self) -> None:
-        if self.opted_out_at is not None:
-            _not_before(self, "opted_out_at", "enrolled_at")
+        _check_rules(self)
 
     def is_enrolled_at(self, instant: datetime) -> bool:
         """Whether the advocate is in the pool at ``instant`` (state just before it)."""
@@ -665,8 +716,7 @@ class ReferenceRequest:
     attributes: Mapping[str, str | bool | int] = attrs.field(factory=_empty_attributes, **_ATTRIBUTES)
 
     def __attrs_post_init__(self) -> None:
-        if self.filled_at is not None:
-            _not_before(self, "filled_at", "requested_at")
+        _check_rules(self)
 
 
 def _to_rating(value: Any) -> Any:
@@ -697,8 +747,11 @@ class Review:
     def _check_rating(self, attribute: attrs.Attribute[Any], value: Any) -> None:
         if value is None:
             return
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1 <= value <= 5:
-            raise _fail(self, attribute.name, value, "a number from 1 to 5, or None")
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(self, attribute.name, value, _RATING_EXPECTED)
+
+    def __attrs_post_init__(self) -> None:
+        _check_rules(self)
 
 
 @attrs.frozen
@@ -746,8 +799,7 @@ class CommunityMember:
     account_id: str | None = attrs.field(default=None, **_OPTIONAL_ID)
 
     def __attrs_post_init__(self) -> None:
-        if self.left_at is not None:
-            _not_before(self, "left_at", "joined_at")
+        _check_rules(self)
 
 
 @attrs.frozen
@@ -804,8 +856,7 @@ class Opportunity:
                 raise _fail(self, attribute.name, item, f"assets among {', '.join(a.value for a in Asset)}")
 
     def __attrs_post_init__(self) -> None:
-        if self.closed_at is not None:
-            _not_before(self, "closed_at", "created_at")
+        _check_rules(self)
 
     @property
     def advocacy_touched(self) -> bool:
@@ -924,3 +975,55 @@ def build(positions, {columns}):
     exec(compile(source, f"<column builder of {kind.__name__}>", "exec"), scope)
     build: Callable[..., Built[Any]] = scope["build"]
     return build
+
+
+def _score_expected(value: Callable[[str], Any]) -> str:
+    kind = value("kind")
+    low, high = kind.scale if isinstance(kind, SurveyKind) else (0, 10)
+    shown = kind.value if isinstance(kind, SurveyKind) else kind
+    return f"an integer from {low} to {high} for a {shown} survey"
+
+
+_RATING_EXPECTED: Final = "a number from 1 to 5, or None"
+
+_SCORE_OUT_OF_SCALE: Final = functools.reduce(
+    operator.or_,
+    [
+        (column("kind") == kind) & ((column("score") < kind.scale[0]) | (column("score") > kind.scale[1]))
+        for kind in SurveyKind
+    ],
+)
+
+RULES: Final[Mapping[type, tuple[Rule, ...]]] = {
+    Account: (
+        order("churned_at", "customer_since", strict=True),
+        order("activated_at", "customer_since"),
+        order("onboarded_at", "customer_since"),
+    ),
+    Contract: (
+        order("end", "start", strict=True),
+        Rule("renewal_of", column("renewal_of") == column("id"), _constant("the id of another contract")),
+    ),
+    Referral: (
+        order("converted_at", "invited_at"),
+        Rule(
+            "converted_at",
+            column("converted_account_id").not_null() & column("converted_at").is_null(),
+            _constant("set when converted_account_id is set"),
+        ),
+        Rule(
+            "converted_account_id",
+            column("converted_account_id") == column("account_id"),
+            lambda value: (
+                f"the account the prospect became, not the referring account ({shorten(value('account_id'))})"
+            ),
+        ),
+    ),
+    SurveyResponse: (Rule("score", _SCORE_OUT_OF_SCALE, _score_expected),),
+    Advocate: (order("opted_out_at", "enrolled_at"),),
+    ReferenceRequest: (order("filled_at", "requested_at"),),
+    Review: (Rule("rating", (column("rating") < 1) | (column("rating") > 5), _constant(_RATING_EXPECTED)),),
+    CommunityMember: (order("left_at", "joined_at"),),
+    Opportunity: (order("closed_at", "created_at"),),
+}
+"""The rules across each kind of record's fields, in the order they are checked."""

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from advocacy_kpis.data import _PAST_FIELDS, COLLECTIONS, AdvocacyData
+from advocacy_kpis.data import COLLECTIONS, PAST_FIELDS, AdvocacyData
 from advocacy_kpis.errors import (
     DuplicateIdError,
     EngineNotSupportedError,
@@ -29,7 +29,20 @@ from advocacy_kpis.errors import (
     ParameterError,
     UnknownReferenceError,
 )
-from advocacy_kpis.records import Account, Asset, PromptAction, Sentiment, SurveyKind
+from advocacy_kpis.expr import Env
+from advocacy_kpis.records import (
+    AMOUNT_EXPECTED,
+    CURRENCY_EXPECTED,
+    ID_EXPECTED,
+    MAX_AMOUNT,
+    RULES,
+    Account,
+    Asset,
+    PromptAction,
+    Rule,
+    Sentiment,
+    SurveyKind,
+)
 from advocacy_kpis.scope import UTC_CALENDAR, Calendar
 
 if TYPE_CHECKING:
@@ -432,8 +445,8 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
             raise InvalidRecordError(where, column.name, str(dtype), _EXPECTED[column.kind])
     problems = _problems(tables, name, frame, schema)
     counts = frame
-    for label, (_, _, condition, _) in problems.items():
-        counts = counts.with_columns(condition.fill_null(False).cast(nw.Int64).alias(label))
+    for label, problem in problems.items():
+        counts = counts.with_columns(problem.condition.fill_null(False).cast(nw.Int64).alias(label))
     totals = counts.select(
         *[nw.col(label).sum() for label in problems],
         nw.col("id").n_unique().alias("_u"),
@@ -442,10 +455,20 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
     *found, distinct, rows = totals.collect().rows()[0]
     for label, count in zip(problems, found, strict=True):
         if count:
-            field, expected, condition, error = problems[label]
-            row = frame.filter(condition.fill_null(False)).select("id", field).head(1).collect().rows()
-            ident, value = row[0] if row else (None, None)
-            raise error(f"{name} row {ident!r}", field, _plain(value), expected)
+            problem = problems[label]
+            wanted = problem.columns()
+            picked = (
+                frame.filter(problem.condition.fill_null(False))
+                .select("id", *wanted)
+                .head(1)
+                .collect()
+                .rows()
+            )
+            ident, *values = picked[0]
+            named = dict(zip(wanted, (_plain(v) for v in values), strict=True))
+            raise problem.error(
+                f"{name} row {ident!r}", problem.field, named[problem.field], problem.message(named)
+            )
     if int(distinct or 0) != int(rows or 0):
         dupes = (
             (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
@@ -465,10 +488,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, tuple[str, str, Any, type]]:
-    """Per check: (column, what it must be, the condition a bad row meets, the error class)."""
+_IDS: Final = frozenset({"renewal_of"})
+"""Optional fields that name a record, held to the rule of ids (not blank) like the ``*_id`` fields."""
+
+
+class _RawColumns:
+    """A collection's frame as it came, for the record rules to compile against."""
+
+    def __init__(self, collection: str, present: set[str]) -> None:
+        self.collection = collection
+        self.present = present
+
+    def column(self, name: str) -> Any:
+        nw = _narwhals()
+        return nw.col(name) if name in self.present else nw.lit(None)
+
+    def mark(self, marks: Any) -> Any:  # pragma: no cover - no record rule reads marked records
+        raise NotImplementedError
+
+
+def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, _Problem]:
+    """Per check: the column it names, the condition a bad row meets, what is expected, the error.
+
+    The rules are the records' own (`advocacy_kpis.records`): each kind of field held to what its
+    validator holds a record's field to, then `RULES` across fields, then nothing after as_of.
+    """
     nw = _narwhals()
-    out: dict[str, tuple[str, str, Any, type]] = {}
+    out: dict[str, _Problem] = {}
     present = set(schema)
     as_of = tables.as_of
     for i, column in enumerate(columns(name)):
@@ -476,56 +522,50 @@ def _problems(tables: Tables, name: str, frame: Any, schema: Any) -> dict[str, t
             continue
         col = nw.col(column.name)
         if column.required:
-            out[f"_null{i}"] = (
-                column.name,
-                f"set ({_EXPECTED[column.kind]})",
-                col.is_null(),
-                InvalidRecordError,
-            )
-        if column.kind == "id" or (column.kind == "text" and column.name.endswith("_id")):
-            out[f"_empty{i}"] = (column.name, "a non-empty string", col == "", InvalidRecordError)
+            out[f"_null{i}"] = _Problem(column.name, col.is_null(), f"set ({_EXPECTED[column.kind]})")
+        if column.kind == "id" or column.name.endswith("_id") or column.name in _IDS:
+            out[f"_empty{i}"] = _Problem(column.name, col.str.strip_chars() == "", ID_EXPECTED)
         if column.kind == "enum":
             allowed = ", ".join(repr(v) for v in column.values)
-            out[f"_enum{i}"] = (
-                column.name, f"one of {allowed}", ~col.is_null() & ~col.is_in(list(column.values)),
-                InvalidRecordError,
-            )  # fmt: skip
+            out[f"_enum{i}"] = _Problem(
+                column.name, ~col.is_null() & ~col.is_in(list(column.values)), f"one of {allowed}"
+            )
         if column.kind == "money":
-            out[f"_neg{i}"] = (column.name, "a non-negative amount", col < 0, InvalidRecordError)
-        if column.name in _PAST_FIELDS.get(COLLECTIONS[name], ()):
-            out[f"_late{i}"] = (column.name, f"at or before as_of ({as_of.isoformat()})", col > as_of,
-                                InvalidRecordError)  # fmt: skip
-    for later, earlier, strict in _ORDER.get(name, ()):
-        if later in present and earlier in present:
-            bad = nw.col(later) <= nw.col(earlier) if strict else nw.col(later) < nw.col(earlier)
-            relation = "later than" if strict else "at or after"
-            out[f"_order_{later}"] = (later, f"{relation} {earlier}", bad, InvalidRecordError)
-    if name == "surveys" and {"kind", "score"} <= present:
-        score, kind = nw.col("score"), nw.col("kind")
-        csat = kind == SurveyKind.CSAT.value
-        bad = (csat & ((score < 1) | (score > 5))) | (~csat & ((score < 0) | (score > 10)))
-        out["_score"] = (
-            "score",
-            "an integer from 0 to 10 (1 to 5 for a csat survey)",
-            bad,
-            InvalidRecordError,
-        )
-    if name == "referrals" and {"converted_account_id", "converted_at"} <= present:
-        bad = ~nw.col("converted_account_id").is_null() & nw.col("converted_at").is_null()
-        out["_converted"] = ("converted_at", "set when converted_account_id is set", bad, InvalidRecordError)
+            out[f"_amount{i}"] = _Problem(column.name, (col < 0) | (col >= int(MAX_AMOUNT)), AMOUNT_EXPECTED)
+        if column.name == "currency":
+            out[f"_currency{i}"] = _Problem(column.name, ~col.str.contains(r"^[A-Z]{3}$"), CURRENCY_EXPECTED)
+        if column.name in PAST_FIELDS.get(COLLECTIONS[name], ()):
+            out[f"_late{i}"] = _Problem(column.name, col > as_of, f"at or before as_of ({as_of.isoformat()})")
+    raw = _RawColumns(name, present)
+    env = Env({}, as_of)
+    for i, rule in enumerate(RULES.get(COLLECTIONS[name], ())):
+        if rule.broken.fields() <= present:
+            out[f"_rule{i}"] = _Problem(rule.field, rule.broken.narwhals(raw, env), rule)
     return out
 
 
-_ORDER: Final[Mapping[str, tuple[tuple[str, str, bool], ...]]] = {
-    "accounts": (("churned_at", "customer_since", True), ("activated_at", "customer_since", False),
-                 ("onboarded_at", "customer_since", False)),
-    "contracts": (("end", "start", True),),
-    "referrals": (("converted_at", "invited_at", False),),
-    "advocates": (("opted_out_at", "enrolled_at", False),),
-    "reference_requests": (("filled_at", "requested_at", False),),
-    "community_members": (("left_at", "joined_at", False),),
-    "opportunities": (("closed_at", "created_at", False),),
-}  # fmt: skip
+@attrs.frozen(eq=False)
+class _Problem:
+    """A check of a table: the column it names, the condition a bad row meets, what is expected
+    (a text, or the record rule that says it from the row), and the error it raises."""
+
+    field: str
+    condition: Any
+    expected: str | Rule
+    error: type = InvalidRecordError
+
+    def columns(self) -> list[str]:
+        """The columns the error's message reads."""
+        if isinstance(self.expected, Rule):
+            return sorted(self.expected.broken.fields() | {self.field})
+        return [self.field]
+
+    def message(self, values: Mapping[str, Any]) -> str:
+        """What was expected, for the offending row's values."""
+        if isinstance(self.expected, Rule):
+            return self.expected.expected(lambda n: values[n])
+        return self.expected
+
 
 _REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
     "contracts": ("account_id",),

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import attrs
 
-from advocacy_kpis.data import _ACCOUNT_REFS, _PAST_FIELDS, COLLECTIONS, AdvocacyData, renewal_cycle
+from advocacy_kpis.data import ACCOUNT_REFERENCES, COLLECTIONS, PAST_FIELDS, AdvocacyData, renewal_cycle
 from advocacy_kpis.errors import (
     SHOWN_VALUE_LENGTH,
     WHOLE_ROW,
@@ -502,7 +502,7 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
     best: tuple[datetime, str] | None = None
     for name, found in loaded.items():
         kind = COLLECTIONS[name]
-        for field in _PAST_FIELDS.get(kind, ()):
+        for field in PAST_FIELDS.get(kind, ()):
             latest = max(filter(None, found.column(field)), default=None)
             if latest is None:
                 continue
@@ -515,7 +515,7 @@ def latest_timestamp(loaded: Mapping[str, _Loaded]) -> tuple[datetime, str] | No
 
 def _not_after(loaded: _Loaded, as_of: datetime, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
-    for field in _PAST_FIELDS.get(kind, ()):
+    for field in PAST_FIELDS.get(kind, ()):
         latest = max(filter(None, loaded.column(field)), default=None)
         if latest is None or latest <= as_of:
             continue
@@ -538,7 +538,7 @@ def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
     kind = COLLECTIONS[loaded.table.collection]
     known = set(accounts.column("id"))
     known_or_none = known | {None}
-    for ref_kind, field in _ACCOUNT_REFS:
+    for ref_kind, field in ACCOUNT_REFERENCES:
         if ref_kind is not kind or known_or_none.issuperset(loaded.column(field)):
             continue
 
