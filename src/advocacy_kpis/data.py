@@ -69,6 +69,7 @@ __all__ = [
     "Cohort",
     "contract_value",
     "renewal_cycle",
+    "renewal_cycle_of",
 ]
 
 R = TypeVar("R")
@@ -1058,9 +1059,21 @@ def _check_no_renewal_cycle(contracts: tuple[Contract, ...]) -> None:
 def renewal_cycle(contracts: Sequence[Contract]) -> tuple[Contract, list[str]] | None:
     """The first contract found renewing itself through its renewals, and the ids of the cycle."""
     renews = {c.id: c.renewal_of for c in contracts if c.renewal_of is not None}
-    if not renews:
+    found = renewal_cycle_of(renews)
+    if found is None:
         return None
     by_id = {c.id: c for c in contracts}
+    return by_id[found[0]], found
+
+
+def renewal_cycle_of(renews: Mapping[str, str]) -> list[str] | None:
+    """The ids of a cycle of renewals (the first contract again at the end), or None.
+
+    ``renews`` maps a contract's id to the id of the contract it renews. Each contract is walked
+    once, so the cost is linear in the contracts.
+    """
+    if not renews:
+        return None
     cleared: set[str] = set()
     for first in renews:
         path: list[str] = []
@@ -1068,7 +1081,7 @@ def renewal_cycle(contracts: Sequence[Contract]) -> tuple[Contract, list[str]] |
         current: str | None = first
         while current is not None and current not in cleared:
             if current in on_path:
-                return by_id[current], [*path[path.index(current) :], current]
+                return [*path[path.index(current) :], current]
             path.append(current)
             on_path.add(current)
             current = renews.get(current)

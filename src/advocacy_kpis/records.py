@@ -979,8 +979,10 @@ def build(positions, {columns}):
 
 def _score_expected(value: Callable[[str], Any]) -> str:
     kind = value("kind")
-    low, high = kind.scale if isinstance(kind, SurveyKind) else (0, 10)
-    shown = kind.value if isinstance(kind, SurveyKind) else kind
+    if not isinstance(kind, SurveyKind):
+        kind = SurveyKind(kind)
+    low, high = kind.scale
+    shown = kind.value
     return f"an integer from {low} to {high} for a {shown} survey"
 
 

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
-from advocacy_kpis.data import COLLECTIONS, PAST_FIELDS, AdvocacyData
+from advocacy_kpis.data import ACCOUNT_REFERENCES, COLLECTIONS, PAST_FIELDS, AdvocacyData, renewal_cycle_of
 from advocacy_kpis.errors import (
     DuplicateIdError,
     EngineNotSupportedError,
@@ -28,6 +28,7 @@ from advocacy_kpis.errors import (
     MoneyOverflowError,
     ParameterError,
     UnknownReferenceError,
+    shorten,
 )
 from advocacy_kpis.expr import Env
 from advocacy_kpis.records import (
@@ -199,7 +200,66 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
             raise ParameterError(
                 name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]
             ) from None
-    return (wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped), library
+    elif library == "pyarrow":
+        wrapped = nw.from_native(_plain_arrow(_arrow(), wrapped.to_native(), name))
+    lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+    return _typed_nulls(lazy, library, name), library
+
+
+_SQL_TYPES: Final = {
+    "id": "VARCHAR", "text": "VARCHAR", "enum": "VARCHAR", "instant": "TIMESTAMPTZ", "bool": "BOOLEAN",
+    "int": "BIGINT", "float": "DOUBLE", "assets": "VARCHAR[]", "money": "BIGINT",
+}  # fmt: skip
+"""The DuckDB type of a record column that holds no value at all, by kind."""
+
+_SPARK_TYPES: Final = {
+    "id": "string", "text": "string", "enum": "string", "instant": "timestamp", "bool": "boolean",
+    "int": "bigint", "float": "double", "assets": "array<string>", "money": "bigint",
+}  # fmt: skip
+"""The Spark type of a record column that holds no value at all, by kind."""
+
+
+def _typed_nulls(frame: Any, library: str, name: str) -> Any:
+    """``frame`` with each record column that holds no value at all (a column of nulls, which
+    Polars, DuckDB and Spark type as null) typed as the field it stands for, so that it is
+    checked and computed like any column of that field."""
+    nw = _narwhals()
+    known = {c.name: c for c in columns(name)} if name in COLLECTIONS else {}
+    schema = frame.collect_schema()
+    nulls = [c for c in schema if c in known and schema[c] == nw.Unknown]
+    native = frame.to_native()
+    if library == "polars":
+        import polars as pl
+
+        typed = [c for c in nulls if native.collect_schema()[c] == pl.Null]
+        if not typed:
+            return frame
+        pa = _arrow()
+        empty = pl.DataFrame(pa.table({c: pa.array([], _arrow_type(pa, known[c], [])) for c in typed}))
+        return nw.from_native(native.with_columns(*[pl.col(c).cast(empty.schema[c]) for c in typed]))
+    if library == "duckdb":
+        typed = [
+            c
+            for c, kind in zip(native.columns, native.types, strict=True)
+            if c in nulls and str(kind) == "NULL"
+        ]
+        if not typed:
+            return frame
+        picked = [
+            f'CAST("{c}" AS {_SQL_TYPES[known[c].kind]}) AS "{c}"' if c in typed else f'"{c}"'
+            for c in native.columns
+        ]
+        return nw.from_native(native.project(", ".join(picked)))
+    if library in ("pyspark", "pyspark_connect", "sqlframe"):
+        typed = [
+            f.name
+            for f in native.schema.fields
+            if f.name in nulls and f.dataType.typeName() in ("void", "null")
+        ]
+        for column in typed:
+            native = native.withColumn(column, native[column].cast(_SPARK_TYPES[known[column].kind]))
+        return nw.from_native(native) if typed else frame
+    return frame
 
 
 @attrs.frozen(eq=False)
@@ -456,7 +516,7 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
     for label, count in zip(problems, found, strict=True):
         if count:
             problem = problems[label]
-            wanted = problem.columns()
+            wanted = [c for c in problem.columns() if c != "id"]
             picked = (
                 frame.filter(problem.condition.fill_null(False))
                 .select("id", *wanted)
@@ -465,7 +525,7 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
                 .rows()
             )
             ident, *values = picked[0]
-            named = dict(zip(wanted, (_plain(v) for v in values), strict=True))
+            named = dict(zip(["id", *wanted], (_plain(v) for v in (ident, *values)), strict=True))
             raise problem.error(
                 f"{name} row {ident!r}", problem.field, named[problem.field], problem.message(named)
             )
@@ -567,52 +627,77 @@ class _Problem:
         return self.expected
 
 
-_REFERENCES: Final[Mapping[str, tuple[str, ...]]] = {
-    "contracts": ("account_id",),
-    "referrals": ("account_id", "converted_account_id"),
-    "referral_prompts": ("account_id",),
-    "surveys": ("account_id",),
-    "feedback": ("account_id",),
-    "advocates": ("account_id",),
-    "asks": ("account_id",),
-    "actions": ("account_id",),
-    "reference_requests": ("account_id",),
-    "reviews": ("account_id",),
-    "social_shares": ("account_id",),
-    "community_members": ("account_id",),
-    "qbrs": ("account_id",),
-    "opportunities": ("account_id",),
-}
-
-
 def check_references(tables: Tables, name: str) -> None:
-    """Refuse rows that name an account the accounts table does not hold.
+    """Refuse rows that name a record the tables do not hold, as `AdvocacyData.from_records` does:
+    an unknown account, a renewed contract that does not exist or belongs to another account, or
+    contracts renewing each other in a cycle.
 
     Raises:
-        UnknownReferenceError: naming the collection, the column and the row's id.
+        UnknownReferenceError: naming the collection, the row's id, the column and the value.
+        InvalidRecordError: a renewal of another account's contract, or a cycle of renewals.
     """
     nw = _narwhals()
     frame = tables.lazy(name)
-    accounts = tables.lazy("accounts").select(nw.col("id").alias("_known"), nw.lit(True).alias("_hit"))
     schema = frame.collect_schema()
-    for column in _REFERENCES.get(name, ()):
-        if column not in schema:
-            continue
-        joined = (
+    kind = COLLECTIONS[name]
+    accounts = tables.lazy("accounts").select(nw.col("id").alias("_known"), nw.lit(True).alias("_hit"))
+    for column in [field for referring, field in ACCOUNT_REFERENCES if referring is kind and field in schema]:
+        found = _first(
             frame.select("id", column)
             .filter(~nw.col(column).is_null())
             .join(accounts, left_on=column, right_on="_known", how="left")
             .filter(nw.col("_hit").is_null())
             .select("id", column)
-            .head(1)
-            .collect()
-            .rows()
         )
-        if joined:
-            ident, value = joined[0]
+        if found:
             raise UnknownReferenceError(
-                f"{name} row {ident!r}", column, value, "the id of an account in the accounts table"
+                f"{name} row {found[0]!r}", column, found[1], "the id of an account in the data set"
             )
+    if name == "contracts" and "renewal_of" in schema:
+        _check_renewals(frame)
+
+
+def _first(frame: Any) -> tuple[Any, ...] | None:
+    rows = frame.head(1).collect().rows()
+    return tuple(rows[0]) if rows else None
+
+
+def _check_renewals(frame: Any) -> None:
+    """The renewal rules of `AdvocacyData.from_records` on a contracts table."""
+    nw = _narwhals()
+    renewing = frame.filter(~nw.col("renewal_of").is_null()).select("id", "account_id", "renewal_of")
+    owners = frame.select(nw.col("id").alias("_renewed"), nw.col("account_id").alias("_owner"))
+    joined = renewing.join(owners, left_on="renewal_of", right_on="_renewed", how="left")
+    unknown = _first(joined.filter(nw.col("_owner").is_null()).sort("id").select("id", "renewal_of"))
+    if unknown:
+        raise UnknownReferenceError(
+            f"contracts row {unknown[0]!r}", "renewal_of", unknown[1], "the id of a contract in the data set"
+        )
+    other = _first(
+        joined.filter(nw.col("_owner") != nw.col("account_id"))
+        .sort("id")
+        .select("id", "renewal_of", "account_id", "_owner")
+    )
+    if other:
+        ident, renewed, account, owner = other
+        raise InvalidRecordError(
+            f"contracts row {ident!r}",
+            "renewal_of",
+            renewed,
+            f"a contract of the same account ({shorten(account)}), not of {shorten(owner)}",
+        )
+    renews = {
+        str(ident): str(renewed) for ident, renewed in renewing.select("id", "renewal_of").collect().rows()
+    }
+    cycle = renewal_cycle_of(renews)
+    if cycle is not None:
+        raise InvalidRecordError(
+            f"contracts row {cycle[0]!r}",
+            "renewal_of",
+            renews[cycle[0]],
+            "a contract that is not renewed, through its own renewals, by this one "
+            f"(renewal cycle: {shorten(' -> '.join(cycle))})",
+        )
 
 
 # -- records to frames and back -----------------------------------------------------------------
