@@ -37,6 +37,7 @@ __all__ = [
     "SignalType",
     "Threshold",
     "all",
+    "declaration",
     "function",
     "get",
     "metric",
@@ -301,20 +302,26 @@ F = TypeVar("F", bound=MetricFunction)
 class _Entry:
     spec: MetricSpec
     function: MetricFunction
+    declaration: Any
 
 
 _REGISTRY: dict[str, _Entry] = {}
+"""The one registry of metrics: each id to its spec, its public function and its declaration."""
 
 
-def metric(spec: MetricSpec) -> Callable[[F], F]:
-    """Register a metric function under ``spec``; the function must be named ``spec.id``."""
+def metric(spec: MetricSpec, declaration: Any = None) -> Callable[[F], F]:
+    """Register a metric function under ``spec``; the function must be named ``spec.id``.
+
+    ``declaration`` is what computes it (an `advocacy_kpis.tally.Metric`), which
+    `Metric.function` passes; `declaration` returns it.
+    """
 
     def register(fn: F) -> F:
         if fn.__name__ != spec.id:
             raise ParameterError("spec", "catalog.metric", f"the spec of {fn.__name__!r}", spec.id)
         if spec.id in _REGISTRY and _REGISTRY[spec.id].function is not fn:
             raise ParameterError("spec", "catalog.metric", "an id not registered yet", spec.id)
-        _REGISTRY[spec.id] = _Entry(spec, fn)
+        _REGISTRY[spec.id] = _Entry(spec, fn, declaration)
         return fn
 
     return register
@@ -405,6 +412,15 @@ def function(metric_id: str) -> MetricFunction:
         UnknownMetricError: no registered metric has that id (see `resolve`).
     """
     return _entry(metric_id).function
+
+
+def declaration(metric_id: str) -> Any:
+    """The declaration that computes the metric ``metric_id`` (an id or a short name).
+
+    Raises:
+        UnknownMetricError: no registered metric has that id (see `resolve`).
+    """
+    return _entry(metric_id).declaration
 
 
 def all() -> tuple[MetricSpec, ...]:

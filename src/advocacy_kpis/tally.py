@@ -33,7 +33,7 @@ from advocacy_kpis.scope import RevenueBasis, Segment, Window
 if TYPE_CHECKING:
     from advocacy_kpis.engines import Tables
 
-__all__ = ["Metric", "Tally", "context", "definition", "register"]
+__all__ = ["Metric", "Tally", "context", "definition"]
 
 S = TypeVar("S")
 F = TypeVar("F", bound=Callable[..., MetricResult])
@@ -265,8 +265,7 @@ class Metric:
             return fn(*bound.args, **bound.kwargs)
 
         call.__doc__ = document(spec, fn.__doc__ or "", signature)
-        catalog.metric(spec)(call)
-        register(self)
+        catalog.metric(spec, self)(call)
         made: F = call  # type: ignore[assignment]
         return made
 
@@ -386,16 +385,7 @@ def document(spec: MetricSpec, own: str, signature: inspect.Signature) -> str:
     return "\n".join(lines) + "\n"
 
 
-# -- the registry --------------------------------------------------------------------------------
-
-_METRICS: dict[str, Metric] = {}
-
-
-def register(metric: Metric) -> Metric:
-    """Add a metric to the registry the scorecard reads."""
-    _METRICS[metric.id] = metric
-    return metric
-
+# -- the registered declarations -----------------------------------------------------------------
 
 def definition(metric_id: str) -> Metric:
     """The declaration of a registered metric (an id or a short name such as ``"nps"``).
@@ -403,8 +393,7 @@ def definition(metric_id: str) -> Metric:
     Raises:
         UnknownMetricError: no metric has that id.
     """
-    spec = catalog.get(metric_id)
-    found = _METRICS.get(spec.id)
-    if found is None:  # pragma: no cover - every catalogue function is declared through Metric.function
-        raise UnknownMetricError(f"{spec.id!r} has no declaration")
+    found = catalog.declaration(metric_id)
+    if not isinstance(found, Metric):  # pragma: no cover - every metric is declared through Metric.function
+        raise UnknownMetricError(f"{catalog.resolve(metric_id)!r} has no declaration")
     return found
