@@ -72,6 +72,26 @@ def test_unknown_metric_and_bad_param_exit_2(capsys: pytest.CaptureFixture[str])
         == 2
     )
     assert "horizon_days" in capsys.readouterr().err
+    # Values are read as the parameter's type and checked as in Python, naming the flag.
+    args = ("compute", "referral_conversion_rate", "--sample", "--window", "2026Q2", "--param")
+    for given, expected in [
+        ("horizon_days=abc", "horizon_days as a whole number"),
+        ("horizon_days=1.5", "horizon_days as a whole number"),
+        ("horizon_days=0", "from 1 to"),
+        ("confidence=high", "confidence as a number"),
+        ("estimator=guess", "estimator as"),
+        ("confidence", "NAME=VALUE"),
+    ]:
+        assert run(*args, given)[0] == 2
+        err = capsys.readouterr().err
+        assert "--param flag" in err and expected in err and err.count("\n") == 1, (given, err)
+    code, text = run(*args, "horizon_days=60", "--param", "confidence=0.9", "--json")
+    assert code == 0 and json.loads(text)["parameters"]["horizon_days"] == 60
+    assert (
+        run("compute", "referral_readiness_score", "--sample", "--window", "2026Q2", "--param", "model=x")[0]
+        == 2
+    )
+    assert "set from Python" in capsys.readouterr().err
     assert run("compute", "net_promoter_score", "--window", "2026Q2")[0] == 2
 
 
@@ -352,7 +372,7 @@ def test_an_unknown_metric_suggests_the_closest_ids(capsys: pytest.CaptureFixtur
 
 def test_fx_on_a_metric_without_a_basis_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("compute", "social_shares", "--sample", "--window", "2026Q2", "--fx", "EUR=1.1")[0] == 2
-    assert "'--fx'" in capsys.readouterr().err
+    assert "--fx flag" in capsys.readouterr().err
     assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q2", "--fx", "EUR=1.1")[0] == 2
     assert "no --basis" in capsys.readouterr().err
 
@@ -401,7 +421,7 @@ def test_a_users_mistake_exits_2_with_one_line_naming_the_flag(
 def test_a_window_label_it_cannot_read_names_the_flag(capsys: pytest.CaptureFixture[str]) -> None:
     assert run("compute", "net_promoter_score", "--sample", "--window", "2026Q5")[0] == 2
     err = capsys.readouterr().err
-    assert "'--window'" in err and "Window.parse" not in err and "'text'" not in err
+    assert "--window flag" in err and "Window.parse" not in err and "'text'" not in err
 
 
 @pytest.mark.parametrize(
@@ -425,11 +445,11 @@ def test_a_mistake_in_a_value_exits_2_with_one_line_naming_the_flag(
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("advocacy-kpis: error: ") and err.count("\n") == 1
-    assert f"'{flag}'" in err and "Traceback" not in err
+    assert f"{flag} flag" in err and "Traceback" not in err
 
 
 @pytest.mark.parametrize("window", ["２０２６", "9999", "0000", "2026-02-30", "2026\nQ3"])
 def test_a_bad_window_exits_2_naming_the_flag(window: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run("compute", "social_shares", "--sample", "--window", window)[0] == 2
     err = capsys.readouterr().err
-    assert "'--window'" in err and err.count("\n") == 1
+    assert "--window flag" in err and err.count("\n") == 1

@@ -609,7 +609,7 @@ def test_the_report_command_names_the_bad_flag(
 ) -> None:
     code, _ = run("report", "--sample", *argv)
     assert code == 2
-    assert f"'{flag}' parameter of advocacy-kpis report" in capsys.readouterr().err
+    assert f"{flag} flag of advocacy-kpis report" in capsys.readouterr().err
 
 
 def test_the_report_command_needs_the_sample_and_a_known_format(capsys: pytest.CaptureFixture[str]) -> None:

@@ -350,6 +350,19 @@ def test_params_apply_to_the_metrics_that_take_them() -> None:
             "horizon",
         ),
         ({"windows": [Window.quarter(2026, 1)], "basis": "arr:USD"}, "basis"),
+        # A name no chosen metric takes is a typo, never silently a default.
+        (
+            {"windows": [Window.quarter(2026, 1)], "metrics": ["nps"], "params": {"horizon_days": 3}},
+            r"horizon_days.*|confidence",
+        ),
+        (
+            {
+                "windows": [Window.quarter(2026, 1)],
+                "metrics": ["nps"],
+                "params": {"churn": {"confidence": 0.9}},
+            },
+            "churn",
+        ),
     ],
 )
 def test_bad_scorecard_arguments_are_refused_by_name(kwargs: dict[str, Any], match: str) -> None:
@@ -357,6 +370,12 @@ def test_bad_scorecard_arguments_are_refused_by_name(kwargs: dict[str, Any], mat
 
     with pytest.raises(AdvocacyKpisError, match=match):
         scorecard(tiny(), **kwargs)
+
+
+def test_own_parameters_may_name_the_metric_by_its_short_name() -> None:
+    q = Window.quarter(2026, 3)
+    card = scorecard(tiny(), metrics=["nps"], windows=[q], params={"nps": {"confidence": 0.8}})
+    assert card.get("nps", q).to_dict() == compute("nps", tiny(), window=q, confidence=0.8).to_dict()
 
 
 def test_compute_dispatches_by_id_and_refuses_foreign_parameters() -> None:

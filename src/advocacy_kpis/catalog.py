@@ -176,6 +176,43 @@ class Parameter:
         """The default as the docs and ``explain`` show it."""
         return self.label if self.label is not None else repr(self.default)
 
+    def parse(self, text: str, function: str) -> Any:
+        """The value a text stands for (a command-line flag, a settings file), checked.
+
+        The text is read as the default's type: a whole number, a number or a name. A parameter
+        whose default is an object (a model, a policy) is set from Python only.
+
+        Raises:
+            ParameterError: the text is not a value of the parameter.
+
+        Examples:
+            >>> Parameter("horizon_days", 90, "days to wait").parse("60", "a_metric")
+            60
+            >>> Parameter("confidence", 0.95, "confidence level").parse("0.9", "a_metric")
+            0.9
+        """
+        raw = text.strip()
+        value: Any
+        if isinstance(self.default, bool):
+            value = {"true": True, "false": False}.get(raw.lower(), raw)
+        elif isinstance(self.default, int):
+            value = int(raw) if re.fullmatch(r"[-+]?[0-9]{1,12}", raw) else raw
+        elif isinstance(self.default, float):
+            try:
+                value = float(raw)
+            except ValueError:
+                value = raw
+        elif isinstance(self.default, str):
+            value = raw
+        else:
+            raise ParameterError(
+                self.name, function, f"set from Python (it takes a {type(self.default).__name__})", text
+            )
+        if isinstance(value, str) and not isinstance(self.default, str):
+            kind = {bool: "true or false", int: "a whole number", float: "a number"}[type(self.default)]
+            raise ParameterError(self.name, function, kind, text)
+        return self.check(value, function) if self.check is not None else value
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form (the default by its label where it has one)."""
         default = self.label if self.label is not None else self.default

@@ -30,7 +30,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import re
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
@@ -42,7 +41,7 @@ import attrs
 
 from advocacy_kpis import catalog
 from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
-from advocacy_kpis.catalog import BasisUse, MetricSpec
+from advocacy_kpis.catalog import BasisUse, MetricSpec, Parameter
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError
 from advocacy_kpis.io import LoadReport, load_folder, read_settings
@@ -101,7 +100,7 @@ def explain_text(spec: MetricSpec) -> str:
         _wrap(spec.undefined_when),
     ]
     if spec.parameters:
-        lines += ["Parameters:"] + [f"  {p.name} = {p.default!r}: {p.description}" for p in spec.parameters]
+        lines += ["Parameters:"] + [f"  {p.name} = {p.shown}: {p.description}" for p in spec.parameters]
     if spec.thresholds:
         lines += ["Thresholds:"] + [f"  {t.breached_when} {t.value:g}: {t.meaning}" for t in spec.thresholds]
     if spec.interpretation:
@@ -121,16 +120,28 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _parse_param(text: str) -> tuple[str, Any]:
-    name, sep, raw = text.partition("=")
-    if not sep or not name.strip():
-        raise ParameterError("--param", _COMPUTE, "NAME=VALUE", text)
-    value: Any = raw
-    if re.fullmatch(r"-?[0-9]+", raw.strip()):
-        value = int(raw)
-    elif re.fullmatch(r"[-+]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?", raw.strip()):
-        value = float(raw)
-    return name.strip(), value
+def _cli_params(texts: Sequence[str], specs: Sequence[MetricSpec], command: str) -> dict[str, Any]:
+    """The ``--param NAME=VALUE`` flags, each read and checked as the parameter the metrics declare."""
+    declared: dict[str, Parameter] = {}
+    for spec in specs:
+        for parameter in spec.parameters:
+            declared.setdefault(parameter.name, parameter)
+    out: dict[str, Any] = {}
+    for text in texts:
+        name, sep, raw = text.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ParameterError("--param", command, "NAME=VALUE", text)
+        found = declared.get(name)
+        if found is None:
+            which = specs[0].id if len(specs) == 1 else "the metrics chosen"
+            options = ", ".join(sorted(declared)) or "none"
+            raise ParameterError("--param", command, f"a parameter of {which} ({options})", text)
+        try:
+            out[name] = found.parse(raw, specs[0].id)
+        except ParameterError as error:
+            raise ParameterError("--param", command, f"{name} as {error.expected}", text) from None
+    return out
 
 
 def _flag(flag: str, command: str, parse: Callable[[], T]) -> T:
@@ -198,7 +209,7 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
         rates = {code: rate for code, rate in source.fx_rates.items() if code != basis.currency}
         kind, currency = basis.kind, basis.currency
         basis = _flag("--fx", command, lambda: RevenueBasis(kind, currency, rates))
-    params = dict(_parse_param(p) for p in args.param)
+    params = _cli_params(args.param, [spec], command)
     result = _compute_flags(spec, args, data, window, segment, basis, params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -508,7 +519,7 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
     for by in args.by:
         segments.append(Segment.by(*[name.strip() for name in by.split(",") if name.strip()]))
     basis = _basis_for(args, source, "advocacy-kpis scorecard")
-    params = dict(_parse_param(p) for p in args.param)
+    params = _cli_params(args.param, [catalog.get(m) for m in ids], "advocacy-kpis scorecard")
     card = scorecard(data, metrics=ids, windows=windows, segments=segments, basis=basis, params=params)
     if args.format == "json":
         out.write(json.dumps(card.to_rows(), indent=2) + "\n")

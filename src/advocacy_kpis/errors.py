@@ -173,9 +173,9 @@ class ParameterError(AdvocacyKpisError, ValueError):
         self.function = function
         self.expected = expected
         self.got = got
-        super().__init__(
-            f"The '{parameter}' parameter of {function} must be {expected}. Got {shorten(got)} instead."
-        )
+        # A command-line flag is spoken of as a flag, in the user's terms.
+        what = f"The {parameter} flag" if parameter.startswith("--") else f"The '{parameter}' parameter"
+        super().__init__(f"{what} of {function} must be {expected}. Got {shorten(got)} instead.")
 
 
 class SegmentNotApplicableError(ParameterError):

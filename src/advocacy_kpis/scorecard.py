@@ -11,7 +11,6 @@ period changes, tidy rows and DataFrames.
 from __future__ import annotations
 
 import html
-import inspect
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -99,9 +98,6 @@ def unit_label(metric_id: str, basis: RevenueBasis | None = None) -> str:
     }[spec.unit]
 
 
-_SCOPE = ("data", "window", "segment", "basis")
-
-
 def _resolve(metric_id: Any) -> str:
     if not isinstance(metric_id, str):
         raise ParameterError("metric", "scorecard", "a metric id such as 'net_promoter_score'", metric_id)
@@ -138,21 +134,20 @@ def compute(
         25.0
     """
     chosen = _resolve(metric_id)
-    function = catalog.function(chosen)
-    accepted = inspect.signature(function).parameters
+    spec = catalog.get(chosen)
     kwargs: dict[str, Any] = {"window": window}
     if segment is not None:
         kwargs["segment"] = segment
     if basis is not None:
-        if "basis" not in accepted:
+        if spec.basis is BasisUse.NONE:
             raise ParameterError("basis", chosen, "omitted (this metric is not revenue-based)", basis.name)
         kwargs["basis"] = basis
+    takes = [p.name for p in spec.parameters]
     for name, value in params.items():
-        if name not in accepted or name in _SCOPE:
-            options = ", ".join(p for p in accepted if p not in _SCOPE) or "none"
-            raise ParameterError(name, chosen, f"one of its parameters ({options})", value)
+        if name not in takes:
+            raise ParameterError(name, chosen, f"one of its parameters ({', '.join(takes) or 'none'})", value)
         kwargs[name] = value
-    return function(data, **kwargs)
+    return catalog.function(chosen)(data, **kwargs)
 
 
 @attrs.frozen
@@ -240,6 +235,29 @@ def _params_for(definition_: Metric, params: Mapping[str, Any]) -> dict[str, Any
     return definition_.prepare(chosen)
 
 
+def _param_names(params: Mapping[str, Any], ids: Sequence[str]) -> dict[str, Any]:
+    """``params`` with each metric's own parameters under its id (``"nps"`` stands for
+    ``net_promoter_score``). Refuses a parameter no chosen metric takes, and parameters for a
+    metric not chosen: a misspelt name would otherwise leave every metric at its default, unsaid."""
+    taken = {p.name for metric_id in ids for p in catalog.get(metric_id).parameters}
+    out: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Mapping):
+            metric_id = _resolve(name)
+            if metric_id not in ids:
+                expected = f"a metric of the scorecard ({', '.join(ids)}) for its own parameters"
+                raise ParameterError("params", "scorecard", expected, name)
+            out[metric_id] = value
+            continue
+        if name not in taken:
+            options = ", ".join(sorted(taken)) or "none"
+            raise ParameterError(
+                "params", "scorecard", f"names of parameters the metrics take ({options})", name
+            )
+        out[name] = value
+    return out
+
+
 def scorecard(
     data: AdvocacyData | Tables,
     *,
@@ -265,7 +283,8 @@ def scorecard(
         weight_rates: also weight the account rates that take an optional basis by revenue
             (off by default, so a rate reads as a share of accounts).
         params: metric parameters: ``{"confidence": 0.9}`` applies to every metric taking it,
-            ``{"referral_conversion_rate": {"horizon_days": 60}}`` to one metric.
+            ``{"referral_conversion_rate": {"horizon_days": 60}}`` to one metric. A name no
+            chosen metric takes is refused, not ignored.
         engine: for ``data`` given as `advocacy_kpis.engines.Tables`: ``None`` or
             ``"narwhals"`` computes in the tables' own library, ``"python"`` on their records.
 
@@ -275,7 +294,8 @@ def scorecard(
         holds an undefined result saying why.
 
     Raises:
-        ParameterError: bad windows, segments, metrics or parameters.
+        ParameterError: bad windows, segments, metrics or parameters; a parameter no chosen
+            metric takes, or own parameters for a metric that is not among ``metrics``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -301,6 +321,7 @@ def scorecard(
     if isinstance(metrics, str):
         raise ParameterError("metrics", "scorecard", "a list of metric ids", metrics)
     ids = list(dict.fromkeys(ids))
+    params = _param_names(params or {}, ids)
     contexts = _Contexts(data, Grid(chosen_windows, chosen_segments))
     results: dict[tuple[str, int, int], MetricResult] = {}
     for metric_id in ids:

@@ -387,6 +387,7 @@ def document(spec: MetricSpec, own: str, signature: inspect.Signature) -> str:
 
 # -- the registered declarations -----------------------------------------------------------------
 
+
 def definition(metric_id: str) -> Metric:
     """The declaration of a registered metric (an id or a short name such as ``"nps"``).
 
