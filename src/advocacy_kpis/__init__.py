@@ -8,7 +8,7 @@ Examples:
 """
 
 from advocacy_kpis import catalog, formulas, io, metrics, policy, stats
-from advocacy_kpis.data import AdvocacyData, Cohort
+from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import (
     AdvocacyKpisError,
     CurrencyMismatchError,
@@ -67,7 +67,6 @@ __all__ = [
     "BreakdownRow",
     "Calendar",
     "Change",
-    "Cohort",
     "CommunityMember",
     "Contract",
     "CurrencyMismatchError",

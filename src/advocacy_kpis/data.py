@@ -66,7 +66,6 @@ __all__ = [
     "EVENT_TIME",
     "PAST_FIELDS",
     "AdvocacyData",
-    "Cohort",
     "contract_value",
     "renewal_cycle",
     "renewal_cycle_of",
@@ -158,14 +157,6 @@ ACCOUNT_REFERENCES: Final[tuple[tuple[type, str], ...]] = (
     (Opportunity, "account_id"),
 )
 
-_ACCOUNT_STAMPS: Final[Mapping[str, Callable[[Account], datetime | None]]] = {
-    "customer_since": lambda a: a.customer_since,
-    "churned_at": lambda a: a.churned_at,
-    "onboarded_at": lambda a: a.onboarded_at,
-    "activated_at": lambda a: a.activated_at,
-    "activation": lambda a: a.activated_at if a.activated_at is not None else a.customer_since,
-}
-
 _DERIVED_MONEY_STEP: Final = Decimal("1e-12")
 _DERIVED_MONEY_EXPONENT: Final = -12
 
@@ -192,33 +183,6 @@ def _check_supplied(_: Any, __: attrs.Attribute[Any], value: frozenset[str]) -> 
 
 
 @attrs.frozen
-class Cohort:
-    """The customer sets of a window (see the catalogue's notation).
-
-    Attributes:
-        start: S, customers at ``window.start``.
-        end: E, customers at ``window.end``.
-        new: N, accounts whose ``customer_since`` is in the window.
-        churned: accounts whose ``churned_at`` is in the window.
-    """
-
-    start: frozenset[str]
-    end: frozenset[str]
-    new: frozenset[str]
-    churned: frozenset[str]
-
-    @property
-    def retained(self) -> frozenset[str]:
-        """S ∩ E: the starting customers still there at the end."""
-        return self.start & self.end
-
-    @property
-    def active(self) -> frozenset[str]:
-        """S ∪ N: the accounts that were customers at some point in the window."""
-        return self.start | self.new
-
-
-@attrs.frozen
 class Timeline:
     times: list[datetime]
     records: list[Any]
@@ -241,9 +205,8 @@ class AdvocacyData:
         ...     accounts=[Account(id="a1", customer_since=t(2025, 1, 1)),
         ...               Account(id="a2", customer_since=t(2026, 8, 1), tier="smb")],
         ...     as_of=t(2026, 10, 1))
-        >>> q3 = Window.quarter(2026, 3)
-        >>> sorted(data.cohort(q3).new), sorted(data.cohort(q3).end)
-        (['a2'], ['a1', 'a2'])
+        >>> sorted(data.customers_at(t(2026, 7, 1))), sorted(data.customers_at(t(2026, 10, 1)))
+        (['a1'], ['a1', 'a2'])
     """
 
     accounts: tuple[Account, ...]
@@ -728,61 +691,6 @@ class AdvocacyData:
         accounts = self._accounts_in(segment or Segment.all())
         return frozenset(a.id for a in accounts if a.is_customer_at(instant))
 
-    def cohort(self, window: Window, segment: Segment | None = None) -> Cohort:
-        """S, E, N and the churned accounts of ``window`` in ``segment``."""
-        chosen = segment or Segment.all()
-        return self._cached(
-            ("cohort", window.start, window.end, chosen), lambda: self._cohort(window, chosen)
-        )
-
-    def _cohort(self, window: Window, segment: Segment) -> Cohort:
-        start, end = window.start, window.end
-        s: set[str] = set()
-        e: set[str] = set()
-        n: set[str] = set()
-        c: set[str] = set()
-        for a in self._accounts_in(segment):
-            if a.is_customer_at(start):
-                s.add(a.id)
-            if a.is_customer_at(end):
-                e.add(a.id)
-            if start <= a.customer_since < end:
-                n.add(a.id)
-            if a.churned_at is not None and start <= a.churned_at < end:
-                c.add(a.id)
-        return Cohort(frozenset(s), frozenset(e), frozenset(n), frozenset(c))
-
-    def accounts_stamped(self, stamp: str, window: Window, segment: Segment | None = None) -> list[Account]:
-        """Accounts whose instant ``stamp`` is in ``window``, in time order.
-
-        ``stamp`` is ``"customer_since"``, ``"churned_at"``, ``"onboarded_at"``, ``"activated_at"``
-        or ``"activation"`` (``activated_at``, else ``customer_since``). Two binary searches on
-        an index built once per stamp.
-
-        Raises:
-            ParameterError: an unknown stamp.
-        """
-        if stamp not in _ACCOUNT_STAMPS:
-            raise ParameterError("stamp", "accounts_stamped", f"one of {sorted(_ACCOUNT_STAMPS)}", stamp)
-
-        def build() -> Timeline:
-            read = _ACCOUNT_STAMPS[stamp]
-            stamped = sorted((t, a.id, a) for a in self.accounts if (t := read(a)) is not None)
-            return Timeline([t for t, _, _ in stamped], [a for _, _, a in stamped])
-
-        timeline = self._cached(("stamped", stamp), build)
-        low = bisect.bisect_left(timeline.times, window.start)
-        high = bisect.bisect_left(timeline.times, window.end)
-        chosen: list[Account] = timeline.records[low:high]
-        if segment is None or segment.is_all:
-            return chosen
-        members = self.segment_accounts(segment)
-        return [a for a in chosen if a.id in members]
-
-    def active_in(self, window: Window, segment: Segment | None = None) -> frozenset[str]:
-        """Accounts active in ``window``: S ∪ N (a customer at some point of the window)."""
-        return self.cohort(window, segment).active
-
     def referred_accounts(self) -> frozenset[str]:
         """Accounts acquired through a referral.
 
@@ -818,57 +726,6 @@ class AdvocacyData:
         found = self._by_account(kind).get(account_id)
         return tuple(found.records) if found else ()
 
-    def first_event(self, kind: type[R], account_id: str, *, at_or_after: datetime | None = None) -> R | None:
-        """The account's earliest record of ``kind`` (at or after an instant, when given)."""
-        found = self._by_account(kind).get(account_id)
-        if found is None:
-            return None
-        position = 0 if at_or_after is None else bisect.bisect_left(found.times, at_or_after)
-        return found.records[position] if position < len(found.records) else None
-
-    def last_event(
-        self,
-        kind: type[R],
-        account_id: str,
-        *,
-        before: datetime,
-        not_before: datetime | None = None,
-        where: Callable[[R], bool] | None = None,
-    ) -> R | None:
-        """The account's latest record of ``kind`` stamped strictly before ``before``.
-
-        Args:
-            kind: the record class.
-            account_id: the account.
-            before: only records stamped before this instant count.
-            not_before: when given, only records stamped at or after it count.
-            where: when given, only records it accepts count (e.g. NPS answers among surveys).
-        """
-        found = self._by_account(kind).get(account_id)
-        if found is None:
-            return None
-        position = bisect.bisect_left(found.times, before)
-        low = 0 if not_before is None else bisect.bisect_left(found.times, not_before)
-        for index in range(position - 1, low - 1, -1):
-            record: R = found.records[index]
-            if where is None or where(record):
-                return record
-        return None
-
-    def accounts_with(
-        self,
-        kind: type[R],
-        window: Window,
-        segment: Segment | None = None,
-        where: Callable[[R], bool] | None = None,
-    ) -> frozenset[str]:
-        """Accounts with at least one record of ``kind`` in ``window`` (accepted by ``where``)."""
-        return frozenset(
-            r.account_id  # type: ignore[attr-defined]
-            for r in self.events(kind, window, segment)
-            if getattr(r, "account_id", None) is not None and (where is None or where(r))
-        )
-
     def by_contact(self, kind: type[R]) -> Mapping[str, Sequence[R]]:
         """Records of ``kind`` grouped by their ``contact`` (advocate within account), in time order.
 
@@ -883,33 +740,6 @@ class AdvocacyData:
             return MappingProxyType({contact: tuple(records) for contact, records in grouped.items()})
 
         return self._cached(("by_contact", kind), build)
-
-    def events_of_accounts(self, kind: type[R], window: Window, account_ids: Iterable[str]) -> list[R]:
-        """Records of ``kind`` in ``window`` that belong to the accounts ``account_ids``, in time order.
-
-        Reads each account's own timeline (two binary searches per account), so the cost follows
-        the number of accounts asked about, not the number of records in the window. Records at
-        one instant are ordered by id, as in `events`. For kinds that carry an ``account_id``;
-        ids with no records of ``kind`` are skipped.
-
-        Examples:
-            >>> from advocacy_kpis.records import Contract
-            >>> from advocacy_kpis.sample import tiny
-            >>> [c.id for c in tiny().events_of_accounts(Contract, Window.year(2026), ["a3", "a2", "a9"])]
-            ['c3', 'c5']
-        """
-        timelines = self._by_account(kind)
-        chosen: list[Any] = []
-        for account_id in set(account_ids):
-            found = timelines.get(account_id)
-            if found is not None:
-                low = bisect.bisect_left(found.times, window.start)
-                high = bisect.bisect_left(found.times, window.end)
-                chosen.extend(found.records[low:high])
-        field = EVENT_TIME[kind]
-        chosen.sort(key=lambda r: (getattr(r, field), r.id))
-        ordered: list[R] = chosen
-        return ordered
 
     # -- revenue ------------------------------------------------------------------------------
 
@@ -937,10 +767,6 @@ class AdvocacyData:
             if contract.is_live_at(instant):
                 total += basis.convert(contract.arr, contract.currency, _who(contract))
         return total / 12 if basis.kind is BasisKind.MRR else total
-
-    def total_arr(self, account_ids: Iterable[str], instant: datetime, basis: RevenueBasis) -> Decimal:
-        """The summed run rate of several accounts at ``instant`` on ``basis``."""
-        return sum((self.arr_at(a, instant, basis) for a in account_ids), Decimal(0))
 
 
 def contract_value(contract: Contract, basis: RevenueBasis) -> Decimal:

@@ -632,31 +632,6 @@ def test_readiness_scores_checks_its_arguments() -> None:
 # -- the AdvocacyData selection helpers family 2 added ------------------------------------------
 
 
-def test_last_event_within_a_span_and_filtered() -> None:
-    data = tiny()
-    nps = lambda s: s.kind is SurveyKind.NPS  # noqa: E731
-    at = datetime(2026, 9, 1, tzinfo=UTC)
-    # a1's answers before 09-01 in time order: s6 (04-20 NPS), s1 (07-05 NPS), s8 (07-06 CSAT), s2 (08-05 NPS).
-    assert data.last_event(SurveyResponse, "a1", before=at).id == "s2"  # type: ignore[union-attr]
-    assert data.last_event(SurveyResponse, "a1", before=datetime(2026, 8, 1, tzinfo=UTC)).id == "s8"  # type: ignore[union-attr]
-    found = data.last_event(SurveyResponse, "a1", before=datetime(2026, 8, 1, tzinfo=UTC), where=nps)
-    assert found is not None and found.id == "s1"
-    span = data.last_event(SurveyResponse, "a1", before=at, not_before=datetime(2026, 8, 5, tzinfo=UTC))
-    assert span is not None and span.id == "s2"  # stamped exactly at not_before: inside
-    assert (
-        data.last_event(SurveyResponse, "a1", before=at, not_before=datetime(2026, 8, 6, tzinfo=UTC)) is None
-    )
-    assert data.last_event(SurveyResponse, "a9", before=at) is None
-
-
-def test_accounts_with_records_in_a_window() -> None:
-    data = tiny()
-    assert data.accounts_with(Referral, Window.quarter(2026, 2)) == {"a1", "a2"}
-    personal = data.accounts_with(Referral, Window.quarter(2026, 2), where=lambda r: r.personalized)
-    assert personal == {"a1"}
-    assert data.accounts_with(Referral, Window.quarter(2026, 2), Segment.where(tier="smb")) == frozenset()
-
-
 def test_by_contact_groups_actions_per_advocate_within_account() -> None:
     grouped = tiny().by_contact(AdvocacyAction)
     assert {contact: [x.id for x in actions] for contact, actions in grouped.items()} == {

@@ -224,20 +224,6 @@ def tiny_with_a3_referred() -> AdvocacyData:
 # -- the selection helper ----------------------------------------------------------------------------
 
 
-@given(datasets(max_accounts=8), windows(), st.data())
-@HEAVY
-def test_events_of_accounts_equals_naive_selection(
-    data: AdvocacyData, window: Window, draw: st.DataObject
-) -> None:
-    ids = draw.draw(st.sets(st.sampled_from([a.id for a in data.accounts] + ["nobody"])))
-    contracts = [c for c in data.contracts if c.account_id in ids and in_window(c.start, window)]
-    referrals = [r for r in data.referrals if r.account_id in ids and in_window(r.invited_at, window)]
-    assert data.events_of_accounts(Contract, window, ids) == sorted(contracts, key=lambda c: (c.start, c.id))
-    assert data.events_of_accounts(Referral, window, iter(ids)) == sorted(
-        referrals, key=lambda r: (r.invited_at, r.id)
-    )
-
-
 # -- 21 new_customers_from_referrals -----------------------------------------------------------------
 
 
