@@ -163,13 +163,6 @@ def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def _default(value: Any) -> str:
-    # A module-level constant (a policy object) reads better by its name than by its repr.
-    if isinstance(value, str) and value.isidentifier() and value.isupper():
-        return value
-    return repr(value)
-
-
 def _related(spec: MetricSpec) -> str:
     registered = {other.id: other for other in catalog.all()}
     items = []
@@ -238,7 +231,7 @@ def metric_page(spec: MetricSpec) -> str:
     if spec.parameters:
         lines += ["## Parameters", "", "| Name | Default | Meaning |", "|---|---|---|"]
         lines += [
-            f"| `{p.name}` | `{_default(p.default)}` | {cell(p.description)} |" for p in spec.parameters
+            f"| `{p.name}` | `{p.shown}` | {cell(p.description)} |" for p in spec.parameters
         ]
         lines.append("")
     if spec.thresholds:
