@@ -22,6 +22,7 @@ from advocacy_kpis import (
     Asset,
     MetricResult,
     ParameterError,
+    ReferenceRequest,
     RevenueBasis,
     Segment,
     SegmentNotApplicableError,
@@ -183,12 +184,15 @@ def test_counts_and_rates_equal_naive_oracles(data: AdvocacyData, window: Window
     assert size.components["accounts"] == len({v.account_id for v in members})
     assert size.components["enrolled_in_window"] == sum(in_w(v.enrolled_at, window) for v in data.advocates)
     assert size.components["opted_out_in_window"] == sum(in_w(v.opted_out_at, window) for v in data.advocates)
-    # 39: requests made in W and filled by as_of.
+    # 39: requests made in W whose 30 days have passed by as_of, filled within those 30 days.
     requests = [q for q in data.reference_requests if in_w(q.requested_at, window)]
-    filled = sum(q.filled_at is not None for q in requests)
+    horizon = timedelta(days=30)
+    matured = [q for q in requests if q.requested_at + horizon <= data.as_of]
+    filled = sum(q.filled_at is not None and q.filled_at <= q.requested_at + horizon for q in matured)
     fill = metrics.reference_request_fill_rate(data, window=window)
-    assert (fill.numerator, fill.denominator) == (filled, len(requests))
-    assert fill.interval == wilson_interval(filled, len(requests))
+    assert (fill.numerator, fill.denominator) == (filled, len(matured))
+    assert fill.components["immature_excluded"] == len(requests) - len(matured)
+    assert fill.interval == wilson_interval(filled, len(matured))
     sourcing = any("sourcing problem" in w for w in fill.warnings)
     assert sourcing == (fill.value is not None and fill.value < 0.7)
     # 41: reviews in W over the months of W.
@@ -560,6 +564,67 @@ def test_over_asking_result_reads_and_serialises() -> None:
     assert partial.warnings and "as_of" in partial.warnings[0]
 
 
+def _requests(*rows: tuple[str, datetime, datetime | None]) -> AdvocacyData:
+    return AdvocacyData.from_records(
+        accounts=[],
+        reference_requests=[ReferenceRequest(id=i, requested_at=r, filled_at=f) for i, r, f in rows],
+        as_of=datetime(2026, 10, 15, tzinfo=UTC),
+    )
+
+
+def day(month: int, d: int) -> datetime:
+    return datetime(2026, month, d, tzinfo=UTC)
+
+
+def test_fill_rate_counts_only_requests_whose_fill_horizon_has_passed() -> None:
+    # September, as_of 15 October, horizon 30 days. q1 (1 Sep, due 1 Oct) filled 20 Sep: filled.
+    # q2 (10 Sep, due 10 Oct) filled 12 Oct: matured, filled after its horizon: open.
+    # q3 (15 Sep, due exactly 15 Oct = as_of) never filled: matured, open.
+    # q4 (16 Sep, due 16 Oct) filled 17 Sep: immature, excluded although already filled.
+    # q5 (30 Sep) open: immature. Hand count: 1 filled of 3 matured; 2 excluded.
+    data = _requests(
+        ("q1", day(9, 1), day(9, 20)),
+        ("q2", day(9, 10), day(10, 12)),
+        ("q3", day(9, 15), None),
+        ("q4", day(9, 16), day(9, 17)),
+        ("q5", day(9, 30), None),
+    )
+    result = metrics.reference_request_fill_rate(data, window=Window.month(2026, 9))
+    assert result.value == pytest.approx(1 / 3)
+    assert dict(result.components) == {
+        "requests": 5, "matured": 3, "filled": 1, "open": 2, "immature_excluded": 2,
+    }  # fmt: skip
+    assert any("2 reference requests made in the window have not matured" in w for w in result.warnings)
+
+
+def test_fill_within_the_horizon_counts_up_to_its_last_instant() -> None:
+    # Horizon 10 days: q1 filled exactly at requested_at + 10 days counts; q2 one second later does not.
+    data = _requests(
+        ("q1", day(8, 1), day(8, 11)),
+        ("q2", day(8, 2), day(8, 12) + timedelta(seconds=1)),
+    )
+    result = metrics.reference_request_fill_rate(data, window=Window.month(2026, 8), fill_horizon_days=10)
+    assert (result.numerator, result.denominator) == (1, 2)
+    assert result.parameters["fill_horizon_days"] == 10
+
+
+def test_fill_rate_of_a_window_with_no_matured_request_is_undefined_with_that_reason() -> None:
+    data = _requests(("q1", day(10, 1), day(10, 2)), ("q2", day(10, 3), None))
+    result = metrics.reference_request_fill_rate(data, window=Window.month(2026, 10))
+    assert result.value is None
+    assert result.undefined_reason == (
+        "none of the 2 reference requests made in the window has matured (fill horizon 30 days)"
+    )
+    assert result.components["immature_excluded"] == 2
+    assert not any("sourcing" in w for w in result.warnings)
+
+
+@pytest.mark.parametrize("bad", [0, -1, True, 1.5, 10**12])
+def test_fill_horizon_must_be_a_positive_whole_number_of_days(bad: Any) -> None:
+    with pytest.raises(ParameterError, match="fill_horizon_days"):
+        metrics.reference_request_fill_rate(tiny(), window=Q3, fill_horizon_days=bad)
+
+
 def test_reference_requests_segment_on_their_own_attributes_not_the_filler() -> None:
     # rq1 asked for software in EMEA and was filled by a1; a segment on the filler's tier does not
     # apply to requests, while one on an attribute only requests carry does.
@@ -568,7 +633,8 @@ def test_reference_requests_segment_on_their_own_attributes_not_the_filler() -> 
     finance = metrics.reference_request_fill_rate(
         tiny(), window=Q3, segment=Segment.where(industry="finance")
     )
-    assert (finance.numerator, finance.denominator) == (0, 1)
+    # rq2 (finance, 20 September) is 25 days old at as_of: younger than the 30-day fill horizon.
+    assert finance.value is None and finance.components["immature_excluded"] == 1
     data = AdvocacyData.from_records(
         accounts=tiny().accounts,
         reference_requests=[

@@ -660,27 +660,46 @@ FILL_RATE_SPEC = MetricSpec(
     kind=MetricKind.PROPORTION,
     definition=(
         "Of the requests sales made for a customer reference during the window, the share the programme "
-        "could fill: how well the supply of references meets the demand for them."
+        "filled within a fixed horizon: how well the supply of references meets the demand for them. Only "
+        "requests that have had the whole horizon are counted, filled or not, so a month whose requests "
+        "are still young at extraction does not read as a sourcing problem."
     ),
-    formula="reference requests made in W filled by as_of / reference requests made in W",
-    formula_latex=r"\frac{|\{q \in W : f_q \neq \varnothing\}|}{|\{q \in W\}|}",
+    formula=(
+        "requests made in W whose horizon has passed and that were filled within it / requests made in W "
+        "whose horizon has passed"
+    ),
+    formula_latex=(
+        r"\frac{\#\{q \in W : r_q + h \leq \mathrm{as\_of},\ f_q \leq r_q + h\}}"
+        r"{\#\{q \in W : r_q + h \leq \mathrm{as\_of}\}}"
+    ),
     unit=Unit.RATE,
     direction=Direction.HIGHER_IS_BETTER,
-    population="ReferenceRequest records whose requested_at is in W.",
+    population="ReferenceRequest records whose requested_at is in W and whose fill horizon has passed by as_of.",
     window_semantics=_REQUESTS_TEXT
-    + " A request counts as filled when it has a filled_at, at any time up to as_of.",
-    undefined_when="No reference request was made in the window and segment.",
+    + " A request has matured when requested_at + fill_horizon_days <= as_of; one that has not is left out "
+    "of numerator and denominator alike, even if it is already filled, and counted in components. A "
+    "matured request counts as filled when filled_at <= requested_at + fill_horizon_days.",
+    undefined_when=(
+        "No reference request made in the window and segment has matured by as_of (none was made, or "
+        "every one is younger than the fill horizon)."
+    ),
     segment=SegmentUse.RECORD_ATTRIBUTES,
     basis=BasisUse.NONE,
     signal=SignalType.EFFICIENCY,
     seed="003",
+    parameters=(Parameter("fill_horizon_days", 30, "days after the request a fill may take to count"),),
     thresholds=(FILL_THRESHOLD,),
     pitfalls=(
         Pitfall(
             "Reading a recent window's low rate as a sourcing problem when its requests simply have not "
             "had time to be filled.",
-            "Open requests are counted in components; reference_time_to_fill gives the censored view, and a "
-            "window running past as_of carries a 'partial' warning.",
+            "Only requests whose fill horizon has passed by as_of count; younger ones are excluded, filled "
+            "or not, and counted in components and a warning.",
+        ),
+        Pitfall(
+            "Letting an old window's rate creep up as late fills arrive, so windows of different ages "
+            "do not compare.",
+            "A request counts as filled only within its fill horizon, the same for every window.",
         ),
         Pitfall(
             "Cutting requests by the filling customer's tier, which hides which demands go unmet.",
@@ -693,48 +712,63 @@ FILL_RATE_SPEC = MetricSpec(
     ),
     related=("reference_time_to_fill", "advocate_pool_size", "advocate_activation_rate"),
     interpretation=(
-        "'Filled' means filled by as_of, however long it took: the rate of an older window can only rise "
-        "as late fills arrive, so compare windows of the same age or read reference_time_to_fill."
+        "The rate follows the maturity rule of referral_conversion_rate: each request is followed for "
+        "fill_horizon_days (30 by default), requests younger than that at as_of are excluded whether or not "
+        "they are filled yet, and a fill after the horizon counts as not filled. 'open' in components "
+        "counts the matured requests not filled within the horizon; reference_time_to_fill gives the "
+        "censored view over every request."
     ),
+    version=3,
 )
 
 
 @metric(FILL_RATE_SPEC)
 def reference_request_fill_rate(
-    data: AdvocacyData | Tables, *, window: Window, segment: Segment | None = None, confidence: float = 0.95
+    data: AdvocacyData | Tables,
+    *,
+    window: Window,
+    segment: Segment | None = None,
+    fill_horizon_days: int = 30,
+    confidence: float = 0.95,
 ) -> MetricResult:
-    r"""Share of the reference requests made in ``window`` that were filled by ``as_of``.
+    r"""Share of the matured reference requests made in ``window`` that were filled within ``fill_horizon_days``.
 
-    .. math:: \frac{|\{q \in W : q \text{ filled}\}|}{|\{q \in W\}|}
+    .. math:: \frac{\#\{q \in W : \text{matured},\ f_q \leq r_q + h\}}{\#\{q \in W : r_q + h \leq \mathrm{as\_of}\}}
 
     Args:
         data: the data set, or `advocacy_kpis.engines.Tables` (see `advocacy_kpis.engines.SUPPORTED`).
         window: requests with ``requested_at`` in this window count.
         segment: matched on the requests' own attributes (default: all).
+        fill_horizon_days: days after a request a fill may take; requests younger than this at
+            ``as_of`` are excluded.
         confidence: level of the Wilson interval.
 
     Returns:
-        A rate in [0, 1]; components ``requests``, ``filled`` and ``open``. Below 0.70 the result
-        warns of a sourcing problem.
+        A rate in [0, 1]; components ``requests``, ``matured``, ``filled`` (within the horizon),
+        ``open`` (matured, not filled within the horizon) and ``immature_excluded``. Below 0.70 the
+        result warns of a sourcing problem.
 
     Raises:
         ParameterError: a bad argument.
         SegmentNotApplicableError: the segment names an attribute no request carries.
 
     Undefined when:
-        No request was made in the window and segment.
+        No request made in the window and segment has matured by ``as_of``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
         >>> r = reference_request_fill_rate(tiny(), window=Window.quarter(2026, 3))
         >>> r.value, dict(r.components)
-        (0.5, {'requests': 2, 'filled': 1, 'open': 1})
-        >>> [w for w in r.warnings if "sourcing" in w]
-        ['below 0.7: fewer than 70% of reference requests filled is a sourcing problem: recruit references']
-        >>> reference_request_fill_rate(tiny(), window=Window.year(2020)).value is None
-        True
+        (1.0, {'requests': 2, 'matured': 1, 'filled': 1, 'open': 0, 'immature_excluded': 1})
+        >>> print(r.warnings[0])
+        1 reference requests made in the window have not matured by as_of (fill horizon 30 days) and
+        are excluded, filled or not
+        >>> reference_request_fill_rate(tiny(), window=Window.month(2026, 9)).undefined_reason
+        'none of the 1 reference requests made in the window has matured (fill horizon 30 days)'
     """
-    return FILL_RATE.one(data, window=window, segment=segment, confidence=confidence)
+    return FILL_RATE.one(
+        data, window=window, segment=segment, fill_horizon_days=fill_horizon_days, confidence=confidence
+    )
 
 
 def _request_cells(grid: Grid, request: ReferenceRequest, tallies: list[Tally]) -> tuple[int, ...]:
@@ -748,26 +782,45 @@ def _request_cells(grid: Grid, request: ReferenceRequest, tallies: list[Tally]) 
 
 
 def _fill_tallies(run: Run) -> list[Tally]:
-    grid = run.grid
-    tallies: list[Tally] = [{"requests": 0, "filled": 0, "outside": 0} for _ in range(grid.n_cells)]
+    grid, as_of = run.grid, run.data.as_of
+    horizon = timedelta(days=run.params["fill_horizon_days"])
+    tallies: list[Tally] = [
+        {"requests": 0, "matured": 0, "filled": 0, "outside": 0} for _ in range(grid.n_cells)
+    ]
     for request in grid.records(ReferenceRequest):
-        filled = request.filled_at is not None
+        due = request.requested_at + horizon
+        matured = due <= as_of
+        filled = matured and request.filled_at is not None and request.filled_at <= due
         for c in _request_cells(grid, request, tallies):
             tallies[c]["requests"] += 1
+            tallies[c]["matured"] += matured
             tallies[c]["filled"] += filled
     return tallies
 
 
 def _fill_finish(cell: Cell, tally: Tally) -> MetricResult:
-    requests, filled = tally["requests"], tally["filled"]
+    requests, matured, filled = tally["requests"], tally["matured"], tally["filled"]
+    horizon_days = cell.params["fill_horizon_days"]
+    immature = requests - matured
+    warnings = _outside_note(tally, "reference requests made in the window", cell.segment)
+    if immature:
+        warnings.append(
+            f"{immature} reference requests made in the window have not matured by as_of "
+            f"(fill horizon {horizon_days} days) and are excluded, filled or not"
+        )
+    reason = (
+        f"none of the {requests} reference requests made in the window has matured "
+        f"(fill horizon {horizon_days} days)"
+        if requests
+        else "no reference requests made in the window and segment"
+    )
     return cell.build(
-        value=fill_rate_formula(filled, requests),
-        undefined_reason="no reference requests made in the window and segment",
-        numerator=filled, denominator=requests, sample_size=requests,
-        interval=wilson_interval(filled, requests, cell.params["confidence"]),
-        components={"requests": requests, "filled": filled, "open": requests - filled},
-        warnings=_outside_note(tally, "reference requests made in the window", cell.segment),
-        accounts_segmented=False,
+        value=fill_rate_formula(filled, matured), undefined_reason=reason,
+        numerator=filled, denominator=matured, sample_size=matured,
+        interval=wilson_interval(filled, matured, cell.params["confidence"]),
+        components={"requests": requests, "matured": matured, "filled": filled, "open": matured - filled,
+                    "immature_excluded": immature},
+        warnings=warnings, accounts_segmented=False,
     )  # fmt: skip
 
 
@@ -776,7 +829,7 @@ FILL_RATE = register(
         FILL_RATE_SPEC,
         _fill_tallies,
         _fill_finish,
-        checks={"confidence": check_confidence},
+        checks={"confidence": check_confidence, "fill_horizon_days": positive("fill_horizon_days")},
         on_records=ReferenceRequest,
         needs=("reference_requests",),
     )
