@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import attrs
 import pytest
@@ -164,12 +164,34 @@ def naive_arr_at(data: AdvocacyData, accounts: Iterable[str], instant: datetime)
     return sum((to_usd(c.arr, c.currency) for c in live), Decimal(0))
 
 
-def naive_referral_revenue(data: AdvocacyData, window: Window, kind: str) -> tuple[Decimal, Decimal]:
+class NaiveRevenue(NamedTuple):
+    first: Decimal
+    additions: Decimal
+    renewals: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.first + self.additions + self.renewals
+
+
+def naive_referral_revenue(data: AdvocacyData, window: Window, kind: str) -> NaiveRevenue:
+    """First contracts: renewing nothing and starting when the account's first contract starts."""
     referred = naive_referred(data)
     chosen = [c for c in data.contracts if c.account_id in referred and in_window(c.start, window)]
-    first = sum((naive_value(c, kind) for c in chosen if c.renewal_of is None), Decimal(0))
-    renewals = sum((naive_value(c, kind) for c in chosen if c.renewal_of is not None), Decimal(0))
-    return first, renewals
+
+    def is_first(c: Contract) -> bool:
+        return c.renewal_of is None and c.start == min(
+            o.start for o in data.contracts if o.account_id == c.account_id
+        )
+
+    def total(cs: Iterable[Contract]) -> Decimal:
+        return sum((naive_value(c, kind) for c in cs), Decimal(0))
+
+    return NaiveRevenue(
+        total(c for c in chosen if is_first(c)),
+        total(c for c in chosen if c.renewal_of is None and not is_first(c)),
+        total(c for c in chosen if c.renewal_of is not None),
+    )
 
 
 def close(actual: Any, expected: Decimal) -> bool:
@@ -262,8 +284,52 @@ def test_tiny_revenue_from_referrals_on_each_basis_by_hand() -> None:
     for kind, value in expected.items():
         result = metrics.revenue_from_referrals(tiny(), window=Q3, basis=RevenueBasis(BasisKind(kind), "USD"))
         assert result.value == value, kind
-        assert dict(result.components) == {"contracts": 1, "first_contracts": 1, "renewals": 0, "accounts": 1}
+        assert dict(result.components) == {
+            "contracts": 1, "first_contracts": 1, "later_contracts": 0, "renewals": 0, "accounts": 1,
+            "first_contract_revenue": value, "later_contract_revenue": Decimal(0),
+        }  # fmt: skip
         assert result.details["renewal_revenue"] == 0 and result.warnings == ()
+
+
+def test_revenue_split_by_hand_first_contracts_additions_and_renewals() -> None:
+    # Referred account r (won 2024-01-01): f1 and f2 both start 2024-01-01 (signed together: both
+    # first); f1 renewed by n1 on 2026-01-01; an add-on d1 on 2026-02-01 renews nothing but is not
+    # the first contract: an addition. Account q (won 2026-01-10): its first contract g1 then.
+    # Q1 2026, ARR basis: first = g1 9000; later = n1 12000 (renewal) + d1 5000 (addition).
+    # 2024Q1: first = f1 10000 + f2 3000; later 0.
+    def contract(cid: str, account: str, start: datetime, arr: int, renews: str | None = None) -> Contract:
+        return Contract(
+            id=cid, account_id=account, start=start, end=start + timedelta(days=365), arr=Decimal(arr),
+            currency="USD", renewal_of=renews,
+        )  # fmt: skip
+
+    jan24, jan26 = datetime(2024, 1, 1, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC)
+    data = AdvocacyData.from_records(
+        accounts=[
+            referral_account("r", jan24),
+            referral_account("q", datetime(2026, 1, 10, tzinfo=UTC)),
+        ],
+        contracts=[
+            contract("f1", "r", jan24, 10000),
+            contract("f2", "r", jan24, 3000),
+            contract("n1", "r", jan26, 12000, renews="f1"),
+            contract("d1", "r", datetime(2026, 2, 1, tzinfo=UTC), 5000),
+            contract("g1", "q", datetime(2026, 1, 10, tzinfo=UTC), 9000),
+        ],
+        as_of=datetime(2026, 10, 15, tzinfo=UTC),
+    )
+    usd = RevenueBasis.arr("USD")
+    q1 = metrics.revenue_from_referrals(data, window=Window.quarter(2026, 1), basis=usd)
+    assert q1.value == Decimal(26000)
+    assert q1.components["first_contract_revenue"] == Decimal(9000)
+    assert q1.components["later_contract_revenue"] == Decimal(17000)
+    assert (q1.components["first_contracts"], q1.components["later_contracts"]) == (1, 2)
+    assert (q1.components["renewals"], q1.components["contracts"], q1.components["accounts"]) == (1, 3, 2)
+    assert q1.details["addition_revenue"] == Decimal(5000) and q1.details["renewal_revenue"] == Decimal(12000)
+    start = metrics.revenue_from_referrals(data, window=Window.quarter(2024, 1), basis=usd)
+    assert start.components["first_contract_revenue"] == Decimal(13000)
+    assert start.components["later_contract_revenue"] == Decimal(0)
+    assert start.components["first_contracts"] == 2
 
 
 def test_no_referred_contract_is_a_zero_of_revenue_with_a_warning() -> None:
@@ -294,8 +360,13 @@ def test_fx_rate_is_applied_exactly_once() -> None:
     basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
     result = metrics.revenue_from_referrals(data, window=Q2, basis=basis)
     assert result.value == Decimal("12960.00")
-    assert result.details == {"first_contract_revenue": Decimal(0), "renewal_revenue": Decimal("12960.00")}
-    assert dict(result.components) == {"contracts": 1, "first_contracts": 0, "renewals": 1, "accounts": 1}
+    assert result.details == {
+        "first_contract_revenue": Decimal(0), "addition_revenue": Decimal(0), "renewal_revenue": Decimal("12960.00"),
+    }  # fmt: skip
+    assert dict(result.components) == {
+        "contracts": 1, "first_contracts": 0, "later_contracts": 1, "renewals": 1, "accounts": 1,
+        "first_contract_revenue": Decimal(0), "later_contract_revenue": Decimal("12960.00"),
+    }  # fmt: skip
     # The other way round: a EUR basis converts a5's USD contract c8 once, 24000 x 0.9 = 21600 EUR.
     in_eur = metrics.revenue_from_referrals(
         tiny(), window=Q3, basis=RevenueBasis.arr("EUR", {"USD": Decimal("0.9")})
@@ -306,12 +377,15 @@ def test_fx_rate_is_applied_exactly_once() -> None:
 @given(datasets(max_accounts=8), windows(), st.sampled_from(["arr", "mrr", "acv", "tcv"]))
 @HEAVY
 def test_revenue_from_referrals_equals_naive_oracle(data: AdvocacyData, window: Window, kind: str) -> None:
-    first, renewals = naive_referral_revenue(data, window, kind)
+    naive = naive_referral_revenue(data, window, kind)
     basis = RevenueBasis(BasisKind(kind), "USD", FX)  # type: ignore[arg-type]
     result = metrics.revenue_from_referrals(data, window=window, basis=basis)
-    assert isinstance(result.value, Decimal) and close(result.value, first + renewals)
-    assert close(result.details["first_contract_revenue"], first)
-    assert close(result.details["renewal_revenue"], renewals)
+    assert isinstance(result.value, Decimal) and close(result.value, naive.total)
+    assert close(result.components["first_contract_revenue"], naive.first)
+    assert close(result.components["later_contract_revenue"], naive.additions + naive.renewals)
+    assert close(result.details["first_contract_revenue"], naive.first)
+    assert close(result.details["addition_revenue"], naive.additions)
+    assert close(result.details["renewal_revenue"], naive.renewals)
     assert result.value >= 0
     assert (result.components["contracts"] == 0) == bool(
         result.warnings and "no contracts" in result.warnings[-1]
@@ -460,13 +534,13 @@ def test_campaign_roi_segment_must_be_carried_by_costs_too() -> None:
 @given(datasets(max_accounts=8), windows())
 @HEAVY
 def test_campaign_roi_equals_naive_oracle(data: AdvocacyData, window: Window) -> None:
-    first, renewals = naive_referral_revenue(data, window, "arr")
+    revenue = naive_referral_revenue(data, window, "arr").total
     costs = [c for c in data.program_costs if c.program == "referral" and in_window(c.incurred_at, window)]
     cost = sum((to_usd(c.amount, c.currency) for c in costs), Decimal(0))
     result = metrics.referral_campaign_roi(data, window=window, basis=BASIS)
-    assert result.components["revenue"] == first + renewals and result.components["cost"] == cost
+    assert result.components["revenue"] == revenue and result.components["cost"] == cost
     if cost:
-        assert result.value == pytest.approx(float((first + renewals - cost) / cost))
+        assert result.value == pytest.approx(float((revenue - cost) / cost))
         assert result.value >= -1  # revenue is never negative, so at worst the whole cost is lost
     else:
         assert result.value is None and result.undefined_reason

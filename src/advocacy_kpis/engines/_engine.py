@@ -724,6 +724,14 @@ def _conversion(run: _Run) -> list[Tally]:
     return tallies
 
 
+_REVENUE_PARTS: Final = (
+    ("first_contracts", "first_value"),
+    ("additions", "addition_value"),
+    ("renewals", "renewal_value"),
+)
+"""The tally keys of revenue from referrals by contract part, as `metrics.referrals` orders them."""
+
+
 def _revenue(run: _Run) -> list[Tally]:
     nw, grid = run.nw, run.grid
     basis = run.basis
@@ -738,29 +746,34 @@ def _revenue(run: _Run) -> list[Tally]:
         else nw.col("arr").cast(nw.Int64)
     )
     renewal = ~nw.col("renewal_of").is_null() if "renewal_of" in schema else nw.lit(False)
-    contracts = engine.frame("contracts").select(
-        "id", "account_id", "start", "currency", units.alias("_u"), renewal.alias("_rn")
+    earliest = (
+        engine.frame("contracts").group_by("account_id").agg(nw.col("start").min().alias("_first_start"))
+    )
+    # The part of each contract, as in referrals.contract_part: 2 renewal, 0 first contract, 1 addition.
+    part = (
+        nw.when(nw.col("_rn"))
+        .then(nw.lit(2))
+        .otherwise(nw.when(nw.col("start") == nw.col("_first_start")).then(nw.lit(0)).otherwise(nw.lit(1)))
+    )
+    contracts = (
+        engine.frame("contracts")
+        .select("id", "account_id", "start", "currency", units.alias("_u"), renewal.alias("_rn"))
+        .join(earliest, on="account_id", how="inner")
+        .with_columns(part.cast(nw.Int64).alias("_part"))
     )
     referred = run.referred().select(nw.col("_acc"))
     contracts = contracts.join(referred, left_on="account_id", right_on="_acc", how="inner")
     rows = run.with_profile(run.in_grid(contracts, "start"))
-    sums: dict[str, dict[int, Any]] = {
-        "first_contracts": {},
-        "renewals": {},
-        "first_value": {},
-        "renewal_value": {},
-    }
-    for key, (is_renewal, currency), (count, total) in run.by_slot(
-        rows, {"n": None, "u": nw.col("_u")}, extra=("_rn", "currency")
+    sums: dict[str, dict[int, Any]] = {name: {} for parts in _REVENUE_PARTS for name in parts}
+    for key, (kind, currency), (count, total) in run.by_slot(
+        rows, {"n": None, "u": nw.col("_u")}, extra=("_part", "currency")
     ):
         if basis.rate(currency) is None:
             offending = rows.filter(nw.col("currency") == currency).sort("start", "id").select("id").head(1)
             ident = engine.rows(offending)[0][0]
             raise CurrencyMismatchError(currency, basis.currency, f"Contract {ident!r}")
         value = basis.convert(Decimal(int(total)).scaleb(-scale), currency)
-        count_name, value_name = (
-            ("renewals", "renewal_value") if is_renewal else ("first_contracts", "first_value")
-        )
+        count_name, value_name = _REVENUE_PARTS[int(kind)]
         sums[count_name][key] = sums[count_name].get(key, 0) + int(count)
         sums[value_name][key] = sums[value_name].get(key, Decimal(0)) + value
     spread = {

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from advocacy_kpis.catalog import (
     BasisUse,
@@ -558,18 +558,35 @@ NEW_FROM_REFERRALS = register(
 )
 
 
+_REVENUE_PARTS: Final = (
+    ("first_contracts", "first_value"),
+    ("additions", "addition_value"),
+    ("renewals", "renewal_value"),
+)
+"""Each contract's part of revenue from referrals: (tally count, tally value), in that order."""
+
+
+def contract_part(contract: Contract, earliest_start: datetime) -> int:
+    """Index in `_REVENUE_PARTS` of a contract: 0 first contract, 1 addition, 2 renewal.
+
+    A first contract renews nothing and starts at the account's earliest contract start; a
+    renewal names the contract it renews; any other contract is an addition.
+    """
+    if contract.renewal_of is not None:
+        return 2
+    return 0 if contract.start == earliest_start else 1
+
+
 def referral_revenue_tallies(run: Run) -> list[Tally]:
     """Per cell: contracts starting in W on referred accounts, valued on the run's basis.
 
-    First contracts and renewals are kept apart; shared by revenue_from_referrals and
+    First contracts, additions and renewals are kept apart; shared by revenue_from_referrals and
     referral_campaign_roi.
     """
     grid, data = run.grid, run.data
     basis = _required(run.basis)
     referred = data.referred_accounts()
-    sums: dict[str, dict[int, Any]] = {
-        "first_contracts": {}, "renewals": {}, "first_value": {}, "renewal_value": {},
-    }  # fmt: skip
+    sums: dict[str, dict[int, Any]] = {name: {} for part in _REVENUE_PARTS for name in part}
     billed: set[tuple[str, int]] = set()
     accounts: list[int] = [0] * grid.n_cells
     ns = grid.n_segments
@@ -581,8 +598,9 @@ def referral_revenue_tallies(run: Run) -> list[Tally]:
             continue
         # Converted once, here: the sums below only add values already in the basis currency.
         value = data.contract_value(contract, basis)
-        count, total = ("first_contracts", "first_value") if contract.renewal_of is None else (
-            "renewals", "renewal_value")  # fmt: skip
+        earliest = data.first_event(Contract, contract.account_id)
+        assert earliest is not None  # the account has at least this contract
+        count, total = _REVENUE_PARTS[contract_part(contract, earliest.start)]
         sums[count][key] = sums[count].get(key, 0) + 1
         sums[total][key] = sums[total].get(key, zero()) + value
         segments = grid.account_segments(contract.account_id)
@@ -600,17 +618,24 @@ def referral_revenue_tallies(run: Run) -> list[Tally]:
     ]
 
 
-def _revenue_components(tally: Tally) -> dict[str, int]:
+def _contracts(tally: Tally) -> int:
+    return int(sum(tally[count] for count, _ in _REVENUE_PARTS))
+
+
+def _revenue_components(tally: Tally) -> dict[str, Any]:
     return {
-        "contracts": tally["first_contracts"] + tally["renewals"],
+        "contracts": _contracts(tally),
         "first_contracts": tally["first_contracts"],
+        "later_contracts": tally["additions"] + tally["renewals"],
         "renewals": tally["renewals"],
         "accounts": tally["accounts"],
+        "first_contract_revenue": tally["first_value"],
+        "later_contract_revenue": tally["addition_value"] + tally["renewal_value"],
     }
 
 
 def _revenue_total(tally: Tally) -> Decimal:
-    return revenue_formula((tally["first_value"], tally["renewal_value"]))
+    return revenue_formula(tuple(tally[value] for _, value in _REVENUE_PARTS))
 
 
 NO_REFERRED_CONTRACTS = "no contracts started in W on referred accounts"
@@ -623,8 +648,8 @@ REVENUE_SPEC = MetricSpec(
     kind=MetricKind.SUM,
     definition=(
         "The value of the contracts that customers won through referrals signed in the window, on the "
-        "chosen revenue basis: what the referral programme brings in, first deals and renewals alike, "
-        "with the two reported apart."
+        "chosen revenue basis: what the referral programme brings in, first deals, renewals and additions "
+        "alike, with first-contract and later-contract revenue reported apart."
     ),
     formula="revenue from referrals = sum of the basis value of contracts starting in W on referred accounts",
     formula_latex=r"\sum_{c \,:\, s_c \in W,\ a_c \in \mathrm{Referred}} v_B(c)",
@@ -654,8 +679,9 @@ REVENUE_SPEC = MetricSpec(
             "The basis is required and recorded on the result; change_from() refuses a different basis.",
         ),
         Pitfall(
-            "Crediting renewals to the referral as if they were new business.",
-            "Renewals of referred accounts count, but details give first-contract and renewal revenue apart.",
+            "Crediting renewals and add-ons of accounts referred years ago to the referral as if they were "
+            "new business.",
+            "They count, but components give first-contract and later-contract revenue apart.",
         ),
     ),
     related=(
@@ -665,11 +691,19 @@ REVENUE_SPEC = MetricSpec(
     ),
     interpretation=(
         "The sources give no formula. The library takes every contract that starts in W on an account "
-        "acquired through a referral, whenever that account was won, so renewals and expansions count; "
-        "details split first contracts (renewal_of empty) from renewals. Money summed over no contracts "
-        "is a genuine 0, unlike a ratio with nothing to divide: the value is then Decimal 0 with the "
-        "warning '" + NO_REFERRED_CONTRACTS + "'."
+        "acquired through a referral, whenever that account was won, so renewals and expansions count. "
+        "Components split first-contract revenue from later-contract revenue. The catalogue's 'the "
+        "account's earliest contract' and 'a contract that renews nothing' part ways when an account adds "
+        "a second contract beside its first, so the library makes it precise: a first contract renews "
+        "nothing (renewal_of empty) and starts at the earliest start among all the account's contracts "
+        "(several contracts signed together at that instant are all first); every other contract, a "
+        "renewal or an addition, is later-contract revenue. Details keep the parts: first_contract_revenue, "
+        "addition_revenue and renewal_revenue. Money summed over no contracts is a genuine 0, unlike a "
+        "ratio with nothing to divide: the value is then Decimal 0 with the warning '"
+        + NO_REFERRED_CONTRACTS
+        + "'."
     ),
+    version=3,
 )
 
 
@@ -693,7 +727,9 @@ def revenue_from_referrals(
 
     Returns:
         Money (Decimal in the basis currency); components ``contracts``, ``first_contracts``,
-        ``renewals`` and ``accounts``; details ``first_contract_revenue`` and ``renewal_revenue``.
+        ``later_contracts``, ``renewals``, ``accounts``, and the money ``first_contract_revenue``
+        (the accounts' first contracts) and ``later_contract_revenue`` (renewals and additions);
+        details ``first_contract_revenue``, ``addition_revenue`` and ``renewal_revenue``.
 
     Raises:
         ParameterError: a bad argument, or no basis.
@@ -709,6 +745,9 @@ def revenue_from_referrals(
         >>> [revenue_from_referrals(tiny(), window=q3, basis=b("USD")).value
         ...  for b in (RevenueBasis.arr, RevenueBasis.mrr, RevenueBasis.acv, RevenueBasis.tcv)]
         [Decimal('24000'), Decimal('2000'), Decimal('24000'), Decimal('48000')]
+        >>> r = revenue_from_referrals(tiny(), window=q3, basis=RevenueBasis.arr("USD"))
+        >>> r.components["first_contract_revenue"], r.components["later_contract_revenue"]
+        (Decimal('24000'), Decimal('0'))
         >>> r = revenue_from_referrals(tiny(), window=Window.quarter(2026, 2), basis=RevenueBasis.arr("USD"))
         >>> r.value, r.warnings
         (Decimal('0'), ('no contracts started in W on referred accounts',))
@@ -720,7 +759,8 @@ def _revenue_finish(cell: Cell, tally: Tally) -> MetricResult:
     components = _revenue_components(tally)
     return cell.build(
         value=_revenue_total(tally), sample_size=components["contracts"], components=components,
-        details={"first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
+        details={"first_contract_revenue": tally["first_value"], "addition_revenue": tally["addition_value"],
+                 "renewal_revenue": tally["renewal_value"]},
         warnings=() if components["contracts"] else (NO_REFERRED_CONTRACTS,), small_sample=False,
     )  # fmt: skip
 
@@ -1125,7 +1165,7 @@ def _roi_tally(run: Run) -> list[Tally]:
 
 def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
     revenue, cost = _revenue_total(tally), tally["cost"]
-    contracts = tally["first_contracts"] + tally["renewals"]
+    contracts = _contracts(tally)
     reason = (
         "the referral programme costs in the window add up to 0"
         if tally["cost_records"]
@@ -1138,7 +1178,8 @@ def _roi_finish(cell: Cell, tally: Tally) -> MetricResult:
         components={"revenue": revenue, "cost": cost, "contracts": contracts,
                     "cost_records": tally["cost_records"]},
         details={"first_contract_roi": roi_formula(tally["first_value"], cost),
-                 "first_contract_revenue": tally["first_value"], "renewal_revenue": tally["renewal_value"]},
+                 "first_contract_revenue": tally["first_value"], "addition_revenue": tally["addition_value"],
+                 "renewal_revenue": tally["renewal_value"]},
         warnings=[unsegmented_note(outside, "referral programme costs in the window", cell.segment)]
         if outside else [],
     )  # fmt: skip
