@@ -998,3 +998,20 @@ def test_the_demo_mentions_the_report() -> None:
     assert (
         code == 0 and "advocacy-kpis report --sample --period 2026-09 --format html --out report.html" in text
     )
+
+
+def test_the_report_command_reads_targets_from_the_settings_file(tmp_path: Path) -> None:
+    from advocacy_kpis import io as kpi_io
+
+    folder = tmp_path / "data"
+    kpi_io.dump(sample.tiny(), folder)
+    settings = folder / "advocacy.toml"
+    extra = '\n[fx_rates]\nEUR = "1.08"\n\n[targets]\nnet_promoter_score = 30\nretention = 0.95\n'
+    settings.write_text(settings.read_text() + extra)
+    code, text = run("report", "--data", str(folder), "--period", "2026-09", "--format", "json")
+    assert code == 0
+    payload = json.loads(text)
+    assert payload["targets"] == {"net_promoter_score": 30.0, "customer_retention_rate": 0.95}
+    assert payload["sections"]["key_metrics_and_trends"]["tables"][0]["title"] == "Targets, Sep 2026"
+    settings.write_text(settings.read_text().replace("retention = 0.95", 'retention = "high"'))
+    assert run("report", "--data", str(folder), "--period", "2026-09")[0] == 2
