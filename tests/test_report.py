@@ -855,6 +855,12 @@ def test_the_html_is_balanced_self_contained_and_has_every_chart_and_table(sampl
         assert title in page
 
 
+def test_the_samples_reports_have_no_contradicting_next_steps(
+    sample_report: Report, deep_dive: Report
+) -> None:
+    assert contradictions(sample_report) == [] and contradictions(deep_dive) == []
+
+
 def test_every_output_is_deterministic(sample_report: Report) -> None:
     again = report(sample.generate(), period="2026-09", basis=DEMO_BASIS)
     assert again.to_markdown() == sample_report.to_markdown()

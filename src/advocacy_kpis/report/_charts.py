@@ -21,8 +21,7 @@ from typing import Any
 
 from advocacy_kpis.errors import MissingExtraError
 from advocacy_kpis.report._model import Chart
-
-CONFIDENCE = 0.95
+from advocacy_kpis.report._rules import CONFIDENCE
 
 WHOLE_COLOUR = "#1d3557"
 SEGMENT_COLOURS = ("#e76f51", "#2a9d8f", "#d4a017", "#8d6cab", "#6c757d", "#c44536", "#457b9d", "#588157")
