@@ -161,27 +161,41 @@ _MARKDOWN_SPECIAL = str.maketrans(
         "[": "\\[",
         "]": "\\]",
         "|": "\\|",
-        "#": "\\#",
         "\n": " ",
         "\r": " ",
     }
 )
 # A "<" that could open a tag, a comment or an autolink, and an "&" that could start an entity.
 _MARKUP = re.compile(r"<(?=[A-Za-z/!?])|&(?=#|[A-Za-z][A-Za-z0-9]*;)")
+# What starts a heading, a list, a quote or a thematic break when it opens a line.
+_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=~-])|(\d+)([.)]))")
 
 
-def markdown_text(text: str) -> str:
+def markdown_text(text: str, *, opens_block: bool = True) -> str:
     """Text made inert in Markdown: no emphasis, link, image, code, table cell or raw HTML can start in it.
 
-    Brackets, backticks, emphasis marks, pipes and ``#`` are escaped with a backslash; a ``<`` that
-    could open a tag and an ``&`` that could start an entity are written as entities. Text that
+    Brackets, backticks, emphasis marks and pipes are escaped with a backslash, and so is a mark that
+    would open a heading, a list or a quote at the start of the text; a ``<`` that could open a tag
+    and an ``&`` that could start an entity are written as entities. Text that
     came from the data (a feedback quote, an account or release name) so reads as the words it is:
     ``[x](javascript:...)`` stays text and ``<script>`` is shown, not run, while ``p < 0.001``
-    keeps its plain ``<``. Line breaks become spaces.
+    keeps its plain ``<``. Line breaks become spaces. In a table cell (``opens_block=False``) no
+    block can start, so a leading ``-`` (a negative number) is left as it is.
 
     Examples:
         >>> print(markdown_text("[click](javascript:alert(1)) <b>bold</b> *a*|b, p < 0.001 & more"))
         \\[click\\](javascript:alert(1)) &lt;b>bold&lt;/b> \\*a\\*\\|b, p < 0.001 & more
+        >>> print(markdown_text("# not a heading, #3 stays")), print(markdown_text("1. not a list"))
+        \\# not a heading, #3 stays
+        1\\. not a list
+        (None, None)
     """
-    escaped = text.translate(_MARKDOWN_SPECIAL)
-    return _MARKUP.sub(lambda m: "&lt;" if m.group(0) == "<" else "&amp;", escaped)
+    escaped = _MARKUP.sub(
+        lambda m: "&lt;" if m.group(0) == "<" else "&amp;", text.translate(_MARKDOWN_SPECIAL)
+    )
+    return _BLOCK_START.sub(_inert_start, escaped, count=1) if opens_block else escaped
+
+
+def _inert_start(match: re.Match[str]) -> str:
+    indent, mark, digits, punctuation = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{digits}\\{punctuation}"

@@ -216,13 +216,17 @@ def _md(text: str) -> str:
     return markdown_text(text)
 
 
+def _cell_md(text: str) -> str:
+    return markdown_text(text, opens_block=False)
+
+
 def _md_table(
     header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1, note_last: bool = False
 ) -> list[str]:
     last = len(header) - 1
     aligns = ["---" if i < right_from or (note_last and i == last) else "--:" for i in range(len(header))]
-    lines = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "|".join(aligns) + "|"]
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
+    lines = ["| " + " | ".join(_cell_md(h) for h in header) + " |", "|" + "|".join(aligns) + "|"]
+    lines += ["| " + " | ".join(_cell_md(c) for c in row) + " |" for row in rows]
     return lines
 
 

@@ -789,9 +789,9 @@ def findings_from_tests(tests: Sequence[ReportTest]) -> list[Finding]:
 
 
 def not_significant(tests: Sequence[ReportTest], error_rate: float = ERROR_RATE) -> list[Statement]:
-    """Tests that would pass on their own (p below the error rate) but not after the correction."""
+    """Tests that would pass on their own (p below the error rate) but not after the correction, closest first."""
     shown = []
-    for test in tests:
+    for test in sorted(tests, key=lambda x: x.p_value):
         if test.significant or test.p_value >= error_rate:
             continue
         shown.append(
