@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).parent.parent
-PAGES = sorted((ROOT / "docs").glob("*.md"))
+PAGES = sorted((ROOT / "docs").rglob("*.md"))
 _BLOCK = re.compile(r"```python\n(.*?)```", re.S)
 _VALUE_LIKE = re.compile(r"""^(?:[-\d'"(\[{]|None\b|True\b|False\b|Interval\(|Decimal\()""")
 

@@ -930,3 +930,125 @@ def test_conditional_binomial_counts_the_single_outcome_at_the_far_end() -> None
     for x1, x2 in ((0, 10), (10, 0)):
         result = conditional_binomial_test(x1, x2)
         assert result is not None and result.p_value == pytest.approx(2 / 1024, rel=1e-12)
+
+
+# -- contrasts, levels and families of tests -------------------------------------------------
+
+
+def test_proportion_contrast_of_two_samples_is_the_agresti_caffo_interval_by_hand() -> None:
+    # 30/100 then 45/100, two samples: add 1 success and 2 trials to each: 31/102 and 46/102.
+    from advocacy_kpis.stats import proportion_contrast_test
+
+    test = proportion_contrast_test([(30, 100), (45, 100)], [-1, 1])
+    assert test is not None
+    p1, p2 = 31 / 102, 46 / 102
+    spread = math.sqrt(p1 * (1 - p1) / 102 + p2 * (1 - p2) / 102)
+    assert test.estimate == pytest.approx(0.15)
+    assert test.statistic == pytest.approx((p2 - p1) / spread)
+    assert test.interval is not None
+    assert test.interval.low == pytest.approx(p2 - p1 - Z95 * spread)
+    assert test.p_value == pytest.approx(2 * scipy_stats.norm.sf(abs((p2 - p1) / spread)))
+    # statsmodels' Agresti-Caffo interval for the same difference.
+    low, high = confint_proportions_2indep(45, 100, 30, 100, method="agresti-caffo")
+    assert (test.interval.low, test.interval.high) == pytest.approx((low, high))
+
+
+def test_difference_in_differences_of_four_proportions_by_hand() -> None:
+    # Four samples: add 2/4 = 0.5 successes and 1 trial to each (Price and Bonett).
+    from advocacy_kpis.stats import proportion_contrast_test
+
+    samples = [(30, 100), (20, 100), (32, 100), (31, 100)]
+    test = proportion_contrast_test(samples, [-1, 1, 1, -1])
+    assert test is not None
+    shares = [(x + 0.5) / (n + 1) for x, n in samples]
+    centre = -shares[0] + shares[1] + shares[2] - shares[3]
+    spread = math.sqrt(sum(p * (1 - p) / 101 for p in shares))
+    assert test.estimate == pytest.approx(-0.3 + 0.2 + 0.32 - 0.31)
+    assert test.statistic == pytest.approx(centre / spread)
+    assert test.p_value == pytest.approx(2 * scipy_stats.norm.sf(abs(centre / spread)))
+    assert proportion_contrast_test([(0, 0), (1, 2), (1, 2), (1, 2)], [-1, 1, 1, -1]) is None
+    with pytest.raises(ParameterError, match="weights"):
+        proportion_contrast_test(samples, [1, -1])
+    with pytest.raises(ParameterError, match="weights"):
+        proportion_contrast_test(samples, [0, 0, 0, 0])
+
+
+def test_nps_contrast_of_two_samples_is_the_nps_difference_test() -> None:
+    from advocacy_kpis.stats import nps_contrast_test
+
+    first, second = (40, 30, 30), (50, 30, 20)
+    contrast = nps_contrast_test([first, second], [-1, 1])
+    difference = nps_difference_test(first, second)
+    assert contrast is not None and difference is not None
+    assert contrast.statistic == pytest.approx(difference.statistic)
+    assert contrast.p_value == pytest.approx(difference.p_value)
+    assert contrast.estimate == pytest.approx(difference.estimate)
+
+
+def test_nps_difference_in_differences_by_hand() -> None:
+    from advocacy_kpis.stats import nps_contrast_test
+
+    samples = [(40, 30, 30), (50, 30, 20), (45, 35, 20), (44, 36, 20)]
+    weights = [-1, 1, 1, -1]
+    test = nps_contrast_test(samples, weights)
+    assert test is not None
+    centre = variance = 0.0
+    for (p, _, d), w in zip(samples, weights, strict=True):
+        n = p + _ + d + 3
+        share_p, share_d = (p + 0.75) / n, (d + 0.75) / n
+        centre += w * (share_p - share_d)
+        variance += w * w * (share_p + share_d - (share_p - share_d) ** 2) / n
+    assert test.estimate == pytest.approx(-10 + 30 + 25 - 24)
+    assert test.statistic == pytest.approx(centre / math.sqrt(variance))
+    assert test.interval is not None
+    assert test.interval.high == pytest.approx(100 * (centre + Z95 * math.sqrt(variance)))
+
+
+@given(st.integers(1, 300).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))), st.floats(0.05, 0.95))
+def test_binomial_level_test_matches_scipy(counts: tuple[int, int], level: float) -> None:
+    from advocacy_kpis.stats import binomial_level_test
+
+    x, n = counts
+    below = binomial_level_test(x, n, level, "below")
+    above = binomial_level_test(x, n, level, "above")
+    assert below is not None and above is not None
+    assert below.p_value == pytest.approx(
+        scipy_stats.binomtest(x, n, level, alternative="less").pvalue, abs=1e-12
+    )
+    assert above.p_value == pytest.approx(
+        scipy_stats.binomtest(x, n, level, alternative="greater").pvalue, abs=1e-12
+    )
+
+
+def test_binomial_level_test_refuses_bad_levels_and_has_no_answer_without_units() -> None:
+    from advocacy_kpis.stats import binomial_level_test
+
+    assert binomial_level_test(0, 0, 0.7, "below") is None
+    for level in (0, 1, 1.5):
+        with pytest.raises(ParameterError, match="level"):
+            binomial_level_test(3, 10, level, "below")
+    with pytest.raises(ParameterError, match="side"):
+        binomial_level_test(3, 10, 0.5, "under")
+
+
+@given(st.lists(st.floats(0, 1), min_size=1, max_size=40), st.sampled_from(["holm", "benjamini-hochberg"]))
+def test_adjusted_p_values_match_statsmodels(p_values: list[float], method: str) -> None:
+    from statsmodels.stats.multitest import multipletests
+
+    from advocacy_kpis.stats import adjust_p_values
+
+    expected = multipletests(p_values, method="holm" if method == "holm" else "fdr_bh")[1]
+    assert adjust_p_values(p_values, method) == pytest.approx(list(expected), abs=1e-12)
+
+
+def test_holm_by_hand_and_bad_input() -> None:
+    from advocacy_kpis.stats import adjust_p_values
+
+    # Sorted 0.01, 0.03, 0.04, 0.2: 4 x 0.01 = 0.04; 3 x 0.03 = 0.09; 2 x 0.04 = 0.08, raised to
+    # the running maximum 0.09; 1 x 0.2 = 0.2.
+    assert adjust_p_values([0.01, 0.04, 0.03, 0.2]) == pytest.approx([0.04, 0.09, 0.09, 0.2])
+    assert adjust_p_values([]) == []
+    with pytest.raises(ParameterError, match="p_values"):
+        adjust_p_values([0.5, 1.5])
+    with pytest.raises(ParameterError, match="method"):
+        adjust_p_values([0.5], "bonferroni")

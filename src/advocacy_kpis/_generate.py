@@ -999,6 +999,7 @@ def generate(
     seed: int = 7,
     as_of: datetime = DEFAULT_AS_OF,
     currency: str = "USD",
+    planted_drop: bool = True,
 ) -> AdvocacyData:
     """A synthetic, realistic data set of a B2B SaaS company, the same for the same arguments.
 
@@ -1021,13 +1022,18 @@ def generate(
         as_of: the extraction instant (timezone-aware); nothing is stamped after it, though
             contracts running at ``as_of`` end after it.
         currency: the currency of most contracts, of opportunities and of costs.
+        planted_drop: whether small-business advocacy thins to about a fifth in the 90 days after
+            the "Usage-based billing" release, 100 days before ``as_of`` (the sample's one planted
+            effect). With False the release is still there but changes nothing, and every other
+            record is the same: a data set on which an analysis should find no drop.
 
     Returns:
         The validated data set, extracted at ``as_of`` (in UTC).
 
     Raises:
         ParameterError: ``n_accounts`` is not a non-negative integer, ``seed`` not an integer,
-            ``as_of`` not timezone-aware, or ``currency`` not a three-letter ISO 4217 code.
+            ``as_of`` not timezone-aware, ``currency`` not a three-letter ISO 4217 code, or
+            ``planted_drop`` not a bool.
 
     Examples:
         >>> data = generate(50, seed=1)
@@ -1039,6 +1045,8 @@ def generate(
         0
     """
     _check_arguments(n_accounts, seed, as_of, currency)
+    if not isinstance(planted_drop, bool):
+        raise ParameterError("planted_drop", "generate", "True or False", planted_drop)
     as_of = as_of.astimezone(UTC)
     if n_accounts == 0:
         empty: dict[str, Any] = dict.fromkeys(COLLECTIONS, ())
@@ -1067,7 +1075,8 @@ def generate(
     costs = _program_costs(ctx, referrals)
     changes = _product_changes(ctx)
     dropped = _release_with_a_drop(ctx)
-    referrals, actions, shares = _after_the_drop(ctx, dropped, seed, referrals, actions, shares)
+    if planted_drop:
+        referrals, actions, shares = _after_the_drop(ctx, dropped, seed, referrals, actions, shares)
     return AdvocacyData.from_records(
         accounts=accounts,
         contracts=contracts,

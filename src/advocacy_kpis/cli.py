@@ -240,12 +240,14 @@ class DataSource:
         report: the load report for ``--data`` (None for ``--sample``).
         currency: the basis currency money is stated in by default.
         fx_rates: basis-currency units per unit of each other currency.
+        targets: the report's targets by metric id, from ``advocacy.toml``.
     """
 
     data: AdvocacyData
     report: LoadReport | None
     currency: str
     fx_rates: Mapping[str, Decimal]
+    targets: Mapping[str, float] = attrs.field(factory=dict)
 
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
@@ -338,7 +340,9 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
     except SourceError as error:
         raise SourceError(f"--data {args.data}: {error}") from None
     rates = {**settings.fx_rates, **flags}
-    return DataSource(loaded.data, loaded.report, settings.currency or DEMO_BASIS.currency, rates)
+    return DataSource(
+        loaded.data, loaded.report, settings.currency or DEMO_BASIS.currency, rates, dict(settings.targets)
+    )
 
 
 def data_from_args(args: argparse.Namespace, command: str = "advocacy-kpis") -> AdvocacyData:
@@ -532,6 +536,11 @@ def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _by_groups(values: Sequence[str]) -> list[list[str]]:
+    """``--by`` values: each is one attribute, or several joined by commas that cross (tier,region)."""
+    return [[n.strip() for n in value.split(",") if n.strip()] for value in values]
+
+
 def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
     from advocacy_kpis.analyses import segment_breakdown
 
@@ -543,12 +552,19 @@ def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
         if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY)
         else None
     )
-    names = [n.strip() for by in args.by for n in by.split(",") if n.strip()]
-    ranked = segment_breakdown(
-        data, spec.id, Window.parse(args.window, data.calendar), by=names, cross=args.cross,
-        min_sample=args.min_sample, basis=basis,
-    )  # fmt: skip
-    out.write((json.dumps(ranked.to_dict(), indent=2) if args.json else str(ranked)) + "\n")
+    window = Window.parse(args.window, data.calendar)
+    parts = []
+    for group in _by_groups(args.by):
+        ranked = segment_breakdown(
+            data, spec.id, window, by=group, cross=args.cross or len(group) > 1,
+            min_sample=args.min_sample, basis=basis, correction=args.correction,
+        )  # fmt: skip
+        parts.append(ranked)
+    if args.json:
+        payload: Any = parts[0].to_dict() if len(parts) == 1 else [p.to_dict() for p in parts]
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        out.write("\n\n".join(str(p) for p in parts) + "\n")
     return 0
 
 
@@ -557,8 +573,22 @@ def _cmd_product_change(args: argparse.Namespace, out: TextIO) -> int:
 
     data = _source(args, "advocacy-kpis product-change").data
     segments: list[Segment | SegmentsBy] = [Segment.all()]
-    segments += [Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in args.by]
-    impact = product_change_impact(data, args.change, metric=args.metric, days=args.days, segments=segments)
+    segments += [Segment.by(*group) for group in _by_groups(args.by)]
+    comparison: str | Segment = "year_earlier"
+    if args.unreached:
+        try:
+            comparison = Segment.parse(args.unreached)
+        except ParameterError:
+            raise ParameterError(
+                "--unreached",
+                "advocacy-kpis product-change",
+                "criteria such as tier=enterprise",
+                args.unreached,
+            ) from None
+    impact = product_change_impact(
+        data, args.change, metric=args.metric or ["customer_advocacy_rate"], days=args.days,
+        segments=segments, comparison=comparison, correction=args.correction,
+    )  # fmt: skip
     out.write((json.dumps(impact.to_dict(), indent=2) if args.json else str(impact)) + "\n")
     return 0
 
@@ -585,15 +615,15 @@ def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             raise ParameterError(
                 "--period", command, f"a period that starts before {data.as_of.date()}", args.period
             )
-    segments: list[Segment | SegmentsBy] = [
-        Segment.by(*[n.strip() for n in by.split(",") if n.strip()]) for by in (args.by or ["tier"])
-    ]
+    segments: list[Segment | SegmentsBy] = [Segment.by(*group) for group in _by_groups(args.by or ["tier"])]
     built = report(
         data,
         period=period,
         deep_dive=args.deep_dive,
         segments=segments,
         basis=_basis_for(args, source, command),
+        targets=source.targets,
+        correction=args.correction,
     )
     if args.format == "html":
         text = built.to_html()
@@ -681,27 +711,16 @@ def _cmd_over_asking(args: argparse.Namespace, out: TextIO) -> int:
     found = over_asked(data, window, segment=segment)
     shown = found if asset is None else found.only(asset)
     at = min(window.end, data.as_of)
-    eligible = [] if asset is None else eligible_to_ask(data, at, asset, segment=segment)
+    eligible = None if asset is None else eligible_to_ask(data, at, asset, segment=segment)
     if args.json:
         payload: dict[str, Any] = {"over_asking": shown.to_dict()}
-        if asset is not None:
-            payload["eligible"] = {
-                "at": at.isoformat(), "asset": asset.value, "advocates": [e.to_dict() for e in eligible],
-            }  # fmt: skip
+        if eligible is not None:
+            payload["eligible"] = eligible.to_dict()
         out.write(json.dumps(payload, indent=2) + "\n")
         return 0
     out.write(f"{shown}\n")
-    if asset is not None:
-        out.write(f"\nMay be asked for {asset.value} on {at.date()}: {len(eligible)} advocate(s)\n")
-        for entry in eligible:
-            last = (
-                "never asked"
-                if entry.last_asked_at is None
-                else (
-                    f"last asked {entry.last_asked_at.date()} ({entry.last_asset.value if entry.last_asset else ''})"
-                )
-            )
-            out.write(f"  {entry.contact:<28} {last}\n")  # fmt: skip
+    if eligible is not None:
+        out.write(f"\n{eligible}\n")
     return 0
 
 
@@ -749,22 +768,52 @@ def _parser() -> argparse.ArgumentParser:
     add_data_options(ranked)
     ranked.add_argument("--window", required=True, help="2026Q3, 2026-07, 2026, ...")
     ranked.add_argument(
-        "--by", action="append", required=True, help="attribute to rank the values of (repeatable)"
+        "--by",
+        action="append",
+        required=True,
+        help="attribute to rank the values of (repeatable; tier,region crosses, as in report)",
     )
-    ranked.add_argument("--cross", action="store_true", help="rank combinations of the --by attributes")
+    ranked.add_argument("--cross", action="store_true", help="rank combinations of all the --by attributes")
     ranked.add_argument(
         "--min-sample", type=int, default=30, help="smallest sample a segment needs to be ranked"
     )
     ranked.add_argument("--basis", help="revenue basis such as arr:USD, for money metrics")
+    ranked.add_argument(
+        "--correction",
+        choices=["holm", "benjamini-hochberg"],
+        default="holm",
+        help="multiple-testing correction across the segments (default holm)",
+    )
     ranked.add_argument("--json", action="store_true", help="print the breakdown as JSON")
     impact = commands.add_parser("product-change", help="a metric before and after a product change")
     add_data_options(impact)
     impact.add_argument("--change", help="product change id (default: the latest released)")
-    impact.add_argument("--metric", default="customer_advocacy_rate", help="a rate or score metric id")
+    impact.add_argument(
+        "--metric",
+        action="append",
+        default=[],
+        help="a rate or score metric id (repeatable; default customer_advocacy_rate)",
+    )
     impact.add_argument(
         "--days", type=int, default=90, help="length of the windows before and after, in days"
     )
-    impact.add_argument("--by", action="append", default=[], help="segment by an attribute (repeatable)")
+    impact.add_argument(
+        "--by",
+        action="append",
+        default=[],
+        help="segment by an attribute (repeatable; tier,region crosses)",
+    )
+    impact.add_argument(
+        "--unreached",
+        help="compare with the accounts the change did not reach, e.g. tier=enterprise|mid "
+        "(default: the same span a year earlier)",
+    )
+    impact.add_argument(
+        "--correction",
+        choices=["holm", "benjamini-hochberg"],
+        default="holm",
+        help="multiple-testing correction across metrics and segments (default holm)",
+    )
     impact.add_argument("--json", action="store_true", help="print the comparison as JSON")
     asking = commands.add_parser("over-asking", help="asks that broke the tap policy, and who may be asked")
     add_data_options(asking)
@@ -796,6 +845,12 @@ def _parser() -> argparse.ArgumentParser:
         help="segment by an attribute (default tier; repeatable; tier,region crosses)",
     )
     written.add_argument("--basis", help="revenue basis such as arr:USD (default arr:USD)")
+    written.add_argument(
+        "--correction",
+        choices=["holm", "benjamini-hochberg"],
+        default="holm",
+        help="multiple-testing correction across every test of the report (default holm)",
+    )
     written.add_argument("--format", choices=["md", "html", "json"], default="md", help="output format")
     written.add_argument("--out", help="write the report to this file (default: print it)")
     commands.add_parser("demo", help="the headline scorecard of the sample data, last four quarters, by tier")

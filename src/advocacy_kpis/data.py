@@ -29,6 +29,7 @@ from advocacy_kpis.errors import (
     UnknownReferenceError,
     shorten,
 )
+from advocacy_kpis.grid import Grid
 from advocacy_kpis.records import (
     QBR,
     Account,
@@ -690,6 +691,22 @@ class AdvocacyData:
         """Accounts that are customers at ``instant`` (``customer_since < t <= churned_at``)."""
         accounts = self._accounts_in(segment or Segment.all())
         return frozenset(a.id for a in accounts if a.is_customer_at(instant))
+
+    def active_in(self, window: Window, segment: Segment | None = None) -> frozenset[str]:
+        """Accounts active in ``window``: customers at some instant of it (S ∪ N), as the grid
+        of a scorecard counts them.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> sorted(tiny().active_in(Window.quarter(2026, 3)))
+            ['a1', 'a2', 'a3', 'a4', 'a5', 'a6']
+        """
+        grid = Grid([window], [Segment.all()])
+        return frozenset(
+            a.id
+            for a in self._accounts_in(segment or Segment.all())
+            if grid.is_active(a.customer_since, a.churned_at, 0)
+        )
 
     def referred_accounts(self) -> frozenset[str]:
         """Accounts acquired through a referral.

@@ -6,7 +6,9 @@ between two periods is tested with a pooled two-proportion z-test (with Newcombe
 for small samples, Fisher's exact test, an adjusted-Wald NPS difference test, or the exact
 conditional binomial test for two counts. Every
 two-sample test assumes the two samples are independent: comparing the same respondents twice
-(paired data) needs a different test.
+(paired data) needs a different test. A difference in differences of four proportions or four NPS
+samples gets an adjusted-Wald contrast test, a rate against a fixed level the exact binomial
+test, and a family of p-values the Holm or Benjamini-Hochberg adjustment.
 
 Examples:
     >>> ci = wilson_interval(50, 200)
@@ -28,17 +30,22 @@ import attrs
 from advocacy_kpis.errors import ParameterError
 
 __all__ = [
+    "CORRECTIONS",
     "Interval",
     "SurvivalCurve",
     "TestResult",
+    "adjust_p_values",
+    "binomial_level_test",
     "conditional_binomial_test",
     "cumulative_incidence",
     "fisher_exact_test",
     "kaplan_meier",
     "net_score_interval",
+    "nps_contrast_test",
     "nps_difference_test",
     "nps_interval",
     "poisson_rate_interval",
+    "proportion_contrast_test",
     "smallest_expected_count",
     "two_proportion_test",
     "wilson_interval",
@@ -1007,3 +1014,246 @@ def cumulative_incidence(
     s_low = survival ** math.exp(-z * sigma)
     s_high = survival ** math.exp(z * sigma)
     return share, Interval(1.0 - s_low, 1.0 - s_high, confidence, "greenwood-log-log")
+
+
+# -- contrasts of several samples, a rate against a level, families of tests --------------------
+
+
+def _weights(function: str, weights: Sequence[float], k: int) -> list[float]:
+    if len(weights) != k or not all(_is_real(w) and math.isfinite(w) for w in weights):
+        raise ParameterError("weights", function, f"{k} finite numbers, one per sample", weights)
+    if not any(weights):
+        raise ParameterError("weights", function, "at least one weight that is not 0", weights)
+    return [float(w) for w in weights]
+
+
+def proportion_contrast_test(
+    samples: Sequence[tuple[int, int]],
+    weights: Sequence[float],
+    confidence: float = 0.95,
+) -> TestResult | None:
+    r"""Adjusted-Wald test of a linear contrast of proportions, such as a difference in differences.
+
+    With :math:`c` the number of samples whose weight is not 0, each proportion is adjusted as in
+    Price and Bonett (2004), :math:`\tilde p_i = (x_i + 2/c) / (n_i + 4/c)` (for two samples,
+    the Agresti-Caffo interval), and
+
+    .. math::
+        z = \frac{\sum_i w_i \tilde p_i}{\sqrt{\sum_i w_i^2 \tilde p_i (1 - \tilde p_i) / (n_i + 4/c)}},
+        \quad \sum_i w_i \tilde p_i \pm z_c \sqrt{\cdots}
+
+    The estimate is the plain contrast :math:`\sum_i w_i x_i / n_i`. A difference in
+    differences :math:`(p_4 - p_3) - (p_2 - p_1)` has weights ``(1, -1, -1, 1)`` over samples
+    1 to 4 in that order. The samples are taken as independent; samples of the same units at two
+    times are positively correlated, which makes the test conservative.
+
+    Args:
+        samples: ``(successes, size)`` of each sample.
+        weights: the weight of each sample in the contrast.
+        confidence: confidence level of the interval.
+
+    Returns:
+        The test (method ``proportion-contrast-z``, interval method ``price-bonett``); None when a
+        sample with a weight has no units.
+
+    Raises:
+        ParameterError: a negative count, successes above their sample size, weights that do
+            not match the samples or are all 0, or a confidence outside (0, 1) (a ``ValueError``).
+
+    Examples:
+        >>> t = proportion_contrast_test([(30, 100), (20, 100), (32, 100), (31, 100)], [-1, 1, 1, -1])
+        >>> round(t.estimate, 2), round(t.statistic, 3), round(t.p_value, 4)
+        (-0.09, -0.998, 0.3183)
+    """
+    function = "proportion_contrast_test"
+    checked = [_two_samples(function, x, n, 0, 0)[:2] for x, n in samples]
+    chosen = _weights(function, weights, len(checked))
+    z = _z(function, confidence)
+    used = [(x, n, w) for (x, n), w in zip(checked, chosen, strict=True) if w != 0]
+    if any(n == 0 for _, n, _ in used):
+        return None
+    c = len(used)
+    estimate = sum(w * x / n for x, n, w in used)
+    centre, variance = 0.0, 0.0
+    for x, n, w in used:
+        adjusted_n = n + 4 / c
+        share = (x + 2 / c) / adjusted_n
+        centre += w * share
+        variance += w * w * share * (1 - share) / adjusted_n
+    spread = math.sqrt(variance)
+    statistic = centre / spread
+    interval = Interval(centre - z * spread, centre + z * spread, confidence, "price-bonett")
+    return TestResult(estimate, statistic, _two_sided_p(statistic), interval, "proportion-contrast-z")
+
+
+def nps_contrast_test(
+    samples: Sequence[tuple[int, int, int]],
+    weights: Sequence[float],
+    confidence: float = 0.95,
+) -> TestResult | None:
+    r"""Adjusted-Wald test of a linear contrast of NPS samples, such as a difference in differences.
+
+    Each sample is adjusted as in `nps_interval` (Rocks 2016: 3/4 added to promoters and to
+    detractors, 3 to the respondents), giving :math:`\mathrm{NPS}_i'` and :math:`V_i'`, and
+
+    .. math::
+        z = \frac{\sum_i w_i \mathrm{NPS}_i'}{\sqrt{\sum_i w_i^2 V_i' / n_i'}}
+
+    with the interval :math:`100 (\sum_i w_i \mathrm{NPS}_i' \pm z_c \sqrt{\cdots})`. The
+    estimate is the plain contrast of the NPS values, in points. The samples are taken as
+    independent, as in `nps_difference_test`.
+
+    Args:
+        samples: ``(promoters, passives, detractors)`` of each sample.
+        weights: the weight of each sample in the contrast.
+        confidence: confidence level of the interval.
+
+    Returns:
+        The test (method ``nps-contrast-z``, interval method ``nps-adjusted-wald``); None when a
+        sample with a weight has no respondents.
+
+    Raises:
+        ParameterError: a sample that is not three non-negative integers, weights that do not
+            match the samples or are all 0, or a confidence outside (0, 1) (a ``ValueError``).
+
+    Examples:
+        >>> two = nps_contrast_test([(40, 30, 30), (50, 30, 20)], [-1, 1])
+        >>> round(two.statistic, 4) == round(nps_difference_test((40, 30, 30), (50, 30, 20)).statistic, 4)
+        True
+    """
+    function = "nps_contrast_test"
+    checked = [_nps_counts(function, "samples", tuple(sample)) for sample in samples]  # type: ignore[arg-type]
+    chosen = _weights(function, weights, len(checked))
+    z = _z(function, confidence)
+    used = [(counts, w) for counts, w in zip(checked, chosen, strict=True) if w != 0]
+    if any(sum(counts) == 0 for counts, _ in used):
+        return None
+    estimate = sum(w * 100 * (counts[0] - counts[2]) / sum(counts) for counts, w in used)
+    centre, variance = 0.0, 0.0
+    for counts, w in used:
+        score, spread_i, adjusted_n = _adjusted_nps(*counts)
+        centre += w * score
+        variance += w * w * spread_i / adjusted_n
+    spread = math.sqrt(variance)
+    statistic = centre / spread
+    interval = Interval(
+        100 * (centre - z * spread), 100 * (centre + z * spread), confidence, "nps-adjusted-wald"
+    )
+    return TestResult(estimate, statistic, _two_sided_p(statistic), interval, "nps-contrast-z")
+
+
+def binomial_level_test(successes: int, n: int, level: float, side: str) -> TestResult | None:
+    r"""Exact one-sided binomial test that a proportion lies past a fixed level.
+
+    ``side="below"`` tests whether the true proportion is below ``level``:
+    :math:`p = P(X \le x \mid n, \text{level})`; ``side="above"``:
+    :math:`p = P(X \ge x \mid n, \text{level})`. A small p-value says the proportion is past
+    the level in that direction.
+
+    Args:
+        successes: the successes :math:`x`.
+        n: the sample size.
+        level: the level, strictly between 0 and 1.
+        side: ``"below"`` or ``"above"``.
+
+    Returns:
+        The test (method ``binomial-exact-one-sided``; estimate ``x / n - level``; no statistic
+        and no interval); None when ``n`` is 0.
+
+    Raises:
+        ParameterError: a negative count, successes above ``n``, a level outside (0, 1), or
+            another side (a ``ValueError``).
+
+    Examples:
+        >>> round(binomial_level_test(10, 30, 0.7, "below").p_value, 7)
+        3.69e-05
+        >>> binomial_level_test(25, 30, 0.7, "below").p_value > 0.9
+        True
+    """
+    function = "binomial_level_test"
+    successes, n = _two_samples(function, successes, n, 0, 0)[:2]
+    if not (_is_real(level) and 0 < level < 1):
+        raise ParameterError("level", function, "a number strictly between 0 and 1", level)
+    if side not in ("below", "above"):
+        raise ParameterError("side", function, "'below' or 'above'", side)
+    if n == 0:
+        return None
+    log_p, log_q = math.log(level), math.log1p(-level)
+
+    def log_pmf(i: int) -> float:
+        return _log_binomial_pmf(i, n, log_p, log_q)
+
+    mode = math.floor((n + 1) * level)
+    if side == "below":
+        # _tail_sum only walks away from the mode: on the mode's other side, one minus the opposite tail.
+        tail = (
+            _tail_sum(successes, -1, n, log_pmf)
+            if successes <= mode
+            else 1.0 - (_tail_sum(successes + 1, 1, n, log_pmf) if successes < n else 0.0)
+        )
+    else:
+        tail = (
+            _tail_sum(successes, 1, n, log_pmf)
+            if successes >= mode
+            else 1.0 - (_tail_sum(successes - 1, -1, n, log_pmf) if successes > 0 else 0.0)
+        )
+    return TestResult(successes / n - level, None, min(1.0, max(0.0, tail)), None, "binomial-exact-one-sided")
+
+
+CORRECTIONS = ("holm", "benjamini-hochberg")
+"""The multiple-testing corrections `adjust_p_values` knows."""
+
+
+def adjust_p_values(p_values: Sequence[float], method: str = "holm") -> list[float]:
+    r"""P-values adjusted for testing a whole family at once, in the order given.
+
+    ``"holm"`` (Holm 1979, step-down): with the p-values sorted,
+    :math:`\tilde p_{(i)} = \max_{j \le i} \min(1, (m - j + 1) p_{(j)})`. Rejecting every
+    hypothesis whose adjusted p-value is below :math:`\alpha` keeps the chance of any false
+    rejection in the family at most :math:`\alpha`, whatever the dependence between the tests
+    (the family-wise error rate).
+
+    ``"benjamini-hochberg"`` (1995, step-up):
+    :math:`\tilde p_{(i)} = \min_{j \ge i} \min(1, m\, p_{(j)} / j)`. Rejecting below
+    :math:`\alpha` keeps the expected share of false rejections among the rejections at most
+    :math:`\alpha` for independent or positively dependent tests (the false discovery rate);
+    when every hypothesis is true that is the chance of any false rejection.
+
+    Args:
+        p_values: the family's p-values, each in [0, 1].
+        method: ``"holm"`` or ``"benjamini-hochberg"``.
+
+    Returns:
+        The adjusted p-values, in the order of ``p_values``.
+
+    Raises:
+        ParameterError: a p-value outside [0, 1], or an unknown method (a ``ValueError``).
+
+    Examples:
+        >>> adjust_p_values([0.01, 0.04, 0.03, 0.2])
+        [0.04, 0.09, 0.09, 0.2]
+        >>> [round(p, 4) for p in adjust_p_values([0.01, 0.04, 0.03, 0.2], "benjamini-hochberg")]
+        [0.04, 0.0533, 0.0533, 0.2]
+    """
+    function = "adjust_p_values"
+    if method not in CORRECTIONS:
+        raise ParameterError("method", function, "'holm' or 'benjamini-hochberg'", method)
+    values = list(p_values)
+    for value in values:
+        if not (_is_real(value) and 0 <= value <= 1):
+            raise ParameterError("p_values", function, "numbers between 0 and 1", value)
+    m = len(values)
+    order = sorted(range(m), key=lambda i: values[i])
+    adjusted = [0.0] * m
+    if method == "holm":
+        running = 0.0
+        for rank, i in enumerate(order):
+            running = max(running, min(1.0, (m - rank) * values[i]))
+            adjusted[i] = running
+        return adjusted
+    running = 1.0
+    for rank in range(m - 1, -1, -1):
+        i = order[rank]
+        running = min(running, min(1.0, m * values[i] / (rank + 1)))
+        adjusted[i] = running
+    return adjusted

@@ -297,11 +297,17 @@ def test_tap_compliance_equals_naive_oracle_and_agrees_with_the_over_asking_anal
         ] == list(part.details["over_tapped"])
 
 
-def naive_eligible(data: AdvocacyData, at: datetime, asset: Asset) -> dict[str, datetime | None]:
+def naive_eligible(
+    data: AdvocacyData, at: datetime, asset: Asset
+) -> tuple[dict[str, datetime | None], set[str], set[str]]:
+    """Eligible contacts with their last ask of the class; those held by the policy; by a detractor."""
     heavy = asset in HIGH
     gap = relativedelta(months=3 if heavy else 1)
     found: dict[str, datetime | None] = {}
+    held: set[str] = set()
+    unhappy: set[str] = set()
     for v in pool(data, at):
+        contact = f"{v.account_id}/{v.id}"
         earlier = [
             k.asked_at
             for k in data.asks
@@ -310,18 +316,34 @@ def naive_eligible(data: AdvocacyData, at: datetime, asset: Asset) -> dict[str, 
             and k.asked_at < at
         ]
         last = max(earlier, default=None)
-        if last is None or at >= last + gap:
-            found[f"{v.account_id}/{v.id}"] = last
-    return found
+        detractor = any(
+            s.account_id == v.account_id and s.kind.value == "nps" and s.score <= 6
+            and at - timedelta(days=180) <= s.responded_at < at
+            for s in data.surveys
+        )  # fmt: skip
+        if last is not None and at < last + gap:
+            held.add(contact)
+        elif detractor:
+            unhappy.add(contact)
+        else:
+            found[contact] = last
+    return found, held, unhappy
 
 
 @given(programme_datasets(), instants(), st.sampled_from(Asset))
 @HEAVY
 def test_eligible_to_ask_equals_naive_oracle(data: AdvocacyData, at: datetime, asset: Asset) -> None:
     found = eligible_to_ask(data, at, asset)
-    assert {e.contact: e.last_asked_at for e in found} == naive_eligible(data, at, asset)
-    # Never asked first, then the longest rested.
-    keys = [(e.last_asked_at is not None, e.last_asked_at or e.enrolled_at) for e in found]
+    eligible, held, unhappy = naive_eligible(data, at, asset)
+    assert {e.contact: e.last_asked_at for e in found} == eligible
+    assert {e.contact for e in found.left_out if e.reason.startswith("tap policy")} == held
+    assert {e.contact for e in found.left_out if "detractor" in e.reason} == unhappy
+    # The readiest accounts first; then never asked for the class, then the longest rested.
+    scores = {a: r.score for a, r in metrics.readiness_scores(data, at=at).items()}
+    keys = [
+        (-scores.get(e.account_id, -1.0), e.last_asked_at is not None, e.last_asked_at or e.enrolled_at)
+        for e in found
+    ]
     assert keys == sorted(keys)
     tiers = [eligible_to_ask(data, at, asset, segment=Segment.where(tier=t)) for t in TIERS]
     assert sorted(e.contact for part in tiers for e in part) == sorted(e.contact for e in found)
@@ -534,10 +556,12 @@ def test_tiny_pool_and_eligibility_by_hand() -> None:
     assert metrics.advocate_pool_size(tiny(), window=Window.month(2026, 3)).value == 2
     # v2 was asked for a referral on 20 July: a month later (20 August) it may be asked again,
     # a second earlier it may not.
+    # (a2 gave a detractor answer on 2 May: the policy alone is read here, without that rule.)
     again = datetime(2026, 8, 20, tzinfo=UTC)
-    assert "a2/v2" in {e.contact for e in eligible_to_ask(tiny(), again, "referral")}
+    assert "a2/v2" in {e.contact for e in eligible_to_ask(tiny(), again, "referral", detractor_days=None)}
     assert "a2/v2" not in {
-        e.contact for e in eligible_to_ask(tiny(), again - timedelta(seconds=1), "referral")
+        e.contact
+        for e in eligible_to_ask(tiny(), again - timedelta(seconds=1), "referral", detractor_days=None)
     }
     # Segments narrow the pool; the tier of a4 is smb.
     smb = eligible_to_ask(tiny(), march, "reference", segment=Segment.where(tier="smb"))
@@ -747,6 +771,8 @@ def test_asks_to_an_account_do_not_block_its_advocates_and_ties_break_once() -> 
     assert [o["ask_id"] for o in result.details["over_tapped"]] == ["k3"]
     # v may be asked for a review (another class) at once, for a reference only after 1 November.
     assert [e.contact for e in eligible_to_ask(data, t + timedelta(days=1), "review")] == ["a/v"]
-    assert eligible_to_ask(data, datetime(2026, 10, 31, tzinfo=UTC), "reference") == []
+    resting = eligible_to_ask(data, datetime(2026, 10, 31, tzinfo=UTC), "reference")
+    assert list(resting) == []
+    assert [(e.contact, e.until) for e in resting.left_out] == [("a/v", datetime(2026, 11, 1, tzinfo=UTC))]
     ready = eligible_to_ask(data, datetime(2026, 11, 1, tzinfo=UTC), "reference")
     assert [(e.contact, e.last_asked_at) for e in ready] == [("a/v", t)]

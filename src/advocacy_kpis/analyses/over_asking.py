@@ -11,23 +11,32 @@ team ask for a given asset then, with when each was last asked.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Final, overload
 
 import attrs
 
+from advocacy_kpis.analyses._common import Tabular, period_label, segment_label
 from advocacy_kpis.blocks import scope_warnings
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
-from advocacy_kpis.formulas import tap_policy_compliance
+from advocacy_kpis.formulas import nps_category, tap_policy_compliance
 from advocacy_kpis.metrics.program import OverTap, find_over_taps, tap_policy_summary
 from advocacy_kpis.policy import DEFAULT_TAP_POLICY, TapPolicy
-from advocacy_kpis.records import Advocate, Ask, Asset
+from advocacy_kpis.records import Advocate, Ask, Asset, SurveyKind, SurveyResponse
 from advocacy_kpis.scope import Segment, Window
 
-__all__ = ["EligibleAdvocate", "OverAsking", "eligible_to_ask", "over_asked"]
+__all__ = [
+    "DETRACTOR_DAYS",
+    "Eligibility",
+    "EligibleAdvocate",
+    "LeftOut",
+    "OverAsking",
+    "eligible_to_ask",
+    "over_asked",
+]
 
 
 def _read_only(counts: Mapping[str, int]) -> Mapping[str, int]:
@@ -39,7 +48,7 @@ def _day(instant: datetime) -> str:
 
 
 @attrs.frozen
-class OverAsking:
+class OverAsking(Tabular):
     """The asks of a window that broke the tap policy.
 
     Attributes:
@@ -108,6 +117,28 @@ class OverAsking:
             "over_tapped": [tap.to_dict() for tap in self.over_tapped],
             "warnings": list(self.warnings),
         }
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat, JSON-safe dict per over-tapped ask, in time order."""
+        return [
+            {
+                "contact": tap.contact,
+                "account_id": tap.account_id,
+                "asset": tap.asset.value,
+                "previous_asset": tap.previous_asset.value,
+                "previous_asked_at": tap.previous_asked_at.isoformat(),
+                "asked_at": tap.asked_at.isoformat(),
+                "allowed_from": tap.allowed_from.isoformat(),
+            }
+            for tap in self.over_tapped
+        ]
+
+    def _title(self) -> str:
+        share = f"{self.compliance:.1%} compliant" if self.compliance is not None else "no asks"
+        return (
+            f"Over-asking in {period_label(self.window)} ({segment_label(self.segment)}): "
+            f"{len(self.over_tapped)} of {self.asks} asks too soon, {share}"
+        )
 
     def __str__(self) -> str:
         policy = self.policy
@@ -236,6 +267,14 @@ def over_asked(
     )
 
 
+DETRACTOR_DAYS: Final = 180
+"""By default, contacts whose account gave a detractor answer this many days before are not asked."""
+
+
+def _when(instant: datetime | None) -> str | None:
+    return None if instant is None else instant.isoformat()
+
+
 @attrs.frozen
 class EligibleAdvocate:
     """An advocate the tap policy lets the team ask for an asset at an instant.
@@ -245,9 +284,12 @@ class EligibleAdvocate:
         account_id: their account.
         contact: ``account/advocate``, as asks name it.
         enrolled_at: when they joined the programme.
+        readiness: their account's referral readiness score (0-100) at the instant, or None
+            when the account is not scored.
         last_asked_at: their latest ask of the asset's effort class before the instant, or None.
         last_asset: the asset of that ask, or None.
         last_any_asked_at: their latest ask of any asset before the instant, or None.
+        last_any_asset: the asset of that ask, or None.
     """
 
     advocate_id: str
@@ -257,6 +299,25 @@ class EligibleAdvocate:
     last_asked_at: datetime | None
     last_asset: Asset | None
     last_any_asked_at: datetime | None
+    last_any_asset: Asset | None = None
+    readiness: float | None = None
+
+    @property
+    def last_ask(self) -> str:
+        """``never asked`` only when never asked for anything; else the last ask of any asset.
+
+        Examples:
+            >>> from datetime import UTC, datetime
+            >>> t = datetime(2026, 5, 1, tzinfo=UTC)
+            >>> EligibleAdvocate("v1", "a1", "a1/v1", t, None, None, t, Asset.REVIEW).last_ask
+            'last asked 2026-05-01 (review)'
+            >>> EligibleAdvocate("v1", "a1", "a1/v1", t, None, None, None).last_ask
+            'never asked'
+        """
+        if self.last_any_asked_at is None:
+            return "never asked"
+        asset = f" ({self.last_any_asset.value})" if self.last_any_asset is not None else ""
+        return f"last asked {_day(self.last_any_asked_at)}{asset}"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
@@ -265,18 +326,133 @@ class EligibleAdvocate:
             "account_id": self.account_id,
             "contact": self.contact,
             "enrolled_at": self.enrolled_at.isoformat(),
-            "last_asked_at": None if self.last_asked_at is None else self.last_asked_at.isoformat(),
+            "readiness": self.readiness,
+            "last_asked_at": _when(self.last_asked_at),
             "last_asset": None if self.last_asset is None else self.last_asset.value,
-            "last_any_asked_at": None
-            if self.last_any_asked_at is None
-            else self.last_any_asked_at.isoformat(),
+            "last_any_asked_at": _when(self.last_any_asked_at),
+            "last_any_asset": None if self.last_any_asset is None else self.last_any_asset.value,
+            "last_ask": self.last_ask,
         }
 
 
-def _planning_order(entry: EligibleAdvocate) -> tuple[bool, datetime, str]:
-    # Never asked first, then the longest rested.
+@attrs.frozen
+class LeftOut:
+    """An advocate in the pool who is not offered for the ask, and why.
+
+    Attributes:
+        contact: ``account/advocate``.
+        account_id: their account.
+        reason: why they are left out, in words.
+        until: when the reason lapses (the tap policy allows the ask again, or the detractor
+            answer leaves the look-back), or None.
+    """
+
+    contact: str
+    account_id: str
+    reason: str
+    until: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {"contact": self.contact, "account_id": self.account_id, "reason": self.reason,
+                "until": _when(self.until)}  # fmt: skip
+
+
+@attrs.frozen
+class Eligibility(Tabular, Sequence[EligibleAdvocate]):
+    """Who may be asked for an asset at an instant, in order of readiness, and who is left out and why.
+
+    It is a sequence of the eligible advocates, so ``[e.contact for e in eligibility]`` lists them.
+
+    Attributes:
+        at: the instant of the planned ask.
+        asset: the asset.
+        eligible: the advocates who may be asked: the readiest accounts first, then the longest
+            rested, then by contact.
+        left_out: the advocates in the pool who may not be asked now, each with the reason.
+        detractor_days: how far back a detractor answer of the account leaves its advocates out
+            (None: not applied).
+    """
+
+    at: datetime
+    asset: Asset
+    eligible: tuple[EligibleAdvocate, ...]
+    left_out: tuple[LeftOut, ...] = ()
+    detractor_days: int | None = DETRACTOR_DAYS
+
+    def __len__(self) -> int:
+        return len(self.eligible)
+
+    @overload
+    def __getitem__(self, index: int) -> EligibleAdvocate: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[EligibleAdvocate]: ...
+
+    def __getitem__(self, index: int | slice) -> EligibleAdvocate | Sequence[EligibleAdvocate]:
+        return self.eligible[index]
+
+    def __iter__(self) -> Iterator[EligibleAdvocate]:
+        return iter(self.eligible)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One flat, JSON-safe dict per advocate: the eligible ones, then those left out with the reason."""
+        rows: list[dict[str, Any]] = []
+        for rank, entry in enumerate(self.eligible, start=1):
+            rows.append({"order": rank, "contact": entry.contact, "account_id": entry.account_id,
+                         "readiness": entry.readiness, "last_ask": entry.last_ask, "left_out": None,
+                         "until": None})  # fmt: skip
+        for out in self.left_out:
+            rows.append({"order": None, "contact": out.contact, "account_id": out.account_id,
+                         "readiness": None, "last_ask": None, "left_out": out.reason,
+                         "until": _when(out.until)})  # fmt: skip
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "at": self.at.isoformat(),
+            "asset": self.asset.value,
+            "detractor_days": self.detractor_days,
+            "advocates": [e.to_dict() for e in self.eligible],
+            "left_out": [e.to_dict() for e in self.left_out],
+        }
+
+    def _title(self) -> str:
+        return f"May be asked for {self.asset.value} on {_day(self.at)}: {len(self.eligible)} advocate(s)"
+
+    def __str__(self) -> str:
+        lines = [self._title() + " (readiest accounts first)"]
+        for entry in self.eligible:
+            score = f"readiness {entry.readiness:.0f}" if entry.readiness is not None else "not scored"
+            lines.append(f"  {entry.contact:<28} {score:<14} {entry.last_ask}")
+        if self.left_out:
+            lines.append(f"Left out: {len(self.left_out)} advocate(s)")
+            lines += [f"  {out.contact:<28} {out.reason}" for out in self.left_out]
+        return "\n".join(lines)
+
+
+def _planning_order(entry: EligibleAdvocate) -> tuple[float, bool, datetime, str]:
+    # The readiest accounts first; then those never asked for the class, then the longest rested.
     last = entry.last_asked_at
-    return last is not None, last if last is not None else entry.enrolled_at, entry.contact
+    readiness = -(entry.readiness if entry.readiness is not None else -1.0)
+    return readiness, last is not None, last if last is not None else entry.enrolled_at, entry.contact
+
+
+def _last_detractor(
+    data: AdvocacyData, account_id: str, low: datetime, at: datetime
+) -> SurveyResponse | None:
+    found = None
+    for answer in data.account_events(SurveyResponse, account_id):
+        if answer.responded_at >= at:
+            break
+        if (
+            answer.kind is SurveyKind.NPS
+            and low <= answer.responded_at
+            and nps_category(answer.score) == "detractor"
+        ):
+            found = answer
+    return found
 
 
 def eligible_to_ask(
@@ -286,15 +462,19 @@ def eligible_to_ask(
     *,
     policy: TapPolicy = DEFAULT_TAP_POLICY,
     segment: Segment | None = None,
-) -> list[EligibleAdvocate]:
+    detractor_days: int | None = DETRACTOR_DAYS,
+) -> Eligibility:
     """The advocates in the pool at ``at`` whom ``policy`` lets the team ask for ``asset`` then.
 
     An advocate is in the pool at ``at`` when enrolled before it, not opted out before it, and
     their account is a customer at it (as in `advocate_pool_size`). The policy lets them be asked
     when their latest ask of the asset's effort class before ``at`` lies at least the class's gap
     earlier, or when they have none. Asks to the account that name no advocate are spaced per
-    account and do not hold its advocates back. Nothing after ``as_of`` is known: for an ``at``
-    after it, asks and opt-outs still to come are not seen.
+    account and do not hold its advocates back. An advocate whose account gave a detractor answer
+    (NPS 0-6) in the ``detractor_days`` before ``at`` is left out too: asking an unhappy customer
+    for advocacy is how a programme loses them. Each advocate left out is listed with the reason.
+    Nothing after ``as_of`` is known: for an ``at`` after it, asks and opt-outs still to come are
+    not seen.
 
     Args:
         data: the data set.
@@ -302,31 +482,54 @@ def eligible_to_ask(
         asset: the asset to ask for (an `Asset` or its value, such as ``"reference"``).
         policy: the tap policy.
         segment: accounts whose advocates are considered (default: all).
+        detractor_days: how many days back a detractor answer of the account leaves its
+            advocates out (default 180); None not to apply the rule.
 
     Returns:
-        An `EligibleAdvocate` per advocate who may be asked: those never asked for an asset of
-        that effort class first, then the longest rested.
+        An `Eligibility`: the advocates who may be asked, ordered by their account's referral
+        readiness at ``at`` (highest first), then those never asked for that effort class, then
+        the longest rested; and the advocates left out, each with the reason.
 
     Raises:
-        ParameterError: a bad argument (``at`` naive, an unknown asset).
+        ParameterError: a bad argument (``at`` naive, an unknown asset, a bad ``detractor_days``).
         SegmentNotApplicableError: the segment names an unknown attribute.
 
     Examples:
         >>> from datetime import UTC, datetime
         >>> from advocacy_kpis.sample import tiny
-        >>> [e.contact for e in eligible_to_ask(tiny(), datetime(2026, 8, 1, tzinfo=UTC), "reference")]
-        ['a2/v2']
-        >>> [(e.contact, e.last_asset) for e in eligible_to_ask(tiny(), datetime(2026, 9, 1, tzinfo=UTC), "reference")]
-        [('a2/v2', None), ('a1/v1', <Asset.REFERENCE: 'reference'>)]
+        >>> found = eligible_to_ask(tiny(), datetime(2026, 9, 1, tzinfo=UTC), "reference")
+        >>> [(e.contact, e.readiness, e.last_ask) for e in found]
+        [('a1/v1', 100.0, 'last asked 2026-06-01 (reference)')]
+        >>> [(e.contact, e.reason) for e in found.left_out]  # doctest: +NORMALIZE_WHITESPACE
+        [('a2/v2', 'the account gave a detractor answer (NPS 6) on 2026-05-02, within the 180 days before')]
+        >>> [e.contact for e in eligible_to_ask(tiny(), datetime(2026, 9, 1, tzinfo=UTC), "reference",
+        ...                                     detractor_days=None)]
+        ['a1/v1', 'a2/v2']
     """
+    from advocacy_kpis.metrics import readiness_scores
+
     chosen = _check_common(data, segment, policy, "eligible_to_ask")
     if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
         raise ParameterError("at", "eligible_to_ask", "a timezone-aware datetime", at)
+    if detractor_days is not None and (
+        isinstance(detractor_days, bool)
+        or not isinstance(detractor_days, int)
+        or not 0 < detractor_days <= 3660
+    ):
+        raise ParameterError(
+            "detractor_days",
+            "eligible_to_ask",
+            "a whole number of days from 1 to 3660, or None",
+            detractor_days,
+        )
     wanted = _asset(asset, "eligible_to_ask")
     effort = policy.effort_of(wanted)
     members = data.segment_accounts(chosen)
     asked = data.by_contact(Ask)
+    scores = {a: r.score for a, r in readiness_scores(data, at=at).items()}
+    low = at - timedelta(days=detractor_days) if detractor_days is not None else None
     found: list[EligibleAdvocate] = []
+    left_out: list[LeftOut] = []
     for advocate in data.advocates:
         if advocate.account_id not in members or not _in_pool(data, advocate, at):
             continue
@@ -336,6 +539,27 @@ def eligible_to_ask(
         last_any = history[before - 1] if before else None
         same = next((k for k in reversed(history[:before]) if policy.effort_of(k.asset) is effort), None)
         if same is not None and not policy.allows(same.asked_at, at, effort):
+            allowed = policy.earliest_next(same.asked_at, effort)
+            left_out.append(
+                LeftOut(
+                    contact, advocate.account_id,
+                    f"tap policy: asked for {same.asset.value} on {_day(same.asked_at)}; "
+                    f"may be asked again from {_day(allowed)}",
+                    allowed,
+                )
+            )  # fmt: skip
+            continue
+        detractor = _last_detractor(data, advocate.account_id, low, at) if low is not None else None
+        if detractor is not None:
+            lapses = detractor.responded_at + timedelta(days=detractor_days or 0)
+            left_out.append(
+                LeftOut(
+                    contact, advocate.account_id,
+                    f"the account gave a detractor answer (NPS {detractor.score}) on {_day(detractor.responded_at)}, "
+                    f"within the {detractor_days} days before",
+                    lapses,
+                )
+            )  # fmt: skip
             continue
         found.append(
             EligibleAdvocate(
@@ -346,9 +570,14 @@ def eligible_to_ask(
                 last_asked_at=None if same is None else same.asked_at,
                 last_asset=None if same is None else same.asset,
                 last_any_asked_at=None if last_any is None else last_any.asked_at,
+                last_any_asset=None if last_any is None else last_any.asset,
+                readiness=scores.get(advocate.account_id),
             )
         )
-    return sorted(found, key=_planning_order)
+    return Eligibility(
+        at, wanted, tuple(sorted(found, key=_planning_order)),
+        tuple(sorted(left_out, key=lambda e: e.contact)), detractor_days,
+    )  # fmt: skip
 
 
 def _asked(ask: Ask) -> datetime:

@@ -17,10 +17,15 @@ EUR = "1.08"
 [column_map.accounts]             # the source's column name = the record field it holds
 "Account ID" = "id"
 "Customer Since" = "customer_since"
+
+[targets]                         # the report's targets, by metric id, in the metric's unit
+net_promoter_score = 30
+customer_advocacy_rate = 0.15     # rates as fractions
 ```
 
 `io.load_folder` applies ``as_of``, ``calendar``, ``datetime_format`` and ``column_map`` unless
-its caller gives them; the command line does the same with its flags.
+its caller gives them; the command line does the same with its flags, and its ``report`` command
+reads ``targets``.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ __all__ = ["SETTINGS_FILE", "Settings", "read_settings"]
 SETTINGS_FILE: Final = "advocacy.toml"
 """The settings file's name in a data folder."""
 
-_KEYS: Final = ("as_of", "calendar", "currency", "datetime_format", "fx_rates", "column_map")
+_KEYS: Final = ("as_of", "calendar", "currency", "datetime_format", "fx_rates", "column_map", "targets")
 
 
 @attrs.frozen
@@ -57,6 +62,7 @@ class Settings:
         fx_rates: basis-currency units per unit of each other currency.
         column_map: per collection, source column name to record field.
         datetime_format: a `datetime.strptime` format for files not in ISO 8601.
+        targets: the report's targets, by metric id (checked against the catalogue by the report).
     """
 
     as_of: datetime | date | str | None = None
@@ -65,6 +71,7 @@ class Settings:
     fx_rates: Mapping[str, Decimal] = attrs.field(factory=dict)
     column_map: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     datetime_format: str | None = None
+    targets: Mapping[str, float] = attrs.field(factory=dict)
 
 
 def _fail(what: str) -> SourceError:
@@ -130,7 +137,15 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
     if fmt is not None and not isinstance(fmt, str):
         raise _fail(f'datetime_format must be text such as "%m/%d/%Y". Got {fmt!r} instead.')
     calendar = _calendar(table["calendar"]) if "calendar" in table else None
-    return Settings(as_of, calendar, currency, rates, column_map, fmt)
+    targets = table.get("targets", {})
+    if not isinstance(targets, Mapping):
+        raise _fail("targets must be a table such as [targets] net_promoter_score = 30.")
+    for name, value in targets.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail(f"targets.{name} must be a number such as 30 or 0.15. Got {value!r} instead.")
+    return Settings(
+        as_of, calendar, currency, rates, column_map, fmt, {k: float(v) for k, v in targets.items()}
+    )
 
 
 def read_settings(folder: str | Path) -> Settings:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
+from advocacy_kpis.analyses import p_text as _p_text
 from advocacy_kpis.result import Change, MetricResult, Number, Unit
 from advocacy_kpis.scope import RevenueBasis
 
@@ -85,25 +87,44 @@ def change_text(change: Change | None, unit: Unit, basis: RevenueBasis | None = 
     return delta_text(change.absolute, unit, basis)
 
 
-def p_text(p_value: float | None) -> str:
-    """``p=0.068``, ``p<0.001``, or ``no test``.
+def p_text(p_value: float | None, adjusted: bool = False) -> str:
+    """``p = 0.068``, ``p < 0.001`` (never ``p = 0.000``), or ``no test``.
 
     Examples:
-        >>> p_text(0.06830), p_text(0.0000012), p_text(None)
-        ('p=0.068', 'p<0.001', 'no test')
+        >>> p_text(0.06830), p_text(0.0000012), p_text(None), p_text(0.2, adjusted=True)
+        ('p = 0.068', 'p < 0.001', 'no test', 'adjusted p = 0.200')
+    """
+    return _p_text(p_value, adjusted)
+
+
+def p_values_text(p_value: float | None, adjusted_p: float | None) -> str:
+    """A test as the report quotes it: ``p = 0.004, adjusted p = 0.031``, or ``no test``.
+
+    Examples:
+        >>> p_values_text(0.0004, 0.031), p_values_text(None, None)
+        ('p < 0.001, adjusted p = 0.031', 'no test')
     """
     if p_value is None:
         return "no test"
-    if p_value < 0.001:
-        return "p<0.001"
-    return f"p={p_value:.3f}"
+    if adjusted_p is None:
+        return _p_text(p_value)
+    return f"{_p_text(p_value)}, {_p_text(adjusted_p, adjusted=True)}"
 
 
-def significance_text(change: Change | None) -> str:
-    """``yes (p=0.012)``, ``no (p=0.068)``, or ``no test``."""
-    if change is None or change.significant is None:
+def significance_text(significant: bool | None, p_value: float | None, adjusted_p: float | None) -> str:
+    """The verdict column: ``yes (adjusted p = 0.012)``, ``not significant (p = 0.04, adjusted p = 0.6)``, ``no test``.
+
+    Examples:
+        >>> significance_text(False, 0.0683, 1.0)
+        'not significant (p = 0.068, adjusted p = 1.000)'
+        >>> significance_text(None, None, None)
+        'no test'
+    """
+    if significant is None or p_value is None:
         return "no test"
-    return f"{'yes' if change.significant else 'no'} ({p_text(change.p_value)})"
+    if significant:
+        return f"significant ({_p_text(adjusted_p, adjusted=True)})"
+    return f"not significant ({p_values_text(p_value, adjusted_p)})"
 
 
 def plural(count: int, singular: str, plural_form: str | None = None) -> str:
@@ -121,11 +142,60 @@ def listing(items: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``.
 
     Examples:
-        >>> listing(["tier=smb"]), listing(["a", "b", "c"])
-        ('tier=smb', 'a, b and c')
+        >>> listing(["SMB"]), listing(["a", "b", "c"])
+        ('SMB', 'a, b and c')
     """
     if not items:
         return ""
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+_MARKDOWN_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "\n": " ",
+        "\r": " ",
+    }
+)
+# A "<" that could open a tag, a comment or an autolink, and an "&" that could start an entity.
+_MARKUP = re.compile(r"<(?=[A-Za-z/!?])|&(?=#|[A-Za-z][A-Za-z0-9]*;)")
+# What starts a heading, a list, a quote or a thematic break when it opens a line.
+_BLOCK_START = re.compile(r"^(\s*)(?:([#>+=~-])|(\d+)([.)]))")
+
+
+def markdown_text(text: str, *, opens_block: bool = True) -> str:
+    """Text made inert in Markdown: no emphasis, link, image, code, table cell or raw HTML can start in it.
+
+    Brackets, backticks, emphasis marks and pipes are escaped with a backslash, and so is a mark that
+    would open a heading, a list or a quote at the start of the text; a ``<`` that could open a tag
+    and an ``&`` that could start an entity are written as entities. Text that
+    came from the data (a feedback quote, an account or release name) so reads as the words it is:
+    ``[x](javascript:...)`` stays text and ``<script>`` is shown, not run, while ``p < 0.001``
+    keeps its plain ``<``. Line breaks become spaces. In a table cell (``opens_block=False``) no
+    block can start, so a leading ``-`` (a negative number) is left as it is.
+
+    Examples:
+        >>> print(markdown_text("[click](javascript:alert(1)) <b>bold</b> *a*|b, p < 0.001 & more"))
+        \\[click\\](javascript:alert(1)) &lt;b>bold&lt;/b> \\*a\\*\\|b, p < 0.001 & more
+        >>> print(markdown_text("# not a heading, #3 stays")), print(markdown_text("1. not a list"))
+        \\# not a heading, #3 stays
+        1\\. not a list
+        (None, None)
+    """
+    escaped = _MARKUP.sub(
+        lambda m: "&lt;" if m.group(0) == "<" else "&amp;", text.translate(_MARKDOWN_SPECIAL)
+    )
+    return _BLOCK_START.sub(_inert_start, escaped, count=1) if opens_block else escaped
+
+
+def _inert_start(match: re.Match[str]) -> str:
+    indent, mark, digits, punctuation = match.groups()
+    return f"{indent}\\{mark}" if mark else f"{indent}{digits}\\{punctuation}"

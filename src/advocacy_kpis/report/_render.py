@@ -1,4 +1,9 @@
-"""The report written out: Markdown, and one self-contained HTML page with inline SVG charts."""
+"""The report written out: Markdown, and one self-contained HTML page with inline SVG charts.
+
+Text that came from the data (account, release and platform names, feedback quotes) is made
+inert in both: escaped for HTML in the page, and for Markdown (`markdown_text`) in the Markdown,
+so no raw HTML, link or image in the data reaches a reader's renderer.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,21 @@ import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from advocacy_kpis.analyses import period_label, segment_label
 from advocacy_kpis.report import _charts
 from advocacy_kpis.report._format import (
     MINUS,
     UNDEFINED,
     change_text,
+    markdown_text,
     number_text,
     significance_text,
     value_text,
 )
-from advocacy_kpis.report._model import Finding, FindingKind, MetricRow, Movement, Quote, Source, Statement
+from advocacy_kpis.report._model import Finding, FindingKind, MetricRow, Quote, Source, Statement, Table
 from advocacy_kpis.report._rules import CONFIDENCE, MIN_SEGMENT_SAMPLE
 from advocacy_kpis.result import MetricResult, Unit
-from advocacy_kpis.scope import BasisKind, RevenueBasis
+from advocacy_kpis.scope import BasisKind, RevenueBasis, Segment
 from advocacy_kpis.version import __version__
 
 if TYPE_CHECKING:
@@ -33,31 +40,22 @@ SECTIONS = (
     ("next", "6. Next steps and requests for support"),
 )
 
-_MOVEMENT_WORDS = {
-    Movement.IMPROVED: "improved",
-    Movement.DECLINED: "declined",
-    Movement.UNCHANGED: "unchanged",
-    Movement.MOVED: "moved",
-    Movement.NOT_COMPARED: "not compared",
-}
-
 
 def _scope_line(report: Report) -> str:
-    compared = report.previous.label + (f" and {report.year_ago.label}" if report.year_ago else "")
+    compared = period_label(report.previous) + (
+        f" and {period_label(report.year_ago)}" if report.year_ago else ""
+    )
     basis = report.basis.name if report.basis is not None else "none (money metrics undefined)"
     start = report.period.calendar.local(report.period.start).date().isoformat()
     return (
-        f"Period {report.period.label} (from {start}, end excluded) compared with {compared}; "
+        f"Period {period_label(report.period)} (from {start}, end excluded) compared with {compared}; "
         f"data as of {report.as_of.date().isoformat()}; revenue basis {basis}; "
-        f"segments: {', '.join(s.name for s in report.segments)}."
+        f"segments: {', '.join(segment_label(s) for s in report.segments)}."
     )
 
 
 def _flags(result: MetricResult) -> str:
-    marks = []
-    if any(w.startswith("small sample") for w in result.warnings):
-        marks.append("*")
-    return "".join(marks)
+    return "*" if any(w.startswith("small sample") for w in result.warnings) else ""
 
 
 def _cell(result: MetricResult | None, *, compact: bool = False) -> str:
@@ -71,32 +69,27 @@ def _cell(result: MetricResult | None, *, compact: bool = False) -> str:
     return value_text(result) + _flags(result)
 
 
+def _current_cell(row: MetricRow, *, compact: bool = False) -> str:
+    if row.current.value is None and row.estimate is not None:
+        return row.estimate.cell or row.estimate.text
+    return _cell(row.current, compact=compact)
+
+
 def _notes(row: MetricRow) -> str:
     current = row.current
     if current.value is None:
-        return current.undefined_reason or ""
-    return "; ".join(w for w in current.warnings if not w.startswith("small sample"))
+        reason = current.undefined_reason or ""
+        if row.estimate is not None:
+            return f"{reason}; estimate shown: {row.estimate.text}"
+        return reason
+    parts = [w for w in current.warnings if not w.startswith("small sample")]
+    if row.aside:
+        parts.insert(0, row.aside)
+    return "; ".join(parts)
 
 
 def _sources(sources: Sequence[Source]) -> str:
     return "; ".join(str(s) for s in sources)
-
-
-# -- Markdown ----------------------------------------------------------------------------------
-
-
-def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
-
-
-def _md_table(
-    header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1, note_last: bool = False
-) -> list[str]:
-    last = len(header) - 1
-    aligns = ["---" if i < right_from or (note_last and i == last) else "--:" for i in range(len(header))]
-    lines = ["| " + " | ".join(_md(h) for h in header) + " |", "|" + "|".join(aligns) + "|"]
-    lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
-    return lines
 
 
 def _change_cell(row: MetricRow) -> str:
@@ -107,14 +100,22 @@ def _change_cell(row: MetricRow) -> str:
     )
 
 
+def _verdict(row: MetricRow) -> str:
+    if row.change is None:
+        return UNDEFINED
+    if row.significant is None:
+        return "no test (money)" if row.current.unit is Unit.MONEY else "no test"
+    return significance_text(row.significant, row.change.p_value, row.adjusted_p)
+
+
 def _metric_rows(
     report: Report, rows: Sequence[MetricRow], *, segments: bool
 ) -> tuple[list[str], list[list[str]], list[str]]:
     """A table of metric rows, and its footnotes (why a value is undefined, other caveats)."""
-    names = [s.name for s in report.segments if not s.is_all] if segments else []
-    header = ["Metric", report.period.label, report.previous.label, "Change", "Significant"]
+    names = [segment_label(s) for s in report.segments if not s.is_all] if segments else []
+    header = ["Metric", period_label(report.period), period_label(report.previous), "Change", "Significant"]
     if report.year_ago is not None:
-        header.append(report.year_ago.label)
+        header.append(period_label(report.year_ago))
     header += names
     notes: list[str] = []
     body = []
@@ -127,10 +128,10 @@ def _metric_rows(
             label += f" [{notes.index(note) + 1}]"
         cells = [
             label,
-            _cell(row.current, compact=True),
+            _current_cell(row, compact=True),
             _cell(row.previous, compact=True),
             _change_cell(row),
-            significance_text(row.change),
+            _verdict(row),
         ]
         if report.year_ago is not None:
             cells.append(_cell(row.year_ago, compact=True))
@@ -140,28 +141,24 @@ def _metric_rows(
     return header, body, notes
 
 
-def _headline_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
-    return _metric_rows(report, report.headline, segments=False)
-
-
-def _full_rows(report: Report) -> tuple[list[str], list[list[str]], list[str]]:
-    return _metric_rows(report, report.table, segments=True)
-
-
 def _trend_rows(report: Report, metric: str) -> tuple[list[str], list[list[str]]]:
     card = report.scorecard
-    header = ["Segment", *[w.label for w in report.trend]]
+    header = ["Segment", *[period_label(w) for w in report.trend]]
     rows = [
-        [segment.name, *[_cell(card.get(metric, w, segment), compact=True) for w in report.trend]]
+        [segment_label(segment), *[_cell(card.get(metric, w, segment), compact=True) for w in report.trend]]
         for segment in report.segments
     ]
     return header, rows
 
 
+def _tier(tier: str | None) -> str:
+    return segment_label(Segment.where(tier=tier)) if tier else ""
+
+
 def _who(quote: Quote, basis: RevenueBasis | None) -> str:
     who = quote.account or "an anonymous reviewer"
     if quote.tier:
-        who += f" ({quote.tier})"
+        who += f" ({_tier(quote.tier)})"
     if quote.arr is not None and quote.arr > 0:
         who += f", {number_text(quote.arr, Unit.MONEY, basis)} {_run_rate(basis)}"
     return who
@@ -182,46 +179,120 @@ def _review_line(quote: Quote, basis: RevenueBasis | None) -> str:
 
 
 def _rules_text(report: Report) -> list[str]:
+    fix = report.correction
     return [
-        f"Significance: each change is tested at the {CONFIDENCE:.0%} level with the test that fits the "
-        "metric (two proportions, the NPS difference, or the conditional binomial for counts); the tests "
-        "take the two periods as independent samples.",
+        f"How findings are chosen: every test the report makes is one family ({fix.family}); the family is "
+        f"corrected with {fix.describe().split(' at a ')[0]}, and a change, segment difference, drop after a "
+        f"product change or threshold breach is a win or a risk only when its adjusted p-value is below "
+        f"{fix.error_rate:.0%}. So the chance that any of them is a false alarm is at most {fix.error_rate:.0%}"
+        + (
+            " (Holm's guarantee holds whatever the dependence between the tests)."
+            if fix.method == "holm"
+            else "."
+        ),
+        "The tests: two proportions (Fisher's exact test when a cell is small) for rates, the adjusted NPS "
+        "difference for NPS, the conditional binomial test for counts, a difference in differences against the "
+        "same span a year earlier around product changes, and the exact binomial test against a threshold. "
+        "They take the samples compared as independent; the same customers in both makes them conservative. "
+        "Money, ratios and durations have no honest test here (a few large contracts dominate a sum), so their "
+        "moves are shown without a verdict.",
         f"Year-ago column: {report.year_ago_note}",
-        f"Segments are compared with the whole only with at least {MIN_SEGMENT_SAMPLE} units; a segment is "
-        "reliably better or worse when its interval lies wholly beyond the whole's.",
+        f"A segment is compared with the rest of the customers, never with a whole that contains it, and only "
+        f"with at least {MIN_SEGMENT_SAMPLE} units. Runs of rises or falls describe the trend and are not tested.",
         "* marks a sample under 30 units: read the interval, not the point. A dash is an undefined value "
-        "(never a zero); the numbered notes under a table say why. Money in tables is in the unit its row names.",
+        "(never a zero); where a headline value is not yet known the table shows what can be said instead, "
+        "labelled: ≈ for an estimate, a period in brackets for the latest one with a value, a horizon for the "
+        "share of a cohort; the numbered notes under a table say why. Money in tables is in the unit its row names.",
         "Every sentence comes from a fixed rule applied to these numbers; the JSON form of the report "
-        "names the rule and the metric, window and segment behind each one.",
+        "names the rule and the metric, window and segment behind each one, and lists every test with its "
+        "raw and adjusted p-value.",
     ]
+
+
+# -- Markdown ----------------------------------------------------------------------------------
+
+
+def _md(text: str) -> str:
+    return markdown_text(text)
+
+
+def _cell_md(text: str) -> str:
+    return markdown_text(text, opens_block=False)
+
+
+def _md_table(
+    header: Sequence[str], rows: Sequence[Sequence[str]], right_from: int = 1, note_last: bool = False
+) -> list[str]:
+    last = len(header) - 1
+    aligns = ["---" if i < right_from or (note_last and i == last) else "--:" for i in range(len(header))]
+    lines = ["| " + " | ".join(_cell_md(h) for h in header) + " |", "|" + "|".join(aligns) + "|"]
+    lines += ["| " + " | ".join(_cell_md(c) for c in row) + " |" for row in rows]
+    return lines
+
+
+def _md_notes(notes: Sequence[str]) -> list[str]:
+    if not notes:
+        return []
+    return [*[f"{i}. {_md(note)}" for i, note in enumerate(notes, start=1)], ""]
+
+
+def _md_statements(statements: Sequence[Statement]) -> list[str]:
+    return [f"- {_md(s.text)}" for s in statements]
+
+
+def _md_findings(findings: Sequence[Finding], empty: str) -> list[str]:
+    if not findings:
+        return [_md(empty), ""]
+    lines = []
+    for finding in findings:
+        lines += [
+            f"- **{_kind_title(finding)}.** {_md(finding.text)}  ",
+            f"  _Source: {_md(_sources(finding.sources))}_",
+        ]
+    return [*lines, ""]
+
+
+def _md_extra_table(table: Table) -> list[str]:
+    lines = [f"### {_md(table.title)}", ""]
+    lines += [*_md_table(table.header, table.rows, right_from=1), ""]
+    if table.note:
+        lines += [_md(table.note), ""]
+    return lines
 
 
 def markdown(report: Report) -> str:
     """The report as Markdown."""
-    lines = [f"# {report.title}", "", _scope_line(report), ""]
+    lines = [f"# {_md(report.title)}", "", _md(_scope_line(report)), ""]
     lines += [f"## {SECTIONS[0][1]}", ""]
-    lines += [" ".join(s.text for s in report.summary), ""]
-    header, rows, notes = _headline_rows(report)
+    for statement in report.summary:
+        lines += [_md(statement.text), ""]
+    header, rows, notes = _metric_rows(report, report.headline, segments=False)
     lines += [*_md_table(header, rows), "", *_md_notes(notes)]
+    if report.read_with_care:
+        lines += ["**Read with care** (caveats, not risks):", "", *_md_statements(report.read_with_care), ""]
 
     lines += [f"## {SECTIONS[1][1]}", ""]
     lines += [
-        "Each headline metric over the last "
-        f"{len(report.trend)} periods, overall and by segment (the HTML report draws these as charts "
-        "with the 95% interval of the whole).",
+        f"Each headline metric over the last {len(report.trend)} periods, overall and by segment (the HTML report "
+        f"draws these as charts with the {CONFIDENCE:.0%} interval of the whole; series resting on fewer than 30 "
+        "units are dashed).",
         "",
     ]
     for chart in report.charts:
-        lines += [f"### {chart.title}", ""]
+        lines += [f"### {_md(chart.title)}", ""]
         header, rows = _trend_rows(report, chart.metric)
         lines += [*_md_table(header, rows), ""]
+        if chart.target is not None:
+            lines += [f"Target: {_md(number_text(chart.target, _unit(chart.kind), report.basis))}.", ""]
+    for table in report.tables:
+        lines += _md_extra_table(table)
     lines += ["### Every metric", ""]
-    header, rows, notes = _full_rows(report)
+    header, rows, notes = _metric_rows(report, report.table, segments=True)
     lines += [*_md_table(header, rows), "", *_md_notes(notes)]
 
     stories = report.stories
     lines += [f"## {SECTIONS[2][1]}", ""]
-    lines += [" ".join(s.text for s in stories.statements), ""]
+    lines += [" ".join(_md(s.text) for s in stories.statements), ""]
     mix = stories.sentiment_mix
     lines += [
         *_md_table(
@@ -230,26 +301,45 @@ def markdown(report: Report) -> str:
         ),
         "",
     ]
+    if stories.behind_findings:
+        lines += ["### Behind the findings", ""]
+        for story in stories.behind_findings:
+            if story.statement is not None:
+                lines += [_md(story.statement.text), ""]
+            for quote in story.quotes:
+                lines += [f"> “{_md(quote.text or '')}”  ", f"> {_md(_quote_line(quote, report.basis))}", ""]
     if stories.quotes:
         lines += [
-            "Quoted feedback (per sentiment: the highest-value accounts first, then the most recent):",
+            "### In their words",
+            "",
+            "Per sentiment: the highest-value accounts first, then the most recent.",
             "",
         ]
         for quote in stories.quotes:
-            lines += [f"> “{quote.text}”  ", f"> {quote.sentiment}: {_quote_line(quote, report.basis)}", ""]
+            lines += [
+                f"> “{_md(quote.text or '')}”  ",
+                f"> {_md(quote.sentiment or '')}: {_md(_quote_line(quote, report.basis))}",
+                "",
+            ]
     if stories.review_quotes:
         lines += ["Reviews of the period:", ""]
-        lines += [f"- {_review_line(q, report.basis)}" for q in stories.review_quotes]
+        lines += [f"- {_md(_review_line(q, report.basis))}" for q in stories.review_quotes]
         lines.append("")
 
     lines += [f"## {SECTIONS[3][1]}", ""]
     lines += _md_findings(report.wins, "No win or opportunity met a rule this period.")
     lines += [f"## {SECTIONS[4][1]}", ""]
     lines += _md_findings(report.risks, "No risk met a rule this period.")
+    if report.not_significant:
+        lines += [
+            f"Tested, not significant after the correction (each would pass at {report.correction.error_rate:.0%} "
+            "on its own):",
+            "",
+            *_md_statements(report.not_significant),
+            "",
+        ]
     if report.notes:
-        lines += ["Also checked:", ""]
-        lines += [f"- {n.text}" for n in report.notes]
-        lines.append("")
+        lines += ["Also checked:", "", *_md_statements(report.notes), ""]
 
     lines += [f"## {SECTIONS[5][1]}", ""]
     if report.next_steps:
@@ -259,39 +349,24 @@ def markdown(report: Report) -> str:
         lines += ["No finding calls for an action this period.", ""]
 
     lines += ["## How to read this report", ""]
-    lines += [f"- {text}" for text in _rules_text(report)]
+    lines += [f"- {_md(text)}" for text in _rules_text(report)]
     lines += ["", f"Built with advocacy_kpis {__version__}.", ""]
     return "\n".join(lines)
 
 
-def _md_notes(notes: Sequence[str]) -> list[str]:
-    if not notes:
-        return []
-    return [*[f"{i}. {_md(note)}" for i, note in enumerate(notes, start=1)], ""]
-
-
-def _md_findings(findings: Sequence[Finding], empty: str) -> list[str]:
-    if not findings:
-        return [empty, ""]
-    lines = []
-    for finding in findings:
-        lines += [
-            f"- **{_kind_title(finding)}.** {finding.text}  ",
-            f"  _Source: {_sources(finding.sources)}_",
-        ]
-    return [*lines, ""]
+def _unit(kind: str) -> Unit:
+    return Unit(kind)
 
 
 _KIND_TITLES = {
     FindingKind.SIGNIFICANT_IMPROVEMENT: "Significant improvement",
-    FindingKind.SEGMENT_ABOVE: "Segment ahead",
+    FindingKind.SEGMENT_ABOVE: "Segment ahead of the rest",
     FindingKind.READY_ADVOCATES: "Advocates ready to ask",
     FindingKind.SIGNIFICANT_DECLINE: "Significant decline",
-    FindingKind.SEGMENT_BELOW: "Segment behind",
+    FindingKind.SEGMENT_BELOW: "Segment behind the rest",
     FindingKind.THRESHOLD_BREACHED: "Threshold breached",
     FindingKind.OVER_ASKED: "Over-asked advocates",
     FindingKind.PRODUCT_CHANGE_DROP: "Drop after a product change",
-    FindingKind.UNSAFE_NUMBER: "Not safe to act on",
 }
 
 
@@ -366,6 +441,10 @@ ul.findings .kind { font-weight: 600; margin-right: 4px; }
 .source { display: block; color: var(--muted); font-size: 11px; margin-top: 2px; }
 .empty, .muted { color: var(--muted); }
 ul.notes, ol.notes { color: var(--muted); font-size: 11.5px; }
+.care { border: 1px solid #e8d8a8; background: #fffbea; border-radius: 6px; padding: 6px 14px; margin: 10px 0 14px; }
+.care h3 { margin: 6px 0 2px; font-size: 13px; }
+.care ul { margin: 4px 0 6px; padding-left: 18px; font-size: 12.5px; }
+.est { color: var(--muted); font-style: italic; }
 ol.notes { margin-top: -6px; }
 footer.about { border-top: 1px solid var(--line); padding: 14px 40px 24px; font-size: 11.5px; color: var(--muted); }
 footer.about ul { padding-left: 18px; margin: 6px 0; }
@@ -438,21 +517,24 @@ def _tile(row: MetricRow, previous: str) -> str:
     shown = row.movement.value
     if row.change is not None and row.change.absolute is not None and not change.startswith("\u00b1"):
         arrow = "▲ " if row.change.absolute > 0 else "▼ "
-    elif row.change is not None:
-        shown = "unchanged"
-    badge = '<span class="badge">no test</span>' if row.change is not None else ""
-    if row.change is not None and row.change.significant is not None:
-        badge = (
-            '<span class="badge sig">significant</span>'
-            if row.change.significant
-            else '<span class="badge">not significant</span>'
-        )
+    badge = ""
+    if row.change is not None:
+        if row.significant is None:
+            badge = '<span class="badge">no test</span>'
+        elif row.significant:
+            badge = '<span class="badge sig">significant</span>'
+        else:
+            badge = '<span class="badge">not significant</span>'
     delta = f"<strong>{_e(arrow + change)}</strong> vs {_e(previous)}{badge}" if row.change else (
         f"no comparison with {_e(previous)}"
     )  # fmt: skip
+    value = _e(_cell(row.current))
+    if row.current.value is None and row.estimate is not None:
+        value = f'<span class="est" title="{_e(row.estimate.note)}">{_e(_current_cell(row))}</span>'
+    aside = f'<div class="delta">{_e(row.aside)}</div>' if row.aside else ""
     return (
         f'<div class="tile {shown}"><div class="name">{_e(row.name)} ({_e(row.unit)})</div>'
-        f'<div class="value">{_e(_cell(row.current))}</div><div class="delta">{delta}</div></div>'
+        f'<div class="value">{value}</div><div class="delta">{delta}</div>{aside}</div>'
     )
 
 
@@ -474,19 +556,35 @@ def _quote_html(quote: Quote, basis: RevenueBasis | None) -> str:
     )
 
 
+def _list_html(statements: Sequence[Statement], css: str = "notes") -> str:
+    return f'<ul class="{css}">' + "".join(f"<li>{_statement(n)}</li>" for n in statements) + "</ul>"
+
+
+def _extra_html(table: Table) -> str:
+    note = f'<p class="muted">{_e(table.note)}</p>' if table.note else ""
+    return f'<h3>{_e(table.title)}</h3><div class="wide">{_html_table(table.header, table.rows)}</div>{note}'
+
+
 def html_page(report: Report) -> str:
     """The report as one self-contained HTML page."""
     _charts.check_available("Report.to_html")
     parts: list[str] = []
     toc = "".join(f'<a href="#{key}">{_e(title)}</a>' for key, title in SECTIONS)
 
-    summary = "".join(_statement(s) + " " for s in report.summary).strip()
-    tiles = "".join(_tile(row, report.previous.label) for row in report.headline)
-    header, rows, notes = _headline_rows(report)
+    summary = "".join(f"<p>{_statement(s)}</p>" for s in report.summary)
+    tiles = "".join(_tile(row, period_label(report.previous)) for row in report.headline)
+    header, rows, notes = _metric_rows(report, report.headline, segments=False)
     table = _html_table(header, rows, caption="Headline metrics against the previous period")
+    care = (
+        '<div class="care"><h3>Read with care</h3><p class="muted">Caveats, not risks.</p>'
+        + _list_html(report.read_with_care, "")
+        + "</div>"
+        if report.read_with_care
+        else ""
+    )
     parts.append(
-        f'<section id="summary"><h2>{_e(SECTIONS[0][1])}</h2><p class="lead">{summary}</p>'
-        f'<div class="tiles">{tiles}</div><div class="wide">{table}</div>{_html_notes(notes)}</section>'
+        f'<section id="summary"><h2>{_e(SECTIONS[0][1])}</h2><div class="lead">{summary}</div>'
+        f'<div class="tiles">{tiles}</div><div class="wide">{table}</div>{_html_notes(notes)}{care}</section>'
     )
 
     figures = []
@@ -497,12 +595,14 @@ def html_page(report: Report) -> str:
             f'<figure id="chart-{_e(chart.metric)}"><figcaption>{_e(chart.title)}</figcaption>{drawing}'
             f'<div class="wide">{_html_table(header, rows)}</div></figure>'
         )
-    header, rows, notes = _full_rows(report)
+    header, rows, notes = _metric_rows(report, report.table, segments=True)
+    extras = "".join(_extra_html(t) for t in report.tables)
     parts.append(
         f'<section id="trends"><h2>{_e(SECTIONS[1][1])}</h2>'
-        f"<p>Each headline metric over the last {len(report.trend)} periods, overall (with the 95% interval "
-        "band of the whole) and by segment; the numbers are in the table under each chart.</p>"
-        f'<div class="charts">{"".join(figures)}</div>'
+        f"<p>Each headline metric over the last {len(report.trend)} periods, overall (with the {CONFIDENCE:.0%} "
+        "interval band of the whole) and by segment; dashed lines rest on fewer than 30 units; the numbers are "
+        "in the table under each chart.</p>"
+        f'<div class="charts">{"".join(figures)}</div>{extras}'
         f'<h3>Every metric</h3><div class="wide">{_html_table(header, rows)}</div>{_html_notes(notes)}'
         "</section>"
     )
@@ -522,6 +622,13 @@ def html_page(report: Report) -> str:
         ["Sentiment", "Feedback"],
         [[s, str(mix[s])] for s in ("positive", "neutral", "negative")] + [["total", str(total)]],
     )
+    behind = ""
+    if stories.behind_findings:
+        behind = "<h3>Behind the findings</h3>" + "".join(
+            (f"<p>{_statement(b.statement)}</p>" if b.statement is not None else "")
+            + "".join(_quote_html(q, report.basis) for q in b.quotes)
+            for b in stories.behind_findings
+        )
     quotes = "".join(_quote_html(q, report.basis) for q in stories.quotes)
     reviews = (
         "<h3>Reviews of the period</h3><ul>"
@@ -533,7 +640,7 @@ def html_page(report: Report) -> str:
     parts.append(
         f'<section id="stories"><h2>{_e(SECTIONS[2][1])}</h2>'
         f"<p>{' '.join(_statement(s) for s in stories.statements)}</p>{bar}"
-        f'<div style="max-width:360px">{mix_table}</div>'
+        f'<div style="max-width:360px">{mix_table}</div>{behind}'
         + (
             '<h3>In their words</h3><p class="muted">Per sentiment, the highest-value accounts first, then the '
             f"most recent.</p>{quotes}"
@@ -547,16 +654,17 @@ def html_page(report: Report) -> str:
         f'<section id="wins"><h2>{_e(SECTIONS[3][1])}</h2>'
         f"{_findings_html(report.wins, 'wins', 'No win or opportunity met a rule this period.')}</section>"
     )
-    checked = (
-        '<h3>Also checked</h3><ul class="notes">'
-        + "".join(f"<li>{_statement(n)}</li>" for n in report.notes)
-        + "</ul>"
-        if report.notes
+    shortfall = (
+        "<h3>Tested, not significant after the correction</h3>"
+        '<p class="muted">Each would pass on its own; across everything the report tested it does not.</p>'
+        + _list_html(report.not_significant)
+        if report.not_significant
         else ""
     )
+    checked = "<h3>Also checked</h3>" + _list_html(report.notes) if report.notes else ""
     parts.append(
         f'<section id="risks"><h2>{_e(SECTIONS[4][1])}</h2>'
-        f"{_findings_html(report.risks, 'risks', 'No risk met a rule this period.')}{checked}</section>"
+        f"{_findings_html(report.risks, 'risks', 'No risk met a rule this period.')}{shortfall}{checked}</section>"
     )
     if report.next_steps:
         rows = [[str(i), s.action, s.owner] for i, s in enumerate(report.next_steps, start=1)]
