@@ -7,8 +7,6 @@ from __future__ import annotations
 import html.parser
 import io
 import json
-import shutil
-import subprocess
 import sys
 import types
 from datetime import UTC, datetime
@@ -47,6 +45,7 @@ from advocacy_kpis.catalog import Threshold
 from advocacy_kpis.cli import DEMO_BASIS, main
 from advocacy_kpis.report import NEXT_STEPS, FindingKind, Report, report
 from advocacy_kpis.stats import binomial_level_test, nps_difference_test
+from tests.browser import png_colours, render
 
 SINCE = datetime(2024, 1, 1, tzinfo=UTC)
 AS_OF = datetime(2026, 10, 1, tzinfo=UTC)
@@ -915,35 +914,14 @@ def test_without_matplotlib_html_names_the_extra_and_the_rest_works(
     json.dumps(sample_report.to_dict())
 
 
-def _png_colours(path: Path) -> int:
-    image_module = pytest.importorskip("PIL.Image")
-    with image_module.open(path) as image:
-        colours = image.convert("RGB").getcolors(maxcolors=1 << 20)
-    return len(colours) if colours is not None else 1 << 20
-
-
 def test_the_html_renders_in_headless_chromium(sample_report: Report, tmp_path: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        pytest.skip("Chromium is not installed (Debian package 'chromium'); .ci/run installs it")
     page = tmp_path / "report.html"
     page.write_text(sample_report.to_html(), encoding="utf-8")
-    shot = tmp_path / "report.png"
-    done = subprocess.run(
-        [
-            browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--no-first-run",
-            f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={shot}", "--window-size=1200,2000",
-            "--enable-logging=stderr", "--v=0", page.as_uri(),
-        ],
-        capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert shot.exists() and shot.stat().st_size > 10_000
-    console = [line for line in done.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
-    assert console == []
-    assert "Failed to load resource" not in done.stderr and "net::ERR_" not in done.stderr
-    assert _png_colours(shot) > 16
+    shown = render(page, "report", tmp_path, offline=True)
+    assert shown.screenshot.stat().st_size > 10_000
+    assert shown.console_errors == []
+    assert shown.failed == []
+    assert png_colours(shown.screenshot) > 16
 
 
 # -- the command line -------------------------------------------------------------------------
