@@ -154,7 +154,9 @@ class Cell:
         """
         spec, source, segment = self.spec, self.source, self.segment
         notes = scope_warnings(source, self.window) + list(warnings)
-        unmatched = source.unmatched_segment_warning(segment, self.on_records)
+        # Records that were not supplied match nothing, and saying so would hide the reason.
+        supplied = self.on_records is None or source.is_supplied(self.on_records)
+        unmatched = source.unmatched_segment_warning(segment, self.on_records) if supplied else None
         if unmatched is not None:
             notes.append(unmatched)
         outside = source.accounts_outside_every_value(segment) if accounts_segmented else 0

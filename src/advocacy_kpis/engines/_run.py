@@ -106,9 +106,9 @@ class Engine:
         """The calendar of the data."""
         return self.tables.calendar
 
-    def is_supplied(self, collection: str) -> bool:
-        """Whether the tables hold the collection."""
-        return collection in self.tables
+    def is_supplied(self, collection: str | type) -> bool:
+        """Whether the tables hold the collection, by name or record class."""
+        return (collection if isinstance(collection, str) else _collection_of(collection)) in self.tables
 
     def check_window(self, window: Window, function: str) -> None:
         """Refuse a window that is not on the tables' calendar (see `AdvocacyData.check_window`)."""

@@ -744,10 +744,13 @@ def _plain_value(value: Any) -> Any:
 
 
 def arrow_tables(data: AdvocacyData) -> dict[str, Any]:
-    """Every collection of ``data`` as a PyArrow table (money as Decimal128 at the column's largest scale)."""
+    """Every collection ``data`` was given as a PyArrow table (money as Decimal128 at the column's
+    largest scale). A collection it was not given has no table, so it stays not supplied."""
     pa = _arrow()
     out: dict[str, Any] = {}
     for name in COLLECTIONS:
+        if not data.is_supplied(name):
+            continue
         records = getattr(data, name)
         arrays: dict[str, Any] = {}
         for column in columns(name):
