@@ -48,7 +48,15 @@ from advocacy_kpis.blocks.durations import AccountDurations, DurationState, Reco
 from advocacy_kpis.blocks.events import Amount, Events, EventState, FirstContract, FirstTouch, Renewed
 from advocacy_kpis.blocks.hits import Hits, HitState, Source
 from advocacy_kpis.blocks.members import ADVOCACY_EVENTS, Community, CommunityState, Pool, PoolState
-from advocacy_kpis.blocks.runrates import MOVEMENT_COUNTS, MOVEMENT_FIELDS, MovementState, RunRates, movements
+from advocacy_kpis.blocks.runrates import (
+    MOVEMENT_COUNTS,
+    MOVEMENT_FIELDS,
+    UNBILLED,
+    MovementState,
+    RunRates,
+    movements,
+    unbilled_note,
+)
 from advocacy_kpis.expr import Expr, as_of, days_of, field, lit, marked, param
 
 __all__ = [
@@ -66,6 +74,7 @@ __all__ = [
     "SAME",
     "SMALL_SAMPLE",
     "SMALL_SAMPLE_NOTE",
+    "UNBILLED",
     "WEIGHTS_AT",
     "AccountDurations",
     "AccountSet",
@@ -119,6 +128,7 @@ __all__ = [
     "on_basis",
     "param",
     "scope_warnings",
+    "unbilled_note",
     "unrecorded_note",
     "unsegmented_note",
 ]

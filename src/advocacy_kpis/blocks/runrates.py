@@ -27,13 +27,25 @@ from advocacy_kpis.scope import RevenueBasis
 if TYPE_CHECKING:
     from advocacy_kpis.engines import TablesRun
 
-__all__ = ["MOVEMENT_COUNTS", "MOVEMENT_FIELDS", "MovementState", "RunRates", "movements"]
+__all__ = [
+    "MOVEMENT_COUNTS",
+    "MOVEMENT_FIELDS",
+    "UNBILLED",
+    "MovementState",
+    "RunRates",
+    "movements",
+    "unbilled_note",
+]
 
 MOVEMENT_FIELDS: Final = ("starting", "ending", "retained", "expansion", "contraction", "churned")
 """The sums of run rate, in the order results list them."""
 
 MOVEMENT_COUNTS: Final = ("accounts", "expanded_accounts", "contracted_accounts", "churned_accounts")
 """The account counts beside them."""
+
+UNBILLED: Final = "unbilled_accounts"
+"""The count of starting customers with no run rate at the start (no live contract then): a sign
+that the contract history begins after the span's start."""
 
 SPANS: Final = ("window", "previous")
 
@@ -45,7 +57,8 @@ class MovementState:
     Attributes:
         sums: ``starting``, ``retained``, ``expansion``, ``contraction``, ``churned`` in ARR on
             the basis currency.
-        counts: ``accounts``, ``expanded_accounts``, ``contracted_accounts``, ``churned_accounts``.
+        counts: ``accounts``, ``expanded_accounts``, ``contracted_accounts``, ``churned_accounts``
+            and `UNBILLED`.
     """
 
     sums: dict[str, Decimal] = attrs.field(factory=dict, metadata=ADD_KEYS)
@@ -121,6 +134,7 @@ class RunRates(Block[MovementState]):
                 for s in segments:
                     acc = out[i * ns + s]
                     _add(acc.counts, "accounts", 1)
+                    _add(acc.counts, UNBILLED, int(before == 0))
                     _add(acc.sums, "retained", kept)
                     _add(acc.sums, "expansion", gained)
                     _add(acc.counts, "expanded_accounts", int(gained > 0))
@@ -225,6 +239,7 @@ class RunRates(Block[MovementState]):
             "contracted_accounts": tables.indicator(stays & (lost > 0)),
             "churned": nw.when(~stays).then(lost),
             "churned_accounts": tables.indicator(~stays),
+            UNBILLED: tables.indicator(before == 0),
         }
         money_names = ("retained", "expansion", "contraction", "churned")
         # Polars sums an all-null column to 0: how many values were summed tells an empty sum apart.
@@ -235,7 +250,7 @@ class RunRates(Block[MovementState]):
             found = dict(zip(names, row[2 + na :], strict=True))
             for s in grid.profile_segments(pid):
                 cell = out[w * ns + s]
-                for name in MOVEMENT_COUNTS:
+                for name in (*MOVEMENT_COUNTS, UNBILLED):
                     _add(cell.counts, name, int(found[name] or 0))
                 for name in money_names:
                     if not found[f"{name}_n"]:
@@ -265,6 +280,7 @@ class RunRates(Block[MovementState]):
             for s in grid.profile_segments(tables.pid(values_)):
                 cell = out[w * ns + s]
                 _add(cell.counts, "accounts", 1)
+                _add(cell.counts, UNBILLED, int(before_ == 0))
                 _add(cell.sums, "retained", kept_)
                 _add(cell.sums, "expansion", gained_)
                 _add(cell.counts, "expanded_accounts", int(gained_ > 0))
@@ -275,6 +291,22 @@ class RunRates(Block[MovementState]):
                     _add(cell.sums, "churned", lost_)
                     _add(cell.counts, "churned_accounts", 1)
         return out
+
+
+def unbilled_note(state_: MovementState, start: datetime) -> list[str]:
+    """The warning that some starting customers had no run rate at the start, or none.
+
+    Their whole run rate at the end then reads as expansion, and the starting revenue is short
+    of what they paid: most often the contract history begins after the start.
+    """
+    unbilled, accounts = state_.count(UNBILLED), state_.count("accounts")
+    if not unbilled:
+        return []
+    return [
+        f"{unbilled} of {accounts} customers at the start ({start.isoformat()}) had no live contract then "
+        "(a run rate of 0): what they pay at the end counts as expansion, not as retained revenue; check "
+        "that the contract history covers the start"
+    ]
 
 
 def _add(into: dict[str, Any], name: str, value: Any) -> None:

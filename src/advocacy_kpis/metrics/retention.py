@@ -29,6 +29,7 @@ from advocacy_kpis.blocks import (
     measures,
     movements,
     on_basis,
+    unbilled_note,
 )
 from advocacy_kpis.blocks.durations import origin_of
 from advocacy_kpis.blocks.events import decimal_of, from_micros
@@ -444,7 +445,7 @@ def _expansion_finish(cell: Cell, tally: Tally) -> MetricResult:
     return cell.build(
         value=sums["expansion"], sample_size=accounts, small_sample=False,
         components=_movement_components(tally), details=_movement_details(sums, cell.window),
-        warnings=() if accounts else (_NO_STARTING_CUSTOMERS,),
+        warnings=unbilled_note(tally[MOVEMENTS], cell.window.start) if accounts else [_NO_STARTING_CUSTOMERS],
     )  # fmt: skip
 
 
@@ -532,6 +533,8 @@ def _growth_finish(cell: Cell, tally: Tally) -> MetricResult:
         components={"expansion": current, "accounts": accounts, "previous_expansion": previous,
                     "previous_accounts": tally[PREVIOUS_MOVEMENTS].count("accounts")},
         details={"previous_window": window.label},
+        warnings=unbilled_note(tally[MOVEMENTS], cell.window.start)
+        + unbilled_note(tally[PREVIOUS_MOVEMENTS], window.start),
     )  # fmt: skip
 
 
@@ -617,7 +620,7 @@ def _retention_ratio(cell: Cell, tally: Tally, part: str) -> MetricResult:
     return cell.build(
         value=formula(sums[part], starting), undefined_reason=reason, numerator=sums[part],
         denominator=starting, sample_size=accounts, components=_movement_components(tally),
-        details=_movement_details(sums, cell.window),
+        details=_movement_details(sums, cell.window), warnings=unbilled_note(tally[MOVEMENTS], cell.window.start),
     )  # fmt: skip
 
 
