@@ -456,19 +456,14 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
     for label, count in zip(problems, found, strict=True):
         if count:
             problem = problems[label]
-            wanted = problem.columns()
-            picked = (
-                frame.filter(problem.condition.fill_null(False))
-                .select("id", *wanted)
-                .head(1)
-                .collect()
-                .rows()
-            )
-            ident, *values = picked[0]
-            named = dict(zip(wanted, (_plain(v) for v in values), strict=True))
-            raise problem.error(
-                f"{name} row {ident!r}", problem.field, named[problem.field], problem.message(named)
-            )
+            # The id once, even when the check is on the id itself.
+            wanted = list(dict.fromkeys(["id", *problem.columns()]))
+            picked = frame.filter(problem.condition.fill_null(False)).select(*wanted).head(1).collect().rows()
+            named = dict(zip(wanted, (_plain(v) for v in picked[0]), strict=True))
+            ident = named["id"]
+            # A row without an id can be named only by its table.
+            record = f"{name} table" if ident is None else f"{name} row {ident!r}"
+            raise problem.error(record, problem.field, named[problem.field], problem.message(named))
     if int(distinct or 0) != int(rows or 0):
         dupes = (
             (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
