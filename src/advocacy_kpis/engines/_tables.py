@@ -199,7 +199,30 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
             raise ParameterError(
                 name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]
             ) from None
-    return (wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped), library
+    lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
+    return _instants_in_utc(nw, lazy, name), library
+
+
+def _instants_in_utc(nw: Any, frame: Any, name: str) -> Any:
+    """``frame`` with the instant columns it shows in another zone shown in UTC: the same instants.
+
+    Polars will not compare timestamps shown in two zones, so the check against ``as_of`` failed
+    on a column in New York time. Polars and Arrow change only the column's metadata. DuckDB and
+    Spark hold instants without a zone (a session's zone is only how they are shown), so their
+    columns are left as they are.
+    """
+    computes_in = str(frame.implementation).split(".")[-1].lower()
+    if computes_in not in ("polars", "pyarrow") or name not in COLLECTIONS:
+        return frame
+    schema = frame.collect_schema()
+    shifted = [
+        nw.col(c.name).dt.convert_time_zone("UTC")
+        for c in columns(name)
+        if c.kind == "instant"
+        and isinstance(schema.get(c.name), nw.Datetime)
+        and schema[c.name].time_zone not in (None, "UTC")
+    ]
+    return frame.with_columns(*shifted) if shifted else frame
 
 
 @attrs.frozen(eq=False)
