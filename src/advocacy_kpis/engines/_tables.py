@@ -777,6 +777,14 @@ def _python(value: Any) -> Any:
     return value
 
 
+def _attribute(value: Any) -> Any:
+    """An attribute as the engine reads it: a whole float is the integer it stands for, since pandas
+    holds a column of integers with a missing value as floats (``seats`` 5 becomes 5.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
     """Every row of every frame as a record, by collection (the collections left out are empty).
 
@@ -802,7 +810,7 @@ def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
                 if key in arguments and column.kind == "money" and not isinstance(arguments[key], Decimal):
                     arguments[key] = Decimal(arguments[key])
             if extra:
-                arguments["attributes"] = {k: values[k] for k in extra if values[k] is not None}
+                arguments["attributes"] = {k: _attribute(values[k]) for k in extra if values[k] is not None}
             records.append(kind(**arguments))
         out[name] = records
     return out
