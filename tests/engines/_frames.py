@@ -76,7 +76,9 @@ def dst_day_data() -> Any:
     ]
     accounts = [Account(id=f"a{i}", customer_since=utc(2025, 1, 1), tier="smb") for i in range(1, 5)]
     surveys = [
-        SurveyResponse(id=ident, account_id=f"a{ident[1:]}", kind=SurveyKind.NPS, score=score, responded_at=at)
+        SurveyResponse(
+            id=ident, account_id=f"a{ident[1:]}", kind=SurveyKind.NPS, score=score, responded_at=at
+        )
         for ident, score, at in answers
     ]
     return AdvocacyData.from_records(

@@ -33,7 +33,8 @@ def _referred(amounts: Sequence[Decimal]) -> AdvocacyData:
     """One account acquired through a referral per amount, each with a one-year contract of that ARR
     signed in 2026Q1 (so it counts as revenue from referrals there) and live through 2026Q2."""
     accounts = [
-        Account(id=f"a{i}", customer_since=SIGNED, acquisition_channel="referral") for i in range(len(amounts))
+        Account(id=f"a{i}", customer_since=SIGNED, acquisition_channel="referral")
+        for i in range(len(amounts))
     ]
     contracts = [
         Contract(id=f"c{i}", account_id=f"a{i}", start=SIGNED, end=ENDS, arr=amount, currency="USD")
