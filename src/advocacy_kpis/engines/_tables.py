@@ -677,10 +677,17 @@ def _plain_value(value: Any) -> Any:
 
 
 def arrow_tables(data: AdvocacyData) -> dict[str, Any]:
-    """Every collection of ``data`` as a PyArrow table (money as Decimal128 at the column's largest scale)."""
+    """Every supplied collection of ``data`` as a PyArrow table (money as Decimal128 at the column's
+    largest scale).
+
+    A collection ``data`` was never given stays out, so it is not supplied in tables built from
+    these either: a metric that reads it stays undefined, saying so, rather than counting nothing.
+    """
     pa = _arrow()
     out: dict[str, Any] = {}
     for name in COLLECTIONS:
+        if not data.is_supplied(name):
+            continue
         records = getattr(data, name)
         arrays: dict[str, Any] = {}
         for column in columns(name):
@@ -708,7 +715,7 @@ BACKENDS: Final = ("polars", "polars-lazy", "pandas", "pyarrow", "duckdb", "spar
 
 
 def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection: Any = None) -> Tables:
-    """The collections of ``data`` as frames of one library, for the engines (and for tests).
+    """The supplied collections of ``data`` as frames of one library, for the engines (and for tests).
 
     Columns are the records' fields (`columns`); timestamps are microsecond UTC, money is
     Decimal128 at the largest number of decimal places in the column, enums are their values,
