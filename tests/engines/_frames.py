@@ -7,21 +7,20 @@ a zone other than UTC, pandas columns of `Decimal` objects).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
-
-import pyarrow as pa
 
 LOCAL = ("polars", "polars-lazy", "pandas", "pyarrow", "duckdb")
 
 
 def utc(*parts: int) -> datetime:
     """A UTC instant."""
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+    return datetime(*parts, tzinfo=UTC)
 
 
-def on_backend(tables: Mapping[str, pa.Table], backend: str, connection: Any = None) -> dict[str, Any]:
+def on_backend(tables: Mapping[str, Any], backend: str, connection: Any = None) -> dict[str, Any]:
     """The tables as frames of ``backend``: pandas as ``to_pandas()`` gives them (decimals as
     `Decimal` objects, as ``pd.read_parquet`` does), DuckDB relations on ``connection``."""
     if backend == "pyarrow":
@@ -31,7 +30,7 @@ def on_backend(tables: Mapping[str, pa.Table], backend: str, connection: Any = N
 
         frames = {name: pl.from_arrow(table) for name, table in tables.items()}
         if backend == "polars-lazy":
-            return {name: frame.lazy() for name, frame in frames.items()}  # type: ignore[union-attr]
+            return {name: frame.lazy() for name, frame in frames.items()}
         return frames
     if backend == "pandas":
         return {name: table.to_pandas() for name, table in tables.items()}
@@ -43,13 +42,32 @@ def on_backend(tables: Mapping[str, pa.Table], backend: str, connection: Any = N
     raise ValueError(backend)
 
 
-def with_zone(table: pa.Table, zone: str) -> pa.Table:
-    """``table`` with every timestamp column shown in ``zone``: the same instants, another offset."""
+def with_zone(table: Any, zone: str) -> Any:
+    """A PyArrow table with every timestamp column shown in ``zone``: the same instants, another offset."""
+    import pyarrow as pa
+
     fields = [
         pa.field(f.name, pa.timestamp(f.type.unit, zone), f.nullable) if pa.types.is_timestamp(f.type) else f
         for f in table.schema
     ]
     return table.cast(pa.schema(fields))
+
+
+def referred(amounts: Sequence[Decimal]) -> Any:
+    """One account acquired through a referral per amount, each with a one-year contract of that ARR
+    signed on 5 January 2026 (revenue from referrals in 2026Q1) and live through 2026Q2."""
+    from advocacy_kpis import Account, AdvocacyData, Contract
+
+    signed, ends = utc(2026, 1, 5), utc(2027, 1, 5)
+    accounts = [
+        Account(id=f"a{i}", customer_since=signed, acquisition_channel="referral")
+        for i in range(len(amounts))
+    ]
+    contracts = [
+        Contract(id=f"c{i}", account_id=f"a{i}", start=signed, end=ends, arr=amount, currency="USD")
+        for i, amount in enumerate(amounts)
+    ]
+    return AdvocacyData.from_records(accounts=accounts, contracts=contracts, as_of=utc(2026, 10, 1))
 
 
 # -- a day on which New York changes its clocks ------------------------------------------------------

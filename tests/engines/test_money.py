@@ -13,9 +13,9 @@ from decimal import Decimal
 
 import pytest
 
-from advocacy_kpis import Account, AdvocacyData, Contract, RevenueBasis, Window, engines, metrics
+from advocacy_kpis import RevenueBasis, Window, engines, metrics
 from advocacy_kpis.errors import AdvocacyKpisError, InvalidRecordError, MoneyOverflowError
-from tests.engines._frames import LOCAL, on_backend, utc
+from tests.engines._frames import LOCAL, on_backend, referred, utc
 
 pa = pytest.importorskip("pyarrow")
 pytest.importorskip("polars")
@@ -29,23 +29,9 @@ AS_OF = utc(2026, 10, 1)
 ARR = RevenueBasis.arr("USD")
 
 
-def _referred(amounts: Sequence[Decimal]) -> AdvocacyData:
-    """One account acquired through a referral per amount, each with a one-year contract of that ARR
-    signed in 2026Q1 (so it counts as revenue from referrals there) and live through 2026Q2."""
-    accounts = [
-        Account(id=f"a{i}", customer_since=SIGNED, acquisition_channel="referral")
-        for i in range(len(amounts))
-    ]
-    contracts = [
-        Contract(id=f"c{i}", account_id=f"a{i}", start=SIGNED, end=ENDS, arr=amount, currency="USD")
-        for i, amount in enumerate(amounts)
-    ]
-    return AdvocacyData.from_records(accounts=accounts, contracts=contracts, as_of=AS_OF)
-
-
 @pytest.mark.parametrize("backend", LOCAL)
 def test_twenty_one_contracts_of_9e17_sum_exactly_past_64_bits(backend: str) -> None:
-    tables = engines.tables_from_data(_referred([Decimal("9E+17")] * 21), backend)
+    tables = engines.tables_from_data(referred([Decimal("9E+17")] * 21), backend)
     total = Decimal("18900000000000000000")  # 21 x 9E+17
     assert total > 2**63 - 1
     revenue = metrics.revenue_from_referrals(tables, window=Q1, basis=ARR)
@@ -102,7 +88,7 @@ def test_a_duckdb_decimal_18_6_column_holding_a_million_sums_exactly() -> None:
 def test_money_columns_of_ten_and_eighteen_places_sum_exactly(
     backend: str, amounts: list[str], total: str
 ) -> None:
-    tables = engines.tables_from_data(_referred([Decimal(a) for a in amounts]), backend)
+    tables = engines.tables_from_data(referred([Decimal(a) for a in amounts]), backend)
     got = metrics.revenue_from_referrals(tables, window=Q1, basis=ARR).value
     assert got == Decimal(total)
 
@@ -113,7 +99,7 @@ ONE_E17_AT_18_PLACES = Decimal("100000000000000000.000000000000000000")
 @pytest.mark.parametrize("backend", LOCAL)
 def test_the_overflow_bound_admits_99_rows_of_1e17_at_18_places(backend: str) -> None:
     # 99 x 1E+17 x 10**18 = 9.9E+36: below the bound of 10**37, so the sum is trusted.
-    tables = engines.tables_from_data(_referred([ONE_E17_AT_18_PLACES] * 99), backend)
+    tables = engines.tables_from_data(referred([ONE_E17_AT_18_PLACES] * 99), backend)
     assert metrics.revenue_from_referrals(tables, window=Q1, basis=ARR).value == Decimal("9.9E+18")
 
 
@@ -121,7 +107,7 @@ def test_the_overflow_bound_admits_99_rows_of_1e17_at_18_places(backend: str) ->
 def test_the_overflow_bound_refuses_100_rows_of_1e17_at_18_places_naming_the_column(backend: str) -> None:
     # 100 x 1E+17 x 10**18 = 10**37 reaches the bound. The sum itself would still fit in 38 digits,
     # but the bound is decided before summing, from the row count and the largest amount alone.
-    tables = engines.tables_from_data(_referred([ONE_E17_AT_18_PLACES] * 100), backend)
+    tables = engines.tables_from_data(referred([ONE_E17_AT_18_PLACES] * 100), backend)
     with pytest.raises(MoneyOverflowError, match=r"contracts\.arr") as raised:
         metrics.revenue_from_referrals(tables, window=Q1, basis=ARR)
     assert (raised.value.collection, raised.value.column) == ("contracts", "arr")
