@@ -69,6 +69,38 @@ def test_timestamps_shown_in_another_zone_are_the_same_instants(backend: str, zo
     _assert_dst_day(tables)
 
 
+def _in_unit(table: Any, unit: str) -> Any:
+    fields = [
+        pa.field(f.name, pa.timestamp(unit, f.type.tz), f.nullable) if pa.types.is_timestamp(f.type) else f
+        for f in table.schema
+    ]
+    return table.cast(pa.schema(fields))
+
+
+@pytest.mark.parametrize("backend", LOCAL)
+@pytest.mark.parametrize("unit", ["s", "ms", "ns"])
+def test_timestamps_in_seconds_milliseconds_or_nanoseconds_are_the_same_instants(
+    backend: str, unit: str
+) -> None:
+    data = dst_day_data()
+    arrow = {name: _in_unit(table, unit) for name, table in engines.arrow_tables(data).items()}
+    tables = engines.Tables(on_backend(arrow, backend), as_of=data.as_of, calendar=Calendar(NEW_YORK))
+    _assert_dst_day(tables)
+
+
+def test_a_parquet_file_of_nanosecond_instants_read_by_duckdb_computes(tmp_path: Path) -> None:
+    # pandas writes its datetime64[ns, UTC] columns to Parquet as nanoseconds; DuckDB reads them
+    # as TIMESTAMPTZ_NS.
+    data = dst_day_data()
+    con = duckdb.connect()
+    frames = {}
+    for name, table in engines.arrow_tables(data).items():
+        pq.write_table(_in_unit(table, "ns"), tmp_path / f"{name}.parquet")
+        frames[name] = con.read_parquet(str(tmp_path / f"{name}.parquet"))
+    assert [str(t) for t in frames["surveys"].types].count("TIMESTAMPTZ_NS") == 1
+    _assert_dst_day(engines.Tables(frames, as_of=data.as_of, calendar=Calendar(NEW_YORK)))
+
+
 def test_the_docs_duckdb_over_parquet_example_works_in_a_new_york_session(new_york: Any) -> None:
     data = sample.generate(120)
     folder = Path(tempfile.mkdtemp())

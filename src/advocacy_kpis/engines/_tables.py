@@ -199,8 +199,32 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
             raise ParameterError(
                 name, "Tables", "a pandas frame whose columns each hold one type", str(error).splitlines()[0]
             ) from None
+    if library == "duckdb":
+        wrapped = _duckdb_instants_in_micros(nw, wrapped)
     lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
     return _instants_in_utc(nw, lazy, name), library
+
+
+def _duckdb_instants_in_micros(nw: Any, wrapped: Any) -> Any:
+    """A DuckDB relation with its ``TIMESTAMPTZ_NS`` columns (what DuckDB makes of the nanosecond
+    UTC timestamps pandas writes to Parquet) cast to ``TIMESTAMPTZ``.
+
+    narwhals does not know the nanosecond type and reads it as Unknown, so such a column was
+    refused as naive. Instants are microseconds here, as in Python's datetimes.
+    """
+    native = wrapped.to_native()
+    nanos = {c for c, kind in zip(native.columns, native.types, strict=True) if kind.id == "timestamptz_ns"}
+    if not nanos:
+        return wrapped
+
+    def quoted(column: str) -> str:
+        return '"' + column.replace('"', '""') + '"'
+
+    picked = [
+        f"CAST({quoted(c)} AS TIMESTAMPTZ) AS {quoted(c)}" if c in nanos else quoted(c)
+        for c in native.columns
+    ]
+    return nw.from_native(native.project(", ".join(picked)))
 
 
 def _instants_in_utc(nw: Any, frame: Any, name: str) -> Any:
