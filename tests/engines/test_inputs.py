@@ -27,6 +27,7 @@ from tests.engines._frames import (
 from tests.engines._parity import card, mismatches
 
 pa = pytest.importorskip("pyarrow")
+pytest.importorskip("pyarrow.compute")
 pq = pytest.importorskip("pyarrow.parquet")
 pd = pytest.importorskip("pandas")
 duckdb = pytest.importorskip("duckdb")
@@ -162,6 +163,36 @@ def test_a_pandas_column_of_decimal_objects_computes(tiny_parquet: Path) -> None
     assert column.dtype == object and isinstance(column.iloc[0], Decimal)
     windows = Window.year(2026).split("quarter")
     assert mismatches(card(sample.tiny(), windows=windows), card(tables, windows=windows)) == []
+
+
+def _categorical(table: Any) -> Any:
+    """``table`` with its text columns other than ids dictionary-encoded (pandas ``category``,
+    Polars ``Categorical``)."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) and field.name != "id" and not field.name.endswith("_id"):
+            table = table.set_column(i, field.name, pa.compute.dictionary_encode(table.column(field.name)))
+    return table
+
+
+@pytest.mark.parametrize("backend", LOCAL)
+def test_categorical_text_columns_compute(backend: str) -> None:
+    data = sample.tiny()
+    arrow = {name: _categorical(table) for name, table in engines.arrow_tables(data).items()}
+    assert pa.types.is_dictionary(arrow["surveys"].schema.field("kind").type)
+    tables = engines.Tables(on_backend(arrow, backend), as_of=data.as_of)
+    nps = metrics.net_promoter_score(tables, window=Q3)
+    assert (nps.value, nps.sample_size) == (25.0, 4)
+    kwargs: dict[str, Any] = {
+        "metrics": [
+            "net_promoter_score",
+            "customer_retention_rate",
+            "brand_sentiment",
+            "referral_campaign_roi",
+        ],
+        "windows": Window.year(2026).split("quarter"),
+        "segments": [Segment.by("tier"), Segment.where(region="NA")],
+    }
+    assert mismatches(card(data, **kwargs), card(tables, **kwargs)) == []
 
 
 def _seats_tables() -> engines.Tables:

@@ -202,7 +202,7 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
     if library == "duckdb":
         wrapped = _duckdb_instants_in_micros(nw, wrapped)
     lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
-    return _instants_in_utc(nw, lazy, name), library
+    return _plain_columns(nw, lazy, name), library
 
 
 def _duckdb_instants_in_micros(nw: Any, wrapped: Any) -> Any:
@@ -227,26 +227,31 @@ def _duckdb_instants_in_micros(nw: Any, wrapped: Any) -> Any:
     return nw.from_native(native.project(", ".join(picked)))
 
 
-def _instants_in_utc(nw: Any, frame: Any, name: str) -> Any:
-    """``frame`` with the instant columns it shows in another zone shown in UTC: the same instants.
+def _plain_columns(nw: Any, frame: Any, name: str) -> Any:
+    """``frame`` with the columns Polars and Arrow hold in forms the engine does not compute on
+    turned into the plain ones, the values unchanged.
 
-    Polars will not compare timestamps shown in two zones, so the check against ``as_of`` failed
-    on a column in New York time. Polars and Arrow change only the column's metadata. DuckDB and
-    Spark hold instants without a zone (a session's zone is only how they are shown), so their
-    columns are left as they are.
+    - Instants shown in a zone other than UTC are shown in UTC: Polars will not compare timestamps
+      shown in two zones, so the check against ``as_of`` failed on a column in New York time.
+    - Categorical (dictionary-encoded) strings, as pandas ``category`` columns and Polars
+      ``Categorical`` hold them, become strings: neither library runs string functions on them.
+
+    Both change only how values are held. DuckDB and Spark hold instants without a zone (a
+    session's zone is only how they are shown) and compute on their enums, so their columns are
+    left as they are.
     """
     computes_in = str(frame.implementation).split(".")[-1].lower()
-    if computes_in not in ("polars", "pyarrow") or name not in COLLECTIONS:
+    if computes_in not in ("polars", "pyarrow"):
         return frame
     schema = frame.collect_schema()
-    shifted = [
-        nw.col(c.name).dt.convert_time_zone("UTC")
-        for c in columns(name)
-        if c.kind == "instant"
-        and isinstance(schema.get(c.name), nw.Datetime)
-        and schema[c.name].time_zone not in (None, "UTC")
-    ]
-    return frame.with_columns(*shifted) if shifted else frame
+    instants = {c.name for c in columns(name) if c.kind == "instant"} if name in COLLECTIONS else set()
+    changed = []
+    for column, dtype in schema.items():
+        if column in instants and isinstance(dtype, nw.Datetime) and dtype.time_zone not in (None, "UTC"):
+            changed.append(nw.col(column).dt.convert_time_zone("UTC"))
+        elif dtype == nw.Categorical or isinstance(dtype, nw.Enum):
+            changed.append(nw.col(column).cast(nw.String()))
+    return frame.with_columns(*changed) if changed else frame
 
 
 @attrs.frozen(eq=False)
