@@ -42,12 +42,15 @@ def on_backend(tables: Mapping[str, Any], backend: str, connection: Any = None) 
     raise ValueError(backend)
 
 
-def with_zone(table: Any, zone: str) -> Any:
-    """A PyArrow table with every timestamp column shown in ``zone``: the same instants, another offset."""
+def with_zone(table: Any, zone: str, unit: str | None = None) -> Any:
+    """A PyArrow table with every timestamp column shown in ``zone`` (and held in ``unit``, ``s`` to
+    ``ns``, when given): the same instants, another offset."""
     import pyarrow as pa
 
     fields = [
-        pa.field(f.name, pa.timestamp(f.type.unit, zone), f.nullable) if pa.types.is_timestamp(f.type) else f
+        pa.field(f.name, pa.timestamp(unit or f.type.unit, zone), f.nullable)
+        if pa.types.is_timestamp(f.type)
+        else f
         for f in table.schema
     ]
     return table.cast(pa.schema(fields))
