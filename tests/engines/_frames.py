@@ -56,6 +56,18 @@ def with_zone(table: Any, zone: str, unit: str | None = None) -> Any:
     return table.cast(pa.schema(fields))
 
 
+def categorical(table: Any) -> Any:
+    """A PyArrow table with its text columns other than ids dictionary-encoded: what pandas
+    ``category`` and Polars ``Categorical`` columns are made of."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for i, field in enumerate(table.schema):
+        if pa.types.is_string(field.type) and field.name != "id" and not field.name.endswith("_id"):
+            table = table.set_column(i, field.name, pc.dictionary_encode(table.column(field.name)))
+    return table
+
+
 def referred(amounts: Sequence[Decimal]) -> Any:
     """One account acquired through a referral per amount, each with a one-year contract of that ARR
     signed on 5 January 2026 (revenue from referrals in 2026Q1) and live through 2026Q2."""

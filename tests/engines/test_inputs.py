@@ -1,12 +1,12 @@
-"""The engines read users' frames as they come: any session time zone, zones and offsets in the data,
-Arrow-backed and object columns in pandas, integer attributes with gaps, and refuse a null id.
+"""The engines read users' frames as they come: any session time zone; instants shown in any zone or
+offset and held in any unit; Arrow-backed, object and categorical columns; integer attributes with
+gaps in pandas; and they refuse a null id naming the table.
 
 Spark in a session set to Tokyo is in ``test_spark_jobs.py``.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from advocacy_kpis.errors import InvalidRecordError
 from tests.engines._frames import (
     LOCAL,
     NEW_YORK,
+    categorical,
     dst_day_data,
     dst_day_expectations,
     on_backend,
@@ -27,7 +28,6 @@ from tests.engines._frames import (
 from tests.engines._parity import card, mismatches
 
 pa = pytest.importorskip("pyarrow")
-pytest.importorskip("pyarrow.compute")
 pq = pytest.importorskip("pyarrow.parquet")
 pd = pytest.importorskip("pandas")
 duckdb = pytest.importorskip("duckdb")
@@ -70,21 +70,13 @@ def test_timestamps_shown_in_another_zone_are_the_same_instants(backend: str, zo
     _assert_dst_day(tables)
 
 
-def _in_unit(table: Any, unit: str) -> Any:
-    fields = [
-        pa.field(f.name, pa.timestamp(unit, f.type.tz), f.nullable) if pa.types.is_timestamp(f.type) else f
-        for f in table.schema
-    ]
-    return table.cast(pa.schema(fields))
-
-
 @pytest.mark.parametrize("backend", LOCAL)
 @pytest.mark.parametrize("unit", ["s", "ms", "ns"])
 def test_timestamps_in_seconds_milliseconds_or_nanoseconds_are_the_same_instants(
     backend: str, unit: str
 ) -> None:
     data = dst_day_data()
-    arrow = {name: _in_unit(table, unit) for name, table in engines.arrow_tables(data).items()}
+    arrow = {name: with_zone(table, "UTC", unit) for name, table in engines.arrow_tables(data).items()}
     tables = engines.Tables(on_backend(arrow, backend), as_of=data.as_of, calendar=Calendar(NEW_YORK))
     _assert_dst_day(tables)
 
@@ -96,15 +88,17 @@ def test_a_parquet_file_of_nanosecond_instants_read_by_duckdb_computes(tmp_path:
     con = duckdb.connect()
     frames = {}
     for name, table in engines.arrow_tables(data).items():
-        pq.write_table(_in_unit(table, "ns"), tmp_path / f"{name}.parquet")
+        pq.write_table(with_zone(table, "UTC", "ns"), tmp_path / f"{name}.parquet")
         frames[name] = con.read_parquet(str(tmp_path / f"{name}.parquet"))
     assert [str(t) for t in frames["surveys"].types].count("TIMESTAMPTZ_NS") == 1
     _assert_dst_day(engines.Tables(frames, as_of=data.as_of, calendar=Calendar(NEW_YORK)))
 
 
-def test_the_docs_duckdb_over_parquet_example_works_in_a_new_york_session(new_york: Any) -> None:
+def test_the_docs_duckdb_over_parquet_example_works_in_a_new_york_session(
+    new_york: Any, tmp_path: Path
+) -> None:
     data = sample.generate(120)
-    folder = Path(tempfile.mkdtemp())
+    folder = tmp_path
     for name, table in engines.arrow_tables(data).items():
         pq.write_table(table, folder / f"{name}.parquet")
     frames = {
@@ -130,8 +124,8 @@ def test_the_docs_duckdb_over_parquet_example_works_in_a_new_york_session(new_yo
 
 
 @pytest.fixture(scope="module")
-def tiny_parquet() -> Path:
-    folder = Path(tempfile.mkdtemp())
+def tiny_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("tiny")
     for name, table in engines.arrow_tables(sample.tiny()).items():
         pq.write_table(table, folder / f"{name}.parquet")
     return folder
@@ -165,19 +159,10 @@ def test_a_pandas_column_of_decimal_objects_computes(tiny_parquet: Path) -> None
     assert mismatches(card(sample.tiny(), windows=windows), card(tables, windows=windows)) == []
 
 
-def _categorical(table: Any) -> Any:
-    """``table`` with its text columns other than ids dictionary-encoded (pandas ``category``,
-    Polars ``Categorical``)."""
-    for i, field in enumerate(table.schema):
-        if pa.types.is_string(field.type) and field.name != "id" and not field.name.endswith("_id"):
-            table = table.set_column(i, field.name, pa.compute.dictionary_encode(table.column(field.name)))
-    return table
-
-
 @pytest.mark.parametrize("backend", LOCAL)
 def test_categorical_text_columns_compute(backend: str) -> None:
     data = sample.tiny()
-    arrow = {name: _categorical(table) for name, table in engines.arrow_tables(data).items()}
+    arrow = {name: categorical(table) for name, table in engines.arrow_tables(data).items()}
     assert pa.types.is_dictionary(arrow["surveys"].schema.field("kind").type)
     tables = engines.Tables(on_backend(arrow, backend), as_of=data.as_of)
     nps = metrics.net_promoter_score(tables, window=Q3)
@@ -196,7 +181,7 @@ def test_categorical_text_columns_compute(backend: str) -> None:
 
 
 def _seats_tables() -> engines.Tables:
-    # numpy gives a column of integers with a gap the float64 dtype: 5.0, NaN, 10.0, 5.0.
+    # pandas holds a column of integers with a gap as float64: 5.0, NaN, 10.0, 5.0.
     accounts = pd.DataFrame(
         {"id": ["a1", "a2", "a3", "a4"], "customer_since": [utc(2025, 1, 1)] * 4, "seats": [5, None, 10, 5]}
     )
