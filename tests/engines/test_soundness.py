@@ -52,7 +52,7 @@ MONTHLY_TOTAL = Decimal("22504.096666666667")
 places. Rounding each account's twelfth first gives 22,504.096666666666: a part above its whole."""
 
 
-def _three_advocates() -> AdvocacyData:
+def three_advocates() -> AdvocacyData:
     """Three customers acquired through referrals, all customers through 2026Q1, each with one
     advocacy action in it."""
     accounts = [
@@ -77,7 +77,7 @@ def _three_advocates() -> AdvocacyData:
 def test_mrr_weights_of_three_advocates_keep_the_part_equal_to_the_whole(
     metric: Callable[..., MetricResult], source: str
 ) -> None:
-    data = _three_advocates()
+    data = three_advocates()
     basis = RevenueBasis.mrr("USD")
     got = metric(_on(data, source), window=Q1, basis=basis)
     assert (got.value, got.numerator, got.denominator) == (1.0, MONTHLY_TOTAL, MONTHLY_TOTAL)
@@ -87,14 +87,14 @@ def test_mrr_weights_of_three_advocates_keep_the_part_equal_to_the_whole(
 # -- a collection never supplied is undefined for the same reason everywhere --------------------------
 
 
-def _without(data: AdvocacyData, *names: str) -> AdvocacyData:
+def without(data: AdvocacyData, *names: str) -> AdvocacyData:
     kept = {k: v for k, v in data.as_collections().items() if k not in names}
     return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **kept)
 
 
 @pytest.mark.parametrize("backend", LOCAL)
 def test_a_collection_never_supplied_stays_out_of_tables_built_from_data(backend: str) -> None:
-    data = _without(sample.tiny(), "program_costs", "social_shares")
+    data = without(sample.tiny(), "program_costs", "social_shares")
     assert set(engines.arrow_tables(data)) == set(data.supplied)
     assert set(engines.tables_from_data(data, backend)) == set(data.supplied)
     assert engines.tables_from_data(data, backend).to_data().supplied == data.supplied
@@ -108,7 +108,7 @@ NO_COSTS = "no program costs were supplied, so this metric cannot be computed"
 def test_roi_without_program_costs_is_undefined_for_the_same_reason_on_records_and_tables(
     source: str, segment: Segment
 ) -> None:
-    data = _without(sample.tiny(), "program_costs")
+    data = without(sample.tiny(), "program_costs")
     if source == "hand-built":
         arrow = {
             name: table
@@ -144,7 +144,7 @@ def test_roi_on_a_segment_its_cost_records_cannot_be_cut_by_is_refused_alike(bac
 # -- time to event: a share by a horizon past the longest follow-up --------------------------------
 
 
-def _cohorts(as_of: datetime, *, censored: bool) -> AdvocacyData:
+def cohorts(as_of: datetime, *, censored: bool) -> AdvocacyData:
     """Two accounts activated and onboarded in 2026Q1 and two reference requests made in it, each
     reaching its event: first referral 5 and 20 days on, first advocacy 2 (an action) and 20 days on,
     fills 3 and 10 days on. ``censored`` adds an account and a request on 20 March that never do."""
@@ -176,7 +176,7 @@ def _cohorts(as_of: datetime, *, censored: bool) -> AdvocacyData:
 TIME_TO_EVENT = [metrics.time_to_first_referral, metrics.time_to_advocacy, metrics.reference_time_to_fill]
 
 
-def _shares(result: MetricResult) -> list[Any]:
+def shares(result: MetricResult) -> list[Any]:
     return [result.details[f"share_by_{h}_days"] for h in (30, 90, 180)]
 
 
@@ -185,11 +185,11 @@ def _shares(result: MetricResult) -> list[Any]:
 def test_every_member_reached_the_event_so_every_later_share_is_one(
     metric: Callable[..., MetricResult], source: str
 ) -> None:
-    data = _cohorts(utc(2026, 10, 1), censored=False)
+    data = cohorts(utc(2026, 10, 1), censored=False)
     got = metric(_on(data, source), window=Q1)
     # The longest follow-up is 20 days (10 for fills): 90 and 180 lie past it, yet nobody is left.
     assert got.details["longest_follow_up_days"] in (10.0, 20.0)
-    assert (dict(got.components), _shares(got)) == (
+    assert (dict(got.components), shares(got)) == (
         {"cohort": 2, "events": 2, "censored": 0},
         [1.0, 1.0, 1.0],
     )
@@ -201,11 +201,11 @@ def test_every_member_reached_the_event_so_every_later_share_is_one(
 def test_a_member_still_waiting_leaves_shares_past_the_longest_follow_up_unknown(
     metric: Callable[..., MetricResult], source: str
 ) -> None:
-    data = _cohorts(utc(2026, 5, 1), censored=True)
+    data = cohorts(utc(2026, 5, 1), censored=True)
     got = metric(_on(data, source), window=Q1)
     # The third member has waited 42 days (20 March to 1 May). Kaplan-Meier by day 30: events at
     # two of three then one of two, so 1 - (2/3)(1/2) = 2/3; 90 and 180 days were never watched.
     assert got.details["longest_follow_up_days"] == 42.0
     assert dict(got.components) == {"cohort": 3, "events": 2, "censored": 1}
-    assert _shares(got) == [pytest.approx(2 / 3), None, None]
+    assert shares(got) == [pytest.approx(2 / 3), None, None]
     assert got.to_dict() == metric(data, window=Q1).to_dict()

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from advocacy_kpis import RevenueBasis, Segment, Window, engines, metrics, sample, scorecard
-from tests.engines._frames import dst_day_data, dst_day_expectations, referred
+from tests.engines._frames import dst_day_data, dst_day_expectations, referred, utc
 from tests.engines._parity import mismatches
 from tests.engines.test_spark import _java
 
@@ -140,3 +140,35 @@ def test_a_scorecard_of_64_cells_launches_as_many_spark_jobs_as_one_of_8(spark: 
     large = _jobs(spark, months, EIGHT_SEGMENTS)
     assert small > 0
     assert large == small
+
+
+# -- the soundness cases ---------------------------------------------------------------------------------
+
+
+@pytest.mark.thorough
+def test_the_soundness_cases_hold_on_spark(spark: Any) -> None:
+    from tests.engines.test_soundness import (
+        MONTHLY_TOTAL,
+        NO_COSTS,
+        TIME_TO_EVENT,
+        cohorts,
+        shares,
+        three_advocates,
+        without,
+    )
+
+    q1 = Window.quarter(2026, 1)
+    mrr = RevenueBasis.mrr("USD")
+    tables = engines.tables_from_data(three_advocates(), "spark", connection=spark)
+    for metric in (metrics.customer_advocacy_rate, metrics.referral_retention_rate):
+        got = metric(tables, window=q1, basis=mrr)
+        assert (got.value, got.numerator, got.denominator) == (1.0, MONTHLY_TOTAL, MONTHLY_TOTAL)
+    data = without(sample.tiny(), "program_costs")
+    basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.08")})
+    roi = metrics.referral_campaign_roi(
+        engines.tables_from_data(data, "spark", connection=spark), window=Window.quarter(2026, 3), basis=basis
+    )
+    assert (roi.value, roi.undefined_reason) == (None, NO_COSTS)
+    everyone = engines.tables_from_data(cohorts(utc(2026, 10, 1), censored=False), "spark", connection=spark)
+    for metric in TIME_TO_EVENT:
+        assert shares(metric(everyone, window=q1)) == [1.0, 1.0, 1.0], metric.__name__
