@@ -7,7 +7,7 @@ half-open windows and "state just before t" matter.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -429,4 +429,60 @@ def programme_datasets(draw: st.DrawFn, max_accounts: int = 12, max_per_account:
             asks.append(attrs.evolve(repeat, asset=draw(st.sampled_from(Asset))))
     collections = data.as_collections()
     collections.update(asks=asks, actions=[named(action) for action in data.actions])
+    return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **collections)
+
+
+def window_bounds(windows: Sequence[Window]) -> list[datetime]:
+    """The distinct starts and ends of ``windows``, in order."""
+    return sorted({w.start for w in windows} | {w.end for w in windows})
+
+
+def _shifted_onto(record: Any, bound: datetime, as_of: datetime) -> Any:
+    """``record`` with all its instants moved by one amount, so its event time is ``bound`` and the
+    order of its own instants holds; unchanged if that would put a past instant after ``as_of``."""
+    from advocacy_kpis.data import EVENT_TIME, PAST_FIELDS
+
+    kind = type(record)
+    delta = bound - getattr(record, EVENT_TIME[kind])
+    moved = {
+        f.name: getattr(record, f.name) + delta
+        for f in attrs.fields(kind)
+        if isinstance(getattr(record, f.name), datetime)
+    }
+    if any(moved[name] > as_of for name in PAST_FIELDS.get(kind, ()) if name in moved):
+        return record
+    return attrs.evolve(record, **moved)
+
+
+@st.composite
+def boundary_datasets(
+    draw: st.DrawFn, bounds: Sequence[datetime], max_accounts: int = 8, max_per_account: int = 3
+) -> AdvocacyData:
+    """`datasets` pushed onto the edges: about a quarter of the records moved so that their event
+    time is exactly one of ``bounds`` (all of a record's instants move together), about a quarter of
+    the accounts churned exactly at a bound, and accounts missing tier, region, industry, icp or
+    their attributes."""
+    data = draw(datasets(max_accounts, max_per_account))
+    usable = [b for b in bounds if b <= data.as_of]
+    collections = data.as_collections()
+    for name, records in collections.items():
+        if name == "accounts" or not usable:
+            continue
+        collections[name] = [
+            _shifted_onto(r, draw(st.sampled_from(usable)), data.as_of) if draw(st.integers(0, 3)) == 0 else r
+            for r in records
+        ]
+    accounts = []
+    for account in collections["accounts"]:
+        changes: dict[str, Any] = {}
+        later = [b for b in usable if b > account.customer_since]
+        if later and draw(st.integers(0, 3)) == 0:
+            changes["churned_at"] = draw(st.sampled_from(later))
+        for field in ("tier", "region", "industry", "icp"):
+            if draw(st.integers(0, 3)) == 0:
+                changes[field] = None
+        if draw(st.integers(0, 3)) == 0:
+            changes["attributes"] = {}
+        accounts.append(attrs.evolve(account, **changes))
+    collections["accounts"] = accounts
     return AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **collections)

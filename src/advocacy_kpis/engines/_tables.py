@@ -202,8 +202,10 @@ def _lazy(frame: Any, name: str) -> tuple[Any, str]:
             ) from None
     elif library == "pyarrow":
         wrapped = nw.from_native(_plain_arrow(_arrow(), wrapped.to_native(), name))
+    elif library == "duckdb":
+        wrapped = _duckdb_instants_in_micros(nw, wrapped)
     lazy = wrapped.lazy() if isinstance(wrapped, nw.DataFrame) else wrapped
-    return _typed_nulls(lazy, library, name), library
+    return _plain_columns(nw, _typed_nulls(lazy, library, name), name), library
 
 
 _SQL_TYPES: Final = {
@@ -260,6 +262,55 @@ def _typed_nulls(frame: Any, library: str, name: str) -> Any:
             native = native.withColumn(column, native[column].cast(_SPARK_TYPES[known[column].kind]))
         return nw.from_native(native) if typed else frame
     return frame
+
+
+def _duckdb_instants_in_micros(nw: Any, wrapped: Any) -> Any:
+    """A DuckDB relation with its ``TIMESTAMPTZ_NS`` columns (what DuckDB makes of the nanosecond
+    UTC timestamps pandas writes to Parquet) cast to ``TIMESTAMPTZ``.
+
+    narwhals does not know the nanosecond type and reads it as Unknown, so such a column was
+    refused as naive. Instants are microseconds here, as in Python's datetimes.
+    """
+    native = wrapped.to_native()
+    nanos = {c for c, kind in zip(native.columns, native.types, strict=True) if kind.id == "timestamptz_ns"}
+    if not nanos:
+        return wrapped
+
+    def quoted(column: str) -> str:
+        return '"' + column.replace('"', '""') + '"'
+
+    picked = [
+        f"CAST({quoted(c)} AS TIMESTAMPTZ) AS {quoted(c)}" if c in nanos else quoted(c)
+        for c in native.columns
+    ]
+    return nw.from_native(native.project(", ".join(picked)))
+
+
+def _plain_columns(nw: Any, frame: Any, name: str) -> Any:
+    """``frame`` with the columns Polars and Arrow hold in forms the engine does not compute on
+    turned into the plain ones, the values unchanged.
+
+    - Instants shown in a zone other than UTC are shown in UTC: Polars will not compare timestamps
+      shown in two zones, so the check against ``as_of`` failed on a column in New York time.
+    - Categorical (dictionary-encoded) strings, as pandas ``category`` columns and Polars
+      ``Categorical`` hold them, become strings: neither library runs string functions on them.
+
+    Both change only how values are held. DuckDB and Spark hold instants without a zone (a
+    session's zone is only how they are shown) and compute on their enums, so their columns are
+    left as they are.
+    """
+    computes_in = str(frame.implementation).split(".")[-1].lower()
+    if computes_in not in ("polars", "pyarrow"):
+        return frame
+    schema = frame.collect_schema()
+    instants = {c.name for c in columns(name) if c.kind == "instant"} if name in COLLECTIONS else set()
+    changed = []
+    for column, dtype in schema.items():
+        if column in instants and isinstance(dtype, nw.Datetime) and dtype.time_zone not in (None, "UTC"):
+            changed.append(nw.col(column).dt.convert_time_zone("UTC"))
+        elif dtype == nw.Categorical or isinstance(dtype, nw.Enum):
+            changed.append(nw.col(column).cast(nw.String()))
+    return frame.with_columns(*changed) if changed else frame
 
 
 @attrs.frozen(eq=False)
@@ -516,19 +567,14 @@ def _check(tables: Tables, name: str, frame: Any) -> None:
     for label, count in zip(problems, found, strict=True):
         if count:
             problem = problems[label]
-            wanted = [c for c in problem.columns() if c != "id"]
-            picked = (
-                frame.filter(problem.condition.fill_null(False))
-                .select("id", *wanted)
-                .head(1)
-                .collect()
-                .rows()
-            )
-            ident, *values = picked[0]
-            named = dict(zip(["id", *wanted], (_plain(v) for v in (ident, *values)), strict=True))
-            raise problem.error(
-                f"{name} row {ident!r}", problem.field, named[problem.field], problem.message(named)
-            )
+            # The id once, even when the check is on the id itself.
+            wanted = list(dict.fromkeys(["id", *problem.columns()]))
+            picked = frame.filter(problem.condition.fill_null(False)).select(*wanted).head(1).collect().rows()
+            named = dict(zip(wanted, (_plain(v) for v in picked[0]), strict=True))
+            ident = named["id"]
+            # A row without an id can be named only by its table.
+            record = f"{name} table" if ident is None else f"{name} row {ident!r}"
+            raise problem.error(record, problem.field, named[problem.field], problem.message(named))
     if int(distinct or 0) != int(rows or 0):
         dupes = (
             (frame.group_by("id").agg(nw.len().alias("n")).filter(nw.col("n") > 1).select("id").head(1))
@@ -744,8 +790,12 @@ def _plain_value(value: Any) -> Any:
 
 
 def arrow_tables(data: AdvocacyData) -> dict[str, Any]:
-    """Every collection ``data`` was given as a PyArrow table (money as Decimal128 at the column's
-    largest scale). A collection it was not given has no table, so it stays not supplied."""
+    """Every supplied collection of ``data`` as a PyArrow table (money as Decimal128 at the column's
+    largest scale).
+
+    A collection ``data`` was never given stays out, so it is not supplied in tables built from
+    these either: a metric that reads it stays undefined, saying so, rather than counting nothing.
+    """
     pa = _arrow()
     out: dict[str, Any] = {}
     for name in COLLECTIONS:
@@ -778,7 +828,7 @@ BACKENDS: Final = ("polars", "polars-lazy", "pandas", "pyarrow", "duckdb", "spar
 
 
 def tables_from_data(data: AdvocacyData, backend: str = "polars", *, connection: Any = None) -> Tables:
-    """The collections of ``data`` as frames of one library, for the engines (and for tests).
+    """The supplied collections of ``data`` as frames of one library, for the engines (and for tests).
 
     Columns are the records' fields (`columns`); timestamps are microsecond UTC, money is
     Decimal128 at the largest number of decimal places in the column, enums are their values,
@@ -847,6 +897,14 @@ def _python(value: Any) -> Any:
     return value
 
 
+def _attribute(value: Any) -> Any:
+    """An attribute as the engine reads it: a whole float is the integer it stands for, since pandas
+    holds a column of integers with a missing value as floats (``seats`` 5 becomes 5.0)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
 def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
     """Every row of every frame as a record, by collection (the collections left out are empty).
 
@@ -872,7 +930,7 @@ def records_from_tables(tables: Tables) -> dict[str, list[Any]]:
                 if key in arguments and column.kind == "money" and not isinstance(arguments[key], Decimal):
                     arguments[key] = Decimal(arguments[key])
             if extra:
-                arguments["attributes"] = {k: values[k] for k in extra if values[k] is not None}
+                arguments["attributes"] = {k: _attribute(values[k]) for k in extra if values[k] is not None}
             records.append(kind(**arguments))
         out[name] = records
     return out
