@@ -263,3 +263,33 @@ def test_the_strict_loads_return_the_data_set() -> None:
     assert data.accounts[0].id == "a1"
     frame = pd.DataFrame({"id": ["a1"], "customer_since": ["2025-01-01"]})
     assert io.from_frames({"accounts": frame}, as_of="2026-01-01", strict=True).data.accounts[0].id == "a1"
+
+
+@pytest.mark.parametrize("rows", [None, 5, "a1", {"id": "a1"}], ids=["None", "int", "text", "a mapping"])
+def test_rows_that_are_no_list_of_mappings_are_a_source_error(rows: object) -> None:
+    with pytest.raises(SourceError, match="The rows of 'accounts' must be an iterable of mappings"):
+        io.from_rows({"accounts": rows})  # type: ignore[dict-item]
+    with pytest.raises(SourceError, match="io.from_rows takes a mapping of collection name to rows"):
+        io.from_rows([("accounts", [])])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("fmt", ["%", "%Q-%d", "%Y-%", 5])
+def test_a_datetime_format_that_cannot_read_a_date_is_refused_once(fmt: object) -> None:
+    # '%' used to refuse every timestamp of every row, one at a time.
+    with pytest.raises(SourceError, match="datetime_format must be a strptime format"):
+        io.from_rows({"accounts": [{"id": "a1", "customer_since": "2025-01-01"}]}, datetime_format=fmt)  # type: ignore[arg-type]
+
+
+def test_a_boolean_field_is_selected_by_one_as_the_loader_reads_it(tmp_path: Path) -> None:
+    # icp column: yes, 1, no, 0, empty -> True, True, False, False, None.
+    (tmp_path / "accounts.csv").write_text(
+        "id,customer_since,icp\na1,2025-01-01,yes\na2,2025-01-01,1\na3,2025-01-01,no\na4,2025-01-01,0\na5,2025-01-01,\n"
+    )
+    (tmp_path / "referrals.csv").write_text(
+        "id,account_id,invited_at\nr1,a1,2026-07-02\nr2,a2,2026-07-03\nr3,a3,2026-07-04\n"
+    )
+    data, _ = io.load_folder(tmp_path, as_of="2026-10-01")
+    q3 = Window.quarter(2026, 3)
+    for flag, referring in ((1, 2), (True, 2), (0, 1), (False, 1)):
+        result = metrics.referral_program_participation_rate(data, window=q3, segment=Segment.where(icp=flag))
+        assert (result.numerator, result.denominator) == (referring, 2), flag
