@@ -17,10 +17,12 @@ __all__ = [
     "MissingExtraError",
     "ParameterError",
     "SegmentNotApplicableError",
+    "SettingsError",
     "SourceError",
     "UnknownMetricError",
     "UnknownReferenceError",
     "shorten",
+    "shorten_joined",
 ]
 
 SHOWN_CHARACTERS = 120
@@ -174,6 +176,14 @@ class SourceError(AdvocacyKpisError, ValueError):
 
     Raised for what no single row explains: a missing folder, an unreadable file, a file without
     a header, two files for one collection, a column map that names an unknown collection.
+    """
+
+
+class SettingsError(SourceError):
+    """A data folder's settings file (``advocacy.toml``) that cannot be read or holds a bad setting.
+
+    The message starts with the file's name and names the setting, the value (shortened) and
+    what was expected.
     """
 
 
