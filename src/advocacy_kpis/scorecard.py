@@ -21,6 +21,7 @@ from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import (
+    AdvocacyKpisError,
     EngineNotSupportedError,
     IncomparableResultsError,
     MissingExtraError,
@@ -228,6 +229,47 @@ def _check_segments(segments: Any, data: AdvocacyData) -> list[Segment]:
     return list(dict.fromkeys(chosen))
 
 
+def _check_params(params: Mapping[str, Any], ids: Sequence[str]) -> dict[str, Any]:
+    """``params`` with each metric's own mapping under its id; a name no chosen metric takes is refused.
+
+    A misspelt parameter would otherwise be ignored, and the scorecard computed with the default
+    in silence (`compute` refuses one the same way).
+
+    Raises:
+        ParameterError: a parameter no metric of the scorecard takes, or a mapping keyed by a
+            metric that is not in it.
+    """
+    taken = {metric_id: definition(metric_id).defaults() for metric_id in ids}
+    shared = sorted({name for defaults in taken.values() for name in defaults})
+    checked: dict[str, Any] = {}
+    for name, value in params.items():
+        if isinstance(value, Mapping):
+            try:
+                metric_id = _resolve(name)
+            except AdvocacyKpisError:
+                metric_id = None
+            if metric_id not in taken:
+                raise ParameterError(
+                    "params",
+                    "scorecard",
+                    f"the parameters of a metric of the scorecard ({', '.join(ids)})",
+                    name,
+                )
+            assert metric_id is not None
+            own = sorted(taken[metric_id])
+            for key in value:
+                if key not in taken[metric_id]:
+                    expected = f"one of the parameters of {metric_id} ({', '.join(own) or 'none'})"
+                    raise ParameterError(str(key), "scorecard", expected, value[key])
+            checked[metric_id] = value
+        elif name not in shared:
+            expected = f"a parameter of a metric of the scorecard ({', '.join(shared) or 'none'})"
+            raise ParameterError(name, "scorecard", expected, value)
+        else:
+            checked[name] = value
+    return checked
+
+
 def _params_for(definition_: Definition, params: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of one metric: shared ones it takes, then its own (``params[metric_id]``)."""
     takes = definition_.defaults()
@@ -275,7 +317,8 @@ def scorecard(
         holds an undefined result saying why.
 
     Raises:
-        ParameterError: bad windows, segments, metrics or parameters.
+        ParameterError: bad windows, segments, metrics or parameters: no metric, a metric id
+            given as one string, a parameter that no metric of the scorecard takes.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -298,14 +341,17 @@ def scorecard(
         raise ParameterError("basis", "scorecard", "a RevenueBasis such as RevenueBasis.arr('USD')", basis)
     if params is not None and not isinstance(params, Mapping):
         raise ParameterError("params", "scorecard", "a mapping of parameter names to values", params)
+    if isinstance(metrics, (str, bytes)) or (metrics is not None and not isinstance(metrics, Iterable)):
+        raise ParameterError("metrics", "scorecard", "a list of metric ids, e.g. ['nps']", metrics)
     ids = [_resolve(m) for m in metrics] if metrics is not None else [s.id for s in catalog.all()]
-    if isinstance(metrics, str):
-        raise ParameterError("metrics", "scorecard", "a list of metric ids", metrics)
+    if not ids:
+        raise ParameterError("metrics", "scorecard", "one or more metric ids (or None for every metric)", ids)
     ids = list(dict.fromkeys(ids))
+    checked = _check_params(params or {}, ids)
     grid = Grid(data, chosen_windows, chosen_segments)
     results: dict[tuple[str, int, int], MetricResult] = {}
     for metric_id in ids:
-        results.update(_run(definition(metric_id), grid, basis, weight_rates, params or {}))
+        results.update(_run(definition(metric_id), grid, basis, weight_rates, checked))
     return Scorecard(
         data=data, metrics=tuple(ids), windows=tuple(chosen_windows), segments=tuple(chosen_segments),
         basis=basis, cells=results,
@@ -416,16 +462,28 @@ class Scorecard:
         )
 
     def _window_index(self, window: Window) -> int:
+        shown = ", ".join(w.label for w in self.windows)
+        if not isinstance(window, Window):
+            hint = (
+                f" such as Window.parse({window!r})" if isinstance(window, str) and len(window) < 40 else ""
+            )
+            raise ParameterError(
+                "window", "Scorecard", f"a Window{hint}, one of the scorecard's ({shown})", window
+            )
         try:
             return self.windows.index(window)
         except ValueError:
-            shown = ", ".join(w.label for w in self.windows)
             raise ParameterError(
                 "window", "Scorecard", f"one of the scorecard's windows ({shown})", window.label
             ) from None
 
     def _segment_index(self, segment: Segment | None) -> int:
         chosen = Segment.all() if segment is None else segment
+        if not isinstance(chosen, Segment):
+            shown = ", ".join(s.name for s in self.segments)
+            raise ParameterError(
+                "segment", "Scorecard", f"a Segment, one of the scorecard's ({shown})", segment
+            )
         try:
             return self.segments.index(chosen)
         except ValueError:
