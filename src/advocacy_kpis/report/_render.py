@@ -1,8 +1,14 @@
-"""The report written out: Markdown, and one self-contained HTML page with inline SVG charts."""
+"""The report written out: Markdown, and one self-contained HTML page with inline SVG charts.
+
+Text from the data (segment names, account names, quoted feedback) is escaped in both: in HTML
+as HTML, in Markdown so that it is shown as written and never read as markup (raw HTML, a link,
+emphasis, a heading).
+"""
 
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -85,8 +91,28 @@ def _sources(sources: Sequence[Source]) -> str:
 # -- Markdown ----------------------------------------------------------------------------------
 
 
+# Characters that are Markdown markup inline: emphasis, code, links and images, table cells.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~!])")
+# What starts a block at the beginning of a line: a heading, a list item, a numbered item.
+_MD_BLOCK_START = re.compile(r"^(\s*)(#|=|[+-](?=\s|$))")
+_MD_NUMBERED = re.compile(r"^(\s*\d{1,9})([.)])(?=\s|$)")
+
+
 def _md(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("\n", " ")
+    r"""Text shown as written in Markdown: markup characters escaped, HTML as entities, one line.
+
+    Raw HTML (``<script>``) and autolinks (``<javascript:...>``) become entities, link brackets
+    are escaped, so no Markdown renderer turns text from the data into markup or a link.
+
+    Examples:
+        >>> _md("<b>x</b> [y](javascript:alert(1)) *z*")
+        '&lt;b&gt;x&lt;/b&gt; \\[y\\](javascript:alert(1)) \\*z\\*'
+        >>> _md("# not a heading"), _md("1. not a list"), _md("12.5%")
+        ('\\# not a heading', '1\\. not a list', '12.5%')
+    """
+    flat = " ".join(text.splitlines()) if ("\n" in text or "\r" in text) else text
+    escaped = _MD_INLINE.sub(r"\\\1", html.escape(flat, quote=False))
+    return _MD_NUMBERED.sub(r"\1\\\2", _MD_BLOCK_START.sub(r"\1\\\2", escaped))
 
 
 def _md_table(
@@ -198,9 +224,9 @@ def _rules_text(report: Report) -> list[str]:
 
 def markdown(report: Report) -> str:
     """The report as Markdown."""
-    lines = [f"# {report.title}", "", _scope_line(report), ""]
+    lines = [f"# {_md(report.title)}", "", _md(_scope_line(report)), ""]
     lines += [f"## {SECTIONS[0][1]}", ""]
-    lines += [" ".join(s.text for s in report.summary), ""]
+    lines += [_md(" ".join(s.text for s in report.summary)), ""]
     header, rows, notes = _headline_rows(report)
     lines += [*_md_table(header, rows), "", *_md_notes(notes)]
 
@@ -212,7 +238,7 @@ def markdown(report: Report) -> str:
         "",
     ]
     for chart in report.charts:
-        lines += [f"### {chart.title}", ""]
+        lines += [f"### {_md(chart.title)}", ""]
         header, rows = _trend_rows(report, chart.metric)
         lines += [*_md_table(header, rows), ""]
     lines += ["### Every metric", ""]
@@ -221,7 +247,7 @@ def markdown(report: Report) -> str:
 
     stories = report.stories
     lines += [f"## {SECTIONS[2][1]}", ""]
-    lines += [" ".join(s.text for s in stories.statements), ""]
+    lines += [_md(" ".join(s.text for s in stories.statements)), ""]
     mix = stories.sentiment_mix
     lines += [
         *_md_table(
@@ -236,10 +262,14 @@ def markdown(report: Report) -> str:
             "",
         ]
         for quote in stories.quotes:
-            lines += [f"> “{quote.text}”  ", f"> {quote.sentiment}: {_quote_line(quote, report.basis)}", ""]
+            lines += [
+                f"> “{_md(quote.text)}”  ",
+                f"> {_md(quote.sentiment)}: {_md(_quote_line(quote, report.basis))}",
+                "",
+            ]
     if stories.review_quotes:
         lines += ["Reviews of the period:", ""]
-        lines += [f"- {_review_line(q, report.basis)}" for q in stories.review_quotes]
+        lines += [f"- {_md(_review_line(q, report.basis))}" for q in stories.review_quotes]
         lines.append("")
 
     lines += [f"## {SECTIONS[3][1]}", ""]
@@ -248,7 +278,7 @@ def markdown(report: Report) -> str:
     lines += _md_findings(report.risks, "No risk met a rule this period.")
     if report.notes:
         lines += ["Also checked:", ""]
-        lines += [f"- {n.text}" for n in report.notes]
+        lines += [f"- {_md(n.text)}" for n in report.notes]
         lines.append("")
 
     lines += [f"## {SECTIONS[5][1]}", ""]
@@ -259,7 +289,7 @@ def markdown(report: Report) -> str:
         lines += ["No finding calls for an action this period.", ""]
 
     lines += ["## How to read this report", ""]
-    lines += [f"- {text}" for text in _rules_text(report)]
+    lines += [f"- {_md(text)}" for text in _rules_text(report)]
     lines += ["", f"Built with advocacy_kpis {__version__}.", ""]
     return "\n".join(lines)
 
@@ -276,8 +306,8 @@ def _md_findings(findings: Sequence[Finding], empty: str) -> list[str]:
     lines = []
     for finding in findings:
         lines += [
-            f"- **{_kind_title(finding)}.** {finding.text}  ",
-            f"  _Source: {_sources(finding.sources)}_",
+            f"- **{_kind_title(finding)}.** {_md(finding.text)}  ",
+            f"  _Source: {_md(_sources(finding.sources))}_",
         ]
     return [*lines, ""]
 
