@@ -564,8 +564,9 @@ def test_true_never_matches_a_number_but_one_and_zero_match_a_flag() -> None:
     assert not Segment.where(flag=True).matches({"flag": 1})
     assert Segment.where(flag=True).matches({"flag": True})
     # The loader reads 1 and 0 in a flag column as true and false: icp=1 selects flags that are true.
-    assert Segment.where(flag=1).matches({"flag": True}) and not Segment.where(flag=1).matches({"flag": False})
-    assert Segment.where(flag=0).matches({"flag": False}) and not Segment.where(flag=0).matches({"flag": True})
+    one, zero = Segment.where(flag=1), Segment.where(flag=0)
+    assert one.matches({"flag": True}) and not one.matches({"flag": False})
+    assert zero.matches({"flag": False}) and not zero.matches({"flag": True})
     assert Segment.where(seats=1).matches({"seats": 1}) and not Segment.where(seats=1).matches({"seats": 2})
     # Both criteria select the flags that are true, and the text "x": so does their conjunction.
     both = Segment.where(flag=(True, "x"))
