@@ -273,6 +273,12 @@ def test_rows_that_are_no_list_of_mappings_are_a_source_error(rows: object) -> N
         io.from_rows([("accounts", [])])  # type: ignore[arg-type]
 
 
+def test_a_datetime_format_with_an_offset_is_usable() -> None:
+    rows = {"accounts": [{"id": "a1", "customer_since": "01.07.2026 09:30 +0200"}]}
+    data, report = io.from_rows(rows, datetime_format="%d.%m.%Y %H:%M %z")
+    assert report.ok and data.accounts[0].customer_since == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
+
+
 @pytest.mark.parametrize("fmt", ["%", "%Q-%d", "%Y-%", 5])
 def test_a_datetime_format_that_cannot_read_a_date_is_refused_once(fmt: object) -> None:
     # '%' used to refuse every timestamp of every row, one at a time.

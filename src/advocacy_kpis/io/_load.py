@@ -592,7 +592,7 @@ def _renewals(contracts: _Loaded, sink: _Sink) -> None:
         return
     by_id = {contract.id: contract for contract in records}
     position_of = dict(zip(by_id, contracts.positions, strict=True))
-    # Why each refused contract is, in three groups refused in this order (strict mode raises at
+    # Why each contract is refused, in three groups refused in this order (strict mode raises at
     # the first): faults of the contract's own link, one contract of each cycle, and the rest.
     own: dict[str, str] = {}
     for contract in records:
@@ -706,7 +706,8 @@ def check_column_map(column_map: ColumnMap | None) -> dict[str, Mapping[str, str
     return checked
 
 
-_SAMPLE_INSTANT: Final = datetime(2026, 7, 14, 9, 30, 15)  # noqa: DTZ001 - only formatted and parsed back
+# Aware, so that a format with %z or %Z writes an offset it can read back.
+_SAMPLE_INSTANT: Final = datetime(2026, 7, 14, 9, 30, 15, tzinfo=UTC)
 
 
 def check_datetime_format(datetime_format: Any) -> None:
