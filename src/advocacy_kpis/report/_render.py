@@ -263,8 +263,8 @@ def markdown(report: Report) -> str:
         ]
         for quote in stories.quotes:
             lines += [
-                f"> “{_md(quote.text)}”  ",
-                f"> {_md(quote.sentiment)}: {_md(_quote_line(quote, report.basis))}",
+                f"> “{_md(str(quote.text))}”  ",
+                f"> {_md(str(quote.sentiment))}: {_md(_quote_line(quote, report.basis))}",
                 "",
             ]
     if stories.review_quotes:
