@@ -863,15 +863,15 @@ _SHOWN_AS_IS = frozenset("\n\t")
 
 
 def terminal_text(text: str) -> str:
-    """``text`` with every character a terminal would act on instead of show written as an escape.
+    r"""``text`` with every character a terminal would act on instead of show written as an escape.
 
     An ESC in a column name could clear the screen and print a line of its own, a carriage
     return or a right-to-left override could make a printed line say something else; they are
-    shown as ``\\x1b``, ``\\r`` and ``\\u202e``. Line breaks and tabs of the output itself stay.
+    shown as ``\x1b``, ``\r`` and ``\u202e``. Line breaks and tabs of the output itself stay.
 
     Examples:
-        >>> terminal_text("tier\x1b[2J\u202e: ok\n")
-        'tier\\x1b[2J\\u202e: ok\n'
+        >>> print(terminal_text("tier\x1b[2J\u202e: ok"))
+        tier\x1b[2J\u202e: ok
     """
     if text.isprintable() or all(c.isprintable() or c in _SHOWN_AS_IS for c in text):
         return text
