@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -299,3 +300,33 @@ def test_a_boolean_field_is_selected_by_one_as_the_loader_reads_it(tmp_path: Pat
     for flag, referring in ((1, 2), (True, 2), (0, 1), (False, 1)):
         result = metrics.referral_program_participation_rate(data, window=q3, segment=Segment.where(icp=flag))
         assert (result.numerator, result.denominator) == (referring, 2), flag
+
+
+def test_a_frame_arrow_cannot_type_is_read_cell_by_cell_whatever_its_column_names() -> None:
+    # A column of mixed objects sends the frame down the cell-by-cell path, which looked columns
+    # up by their stripped names: " tier " raised KeyError.
+    accounts = pd.DataFrame(
+        {"id": ["a1", "a2"], "customer_since": ["2025-01-01", "2025-01-01"], " tier ": ["smb", "mid"],
+         "seats": [5, "five"]}
+    )  # fmt: skip
+    data, report = io.from_frames({"accounts": accounts}, as_of="2026-10-01")
+    assert [a.tier for a in data.accounts] == ["smb", "mid"]
+    assert [dict(a.attributes) for a in data.accounts] == [{"seats": 5}, {"seats": "five"}]
+    assert report.ok
+
+
+def test_a_frame_holding_a_value_nested_5000_deep_is_read_cell_by_cell_and_the_row_refused() -> None:
+    # pyarrow's type inference took seconds and gigabytes on such a value; the row is refused instead.
+    deep: object = "reference"
+    for _ in range(5000):
+        deep = [deep]
+    opportunities = pd.DataFrame(
+        {"id": ["o1", "o2"], "created_at": ["2026-01-01"] * 2, "amount": [5, 6], "currency": ["USD"] * 2,
+         "source": ["x"] * 2, "influences": [["reference"], deep]}
+    )  # fmt: skip
+    accounts = pd.DataFrame({"id": ["a1"], "customer_since": ["2025-01-01"]})
+    started = time.process_time()
+    data, report = io.from_frames({"accounts": accounts, "opportunities": opportunities}, as_of="2026-10-01")
+    assert time.process_time() - started < 5
+    assert [o.id for o in data.opportunities] == ["o1"]
+    assert [(r.row, r.field) for r in report.rejections] == [(1, "influences")]

@@ -391,6 +391,40 @@ def _reason(error: Exception) -> str:
     return text if len(text) <= 200 and text.isprintable() else shorten(text, 200)
 
 
+_CONTAINERS: Final = (list, tuple, Mapping, set, frozenset)
+
+
+def _deeply_nested(native: Any, narwhals: Any) -> bool:
+    """Whether a column of Python objects holds a value nested deeper than `MAX_NESTING`.
+
+    pyarrow infers a nested type for such a value level by level: a list nested 5,000 deep
+    took it seconds and gigabytes. Those frames are read cell by cell, where the value is
+    refused like any other that no field takes.
+    """
+    for name, dtype in native.schema.items():
+        if dtype != narwhals.Object:
+            continue
+        for value in native.get_column(name).to_list():
+            if isinstance(value, _CONTAINERS) and _depth_beyond(value, MAX_NESTING):
+                return True
+    return False
+
+
+def _depth_beyond(value: Any, limit: int) -> bool:
+    """Whether lists, tuples, sets and mappings nest more than ``limit`` deep in ``value`` (no recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, Mapping) else item)
+            if isinstance(child, _CONTAINERS)
+        ]
+        if not level:
+            return False
+    return True
+
+
 def frame_table(collection: str, frame: Any) -> Table:
     """A pandas, Polars or PyArrow table (through narwhals, the ``frames`` extra).
 
@@ -414,9 +448,21 @@ def frame_table(collection: str, frame: Any) -> Table:
         raise SourceError(f"{collection}: a table is needed, not a {type(frame).__name__}.")
     try:
         importlib.import_module("pyarrow")
-        return arrow_table(collection, collection, native.to_arrow())
+        if not _deeply_nested(native, narwhals):
+            return arrow_table(collection, collection, native.to_arrow())
+    except SourceError:
+        raise
     except Exception:
-        # No pyarrow, or a column arrow cannot type (mixed objects): read the cells as they are.
-        names = _unique_header([str(n) for n in native.columns], collection)
-        columns = {name: native.get_column(name).to_list() for name in names}
-        return Table(collection, collection, "row index", columns, range(len(native)))
+        pass  # no pyarrow, or a column arrow cannot type (mixed objects): read the cells as they are
+    originals = list(native.columns)
+    names = _unique_header([str(n) for n in originals], collection)
+    try:
+        columns = {
+            name: native.get_column(original).to_list()
+            for name, original in zip(names, originals, strict=True)
+        }
+    except Exception as error:  # whatever the frame's library raises reading a column
+        raise SourceError(
+            f"{collection}: a table whose columns cannot be read ({type(error).__name__}: {_reason(error)})."
+        ) from None
+    return Table(collection, collection, "row index", columns, range(len(native)))
