@@ -4,6 +4,9 @@
 ``thorough`` (``make test-thorough``, ``HYPOTHESIS_PROFILE=thorough``) runs 200 examples per
 property, or ``HYPOTHESIS_EXAMPLES`` when set, in about a quarter of an hour; cost grows a
 little faster than the count, as larger examples build larger data sets.
+
+The loaders' fuzzing test (``tests/io/test_fuzz.py``) sets its own counts: 100 seeded cases per
+test in ``default``, ``FUZZ_CASES`` (2000 unless set) random ones in ``thorough``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -453,3 +456,110 @@ def test_a_bad_window_exits_2_naming_the_flag(window: str, capsys: pytest.Captur
     assert run("compute", "social_shares", "--sample", "--window", window)[0] == 2
     err = capsys.readouterr().err
     assert "--window flag" in err and err.count("\n") == 1
+
+
+# -- hostile input: one line on standard error, exit status 2, never a traceback ------------------
+
+
+def hostile_folder(tmp_path: Path, kind: str) -> Path:
+    """A folder whose accounts load, with one thing wrong of the given ``kind``."""
+    folder = tmp_path / kind
+    folder.mkdir()
+    (folder / "accounts.csv").write_text("id,customer_since\na1,2025-01-01\n")
+    if kind == "fx":
+        (folder / "advocacy.toml").write_text('[fx_rates]\nEUR = "1e999999999"\n')
+    elif kind == "deep":
+        (folder / "advocacy.toml").write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    elif kind == "latin-1":
+        (folder / "advocacy.toml").write_bytes('currency = "Ä"\n'.encode("latin-1"))
+    elif kind == "fifo":
+        os.mkfifo(folder / "referrals.csv")
+    return folder
+
+
+def run_command(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "advocacy_kpis.cli", *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+COMPUTE = ("compute", "net_promoter_score", "--sample", "--window", "2026Q3")
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        ([*COMPUTE, "--param", "window=2026Q3"], "The --param flag of advocacy-kpis compute must be a parameter of the metric itself (window is given by --window)"),
+        ([*COMPUTE, "--param", "data=x"], "(data is given by --sample or --data)"),
+        ([*COMPUTE, "--param", "segment=tier=smb"], "(segment is given by --segment)"),
+        ([*COMPUTE, "--param", "metric_id=csat"], "(metric_id is given by the metric argument)"),
+        ([*COMPUTE, "--param", "confidence=" + "9" * 5000], "The --param flag of advocacy-kpis compute must be confidence as a number between 0 and 1"),
+        (["scorecard", "--sample", "--metrics", ","], "The --metrics flag of advocacy-kpis scorecard must be one or more metric ids"),
+        (["scorecard", "--sample", "--metrics", "nps", "--param", "confidnce=0.9"], "The --param flag of advocacy-kpis scorecard"),
+        (["scorecard", "--sample", "--param", "segment=tier"], "(segment is given by --by)"),
+        (["validate", "--sample", "--limit", "-1"], "The --limit flag of advocacy-kpis validate must be a positive number"),
+        (["validate", "--sample", "--limit", "0"], "The --limit flag"),
+        (["validate", "--data", "{fx}"], "advocacy.toml: fx_rates.EUR must be a positive number from 1E-12 to 1E+12"),
+        (["validate", "--data", "{deep}"], "advocacy.toml: nests tables or arrays more than 64 deep"),
+        (["validate", "--data", "{latin-1}"], "advocacy.toml: not UTF-8 text (line 1"),
+        (["validate", "--data", "{plain}", "--datetime-format", "%"], "The --datetime-format flag of advocacy-kpis validate must be a strptime format"),
+        (["validate", "--data", "{plain}", "--limit", "ten"], "argument --limit: invalid int value: 'ten'"),
+        (["compute", "nps", "--sample", "--window", "2026Q3", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+    ],
+    ids=["window", "data", "segment", "metric_id", "5000 digits", "metrics comma", "misspelt param", "scorecard scope",
+         "limit -1", "limit 0", "fx in settings", "deep settings", "latin-1 settings", "datetime format", "limit text",
+         "unknown flag"],
+)  # fmt: skip
+def test_a_hostile_argument_or_setting_is_one_error_line_and_exit_status_2(
+    tmp_path: Path, argv: list[str], words: str
+) -> None:
+    folders = {kind: hostile_folder(tmp_path, kind) for kind in ("fx", "deep", "latin-1", "plain")}
+    args = [folders[a[1:-1]].as_posix() if a.startswith("{") else a for a in argv]
+    result = run_command(*args)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("advocacy-kpis: error: "), (
+        result.stderr
+    )
+    assert words in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="FIFOs are POSIX")
+def test_a_fifo_in_the_data_folder_is_one_error_line_not_a_hang(tmp_path: Path) -> None:
+    result = run_command("validate", "--data", str(hostile_folder(tmp_path, "fifo")))
+    assert result.returncode == 2 and result.stderr.count("\n") == 1
+    assert "referrals.csv: is a FIFO (named pipe), not a regular file" in result.stderr
+
+
+def test_validate_prints_names_from_the_files_escaped(tmp_path: Path) -> None:
+    # An ESC sequence in a JSON key cleared the terminal and printed a forged line of its own.
+    (tmp_path / "accounts.csv").write_text(
+        'id,customer_since,"\x1b[2J\x1b[Hevery row was loaded\r"\na1,2025-01-01,x\na2,2025-13-01,y\n'
+    )
+    (tmp_path / "referrals.jsonl").write_text(
+        '{"id": "r1", "account_id": "a1", "invited_at": "2026-01-01", "\\u001b[31mred\\u202e": 1}\n'
+    )
+    (tmp_path / "notes\x1b[2J.txt").write_text("")
+    code, text = run("validate", "--data", str(tmp_path))
+    assert code == 1
+    assert "\x1b" not in text and "\r" not in text and "\u202e" not in text
+    assert "column '\\x1b[31mred\\u202e' is no field of a Referral" in text
+    assert "'notes\\x1b[2J.txt' was not read" in text
+
+
+def test_a_segment_of_one_on_a_flag_selects_the_accounts_it_holds_true(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text(
+        "id,customer_since,icp\na1,2025-01-01,yes\na2,2025-01-01,no\na3,2025-01-01,true\n"
+    )
+    (tmp_path / "referrals.csv").write_text("id,account_id,invited_at\nr1,a1,2026-07-02\n")
+    code, text = run(
+        "compute", "referral_program_participation_rate", "--data", str(tmp_path), "--as-of", "2026-10-01",
+        "--window", "2026Q3", "--segment", "icp=1", "--json",
+    )  # fmt: skip
+    result = json.loads(text)
+    # icp=1 selects a1 and a3 (true); a1 referred in Q3: 1 of 2.
+    assert code == 0 and (result["numerator"], result["denominator"]) == (1, 2)

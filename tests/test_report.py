@@ -4,9 +4,13 @@ are tested against SciPy and statsmodels in tests/test_stats.py."""
 
 from __future__ import annotations
 
+import html
 import html.parser
 import io
 import json
+import os
+import re
+import subprocess
 import sys
 import types
 from datetime import UTC, datetime
@@ -999,3 +1003,67 @@ def test_the_report_command_reads_targets_from_the_settings_file(tmp_path: Path)
     assert payload["sections"]["key_metrics_and_trends"]["tables"][0]["title"] == "Targets, Sep 2026"
     settings.write_text(settings.read_text().replace("retention = 0.95", 'retention = "high"'))
     assert run("report", "--data", str(folder), "--period", "2026-09")[0] == 2
+
+
+# -- text from the data is shown, never run ------------------------------------------------------
+
+HOSTILE_TIERS = {
+    "enterprise": "<script>alert(1)</script>",
+    "mid": "$x^{2$ [pay](javascript:alert(2))",
+    "smb": "<javascript:alert(3)> # heading",
+}
+
+
+@pytest.fixture(scope="module")
+def hostile_report() -> Report:
+    """The sample, with tiers, account names and feedback holding markup, links and mathtext."""
+    data = sample.generate()
+    accounts = [
+        attrs.evolve(
+            a, tier=HOSTILE_TIERS.get(a.tier or "", a.tier), name=f"<img src=x onerror=alert(4)>{a.id}"
+        )
+        for a in data.accounts
+    ]
+    feedback = [
+        attrs.evolve(
+            f,
+            text=f"**great** <iframe src='javascript:alert(5)'></iframe> [docs](javascript:alert(6)) {f.id}",
+        )
+        for f in data.feedback
+    ]
+    collections = {name: getattr(data, name) for name in data.supplied}
+    collections.update(accounts=accounts, feedback=feedback)
+    hostile = AdvocacyData.from_records(as_of=data.as_of, calendar=data.calendar, **collections)
+    return report(hostile, period="2026-09", basis=DEMO_BASIS)
+
+
+def test_markdown_shows_text_from_the_data_as_text_never_as_html_or_links(hostile_report: Report) -> None:
+    import markdown as python_markdown
+    from markdown_it import MarkdownIt
+
+    text = hostile_report.to_markdown()
+    assert "<script>alert(1)</script>" in hostile_report.to_json()  # the hostile text is in the report
+    for rendered in (MarkdownIt("commonmark").enable("table").render(text), python_markdown.markdown(text,
+                     extensions=["tables"])):  # fmt: skip
+        lowered = rendered.lower()
+        assert "<script" not in lowered and "<iframe" not in lowered and "<img" not in lowered
+        assert "javascript:" not in "".join(re.findall(r'(?:href|src)="([^"]*)"', lowered))
+        assert "<h1" in lowered and lowered.count("<h1") == 1  # no heading from a tier
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered  # shown as written
+        assert "<strong>great</strong>" not in rendered
+
+
+def test_chart_labels_from_the_data_are_not_read_as_mathtext(hostile_report: Report) -> None:
+    # "$x^{2$" is an unterminated mathtext group: matplotlib raised ValueError drawing the legend.
+    page = hostile_report.to_html()
+    assert "$x^{2$" in html.unescape(page) and "<script>alert" not in page
+
+
+def test_the_report_command_prints_on_an_ascii_terminal() -> None:
+    # Printing "“" or "−" raised UnicodeEncodeError (a traceback) with PYTHONIOENCODING=ascii.
+    result = subprocess.run(
+        [sys.executable, "-m", "advocacy_kpis.cli", "report", "--sample", "--period", "2026-09"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONIOENCODING": "ascii"}, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0 and "Traceback" not in result.stderr
+    assert "# Customer advocacy" in result.stdout and "\\u201c" in result.stdout

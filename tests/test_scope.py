@@ -559,12 +559,20 @@ def test_segments_with_int_and_string_values_differ_in_name_and_equality() -> No
     assert number.to_dict() == {"seats": [5]} and text.to_dict() == {"seats": ["5"]}
 
 
-def test_a_bool_never_matches_an_int_in_a_segment() -> None:
+def test_true_never_matches_a_number_but_one_and_zero_match_a_flag() -> None:
     assert Segment.where(flag=True) != Segment.where(flag=1)
     assert not Segment.where(flag=True).matches({"flag": 1})
-    assert not Segment.where(flag=1).matches({"flag": True})
     assert Segment.where(flag=True).matches({"flag": True})
-    assert (Segment.where(flag=(True, "x")) & Segment.where(flag=(1, "x"))) == Segment.where(flag="x")
+    # The loader reads 1 and 0 in a flag column as true and false: icp=1 selects flags that are true.
+    one, zero = Segment.where(flag=1), Segment.where(flag=0)
+    assert one.matches({"flag": True}) and not one.matches({"flag": False})
+    assert zero.matches({"flag": False}) and not zero.matches({"flag": True})
+    assert Segment.where(seats=1).matches({"seats": 1}) and not Segment.where(seats=1).matches({"seats": 2})
+    # Both criteria select the flags that are true, and the text "x": so does their conjunction.
+    both = Segment.where(flag=(True, "x"))
+    assert (Segment.where(flag=(True, "x")) & Segment.where(flag=(1, "x"))) == both
+    assert (Segment.where(flag=(1, "x")) & Segment.where(flag=(True, "x"))) == both
+    assert (Segment.where(flag=(1, "x")) & Segment.where(flag=(1, 2))) == Segment.where(flag=1)
     with pytest.raises(ParameterError, match="True/False with 1/0"):
         Segment.where(flag=(True, 1))
 

@@ -378,6 +378,64 @@ def test_own_parameters_may_name_the_metric_by_its_short_name() -> None:
     assert card.get("nps", q).to_dict() == compute("nps", tiny(), window=q, confidence=0.8).to_dict()
 
 
+def test_a_metric_id_given_as_one_string_is_refused_as_such() -> None:
+    # It was read letter by letter: "No metric 'n'".
+    with pytest.raises(
+        ParameterError, match="'metrics' parameter of scorecard must be a list of metric ids"
+    ) as raised:
+        scorecard(tiny(), metrics="nps", windows=[Window.quarter(2026, 1)])
+    assert "'n'" not in str(raised.value)
+
+
+def test_an_empty_list_of_metrics_is_refused_not_an_empty_scorecard() -> None:
+    with pytest.raises(
+        ParameterError, match="'metrics' parameter of scorecard must be one or more metric ids"
+    ):
+        scorecard(tiny(), metrics=[], windows=[Window.quarter(2026, 1)])
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        (
+            {"confidnce": 0.8},
+            "'params' parameter of scorecard must be names of parameters the metrics take (confidence)",
+        ),
+        ({"horizon_days": 30}, "Got 'horizon_days' instead"),  # no chosen metric takes it
+        (
+            {"net_promoter_score": {"confidnce": 0.8}},
+            "'confidnce' parameter of net_promoter_score must be one of its parameters (confidence)",
+        ),
+        (
+            {"referral_conversion_rate": {"horizon_days": 30}},
+            "a metric of the scorecard (net_promoter_score)",
+        ),
+    ],
+)
+def test_a_parameter_no_metric_of_the_scorecard_takes_is_refused_with_the_valid_names(
+    params: dict[str, Any], named: str
+) -> None:
+    # A misspelt parameter was ignored: the scorecard silently used the default.
+    with pytest.raises(ParameterError) as raised:
+        scorecard(tiny(), metrics=["net_promoter_score"], windows=[Window.quarter(2026, 1)], params=params)
+    assert named in str(raised.value)
+
+
+def test_a_metrics_own_parameters_may_be_keyed_by_its_short_name() -> None:
+    q3 = Window.quarter(2026, 3)
+    card = scorecard(tiny(), metrics=["nps"], windows=[q3], params={"nps": {"confidence": 0.8}})
+    assert card.get("nps", q3).to_dict() == compute("nps", tiny(), window=q3, confidence=0.8).to_dict()
+
+
+def test_get_refuses_a_window_or_segment_given_as_text_with_a_library_error() -> None:
+    # get("nps", "2026Q3") raised AttributeError ('str' object has no attribute 'label').
+    card = _card()
+    with pytest.raises(ParameterError, match=r"must be a Window such as Window.parse\('2026Q3'\)"):
+        card.get("net_promoter_score", "2026Q3")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="'segment' parameter of Scorecard must be a Segment"):
+        card.get("net_promoter_score", Window.quarter(2026, 1), "tier=smb")  # type: ignore[arg-type]
+
+
 def test_compute_dispatches_by_id_and_refuses_foreign_parameters() -> None:
     q3 = Window.quarter(2026, 3)
     assert compute("customer_retention_rate", tiny(), window=q3).value == 0.75
@@ -458,6 +516,12 @@ def test_cli_scorecard_json_and_csv_carry_every_cell() -> None:
         (["scorecard", "--sample", "--windows", "2026Q3..2026Q1"], "--windows"),
         (["scorecard", "--sample", "--metrics", "nope"], "nope"),
         (["scorecard", "--sample", "--by", "colour"], "colour"),
+        (
+            ["scorecard", "--sample", "--metrics", ","],
+            "The --metrics flag of advocacy-kpis scorecard must be one",
+        ),
+        (["scorecard", "--sample", "--param", "confidnce=0.9"], "The --param flag"),
+        (["scorecard", "--sample", "--param", "window=2026Q3"], "window is given by --windows"),
     ],
 )
 def test_cli_scorecard_errors_name_the_flag(

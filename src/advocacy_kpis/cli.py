@@ -23,19 +23,25 @@ such command reads a folder the same way.
 ``ID`` is a metric id or a common short name (``nps``, ``csat``, ``churn``, ...). A mistake in
 the arguments ends the command with status 2 and a one-line message naming the flag, never a
 traceback.
+
+Names and values from the data are printed through a safe representation: control characters
+(an escape sequence in a column name, a carriage return in a segment value) are shown escaped,
+never sent to the terminal, and text the terminal's encoding cannot hold is written with
+backslash escapes instead of failing.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import json
 import sys
 import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TextIO, TypeVar
+from typing import Any, Final, NoReturn, TextIO, TypeVar, cast
 
 import attrs
 
@@ -43,9 +49,9 @@ from advocacy_kpis import catalog
 from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.catalog import BasisUse, MetricSpec, Parameter
 from advocacy_kpis.data import AdvocacyData
-from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError, shorten
 from advocacy_kpis.io import LoadReport, load_folder, read_settings
-from advocacy_kpis.io.coerce import Refused, instant_converter
+from advocacy_kpis.io.coerce import Refused, check_datetime_format, instant_converter
 from advocacy_kpis.result import MetricResult, Unit, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, SegmentsBy, Window
@@ -120,7 +126,28 @@ def _reason(error: BaseException) -> str:
     return str(error) or type(error).__name__
 
 
-def _cli_params(texts: Sequence[str], specs: Sequence[MetricSpec], command: str) -> dict[str, Any]:
+# What each command takes by a flag of its own rather than by --param.
+_COMPUTE_SCOPE: Final = {
+    "window": "--window",
+    "segment": "--segment",
+    "basis": "--basis",
+    "data": "--sample or --data",
+    "metric_id": "the metric argument",
+}
+_SCORECARD_SCOPE: Final = {
+    "window": "--windows",
+    "windows": "--windows",
+    "segment": "--by",
+    "segments": "--by",
+    "basis": "--basis",
+    "data": "--sample or --data",
+    "metrics": "--metrics",
+}
+
+
+def _cli_params(
+    texts: Sequence[str], specs: Sequence[MetricSpec], command: str, scope: Mapping[str, str]
+) -> dict[str, Any]:
     """The ``--param NAME=VALUE`` flags, each read and checked as the parameter the metrics declare."""
     declared: dict[str, Parameter] = {}
     for spec in specs:
@@ -132,6 +159,9 @@ def _cli_params(texts: Sequence[str], specs: Sequence[MetricSpec], command: str)
         name = name.strip()
         if not sep or not name:
             raise ParameterError("--param", command, "NAME=VALUE", text)
+        if name in scope:
+            expected = f"a parameter of the metric itself ({name} is given by {scope[name]})"
+            raise ParameterError("--param", command, expected, text)
         found = declared.get(name)
         if found is None:
             which = specs[0].id if len(specs) == 1 else "the metrics chosen"
@@ -209,7 +239,7 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
         rates = {code: rate for code, rate in source.fx_rates.items() if code != basis.currency}
         kind, currency = basis.kind, basis.currency
         basis = _flag("--fx", command, lambda: RevenueBasis(kind, currency, rates))
-    params = _cli_params(args.param, [spec], command)
+    params = _cli_params(args.param, [spec], command, _COMPUTE_SCOPE)
     result = _compute_flags(spec, args, data, window, segment, basis, params)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
@@ -320,6 +350,14 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
         SourceError: the folder cannot be read.
     """
     flags = dict(_parse_fx(f, command) for f in args.fx)
+    if args.datetime_format is not None and not args.sample:
+        try:
+            check_datetime_format(args.datetime_format)
+        except SourceError:
+            expected = (
+                "a strptime format such as %m/%d/%Y, with which a date-time can be written and read back"
+            )
+            raise ParameterError("--datetime-format", command, expected, args.datetime_format) from None
     if args.sample:
         given = (
             ("--as-of", args.as_of),
@@ -338,7 +376,7 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
         as_of = None if args.as_of is None else _parse_as_of(args.as_of, calendar or Calendar(), command)
         loaded = load_folder(args.data, as_of=as_of, calendar=calendar, datetime_format=args.datetime_format)
     except SourceError as error:
-        raise SourceError(f"--data {args.data}: {error}") from None
+        raise SourceError(f"--data {shorten(args.data)}: {error}") from None
     rates = {**settings.fx_rates, **flags}
     return DataSource(
         loaded.data, loaded.report, settings.currency or DEMO_BASIS.currency, rates, dict(settings.targets)
@@ -351,6 +389,8 @@ def data_from_args(args: argparse.Namespace, command: str = "advocacy-kpis") -> 
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    if args.limit < 1:
+        raise ParameterError("--limit", "advocacy-kpis validate", "a positive number of rows", args.limit)
     source = data_source_from_args(args, "advocacy-kpis validate")
     if source.report is None:
         data = source.data
@@ -510,20 +550,25 @@ def _windows_arg(text: str | None, grain: str | None, data: AdvocacyData) -> lis
 
 
 def _cmd_scorecard(args: argparse.Namespace, out: TextIO) -> int:
-    source = _source(args, "advocacy-kpis scorecard")
+    command = "advocacy-kpis scorecard"
+    if args.metrics is not None:
+        ids: list[str] = [m.strip() for m in args.metrics.split(",") if m.strip()]
+        if not ids:
+            raise ParameterError(
+                "--metrics", command, "one or more metric ids, separated by commas", args.metrics
+            )
+    source = _source(args, command)
     data = source.data
     windows = _windows_arg(args.windows, args.grain, data)
     if args.all:
-        ids: list[str] = [s.id for s in catalog.all()]
-    elif args.metrics:
-        ids = [m.strip() for m in args.metrics.split(",") if m.strip()]
-    else:
+        ids = [s.id for s in catalog.all()]
+    elif args.metrics is None:
         ids = [m for m in HEADLINE_METRICS if m in {s.id for s in catalog.all()}]
     segments: list[Segment | SegmentsBy] = [Segment.all()]
     for by in args.by:
         segments.append(Segment.by(*[name.strip() for name in by.split(",") if name.strip()]))
-    basis = _basis_for(args, source, "advocacy-kpis scorecard")
-    params = _cli_params(args.param, [catalog.get(m) for m in ids], "advocacy-kpis scorecard")
+    basis = _basis_for(args, source, command)
+    params = _cli_params(args.param, [catalog.get(m) for m in ids], command, _SCORECARD_SCOPE)
     card = scorecard(data, metrics=ids, windows=windows, segments=segments, basis=basis, params=params)
     if args.format == "json":
         out.write(json.dumps(card.to_rows(), indent=2) + "\n")
@@ -649,9 +694,10 @@ def _source(args: argparse.Namespace, command: str) -> DataSource:
     """The data source of a command, warning on standard error when rows of ``--data`` were refused."""
     source = data_source_from_args(args, command)
     if source.report is not None and not source.report.ok:
-        sys.stderr.write(
+        _say(
+            sys.stderr,
             f"advocacy-kpis: warning: {source.report.rows_rejected} of {source.report.rows_read} rows were "
-            f"refused and are not counted; advocacy-kpis validate --data {args.data} lists them\n"
+            f"refused and are not counted; advocacy-kpis validate --data {args.data} lists them",
         )
     return source
 
@@ -724,8 +770,19 @@ def _cmd_over_asking(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+class _UsageError(Exception):
+    """A command line argparse cannot read; the message says what it expected."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a mistake reported as the one line every other mistake is (not usage and a line)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise _UsageError(f"{message} (see {self.prog} --help)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="advocacy-kpis", description=__doc__.split("\n")[0])
+    parser = _Parser(prog="advocacy-kpis", description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("catalog", help="list every metric")
     explain = commands.add_parser("explain", help="explain one metric")
@@ -857,13 +914,64 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+_SHOWN_AS_IS = frozenset("\n\t")
+
+
+def terminal_text(text: str) -> str:
+    r"""``text`` with every character a terminal would act on instead of show written as an escape.
+
+    An ESC in a column name could clear the screen and print a line of its own, a carriage
+    return or a right-to-left override could make a printed line say something else; they are
+    shown as ``\x1b``, ``\r`` and ``\u202e``. Line breaks and tabs of the output itself stay.
+
+    Examples:
+        >>> print(terminal_text("tier\x1b[2J\u202e: ok"))
+        tier\x1b[2J\u202e: ok
+    """
+    if text.isprintable() or all(c.isprintable() or c in _SHOWN_AS_IS for c in text):
+        return text
+    return "".join(c if c.isprintable() or c in _SHOWN_AS_IS else repr(c)[1:-1] for c in text)
+
+
+class _Terminal(io.TextIOBase):
+    """A text stream that writes through `terminal_text`, and with backslash escapes where the
+    stream's encoding (``PYTHONIOENCODING=ascii``, a Windows console) cannot hold a character."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        safe = terminal_text(text)
+        try:
+            self._stream.write(safe)
+        except UnicodeEncodeError:
+            encoding = getattr(self._stream, "encoding", None) or "ascii"
+            self._stream.write(safe.encode(encoding, "backslashreplace").decode(encoding, "replace"))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _say(stream: TextIO, line: str) -> None:
+    """Write one line of a message to ``stream`` (standard error), escaped as output is."""
+    cast(TextIO, _Terminal(stream)).write(" ".join(line.split()) + "\n")
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line; returns the exit status (0 on success, 2 on a usage error)."""
-    stream = out if out is not None else sys.stdout
+    stream = cast(TextIO, _Terminal(out if out is not None else sys.stdout))
     try:
         args = _parser().parse_args(argv)
+    except _UsageError as error:
+        _say(sys.stderr, f"advocacy-kpis: error: {error}")
+        return 2
     except SystemExit as stop:
-        # argparse has printed the usage and the problem; return its status instead of exiting.
+        # argparse has printed the help; return its status instead of exiting.
         return stop.code if isinstance(stop.code, int) else 2
     try:
         if args.command == "catalog":
@@ -888,14 +996,14 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return _cmd_demo(stream)
     except AdvocacyKpisError as error:
         # One line, whatever the input held.
-        sys.stderr.write(f"advocacy-kpis: error: {' '.join(str(error).split())}\n")
+        _say(sys.stderr, f"advocacy-kpis: error: {error}")
         return 2
     except BrokenPipeError:
         # The reader (e.g. `| head`) has gone; that is not an error of ours.
         sys.stderr.close()
         return 0
     except OSError as error:
-        sys.stderr.write(f"advocacy-kpis: error: {error}\n")
+        _say(sys.stderr, f"advocacy-kpis: error: {error}")
         return 2
 
 

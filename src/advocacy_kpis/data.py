@@ -21,6 +21,7 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from advocacy_kpis.errors import (
+    SHOWN_CHARACTERS,
     CalendarMismatchError,
     DuplicateIdError,
     InvalidRecordError,
@@ -68,6 +69,7 @@ __all__ = [
     "PAST_FIELDS",
     "AdvocacyData",
     "contract_value",
+    "cycle_text",
     "renewal_cycle",
     "renewal_cycle_of",
 ]
@@ -895,8 +897,32 @@ def _check_no_renewal_cycle(contracts: tuple[Contract, ...]) -> None:
             "renewal_of",
             contract.renewal_of,
             f"a contract that is not renewed, through its own renewals, by this one "
-            f"(renewal cycle: {shorten(' -> '.join(cycle))})",
+            f"(renewal cycle: {cycle_text(cycle)})",
         )
+
+
+def cycle_text(cycle: Sequence[str]) -> str:
+    """A renewal cycle's ids as a message shows them, ``'c1 -> c2 -> c1'``, cut to a readable length.
+
+    Only the ids shown are joined, so a cycle of a hundred thousand contracts costs what it shows.
+
+    Examples:
+        >>> cycle_text(["c1", "c2", "c1"])
+        "'c1 -> c2 -> c1'"
+        >>> cycle_text([f"c{i}" for i in range(10_000)] + ["c0"])
+        "'c0 -> c1 -> c2 -> ... -> c18... (10001 ids)"
+    """
+    shown: list[str] = []
+    length = 0
+    for contract_id in cycle:
+        if length > SHOWN_CHARACTERS:
+            break
+        shown.append(contract_id[: SHOWN_CHARACTERS + 1])
+        length += len(shown[-1]) + 4
+    text = " -> ".join(shown)
+    if len(shown) == len(cycle) and length <= SHOWN_CHARACTERS + 4:
+        return shorten(text)
+    return f"{repr(text[:SHOWN_CHARACTERS])[:-1]}... ({len(cycle)} ids)"
 
 
 def renewal_cycle(contracts: Sequence[Contract]) -> tuple[Contract, list[str]] | None:

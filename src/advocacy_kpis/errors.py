@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 __all__ = [
@@ -16,10 +17,12 @@ __all__ = [
     "MissingExtraError",
     "ParameterError",
     "SegmentNotApplicableError",
+    "SettingsError",
     "SourceError",
     "UnknownMetricError",
     "UnknownReferenceError",
     "shorten",
+    "shorten_joined",
 ]
 
 SHOWN_CHARACTERS = 120
@@ -57,6 +60,31 @@ def shorten(value: Any, limit: int = SHOWN_CHARACTERS) -> str:
     if len(text) > limit:
         return f"{text[:limit]}... ({len(text)} characters)"
     return text
+
+
+def shorten_joined(items: Iterable[Any], separator: str = ", ", limit: int = SHOWN_CHARACTERS) -> str:
+    """Items joined by ``separator``, each as `shorten` shows it, cut at about ``limit`` characters.
+
+    Only the items shown are looked at, so a list of a million long ids costs what it shows.
+
+    Examples:
+        >>> shorten_joined(["c1", "c2", "c1"], " -> ")
+        "'c1' -> 'c2' -> 'c1'"
+        >>> shorten_joined([f"id-{i}" for i in range(1000)], limit=30)
+        "'id-0', 'id-1', 'id-2', 'id-3', ... (1000 in all)"
+    """
+    shown: list[str] = []
+    length = 0
+    count = 0
+    for item in items:
+        count += 1
+        if length <= limit:  # past the limit, items are counted, not shown
+            text = shorten(item, limit)
+            shown.append(text)
+            length += len(text) + len(separator)
+    if len(shown) < count:
+        return f"{separator.join(shown)}{separator}... ({count} in all)"
+    return separator.join(shown)
 
 
 class AdvocacyKpisError(Exception):
@@ -137,9 +165,9 @@ class LoadError(InvalidRecordError):
         if field == WHOLE_ROW:
             named = "the row"
         elif column in (None, field):
-            named = f"field '{field}'"
+            named = f"field {shorten(field)}"
         else:
-            named = f"field '{field}' (column '{column}')"
+            named = f"field {shorten(field)} (column {shorten(column)})"
         ValueError.__init__(self, f"{self.record}: {named} must be {expected}. Got {shorten(value)} instead.")
 
 
@@ -148,6 +176,14 @@ class SourceError(AdvocacyKpisError, ValueError):
 
     Raised for what no single row explains: a missing folder, an unreadable file, a file without
     a header, two files for one collection, a column map that names an unknown collection.
+    """
+
+
+class SettingsError(SourceError):
+    """A data folder's settings file (``advocacy.toml``) that cannot be read or holds a bad setting.
+
+    The message starts with the file's name and names the setting, the value (shortened) and
+    what was expected.
     """
 
 

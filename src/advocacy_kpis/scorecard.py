@@ -294,8 +294,9 @@ def scorecard(
         holds an undefined result saying why.
 
     Raises:
-        ParameterError: bad windows, segments, metrics or parameters; a parameter no chosen
-            metric takes, or own parameters for a metric that is not among ``metrics``.
+        ParameterError: bad windows, segments, metrics or parameters: no metric, a metric id
+            given as one string, a parameter no chosen metric takes, or own parameters for a
+            metric that is not among ``metrics``.
 
     Examples:
         >>> from advocacy_kpis.sample import tiny
@@ -317,9 +318,11 @@ def scorecard(
         raise ParameterError("basis", "scorecard", "a RevenueBasis such as RevenueBasis.arr('USD')", basis)
     if params is not None and not isinstance(params, Mapping):
         raise ParameterError("params", "scorecard", "a mapping of parameter names to values", params)
+    if isinstance(metrics, (str, bytes)) or (metrics is not None and not isinstance(metrics, Iterable)):
+        raise ParameterError("metrics", "scorecard", "a list of metric ids, e.g. ['nps']", metrics)
     ids = [_resolve(m) for m in metrics] if metrics is not None else [s.id for s in catalog.all()]
-    if isinstance(metrics, str):
-        raise ParameterError("metrics", "scorecard", "a list of metric ids", metrics)
+    if not ids:
+        raise ParameterError("metrics", "scorecard", "one or more metric ids (or None for every metric)", ids)
     ids = list(dict.fromkeys(ids))
     params = _param_names(params or {}, ids)
     contexts = _Contexts(data, Grid(chosen_windows, chosen_segments))
@@ -441,16 +444,28 @@ class Scorecard:
         )
 
     def _window_index(self, window: Window) -> int:
+        shown = ", ".join(w.label for w in self.windows)
+        if not isinstance(window, Window):
+            hint = (
+                f" such as Window.parse({window!r})" if isinstance(window, str) and len(window) < 40 else ""
+            )
+            raise ParameterError(
+                "window", "Scorecard", f"a Window{hint}, one of the scorecard's ({shown})", window
+            )
         try:
             return self.windows.index(window)
         except ValueError:
-            shown = ", ".join(w.label for w in self.windows)
             raise ParameterError(
                 "window", "Scorecard", f"one of the scorecard's windows ({shown})", window.label
             ) from None
 
     def _segment_index(self, segment: Segment | None) -> int:
         chosen = Segment.all() if segment is None else segment
+        if not isinstance(chosen, Segment):
+            shown = ", ".join(s.name for s in self.segments)
+            raise ParameterError(
+                "segment", "Scorecard", f"a Segment, one of the scorecard's ({shown})", segment
+            )
         try:
             return self.segments.index(chosen)
         except ValueError:

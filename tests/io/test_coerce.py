@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from advocacy_kpis import Asset, Calendar, Sentiment, SurveyKind
 from advocacy_kpis.io import coerce
+from advocacy_kpis.io.bounds import MAX_CELL_LENGTH
 from advocacy_kpis.io.coerce import Refused
 
 BERLIN = Calendar(timezone=ZoneInfo("Europe/Berlin"))
@@ -214,3 +215,103 @@ def test_fixed_offsets_are_normalised_to_utc() -> None:
     plus_two = datetime(2026, 7, 1, 9, 30, tzinfo=timezone(timedelta(hours=2)))
     assert coerce.instant_converter(Calendar())(plus_two) == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
     assert coerce.instant_converter(Calendar())(plus_two).tzinfo is UTC
+
+
+# -- bounds: what a hostile cell cannot make a converter do ------------------------------------
+
+NUMERIC = [coerce.to_int, coerce.to_money, coerce.to_float]
+
+
+@pytest.mark.parametrize("convert", NUMERIC)
+@pytest.mark.parametrize("cell", ["1_000", "٣", "１２", "1٢", " ١ "])
+def test_underscores_and_digits_of_other_scripts_are_not_numbers(
+    convert: coerce.Converter, cell: str
+) -> None:
+    with pytest.raises(Refused):
+        convert(cell)
+
+
+def test_a_named_date_format_reads_ascii_digits_only() -> None:
+    year = coerce.instant_converter(Calendar(), "%Y")
+    assert year("2026") == datetime(2026, 1, 1, tzinfo=UTC)
+    with pytest.raises(Refused, match="%Y"):
+        year("٢٠٢٦")  # strptime itself reads Arabic-Indic digits as 2026
+
+
+def test_a_whole_number_may_have_fifty_digits_and_no_more() -> None:
+    fifty, fifty_one = "9" * 50, "1" + "0" * 50
+    assert coerce.to_int(fifty) == 10**50 - 1
+    assert coerce.to_text(10**50 - 1) == fifty
+    assert coerce.to_attribute(-(10**50) + 1) == -(10**50) + 1
+    for convert in (coerce.to_int, coerce.to_text, coerce.to_attribute):
+        with pytest.raises(Refused, match="at most 50 digits"):
+            convert(10**50)
+    with pytest.raises(Refused, match="at most 50 digits"):
+        coerce.to_int(fifty_one)
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["9" * 5000, 10**5000, Decimal("1e999999999"), "1e999999999", 1e300, Decimal("-1E+60")],
+    ids=["5000 digits", "10**5000", "Decimal 1e999999999", "text 1e999999999", "1e300", "Decimal -1E+60"],
+)
+def test_numbers_beyond_the_digit_bound_are_refused_not_raised(cell: object) -> None:
+    # Python refuses to turn more than 4,300 digits into an int or back (ValueError), and
+    # int(Decimal("1e999999999")) would build a billion digits.
+    for convert in (coerce.to_int, coerce.to_money, coerce.to_text, coerce.to_attribute):
+        if convert in (coerce.to_text, coerce.to_attribute) and isinstance(cell, str):
+            continue  # text stays text there
+        with pytest.raises(Refused):
+            convert(cell)
+
+
+def test_an_amount_is_bounded_by_its_digits_written_out() -> None:
+    assert coerce.to_money("1e3") == Decimal(1000)
+    assert coerce.to_money("0." + "0" * 48 + "1") == Decimal("1E-49")  # 50 digits: 0 and 49 decimals
+    with pytest.raises(Refused, match="at most 50 digits"):
+        coerce.to_money("1e-50")  # 51 digits written out: 0.000...01
+    with pytest.raises(Refused, match="at most 50 digits"):
+        coerce.to_money("1e50")  # 51 digits: 1 and fifty zeros
+
+
+def test_a_numpy_scalar_in_influences_is_refused() -> None:
+    for cell in (np.int64(3), np.float64(2.5), np.bool_(True)):
+        with pytest.raises(Refused, match="list of assets"):
+            coerce.to_assets(cell)
+    assert coerce.to_assets(np.array(["reference", "review"])) == (Asset.REFERENCE, Asset.REVIEW)
+
+
+def test_text_longer_than_the_cell_bound_is_refused_by_every_converter() -> None:
+    long = "a" * (MAX_CELL_LENGTH + 1)
+    assert coerce.to_text("a" * MAX_CELL_LENGTH) is not None
+    converters = [
+        coerce.to_text, coerce.to_int, coerce.to_float, coerce.to_money, coerce.to_bool, coerce.to_assets,
+        coerce.to_attribute, coerce.to_mapping, coerce.enum_converter(SurveyKind),
+        coerce.instant_converter(Calendar()), coerce.instant_converter(Calendar(), "%Y"),
+    ]  # fmt: skip
+    for convert in converters:
+        with pytest.raises(Refused):
+            convert(long)
+
+
+def test_json_attributes_nested_beyond_the_bound_are_refused_before_parsing() -> None:
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000  # json.loads would raise RecursionError
+    with pytest.raises(Refused, match="nested at most 64 deep"):
+        coerce.to_mapping(deep)
+    within = '{"a": ' * 64 + "1" + "}" * 64
+    assert isinstance(coerce.to_mapping(within), dict)
+    assert coerce.to_mapping('{"tier": "[[[[" }') == {"tier": "[[[["}  # brackets in a string do not nest
+
+
+def test_a_json_integer_beyond_pythons_digit_limit_is_a_refused_cell() -> None:
+    with pytest.raises(Refused, match="JSON object"):
+        coerce.to_mapping('{"seats": ' + "9" * 5000 + "}")
+
+
+def test_a_cell_that_is_not_utf8_is_refused_by_every_converter() -> None:
+    cell = coerce.Undecodable(b"\xff\xfe")
+    for convert in (coerce.to_text, coerce.to_int, coerce.to_money, coerce.to_bool, coerce.to_attribute,
+                    coerce.to_assets, coerce.to_mapping, coerce.instant_converter(Calendar())):  # fmt: skip
+        with pytest.raises(Refused):
+            convert(cell)
+    assert "not UTF-8" in repr(cell)

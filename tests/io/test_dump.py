@@ -93,3 +93,29 @@ def test_an_attribute_named_like_a_field_cannot_even_be_built(tmp_path: Path) ->
 
     with pytest.raises(InvalidRecordError, match="'tier' is a field of Account"):
         Account(id="a1", customer_since=datetime(2025, 1, 1, tzinfo=UTC), attributes={"tier": "x"})
+
+
+def test_dump_refuses_what_is_no_data_set_and_a_file_for_a_folder(tmp_path: Path) -> None:
+    with pytest.raises(
+        ParameterError, match="'data' parameter of advocacy_kpis.io.dump must be an AdvocacyData"
+    ):
+        io.dump({}, tmp_path)  # type: ignore[arg-type]
+    existing = tmp_path / "export"
+    existing.write_text("a file")
+    with pytest.raises(SourceError, match="export' is a file, not a folder"):
+        io.dump(sample.tiny(), existing)
+    with pytest.raises(SourceError, match="cannot be written"):
+        io.dump(sample.tiny(), existing / "inside")  # a folder under a file cannot be made
+
+
+def test_write_csv_refuses_what_is_no_rows(tmp_path: Path) -> None:
+    with pytest.raises(
+        ParameterError, match="'rows' parameter of advocacy_kpis.io.write_csv must be an iterable"
+    ):
+        io.write_csv(None, tmp_path / "out.csv")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="must be mappings of column name to value"):
+        io.write_csv([["a", "b"]], tmp_path / "out.csv")  # type: ignore[list-item]
+    with pytest.raises(ParameterError, match="'file' parameter"):
+        io.write_csv([{"a": 1}], 5)  # type: ignore[arg-type]
+    with pytest.raises(SourceError, match="cannot be written"):
+        io.write_csv([{"a": 1}], tmp_path / "no such folder" / "out.csv")

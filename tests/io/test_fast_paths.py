@@ -8,8 +8,12 @@ here to the slow path it stands for.
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import math
 import string
+import threading
+import time
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -395,3 +399,93 @@ def test_a_load_leaves_the_garbage_collector_as_it_found_it(tmp_path: Path, enab
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()
+
+
+class _SwitchingCollector:
+    """The gc module, with a pause in every call that lets another thread run: a race between
+    reading the collector's switch and setting it, a few bytecodes wide, then shows every time."""
+
+    def isenabled(self) -> bool:
+        time.sleep(0.0001)
+        return gc.isenabled()
+
+    def disable(self) -> None:
+        time.sleep(0.0001)
+        gc.disable()
+
+    def enable(self) -> None:
+        time.sleep(0.0001)
+        gc.enable()
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_loads_in_many_threads_leave_the_garbage_collector_as_they_found_it(
+    enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each load used to read the collector's switch and turn it off in two steps: with loads
+    # overlapping, one could record "off" while another had paused it, and leave it off for good
+    # (with the switching collector below, that happened in every run).
+    monkeypatch.setattr(_load, "gc", _SwitchingCollector())
+    rows = {
+        "accounts": [{"id": f"a{i}", "customer_since": "2025-01-01"} for i in range(20)],
+        "referrals": [
+            {"id": f"r{i}", "account_id": f"a{i % 20}", "invited_at": "2026-01-01"} for i in range(40)
+        ],
+    }
+    start = threading.Barrier(16)
+    failures: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            start.wait()
+            for round_ in range(12):
+                if round_ % 3 == 2:
+                    with contextlib.suppress(SourceError):
+                        io.from_rows({"referrals": []})  # a load that fails half way
+                else:
+                    assert len(io.from_rows(rows, as_of="2026-10-01").data.referrals) == 40
+        except BaseException as error:  # collected, to fail the test in the main thread
+            failures.append(error)
+
+    was = gc.isenabled()
+    try:
+        gc.enable() if enabled else gc.disable()
+        for _ in range(3):
+            threads = [threading.Thread(target=load) for _ in range(16)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=120)
+            assert not failures, failures[0]
+            assert gc.isenabled() is enabled
+    finally:
+        gc.enable() if was else gc.disable()
+
+
+def _renewals_load_time(contracts: int, repeat: int = 3) -> float:
+    """CPU seconds of a load of ``contracts`` contracts, half in renewal 2-cycles and half in one
+    chain renewing a contract that does not exist (every one of them refused), best of ``repeat``."""
+    rows: list[dict[str, Any]] = []
+    for i in range(contracts):
+        if i < contracts // 2:
+            renews = f"c{i + 1}" if i % 2 == 0 else f"c{i - 1}"
+        else:
+            renews = f"c{i - 1}" if i > contracts // 2 else "nowhere"
+        rows.append({"id": f"c{i}", "account_id": "a1", "start": "2025-01-01", "end": "2026-01-01",
+                     "arr": "10", "currency": "USD", "renewal_of": renews})  # fmt: skip
+    collections = {"accounts": [{"id": "a1", "customer_since": "2024-01-01"}], "contracts": rows}
+    best = math.inf
+    for _ in range(repeat):
+        started = time.process_time()
+        data, report = io.from_rows(collections, as_of="2026-10-01")
+        best = min(best, time.process_time() - started)
+        assert data.contracts == () and len(report.rejections) == contracts
+    return best
+
+
+def test_the_renewal_check_takes_linear_time() -> None:
+    # Refusing one contract of one cycle per pass over all contracts took quadratic time: 16,000
+    # contracts in 2-cycles took 42 s, so doubling the contracts here would take four times as long.
+    small = _renewals_load_time(4_000)
+    large = _renewals_load_time(8_000)
+    assert large / small < 3, (small, large)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -263,3 +264,69 @@ def test_the_strict_loads_return_the_data_set() -> None:
     assert data.accounts[0].id == "a1"
     frame = pd.DataFrame({"id": ["a1"], "customer_since": ["2025-01-01"]})
     assert io.from_frames({"accounts": frame}, as_of="2026-01-01", strict=True).data.accounts[0].id == "a1"
+
+
+@pytest.mark.parametrize("rows", [None, 5, "a1", {"id": "a1"}], ids=["None", "int", "text", "a mapping"])
+def test_rows_that_are_no_list_of_mappings_are_a_source_error(rows: object) -> None:
+    with pytest.raises(SourceError, match="The rows of 'accounts' must be an iterable of mappings"):
+        io.from_rows({"accounts": rows})  # type: ignore[dict-item]
+    with pytest.raises(SourceError, match="io.from_rows takes a mapping of collection name to rows"):
+        io.from_rows([("accounts", [])])  # type: ignore[arg-type]
+
+
+def test_a_datetime_format_with_an_offset_is_usable() -> None:
+    rows = {"accounts": [{"id": "a1", "customer_since": "01.07.2026 09:30 +0200"}]}
+    data, report = io.from_rows(rows, datetime_format="%d.%m.%Y %H:%M %z")
+    assert report.ok and data.accounts[0].customer_since == datetime(2026, 7, 1, 7, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("fmt", ["%", "%Q-%d", "%Y-%", 5])
+def test_a_datetime_format_that_cannot_read_a_date_is_refused_once(fmt: object) -> None:
+    # '%' used to refuse every timestamp of every row, one at a time.
+    with pytest.raises(SourceError, match="datetime_format must be a strptime format"):
+        io.from_rows({"accounts": [{"id": "a1", "customer_since": "2025-01-01"}]}, datetime_format=fmt)  # type: ignore[arg-type]
+
+
+def test_a_boolean_field_is_selected_by_one_as_the_loader_reads_it(tmp_path: Path) -> None:
+    # icp column: yes, 1, no, 0, empty -> True, True, False, False, None.
+    (tmp_path / "accounts.csv").write_text(
+        "id,customer_since,icp\na1,2025-01-01,yes\na2,2025-01-01,1\na3,2025-01-01,no\na4,2025-01-01,0\na5,2025-01-01,\n"
+    )
+    (tmp_path / "referrals.csv").write_text(
+        "id,account_id,invited_at\nr1,a1,2026-07-02\nr2,a2,2026-07-03\nr3,a3,2026-07-04\n"
+    )
+    data, _ = io.load_folder(tmp_path, as_of="2026-10-01")
+    q3 = Window.quarter(2026, 3)
+    for flag, referring in ((1, 2), (True, 2), (0, 1), (False, 1)):
+        result = metrics.referral_program_participation_rate(data, window=q3, segment=Segment.where(icp=flag))
+        assert (result.numerator, result.denominator) == (referring, 2), flag
+
+
+def test_a_frame_arrow_cannot_type_is_read_cell_by_cell_whatever_its_column_names() -> None:
+    # A column of mixed objects sends the frame down the cell-by-cell path, which looked columns
+    # up by their stripped names: " tier " raised KeyError.
+    accounts = pd.DataFrame(
+        {"id": ["a1", "a2"], "customer_since": ["2025-01-01", "2025-01-01"], " tier ": ["smb", "mid"],
+         "seats": [5, "five"]}
+    )  # fmt: skip
+    data, report = io.from_frames({"accounts": accounts}, as_of="2026-10-01")
+    assert [a.tier for a in data.accounts] == ["smb", "mid"]
+    assert [dict(a.attributes) for a in data.accounts] == [{"seats": 5}, {"seats": "five"}]
+    assert report.ok
+
+
+def test_a_frame_holding_a_value_nested_5000_deep_is_read_cell_by_cell_and_the_row_refused() -> None:
+    # pyarrow's type inference took seconds and gigabytes on such a value; the row is refused instead.
+    deep: object = "reference"
+    for _ in range(5000):
+        deep = [deep]
+    opportunities = pd.DataFrame(
+        {"id": ["o1", "o2"], "created_at": ["2026-01-01"] * 2, "amount": [5, 6], "currency": ["USD"] * 2,
+         "source": ["x"] * 2, "influences": [["reference"], deep]}
+    )  # fmt: skip
+    accounts = pd.DataFrame({"id": ["a1"], "customer_since": ["2025-01-01"]})
+    started = time.process_time()
+    data, report = io.from_frames({"accounts": accounts, "opportunities": opportunities}, as_of="2026-10-01")
+    assert time.process_time() - started < 5
+    assert [o.id for o in data.opportunities] == ["o1"]
+    assert [(r.row, r.field) for r in report.rejections] == [(1, "influences")]

@@ -37,9 +37,10 @@ from pathlib import Path
 from typing import Any
 
 from advocacy_kpis.data import COLLECTIONS
-from advocacy_kpis.errors import SourceError
-from advocacy_kpis.io import coerce
+from advocacy_kpis.errors import SourceError, shorten
+from advocacy_kpis.io import bounds, coerce
 from advocacy_kpis.io._dump import csv_safe, dump, write_csv
+from advocacy_kpis.io._files import check_regular, display_name
 from advocacy_kpis.io._load import ColumnMap, Table, build, collector_paused
 from advocacy_kpis.io._sources import SUFFIXES, frame_table, read_csv, read_jsonl, read_parquet, rows_table
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
@@ -54,6 +55,7 @@ __all__ = [
     "Loaded",
     "Rejection",
     "Settings",
+    "bounds",
     "coerce",
     "csv_safe",
     "dump",
@@ -69,10 +71,16 @@ AsOf = datetime | date | str | None
 _READERS = {"csv": read_csv, "jsonl": read_jsonl, "parquet": read_parquet}
 
 
-def _check_names(names: Iterable[str], what: str) -> None:
-    for name in names:
+def _check_names(collections: Any, what: str, function: str, example: str) -> None:
+    if not isinstance(collections, Mapping):
+        raise SourceError(
+            f"{function} takes a mapping of collection name to {example}. Got {shorten(collections)} instead."
+        )
+    for name in collections:
         if name not in COLLECTIONS:
-            raise SourceError(f"{what} {name!r} names no collection: use one of {', '.join(COLLECTIONS)}.")
+            raise SourceError(
+                f"{what} {shorten(name)} names no collection: use one of {', '.join(COLLECTIONS)}."
+            )
 
 
 def load_folder(
@@ -112,14 +120,18 @@ def load_folder(
         A `Loaded`: ``data, report = load_folder(...)``.
 
     Raises:
-        SourceError: no such folder, no accounts file, two files for one collection, an
-            unreadable file or settings file, a column map naming no collection.
+        SourceError: no such folder, no accounts file, two files for one collection, a file that
+            is no regular file (a FIFO, a device, a socket) or is larger than
+            `bounds.MAX_FILE_BYTES`, an unreadable file, a column map naming no collection.
+        SettingsError: an unreadable settings file, or a bad setting in it.
         LoadError: in strict mode, the first row that cannot be loaded.
         MissingExtraError: a Parquet file without the ``parquet`` extra.
     """
     folder = Path(path)
     if not folder.is_dir():
-        raise SourceError(f"No folder {str(folder)!r}: give the folder that holds accounts.csv and the rest.")
+        raise SourceError(
+            f"No folder {shorten(str(folder))}: give the folder that holds accounts.csv and the rest."
+        )
     settings = read_settings(folder)
     chosen_calendar = calendar or settings.calendar or UTC_CALENDAR
     maps = dict(settings.column_map)
@@ -137,17 +149,20 @@ def load_folder(
             continue
         if file.suffix not in SUFFIXES or file.stem not in COLLECTIONS:
             notes.append(
-                f"{file.name} was not read: it names no collection (accounts.csv, referrals.parquet, ...)"
+                f"{display_name(file)} was not read: it names no collection "
+                "(accounts.csv, referrals.parquet, ...)"
             )
             continue
         if file.stem in found:
             raise SourceError(
                 f"{found[file.stem].name} and {file.name} both hold {file.stem}: keep one file per collection."
             )
+        # Refused by what it is before any file is read: a FIFO would block the load, a device never end.
+        check_regular(file)
         found[file.stem] = file
     if "accounts" not in found:
         raise SourceError(
-            f"{str(folder)!r} has no accounts file (accounts.csv, accounts.jsonl or accounts.parquet): "
+            f"{shorten(str(folder))} has no accounts file (accounts.csv, accounts.jsonl or accounts.parquet): "
             "every data set needs its accounts."
         )
     with collector_paused():
@@ -179,10 +194,17 @@ def from_rows(
     supplied, even with no rows. The other arguments are those of `load_folder`.
 
     Raises:
-        SourceError: a name that is no collection, or no ``accounts``.
+        SourceError: ``collections`` is no mapping, a name that is no collection, rows that are
+            not an iterable (of mappings), or no ``accounts``.
         LoadError: in strict mode, the first row that cannot be loaded.
     """
-    _check_names(collections, "The collection")
+    _check_names(collections, "The collection", "io.from_rows", "rows, such as {'accounts': [...]}")
+    for name, rows in collections.items():
+        if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+            raise SourceError(
+                f"The rows of {name!r} must be an iterable of mappings of column name to value, such as "
+                f"[{{'id': 'a1', ...}}]. Got {shorten(rows)} instead."
+            )
     with collector_paused():
         tables = [
             rows_table(name, name, rows, "row index", itertools.count()) for name, rows in collections.items()
@@ -209,7 +231,7 @@ def from_frames(
         LoadError: in strict mode, the first row that cannot be loaded.
         MissingExtraError: narwhals is not installed.
     """
-    _check_names(frames, "The table")
+    _check_names(frames, "The table", "io.from_frames", "table, such as {'accounts': frame}")
     with collector_paused():
         tables = [frame_table(name, frame) for name, frame in frames.items()]
         return _build(tables, as_of, calendar, column_map, datetime_format, strict)

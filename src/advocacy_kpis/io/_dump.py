@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Literal
 
 from advocacy_kpis.data import COLLECTIONS, AdvocacyData
-from advocacy_kpis.errors import ParameterError, SourceError
+from advocacy_kpis.errors import ParameterError, SourceError, shorten
 from advocacy_kpis.io._load import fields_of
 from advocacy_kpis.io._sources import SUFFIXES, require
 from advocacy_kpis.io.coerce import FORMULA_STARTS
@@ -83,6 +83,10 @@ def write_csv(
         file: a path, or an open text stream (opened with ``newline=""``).
         columns: the columns in order; by default every key, in the order first seen.
 
+    Raises:
+        ParameterError: ``rows`` is not an iterable of mappings, or ``file`` no path or stream.
+        SourceError: the file cannot be written.
+
     Examples:
         >>> import io
         >>> out = io.StringIO()
@@ -90,12 +94,22 @@ def write_csv(
         >>> out.getvalue().splitlines()
         ['name,seats', "'=1+1,5"]
     """
+    function = "advocacy_kpis.io.write_csv"
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+        raise ParameterError("rows", function, "an iterable of mappings (one per row)", rows)
     materialised = list(rows)
+    for row in materialised:
+        if not isinstance(row, Mapping):
+            raise ParameterError("rows", function, "mappings of column name to value", row)
+    if not isinstance(file, (str, Path)) and not callable(getattr(file, "write", None)):
+        raise ParameterError("file", function, "a path or an open text stream", file)
     if columns is None:
         seen: dict[str, None] = {}
         for row in materialised:
             seen.update(dict.fromkeys(row))
         columns = list(seen)
+    elif isinstance(columns, (str, bytes)) or not isinstance(columns, Iterable):
+        raise ParameterError("columns", function, "a sequence of column names", columns)
 
     def write(stream: IO[str]) -> None:
         # The default line ending (CRLF, as RFC 4180 has it) makes the writer quote cells holding
@@ -106,8 +120,13 @@ def write_csv(
             writer.writerow([_cell(row.get(c)) for c in columns])
 
     if isinstance(file, (str, Path)):
-        with Path(file).open("w", newline="", encoding="utf-8") as stream:
-            write(stream)
+        try:
+            with Path(file).open("w", newline="", encoding="utf-8") as stream:
+                write(stream)
+        except OSError as error:
+            raise SourceError(
+                f"{shorten(str(file))}: cannot be written ({error.strerror or error})."
+            ) from None
     else:
         write(file)
 
@@ -196,13 +215,32 @@ def dump(
         The paths written.
 
     Raises:
-        ParameterError: an unknown format.
-        SourceError: the folder already holds a file of another format for a collection written.
+        ParameterError: ``data`` is no data set, or an unknown format.
+        SourceError: ``folder`` is a file or cannot be written, or it already holds a file of
+            another format for a collection written.
         MissingExtraError: Parquet without pyarrow.
     """
+    if not isinstance(data, AdvocacyData):
+        raise ParameterError("data", "advocacy_kpis.io.dump", "an AdvocacyData", data)
     if format not in ("csv", "jsonl", "parquet"):
         raise ParameterError("format", "advocacy_kpis.io.dump", "'csv', 'jsonl' or 'parquet'", format)
+    if not isinstance(folder, (str, Path)):
+        raise ParameterError("folder", "advocacy_kpis.io.dump", "a path to a folder", folder)
     target = Path(folder)
+    if target.exists() and not target.is_dir():
+        raise SourceError(
+            f"{shorten(str(target))} is a file, not a folder: dump writes one file per collection into a folder."
+        )
+    try:
+        return _dump(data, target, format, settings)
+    except OSError as error:
+        where = shorten(error.filename if isinstance(error.filename, str) else str(target))
+        raise SourceError(
+            f"{where}: cannot be written ({error.strerror or error}); dump writes into a folder."
+        ) from None
+
+
+def _dump(data: AdvocacyData, target: Path, format: Format, settings: bool) -> list[Path]:
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for name in COLLECTIONS:

@@ -17,6 +17,7 @@ import functools
 import gc
 import itertools
 import operator
+import threading
 import types
 import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,15 +27,24 @@ from typing import Any, Final
 
 import attrs
 
-from advocacy_kpis.data import ACCOUNT_REFERENCES, COLLECTIONS, PAST_FIELDS, AdvocacyData, renewal_cycle
+from advocacy_kpis.data import (
+    ACCOUNT_REFERENCES,
+    COLLECTIONS,
+    PAST_FIELDS,
+    AdvocacyData,
+    cycle_text,
+)
 from advocacy_kpis.errors import (
     SHOWN_VALUE_LENGTH,
     WHOLE_ROW,
     LoadError,
+    ParameterError,
     SourceError,
     shorten,
+    shorten_joined,
 )
 from advocacy_kpis.io import coerce
+from advocacy_kpis.io.bounds import MAX_CELL_LENGTH
 from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
 from advocacy_kpis.records import Contract, column_builder
 from advocacy_kpis.scope import Calendar
@@ -166,7 +176,7 @@ _BOOLEANS: Final = {
 
 def _texts(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
     return [
-        cell if type(cell) is str and cell and not cell.isspace()
+        cell if type(cell) is str and cell and len(cell) <= MAX_CELL_LENGTH and not cell.isspace()
         else None if cell is None else convert(cell)
         for cell in cells
     ]  # fmt: skip
@@ -187,6 +197,8 @@ def _instants(cells: Sequence[Any], convert: coerce.Converter) -> list[Any]:
 
 def _csv_texts(cells: Sequence[str], convert: coerce.Converter) -> list[Any]:
     # The text of a CSV file: every cell is text, and blank text is missing (as to_text says).
+    if max(map(len, cells), default=0) > MAX_CELL_LENGTH:
+        raise coerce.Refused(coerce.TOO_LONG)  # the careful path refuses the long cells alone
     return [cell if cell and not cell.isspace() else None for cell in cells]
 
 
@@ -323,13 +335,15 @@ def _columns(
             continue
         if target in named:
             raise SourceError(
-                f"{table.source}: columns {named[target][0]!r} and {source_name!r} both give {target!r}; "
-                "map one of them to another name"
+                f"{table.source}: columns {shorten(named[target][0])} and {shorten(source_name)} both give "
+                f"{shorten(target)}; map one of them to another name"
             )
         named[target] = (source_name, cells)
     for source_name in column_map:
         if source_name not in table.columns:
-            notes.append(f"{table.source}: the column map names {source_name!r}, which is not a column here")
+            notes.append(
+                f"{table.source}: the column map names {shorten(source_name)}, which is not a column here"
+            )
     return named
 
 
@@ -372,7 +386,7 @@ def table_records(
             if field.required:
                 expected = (
                     f"given: {table.source} has no column for this required field "
-                    f"(its columns: {', '.join(table.columns) or 'none'})"
+                    f"(its columns: {_listed(table.columns) or 'none'})"
                 )
                 for position in range(count):
                     refused.setdefault(position, (field.name, None, "no such column", expected))
@@ -406,8 +420,8 @@ def table_records(
             continue
         if attributes_at is None:
             notes.append(
-                f"{table.source}: column {source_name!r} is no field of a {kind.__name__}, which has no "
-                "attributes: not loaded"
+                f"{table.source}: column {shorten(source_name)} is no field of a {kind.__name__}, which has "
+                "no attributes: not loaded"
             )
             continue
         cells = list(cells)
@@ -453,6 +467,15 @@ def table_records(
         field.name: column for field, column in zip(fields, columns, strict=True) if column is not None
     }
     return _Loaded(table, records, positions, sources, refused_ids, by_field)
+
+
+def _listed(names: Iterable[str]) -> str:
+    """Column names for a message: as they are when short and plain, else each one shortened."""
+    chosen = list(itertools.islice(names, 11))
+    plain = ", ".join(chosen)
+    if len(chosen) <= 10 and len(plain) <= 300 and plain.isprintable():
+        return plain
+    return shorten_joined(names, limit=300)
 
 
 def _attributes(
@@ -548,7 +571,10 @@ def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
                 return True
             refused_at = accounts.refused_ids.get(value)
             if refused_at is not None:
-                expected = f"the id of a loaded account (account {value!r} was refused: {_where(accounts, refused_at)})"
+                expected = (
+                    f"the id of a loaded account (account {shorten(value)} was refused: "
+                    f"{_where(accounts, refused_at)})"
+                )
             else:
                 expected = "the id of a loaded account (no account has it)"
             sink.reject(loaded.table, position, field, loaded.sources.get(field), value, expected)
@@ -559,46 +585,102 @@ def _references(loaded: _Loaded, accounts: _Loaded, sink: _Sink) -> None:
 
 
 def _renewals(contracts: _Loaded, sink: _Sink) -> None:
-    """Refuse contracts renewing an unknown, refused or other account's contract, or in a cycle, until none is left."""
-    while True:
-        by_id: dict[str, Contract] = {c.id: c for c in contracts.records}
-        bad: dict[str, str] = {}
-        for contract in contracts.records:
-            if contract.renewal_of is None:
-                continue
-            target = by_id.get(contract.renewal_of)
-            if target is None:
-                refused_at = contracts.refused_ids.get(contract.renewal_of)
-                if refused_at is not None:
-                    bad[contract.id] = (
-                        f"the id of a loaded contract (contract {contract.renewal_of!r} was refused: "
-                        f"{_where(contracts, refused_at)})"
-                    )
-                else:
-                    bad[contract.id] = "the id of a loaded contract (no contract has it)"
-            elif target.account_id != contract.account_id:
-                bad[contract.id] = (
-                    f"a contract of the same account ({contract.account_id!r}), not of {target.account_id!r}"
-                )
-        if not bad:
-            found = renewal_cycle(contracts.records)
-            if found is None:
-                return
-            contract, cycle = found
-            bad[contract.id] = (
-                "a contract that is not renewed, through its own renewals, by this one "
-                f"(renewal cycle: {shorten(' -> '.join(cycle))})"
+    """Refuse contracts renewing an unknown, refused or other account's contract, or in a cycle.
+
+    A contract renewing a contract refused here is refused too, naming it, and so on along the
+    chain: a contract is kept only when its renewals lead back to a first contract through kept
+    contracts of its own account. Each chain is followed once, ending at the first contract
+    already settled, so the check takes linear time in the number of contracts, however long
+    the chains and however many the cycles.
+    """
+    records: list[Contract] = contracts.records
+    if all(contract.renewal_of is None for contract in records):
+        return
+    by_id = {contract.id: contract for contract in records}
+    position_of = dict(zip(by_id, contracts.positions, strict=True))
+    # Why each contract is refused, in three groups refused in this order (strict mode raises at
+    # the first): faults of the contract's own link, one contract of each cycle, and the rest.
+    own: dict[str, str] = {}
+    for contract in records:
+        target_id = contract.renewal_of
+        if target_id is None:
+            continue
+        target = by_id.get(target_id)
+        if target is None:
+            refused_at = contracts.refused_ids.get(target_id)
+            own[contract.id] = (
+                "the id of a loaded contract (no contract has it)"
+                if refused_at is None
+                else f"the id of a loaded contract (contract {shorten(target_id)} was refused: "
+                f"{_where(contracts, refused_at)})"
             )
+        elif target.account_id != contract.account_id:
+            own[contract.id] = (
+                f"a contract of the same account ({shorten(contract.account_id)}), "
+                f"not of {shorten(target.account_id)}"
+            )
+    cycles: dict[str, str] = {}
+    followers: list[Contract] = []  # contracts renewing a refused one
+    kept: dict[str, bool] = {}  # settled contracts: True when kept
+    for first in records:
+        path: list[Contract] = []
+        on_path: dict[str, int] = {}
+        current = first
+        while True:
+            settled = kept.get(current.id)
+            if settled is not None:
+                refused = not settled
+                break
+            if current.id in own:
+                kept[current.id] = False
+                refused = True
+                break
+            if current.renewal_of is None:
+                kept[current.id] = True
+                refused = False
+                break
+            if current.id in on_path:
+                # The contract the walk came back to is refused for the cycle; every other one
+                # on the path renews, through the cycle, a refused contract.
+                start = on_path[current.id]
+                cycle = [c.id for c in path[start:]] + [current.id]
+                cycles[current.id] = (
+                    "a contract that is not renewed, through its own renewals, by this one "
+                    f"(renewal cycle: {cycle_text(cycle)})"
+                )
+                kept[current.id] = False
+                del path[start]
+                refused = True
+                break
+            on_path[current.id] = len(path)
+            path.append(current)
+            current = by_id[current.renewal_of]
+        for contract in path:
+            kept[contract.id] = not refused
+        if refused:
+            followers += path
 
-        def accepted(record: Any, position: int, bad: dict[str, str] = bad) -> bool:
-            if record.id not in bad:
-                return True
-            column = contracts.sources.get("renewal_of")
-            sink.reject(contracts.table, position, "renewal_of", column, record.renewal_of, bad[record.id])
-            contracts.refused_ids.setdefault(record.id, position)
-            return False
+    def reject(contract: Contract, expected: str) -> None:
+        position = position_of[contract.id]
+        column = contracts.sources.get("renewal_of")
+        sink.reject(contracts.table, position, "renewal_of", column, contract.renewal_of, expected)
+        contracts.refused_ids.setdefault(contract.id, position)
 
-        contracts.keep(accepted)
+    for contract in records:
+        if contract.id in own:
+            reject(contract, own[contract.id])
+    for contract_id, expected in cycles.items():
+        reject(by_id[contract_id], expected)
+    for contract in sorted(followers, key=lambda c: position_of[c.id]):
+        target_id = contract.renewal_of
+        assert target_id is not None
+        refused_at = contracts.refused_ids.get(target_id, position_of[target_id])
+        reject(
+            contract,
+            f"the id of a loaded contract (contract {shorten(target_id)} was refused: "
+            f"{_where(contracts, refused_at)})",
+        )
+    contracts.keep(lambda record, _: kept.get(record.id, True))
 
 
 # -- the whole load -------------------------------------------------------------------------------
@@ -630,6 +712,7 @@ def check_column_map(column_map: ColumnMap | None) -> dict[str, Mapping[str, str
     return checked
 
 
+# Aware, so that a format with %z or %Z writes an offset it can read back.
 def resolve_as_of(value: Any, calendar: Calendar, name: str = "as_of") -> datetime:
     """``as_of`` given as an aware datetime, a date, or ISO-8601 text, in UTC."""
     if isinstance(value, (datetime, date, str)):
@@ -644,28 +727,56 @@ def resolve_as_of(value: Any, calendar: Calendar, name: str = "as_of") -> dateti
             return converted
     else:
         expected = "an aware datetime, a date or " + coerce._INSTANT_TEXT
-    from advocacy_kpis.errors import ParameterError
-
     raise ParameterError(name, "advocacy_kpis.io", expected, value)
 
 
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
+class _CollectorPause:
+    """How many loads are running with the collector paused, and whether to resume it after the last.
+
+    The collector's switch is one for the whole process, so loads in several threads share
+    one pause: the first to start records the switch and turns it off, the last to end turns
+    it back on if it was on. Reading the switch and turning it off in two steps per load, as
+    each load for itself, let one load record "off" while another had paused it, and leave it
+    off for good.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running = 0
+        self._resume = False
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        with self._lock:
+            if self._running == 0:
+                self._resume = gc.isenabled()
+                gc.disable()
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running -= 1
+                if self._running == 0 and self._resume:
+                    gc.enable()
+
+
+_PAUSE: Final = _CollectorPause()
+
+
+def collector_paused() -> contextlib.AbstractContextManager[None]:
     """Pause Python's cyclic garbage collector while a load reads its sources and builds records.
 
     A load allocates an object the collector tracks for every row read and every record built,
     and the collector runs a pass every few hundred such allocations, now and then over the
-    whole heap: on a large load those passes cost as much as the load itself, and find nothing,
-    since rows and records form no cycles. Memory is still freed as usual (by reference
-    counting) in the meantime, and the collector is restored to its state (on or off) after.
+    whole heap: on a large load those passes cost as much as the load itself (a million rows
+    load in about half the time without them), and find nothing, since rows and records form
+    no cycles. Memory is still freed as usual (by reference counting) in the meantime.
+
+    Loads running at once in several threads share the pause, which ends with the last of them:
+    the collector is then on again if it was on when the first began, and off if it was off.
     """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+    return _PAUSE.paused()
 
 
 def build(
@@ -681,10 +792,7 @@ def build(
 ) -> Loaded:
     """Load ``tables`` (at most one per collection, ``accounts`` among them) into a data set."""
     maps = check_column_map(column_map)
-    if datetime_format is not None and not isinstance(datetime_format, str):
-        raise SourceError(
-            f"datetime_format must be a strptime format such as '%m/%d/%Y'. Got {datetime_format!r}."
-        )
+    coerce.check_datetime_format(datetime_format)
     given_as_of = None if as_of is None else resolve_as_of(as_of, calendar)
     by_name = {t.collection: t for t in tables}
     if "accounts" not in by_name:

@@ -7,20 +7,24 @@ pyarrow and narwhals are optional and imported only when a Parquet file or a dat
 
 from __future__ import annotations
 
+import codecs
 import csv
 import importlib
+import io
 import itertools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Final
+from typing import IO, Any, Final
 
-from advocacy_kpis.errors import MissingExtraError, SourceError
+from advocacy_kpis.errors import MissingExtraError, SourceError, shorten
+from advocacy_kpis.io._files import display_name, open_regular, read_bytes
 from advocacy_kpis.io._load import Table
-from advocacy_kpis.io.coerce import OutOfRange
+from advocacy_kpis.io.bounds import MAX_CELL_LENGTH, MAX_FILE_BYTES, MAX_NESTING
+from advocacy_kpis.io.coerce import TOO_LONG, OutOfRange, Undecodable, nests_too_deep, unquote_formula
 
 SUFFIXES: Final = {".csv": "csv", ".jsonl": "jsonl", ".parquet": "parquet"}
 """File name endings the folder loader reads, and the format each names."""
@@ -34,14 +38,61 @@ def require(module: str, package: str, extra: str, feature: str) -> ModuleType:
         raise MissingExtraError(package, extra, feature) from None
 
 
-def _unique_header(header: list[str], source: str) -> list[str]:
+def _unique_header(header: list[str], source: str, *, quoted: bool = False) -> list[str]:
     names = [h.strip() for h in header]
+    if quoted:
+        # The library's CSV writer guards a header cell as it guards any other (see csv_safe).
+        names = [unquote_formula(name) for name in names]
     seen: set[str] = set()
     for name in names:
+        if len(name) > MAX_CELL_LENGTH:
+            raise SourceError(f"{source}: the header names a column {shorten(name)}, longer than {TOO_LONG}.")
         if name and name in seen:
-            raise SourceError(f"{source}: the header names the column {name!r} twice.")
+            raise SourceError(f"{source}: the header names the column {shorten(name)} twice.")
         seen.add(name)
     return names
+
+
+_CSV_FIELD_LIMIT: Final = min(MAX_FILE_BYTES, 2**31 - 1)
+
+
+def _allow_long_fields() -> None:
+    """Let the csv module read a field as long as a file may be, so that the loader, not the parser,
+    refuses an over-long cell (and only its row).
+
+    The csv module's limit is one setting for the whole process; it is only ever raised here.
+    """
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
+
+
+def _text(handle: IO[bytes]) -> io.TextIOWrapper:
+    return io.TextIOWrapper(handle, encoding="utf-8-sig", newline="")
+
+
+def _not_utf8(path: Path) -> SourceError:
+    """The error for a file that is not UTF-8, naming the first line that is not."""
+    name = display_name(path)
+    with open_regular(path, MAX_FILE_BYTES) as handle:
+        for number, line in enumerate(_lines(handle), start=1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                return SourceError(
+                    f"{name} line {number}: not UTF-8 text ({error.reason} at byte {error.start + 1} of the line)."
+                )
+    return SourceError(f"{name}: not UTF-8 text.")
+
+
+def _lines(handle: IO[bytes]) -> Iterator[bytes]:
+    """The lines of a binary stream, split as text mode splits them (at LF, CR or CR LF)."""
+    pending = b""
+    for chunk in iter(lambda: handle.read(1 << 20), b""):
+        lines = (pending + chunk).splitlines(keepends=True)
+        pending = lines.pop() if lines and not lines[-1].endswith(b"\n") else b""
+        yield from lines
+    if pending:
+        yield pending
 
 
 def _columns_of(header: list[str], rows: list[list[Any]]) -> dict[str, Sequence[Any]]:
@@ -64,23 +115,26 @@ def read_csv(path: Path, collection: str) -> Table:
         SourceError: the file cannot be read as UTF-8 CSV.
     """
     source = path.name
+    name = display_name(path)
     reader: Any = None
+    _allow_long_fields()
     try:
         quoted = _has_apostrophe(path)
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with open_regular(path, MAX_FILE_BYTES) as raw, _text(raw) as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 return Table(collection, source, "line", {}, [], textual=True)
-            names = _unique_header(header, source)
+            names = _unique_header(header, name, quoted=quoted)
             entries = list(reader)
             lines = reader.line_num
-    except UnicodeDecodeError as error:
-        raise SourceError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
+    except UnicodeDecodeError:
+        raise _not_utf8(path) from None
     except csv.Error as error:
-        raise SourceError(f"{source} line {reader.line_num}: not readable as CSV ({error}).") from None
+        line = reader.line_num if reader is not None else 1
+        raise SourceError(f"{name} line {line}: not readable as CSV ({error}).") from None
     except OSError as error:
-        raise SourceError(f"{source}: cannot be read ({error.strerror or error}).") from None
+        raise SourceError(f"{name}: cannot be read ({error.strerror or error}).") from None
     width = len(names)
     if lines == len(entries) + 1:
         # Every record is one line (the usual case): record i is on line i + 2.
@@ -113,13 +167,13 @@ def read_csv(path: Path, collection: str) -> Table:
 
 def _has_apostrophe(path: Path) -> bool:
     """Whether the file holds a ``'`` anywhere: only then can a cell be quoted against formulas."""
-    with path.open("rb") as handle:
+    with open_regular(path, MAX_FILE_BYTES) as handle:
         return any(b"'" in chunk for chunk in iter(lambda: handle.read(1 << 20), b""))
 
 
 def _record_starts(path: Path) -> list[int]:
     """The line each record after the header starts on, for files where a cell spans lines."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_regular(path, MAX_FILE_BYTES) as raw, _text(raw) as handle:
         reader = csv.reader(handle)
         next(reader)
         starts = []
@@ -143,8 +197,8 @@ def rows_table(
             broken.append((number, "a mapping of column name to value", row))
             continue
         for key in row:
-            if not isinstance(key, str):
-                broken.append((number, "a mapping whose column names are text", row))
+            if not isinstance(key, str) or len(key) > MAX_CELL_LENGTH:
+                broken.append((number, f"a mapping whose column names are {TOO_LONG}", row))
                 break
         else:
             names.update(dict.fromkeys(row))
@@ -166,24 +220,51 @@ def read_jsonl(path: Path, collection: str) -> Table:
     rows: list[Any] = []
     numbers: list[int] = []
     unreadable: list[tuple[int, str, Any]] = []
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    rows.append(json.loads(line, parse_float=Decimal))
-                except ValueError:
-                    unreadable.append((number, "a JSON object on one line", line.rstrip("\r\n")))
-                    continue
-                numbers.append(number)
-    except UnicodeDecodeError as error:
-        raise SourceError(f"{source}: not UTF-8 text ({error.reason} at byte {error.start}).") from None
-    except OSError as error:
-        raise SourceError(f"{source}: cannot be read ({error.strerror or error}).") from None
+    deep = f"a JSON object nested at most {MAX_NESTING} deep"
+    for number, line in enumerate(_json_lines(read_bytes(path, MAX_FILE_BYTES)), start=1):
+        if isinstance(line, Undecodable):
+            unreadable.append((number, "a JSON object on one line, in UTF-8", line))
+            continue
+        if not line or line.isspace():
+            continue
+        if nests_too_deep(line):
+            unreadable.append((number, deep, line))
+            continue
+        try:
+            rows.append(json.loads(line, parse_float=Decimal))
+        except (ValueError, RecursionError):  # ValueError: also an integer of more than 4,300 digits
+            unreadable.append((number, "a JSON object on one line", line))
+            continue
+        numbers.append(number)
     table = rows_table(collection, source, rows, "line", numbers)
     table.broken = sorted(table.broken + unreadable, key=lambda b: b[0])
     return table
+
+
+def _json_lines(data: bytes) -> list[str | Undecodable]:
+    """The lines of a JSON-lines file's bytes (a BOM allowed), each decoded on its own if it must be.
+
+    Lines split at LF, CR or CR LF, as a text file's do; a line that is not UTF-8 is an
+    `Undecodable`, so that it refuses its own row and no other.
+    """
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        decoded: list[str | Undecodable] = []
+        for line in data.splitlines():
+            try:
+                decoded.append(line.decode("utf-8"))
+            except UnicodeDecodeError:
+                decoded.append(Undecodable(line))
+        return decoded
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines: list[str | Undecodable] = list(text.split("\n"))
+    if lines[-1] == "":
+        lines.pop()
+    return lines
 
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -210,12 +291,14 @@ def _arrow_cells(column: Any) -> tuple[list[Any], str]:
     pyarrow = importlib.import_module("pyarrow")
     kind = column.type
     if not pyarrow.types.is_timestamp(kind):
-        values = column.to_pylist()
+        if _is_text(pyarrow, kind):
+            return _arrow_texts(pyarrow, column)
+        try:
+            values = column.to_pylist()
+        except UnicodeDecodeError:  # text that is not UTF-8 inside a list or struct column
+            return [_arrow_value(cell) for cell in column], ""
         if pyarrow.types.is_boolean(kind):
             return values, "bool"
-        if _is_text(pyarrow, kind):
-            blank = "" in values or any(map(str.isspace, filter(None, values)))
-            return values, "" if blank else "text"
         return values, ""
     zoned = kind.tz is not None
     if zoned:
@@ -242,6 +325,37 @@ def _arrow_cells(column: Any) -> tuple[list[Any], str]:
     return cells, "instant" if zoned and in_range else ""
 
 
+def _arrow_texts(pyarrow: Any, column: Any) -> tuple[list[Any], str]:
+    """A text column's cells; a cell whose bytes are not UTF-8 becomes an `Undecodable`."""
+    try:
+        values = column.to_pylist()
+    except UnicodeDecodeError:
+        # Read the bytes instead, and decode them cell by cell.
+        types = pyarrow.types
+        binary = (
+            pyarrow.large_binary() if types.is_large_string(column.type)
+            else pyarrow.binary() if types.is_string(column.type)
+            else pyarrow.binary_view()
+        )  # fmt: skip
+        values = []
+        for cell in column.cast(binary).to_pylist():
+            try:
+                values.append(None if cell is None else cell.decode("utf-8"))
+            except UnicodeDecodeError:
+                values.append(Undecodable(cell))
+        return values, ""
+    blank = "" in values or any(map(str.isspace, filter(None, values)))
+    long = max(map(len, filter(None, values)), default=0) > MAX_CELL_LENGTH
+    return values, "" if blank or long else "text"
+
+
+def _arrow_value(cell: Any) -> Any:
+    try:
+        return cell.as_py()
+    except UnicodeDecodeError:
+        return Undecodable(b"")
+
+
 def arrow_table(collection: str, source: str, table: Any) -> Table:
     """A table from a PyArrow table; rows are numbered by 0-based index."""
     names = _unique_header([str(n) for n in table.column_names], source)
@@ -259,11 +373,56 @@ def read_parquet(path: Path, collection: str) -> Table:
         SourceError: the file is not a readable Parquet file.
     """
     parquet = require("pyarrow.parquet", "pyarrow", "parquet", "Reading Parquet files")
+    pyarrow = importlib.import_module("pyarrow")
+    name = display_name(path)
+    with open_regular(path, MAX_FILE_BYTES, bounded=False) as handle:
+        try:
+            table = parquet.read_table(handle)
+        except (OSError, ValueError, pyarrow.ArrowException) as error:
+            raise SourceError(f"{name}: not a readable Parquet file ({_reason(error)}).") from None
     try:
-        table = parquet.read_table(path)
-    except (OSError, ValueError) as error:
-        raise SourceError(f"{path.name}: not a readable Parquet file ({error}).") from None
-    return arrow_table(collection, path.name, table)
+        return arrow_table(collection, path.name, table)
+    except UnicodeDecodeError:
+        raise SourceError(f"{name}: a column name is not UTF-8 text.") from None
+
+
+def _reason(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 200 and text.isprintable() else shorten(text, 200)
+
+
+_CONTAINERS: Final = (list, tuple, Mapping, set, frozenset)
+
+
+def _deeply_nested(native: Any, narwhals: Any) -> bool:
+    """Whether a column of Python objects holds a value nested deeper than `MAX_NESTING`.
+
+    pyarrow infers a nested type for such a value level by level: a list nested 5,000 deep
+    took it seconds and gigabytes. Those frames are read cell by cell, where the value is
+    refused like any other that no field takes.
+    """
+    for name, dtype in native.schema.items():
+        if dtype != narwhals.Object:
+            continue
+        for value in native.get_column(name).to_list():
+            if isinstance(value, _CONTAINERS) and _depth_beyond(value, MAX_NESTING):
+                return True
+    return False
+
+
+def _depth_beyond(value: Any, limit: int) -> bool:
+    """Whether lists, tuples, sets and mappings nest more than ``limit`` deep in ``value`` (no recursion)."""
+    level = [value]
+    for _ in range(limit):
+        level = [
+            child
+            for item in level
+            for child in (item.values() if isinstance(item, Mapping) else item)
+            if isinstance(child, _CONTAINERS)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def frame_table(collection: str, frame: Any) -> Table:
@@ -289,9 +448,21 @@ def frame_table(collection: str, frame: Any) -> Table:
         raise SourceError(f"{collection}: a table is needed, not a {type(frame).__name__}.")
     try:
         importlib.import_module("pyarrow")
-        return arrow_table(collection, collection, native.to_arrow())
+        if not _deeply_nested(native, narwhals):
+            return arrow_table(collection, collection, native.to_arrow())
+    except SourceError:
+        raise
     except Exception:
-        # No pyarrow, or a column arrow cannot type (mixed objects): read the cells as they are.
-        names = _unique_header([str(n) for n in native.columns], collection)
-        columns = {name: native.get_column(name).to_list() for name in names}
-        return Table(collection, collection, "row index", columns, range(len(native)))
+        pass  # no pyarrow, or a column arrow cannot type (mixed objects): read the cells as they are
+    originals = list(native.columns)
+    names = _unique_header([str(n) for n in originals], collection)
+    try:
+        columns = {
+            name: native.get_column(original).to_list()
+            for name, original in zip(names, originals, strict=True)
+        }
+    except Exception as error:  # whatever the frame's library raises reading a column
+        raise SourceError(
+            f"{collection}: a table whose columns cannot be read ({type(error).__name__}: {_reason(error)})."
+        ) from None
+    return Table(collection, collection, "row index", columns, range(len(native)))

@@ -8,6 +8,11 @@ rejected row (or, in strict mode, a `LoadError`).
 Missing: ``None``, NaN (float, numpy or Decimal), pandas ``NaT`` and ``NA``, numpy ``NaT``, and
 text that is empty or only blanks.
 
+Every converter holds a cell to the limits of `advocacy_kpis.io.bounds`: text of at most
+`MAX_CELL_LENGTH` characters, numbers of at most `MAX_DIGITS` digits written in ASCII digits
+(no ``1_000``, no ``١٢``), JSON nested at most `MAX_NESTING` deep. Beyond them a cell is refused
+like any other bad cell.
+
 Examples:
     >>> from decimal import Decimal
     >>> to_money("0.1"), to_money(0.1), to_int("9"), to_bool("Yes"), to_text("   ")
@@ -26,10 +31,11 @@ import numbers
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
-from advocacy_kpis.errors import ParameterError
+from advocacy_kpis.errors import ParameterError, SourceError, shorten
+from advocacy_kpis.io.bounds import MAX_CELL_LENGTH, MAX_DIGITS, MAX_NESTING
 from advocacy_kpis.records import Asset
 from advocacy_kpis.scope import Calendar
 
@@ -38,10 +44,13 @@ __all__ = [
     "Converter",
     "OutOfRange",
     "Refused",
+    "Undecodable",
     "attribute_column_converter",
+    "check_datetime_format",
     "enum_converter",
     "instant_converter",
     "is_missing",
+    "nests_too_deep",
     "to_assets",
     "to_attribute",
     "to_bool",
@@ -71,12 +80,79 @@ class OutOfRange(str):
     __slots__ = ()
 
 
+class Undecodable:
+    """A text cell of a typed source whose bytes are not UTF-8 (a Parquet string column can hold them).
+
+    Every converter refuses it, so one such cell refuses its row and not the whole file.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def __repr__(self) -> str:
+        return f"<not UTF-8: {shorten(self.data, 40)}>"
+
+
 class Refused(Exception):  # noqa: N818 - a refusal, not a failure of the library
     """A cell that a converter does not accept; ``expected`` says what it would accept."""
 
     def __init__(self, expected: str) -> None:
         super().__init__(expected)
         self.expected = expected
+
+
+TOO_LONG: Final = f"text of at most {MAX_CELL_LENGTH:,} characters"
+_INT_LIMIT: Final = 10**MAX_DIGITS
+
+
+def _check_length(text: str) -> str:
+    if len(text) > MAX_CELL_LENGTH:
+        raise Refused(TOO_LONG)
+    return text
+
+
+def _whole(value: int, expected: str) -> int:
+    """``value``, unless it has more than `MAX_DIGITS` digits."""
+    if -_INT_LIMIT < value < _INT_LIMIT:
+        return value
+    raise Refused(f"{expected}, of at most {MAX_DIGITS} digits")
+
+
+def _plain_digits(amount: Decimal) -> int:
+    """How many digits ``amount`` has written out without an exponent (``1E+3`` has four)."""
+    _, digits, exponent = amount.as_tuple()
+    assert isinstance(exponent, int)  # the caller has checked that the amount is finite
+    if not any(digits):
+        return 1 + max(-exponent, 0)
+    return max(len(digits) + exponent, 1) + max(-exponent, 0)
+
+
+def _bounded(amount: Decimal, expected: str) -> Decimal:
+    """A finite ``amount`` of at most `MAX_DIGITS` digits written out, else refused."""
+    if not amount.is_finite():
+        raise Refused(expected)
+    if _plain_digits(amount) > MAX_DIGITS:
+        raise Refused(f"{expected}, of at most {MAX_DIGITS} digits written out")
+    return amount
+
+
+# A number as text: ASCII digits, one optional decimal point and exponent. Python's own readers
+# also take underscores (1_000) and the digits of every script (١٢, １２), which a file's number
+# never holds; this is what they may take here.
+_NUMBER_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _number_text(text: str, expected: str) -> Decimal:
+    """Text that is a number, as an exact Decimal of at most `MAX_DIGITS` digits; else refused."""
+    stripped = _check_length(text).strip()
+    if not _NUMBER_TEXT.fullmatch(stripped):
+        raise Refused(expected)
+    # A long exponent is refused before Decimal reads it, whatever its value.
+    if len(stripped) > 4 * MAX_DIGITS:
+        raise Refused(f"{expected}, of at most {MAX_DIGITS} digits written out")
+    return _bounded(Decimal(stripped), expected)
 
 
 def _numpy_kind(value: Any) -> str:
@@ -138,22 +214,26 @@ def to_text(value: Any) -> str | None:
         Refused: a bool, a fractional number, a date or anything else.
     """
     if type(value) is str:
-        return value if value and not value.isspace() else None
+        return _check_length(value) if value and not value.isspace() else None
     if value is None or is_missing(value):
         return None
     if isinstance(value, str):
-        return str(value)
+        return _check_length(str(value))
     if isinstance(value, bool) or _numpy_kind(value) == "bool":
         raise Refused(_TEXT)
     if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
-        return str(int(value))
+        return str(_whole(int(value), "a whole number"))
+    if isinstance(value, Decimal) and value.is_finite():
+        whole = _bounded(value, "a whole number")
+        if whole == whole.to_integral_value():
+            return str(int(whole))
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return str(_whole(int(value), "a whole number"))
     raise Refused(_TEXT)
 
 
 _INTEGER: Final = "a whole number"
-_INT_TEXT: Final = re.compile(r"\s*[+-]?\d+\s*")
+_INT_TEXT: Final = re.compile(rf"\s*[+-]?[0-9]{{1,{MAX_DIGITS}}}\s*")
 
 
 def to_int(value: Any) -> int | None:
@@ -163,22 +243,23 @@ def to_int(value: Any) -> int | None:
         Refused: a bool, a fraction, or text that is not a whole number.
     """
     if type(value) is int:
-        return value
+        return _whole(value, _INTEGER)
     if value is None or is_missing(value):
         return None
     if isinstance(value, bool) or _numpy_kind(value) == "bool":
         raise Refused(_INTEGER)
     if isinstance(value, numbers.Integral):
-        return int(value)
+        return _whole(int(value), _INTEGER)
     if isinstance(value, str):
-        if _INT_TEXT.fullmatch(value):
+        if len(value) <= MAX_DIGITS + 8 and _INT_TEXT.fullmatch(value):
             return int(value)
-        try:
-            value = Decimal(value.strip())
-        except InvalidOperation:
-            raise Refused(_INTEGER) from None
-    if isinstance(value, (float, Decimal)) and math.isfinite(value) and value == int(value):
-        return int(value)
+        value = _number_text(value, _INTEGER)
+    if isinstance(value, Decimal) and value.is_finite():
+        whole = _bounded(value, _INTEGER)
+        if whole == whole.to_integral_value():
+            return int(whole)
+    elif isinstance(value, float) and math.isfinite(value) and value == int(value):
+        return _whole(int(value), _INTEGER)
     raise Refused(_INTEGER)
 
 
@@ -202,11 +283,10 @@ def to_float(value: Any) -> float | None:
     if isinstance(value, bool) or _numpy_kind(value) == "bool":
         raise Refused(_NUMBER)
     if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise Refused(_NUMBER) from None
-    if isinstance(value, (numbers.Real, Decimal)) and math.isfinite(value):
+        value = _number_text(value, _NUMBER)
+    if isinstance(value, Decimal):
+        value = float(value) if value.is_finite() else math.inf
+    if isinstance(value, numbers.Real) and math.isfinite(value):
         return float(value)
     raise Refused(_NUMBER)
 
@@ -229,33 +309,23 @@ def to_money(value: Any) -> Decimal | None:
         >>> to_money(1200), to_money("1200.50"), to_money(0.1 + 0.2)
         (Decimal('1200'), Decimal('1200.50'), Decimal('0.30000000000000004'))
     """
-    kind = type(value)
-    if kind is str:
-        text = value.strip()
-        if not text:
+    if isinstance(value, str):
+        if not value or value.isspace():
             return None
-        try:
-            amount = Decimal(text)
-        except InvalidOperation:
-            raise Refused(_MONEY) from None
-        if not amount.is_finite():
-            raise Refused(_MONEY)
-        return amount
+        return _number_text(value, _MONEY)
     if value is None or is_missing(value):
         return None
     if isinstance(value, bool) or _numpy_kind(value) == "bool":
         raise Refused(_MONEY)
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise Refused(_MONEY)
-        return value
+        return _bounded(value, _MONEY)
     if isinstance(value, numbers.Integral):
-        return Decimal(int(value))
+        return Decimal(_whole(int(value), _MONEY))
     if isinstance(value, numbers.Real):
         number = float(value)
         if not math.isfinite(number):
             raise Refused(_MONEY)
-        return Decimal(repr(number))
+        return _bounded(Decimal(repr(number)), _MONEY)
     raise Refused(_MONEY)
 
 
@@ -275,7 +345,7 @@ def to_bool(value: Any) -> bool | None:
     if value is None or is_missing(value):
         return None
     if isinstance(value, str):
-        lowered = value.strip().lower()
+        lowered = _check_length(value).strip().lower()
         if lowered in _TRUE:
             return True
         if lowered in _FALSE:
@@ -298,7 +368,7 @@ def enum_converter(kind: type[enum.Enum]) -> Converter:
             return value
         if value is None or is_missing(value):
             return None
-        if isinstance(value, str):
+        if isinstance(value, str) and len(value) <= MAX_CELL_LENGTH:
             found = members.get(value.strip().lower())
             if found is not None:
                 return found
@@ -308,6 +378,7 @@ def enum_converter(kind: type[enum.Enum]) -> Converter:
 
 
 _ASSET: Final = enum_converter(Asset)
+_ASSETS: Final = "a list of assets such as reference|case_study"
 _ASSET_SPLIT: Final = re.compile(r"[|,;]")
 
 
@@ -322,13 +393,17 @@ def to_assets(value: Any) -> tuple[Asset, ...] | None:
     if value is None:
         return None
     if isinstance(value, str):
-        items: Sequence[Any] = [p for p in _ASSET_SPLIT.split(value) if p.strip()]
-    elif isinstance(value, (list, tuple)) or hasattr(value, "tolist"):
-        items = list(value.tolist() if hasattr(value, "tolist") else value)
+        items: Sequence[Any] = [p for p in _ASSET_SPLIT.split(_check_length(value)) if p.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = value
     elif is_missing(value):
         return None
     else:
-        raise Refused("a list of assets such as reference|case_study")
+        # A numpy array (or pandas array) lists its items; a numpy scalar's tolist() is no list.
+        listed = value.tolist() if hasattr(value, "tolist") else None
+        if not isinstance(listed, list):
+            raise Refused(_ASSETS)
+        items = listed
     return tuple(_ASSET(item) for item in items)
 
 
@@ -371,7 +446,12 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
             raise Refused(_IN_RANGE) from None
 
     def from_text(text: str) -> datetime:
+        if len(text) > MAX_CELL_LENGTH:
+            raise Refused(TOO_LONG)
         if datetime_format is not None:
+            if not text.isascii() and any(c.isdigit() and not c.isascii() for c in text):
+                # strptime reads the digits of every script; a file's dates are in ASCII digits.
+                raise Refused(expected)
             try:
                 # A result without an offset is wall-clock time in the calendar's zone (from_datetime).
                 return from_datetime(datetime.strptime(text.strip(), datetime_format))  # noqa: DTZ007
@@ -434,23 +514,28 @@ def to_attribute(value: Any) -> str | bool | int | None:
     """
     kind = type(value)
     if kind is str:
-        return value if value.strip() else None
+        return _check_length(value) if value.strip() else None
     if kind is bool:
         return bool(value)
     if kind is int:
-        return int(value)
+        return _whole(value, "a whole number")
     if value is None or is_missing(value):
         return None
     if isinstance(value, str):
-        return str(value)
+        return _check_length(str(value))
     if isinstance(value, bool) or _numpy_kind(value) == "bool":
         return bool(value)
     if isinstance(value, numbers.Integral):
-        return int(value)
-    if isinstance(value, (float, Decimal)):
+        return _whole(int(value), "a whole number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise Refused(_ATTRIBUTE)
+        number = _bounded(value, "a number")
+        return int(number) if number == number.to_integral_value() else str(number)
+    if isinstance(value, float):
         if not math.isfinite(value):
             raise Refused(_ATTRIBUTE)
-        return int(value) if value == int(value) else str(value)
+        return _whole(int(value), "a whole number") if value == int(value) else str(value)
     if isinstance(value, numbers.Real):
         return to_attribute(float(value))
     if isinstance(value, (date, datetime)):
@@ -458,7 +543,8 @@ def to_attribute(value: Any) -> str | bool | int | None:
     raise Refused(_ATTRIBUTE)
 
 
-_WHOLE: Final = re.compile(r"[+-]?(0|[1-9]\d*)")
+# At most MAX_DIGITS digits: a longer run of digits is text (an id, a code), not a count.
+_WHOLE: Final = re.compile(rf"[+-]?(0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}})")
 _TRUE_FALSE: Final = frozenset({"true", "false"})
 
 
@@ -493,10 +579,75 @@ def to_mapping(value: Any) -> Mapping[str, Any] | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, str):
+        if nests_too_deep(_check_length(value)):
+            raise Refused(f"{_OBJECT} nested at most {MAX_NESTING} deep")
         try:
             value = json.loads(value)
-        except ValueError:
-            raise Refused("a JSON object of attribute name to value") from None
+        except ValueError:  # also a number of more than 4,300 digits
+            raise Refused(_OBJECT) from None
     if not isinstance(value, Mapping):
-        raise Refused("a JSON object of attribute name to value")
+        raise Refused(_OBJECT)
+    for key, item in value.items():
+        if (isinstance(key, str) and len(key) > MAX_CELL_LENGTH) or (
+            isinstance(item, str) and len(item) > MAX_CELL_LENGTH
+        ):
+            raise Refused(f"{_OBJECT} whose names and values are {TOO_LONG}")
     return value
+
+
+_OBJECT: Final = "a JSON object of attribute name to value"
+# A JSON string (skipped whole, brackets in it included) or a bracket.
+_JSON_TOKENS: Final = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
+
+
+def nests_too_deep(text: str, limit: int = MAX_NESTING) -> bool:
+    """Whether JSON text nests arrays and objects more than ``limit`` deep, found without parsing it.
+
+    The answer takes linear time, where a parser would recurse once per level. Text with no more
+    brackets than ``limit`` (every real line) costs two counts in C; only other text is walked
+    token by token, skipping the brackets inside strings.
+
+    Examples:
+        >>> nests_too_deep('{"a": [1, {"b": "[[[["}]}', limit=3), nests_too_deep("[" * 100, limit=64)
+        (False, True)
+    """
+    if text.count("[") + text.count("{") <= limit:
+        return False
+    depth = 0
+    for token in _JSON_TOKENS.finditer(text):
+        mark = token[0]
+        if mark in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif mark in "]}":
+            depth -= 1
+    return False
+
+
+_SAMPLE_INSTANT: Final = datetime(2026, 7, 14, 9, 30, 15, tzinfo=UTC)
+
+
+def check_datetime_format(datetime_format: Any) -> None:
+    """Refuse a ``datetime_format`` that is no text, or that no date-time can be read with.
+
+    A format that `datetime.strptime` cannot use at all (``"%"``, ``"%Q"``) would refuse every
+    timestamp of every file, one row at a time; it is refused once instead. A format is usable
+    when a date-time written with it reads back.
+
+    Raises:
+        SourceError: the format is no text, or unusable.
+    """
+    if datetime_format is None:
+        return
+    expected = "a strptime format such as '%m/%d/%Y'"
+    if not isinstance(datetime_format, str):
+        raise SourceError(f"datetime_format must be {expected}. Got {shorten(datetime_format)} instead.")
+    try:
+        datetime.strptime(_SAMPLE_INSTANT.strftime(datetime_format), datetime_format)  # noqa: DTZ007
+    except (ValueError, TypeError) as error:
+        reason = shorten(str(error))[1:-1]
+        raise SourceError(
+            f"datetime_format must be {expected}, with which a date-time can be written and read back "
+            f"(here: {reason}). Got {shorten(datetime_format)} instead."
+        ) from None

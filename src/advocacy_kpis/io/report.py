@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.errors import shorten
 from advocacy_kpis.scope import Calendar
 
 __all__ = ["CollectionCount", "LoadReport", "Loaded", "Rejection"]
@@ -58,10 +59,11 @@ class Rejection:
     def __str__(self) -> str:
         if self.field is None:
             return f"{self.where}: the row must be {self.expected}. Got {self.value}."
+        # Names from a file (attribute columns) are shortened and escaped like values.
         named = (
-            f"'{self.field}'"
+            shorten(self.field)
             if self.column in (None, self.field)
-            else f"'{self.field}' (column '{self.column}')"
+            else f"{shorten(self.field)} (column {shorten(self.column)})"
         )
         return f"{self.where}, field {named}: {self.value} {self.reason}"
 

@@ -26,21 +26,31 @@ customer_advocacy_rate = 0.15     # rates as fractions
 `io.load_folder` applies ``as_of``, ``calendar``, ``datetime_format`` and ``column_map`` unless
 its caller gives them; the command line does the same with its flags, and its ``report`` command
 reads ``targets``.
+
+The file must be a regular file of UTF-8 text (a BOM allowed) of at most `MAX_SETTINGS_BYTES`,
+nesting tables and arrays at most `MAX_NESTING` deep. Whatever it holds, reading it either
+gives `Settings` or raises `SettingsError` naming the file and the setting.
 """
 
 from __future__ import annotations
 
+import codecs
+import math
 import tomllib
 from collections.abc import Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
 
-from advocacy_kpis.errors import AdvocacyKpisError, SourceError
-from advocacy_kpis.scope import Calendar, check_currency
+from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SettingsError, shorten
+from advocacy_kpis.io._files import open_regular
+from advocacy_kpis.io._load import resolve_as_of
+from advocacy_kpis.io.bounds import MAX_NESTING, MAX_SETTINGS_BYTES
+from advocacy_kpis.io.coerce import check_datetime_format
+from advocacy_kpis.scope import Calendar, RevenueBasis, check_currency
 
 __all__ = ["SETTINGS_FILE", "Settings", "read_settings"]
 
@@ -74,19 +84,19 @@ class Settings:
     targets: Mapping[str, float] = attrs.field(factory=dict)
 
 
-def _fail(what: str) -> SourceError:
-    return SourceError(f"{SETTINGS_FILE}: {what}")
+def _fail(what: str) -> SettingsError:
+    return SettingsError(f"{SETTINGS_FILE}: {what}")
 
 
 def _calendar(value: Any) -> Calendar:
     if isinstance(value, str):
         value = {"timezone": value}
     if not isinstance(value, Mapping):
-        raise _fail(f"calendar must be a time zone name or a table. Got {value!r} instead.")
+        raise _fail(f"calendar must be a time zone name or a table. Got {shorten(value)} instead.")
     unknown = set(value) - {"timezone", "week_start", "fiscal_year_start_month"}
     if unknown:
         raise _fail(
-            f"calendar has no setting {sorted(unknown)[0]!r} (timezone, week_start, fiscal_year_start_month)."
+            f"calendar has no setting {shorten(sorted(unknown)[0])} (timezone, week_start, fiscal_year_start_month)."
         )
     full = {"timezone": "UTC", "week_start": 0, "fiscal_year_start_month": 1, **value}
     try:
@@ -96,15 +106,18 @@ def _calendar(value: Any) -> Calendar:
 
 
 def _rate(code: str, value: Any) -> Decimal:
-    if isinstance(value, float):
-        value = repr(value)
-    try:
-        rate = Decimal(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-    except InvalidOperation:
-        rate = None
-    if rate is None or not rate.is_finite() or rate <= 0:
-        raise _fail(f'fx_rates.{code} must be a positive number such as "1.08". Got {value!r} instead.')
-    return rate
+    """A rate as `RevenueBasis` takes it (from 1E-12 to 1E+12), or the file's error naming it."""
+    given: Any = repr(value) if isinstance(value, float) else value
+    if not isinstance(given, bool) and isinstance(given, (int, str)):
+        try:
+            rates: dict[str, Any] = {code: given}
+            return dict(RevenueBasis.arr("XXX", fx_rates=rates).fx_rates)[code]
+        except ParameterError:
+            pass
+    raise _fail(
+        f'fx_rates.{code} must be a positive number from 1E-12 to 1E+12 such as "1.08". '
+        f"Got {shorten(value)} instead."
+    )
 
 
 def parse_settings(table: Mapping[str, Any]) -> Settings:
@@ -115,53 +128,116 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
     """
     unknown = [k for k in table if k not in _KEYS]
     if unknown:
-        raise _fail(f"unknown setting {unknown[0]!r}; the settings are {', '.join(_KEYS)}.")
+        raise _fail(f"unknown setting {shorten(unknown[0])}; the settings are {', '.join(_KEYS)}.")
     as_of = table.get("as_of")
     if as_of is not None and not isinstance(as_of, (datetime, date, str)):
-        raise _fail(f"as_of must be a date, a date-time or ISO-8601 text. Got {as_of!r} instead.")
+        raise _fail(f"as_of must be a date, a date-time or ISO-8601 text. Got {shorten(as_of)} instead.")
     currency = table.get("currency")
     if currency is not None and not check_currency(currency):
-        raise _fail(f'currency must be an ISO 4217 code such as "USD". Got {currency!r} instead.')
+        raise _fail(f'currency must be an ISO 4217 code such as "USD". Got {shorten(currency)} instead.')
     fx = table.get("fx_rates", {})
     if not isinstance(fx, Mapping):
         raise _fail('fx_rates must be a table such as [fx_rates] EUR = "1.08".')
     rates = {}
     for code, value in fx.items():
         if not check_currency(code):
-            raise _fail(f"fx_rates names {code!r}, which is not an ISO 4217 code such as EUR.")
+            raise _fail(f"fx_rates names {shorten(code)}, which is not an ISO 4217 code such as EUR.")
         rates[code] = _rate(code, value)
     column_map = table.get("column_map", {})
     if not isinstance(column_map, Mapping):
         raise _fail("column_map must be a table of tables such as [column_map.accounts].")
+    for name, mapping in column_map.items():
+        if not isinstance(mapping, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in mapping.items()
+        ):
+            raise _fail(
+                f"column_map.{shorten(name)} must map source column names to field names (text to text), "
+                f'such as "Account ID" = "id". Got {shorten(mapping)} instead.'
+            )
     fmt = table.get("datetime_format")
-    if fmt is not None and not isinstance(fmt, str):
-        raise _fail(f'datetime_format must be text such as "%m/%d/%Y". Got {fmt!r} instead.')
+    if fmt is not None:
+        try:
+            check_datetime_format(fmt)
+        except AdvocacyKpisError as error:
+            raise _fail(str(error)) from None
+    if as_of is not None:
+        try:
+            resolve_as_of(as_of, Calendar())
+        except AdvocacyKpisError:
+            raise _fail(
+                f"as_of must be a date, a date-time or ISO-8601 text such as 2026-10-01. Got {shorten(as_of)} instead."
+            ) from None
     calendar = _calendar(table["calendar"]) if "calendar" in table else None
     targets = table.get("targets", {})
     if not isinstance(targets, Mapping):
         raise _fail("targets must be a table such as [targets] net_promoter_score = 30.")
     for name, value in targets.items():
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise _fail(f"targets.{name} must be a number such as 30 or 0.15. Got {value!r} instead.")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _finite(value):
+            raise _fail(
+                f"targets.{shorten(name)} must be a finite number such as 30 or 0.15. Got {shorten(value)} instead."
+            )
     return Settings(
         as_of, calendar, currency, rates, column_map, fmt, {k: float(v) for k, v in targets.items()}
     )
+
+
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
+
+
+def _depth(value: Any) -> int:
+    """How deep tables and arrays nest in a parsed value (found without recursion)."""
+    deepest = 0
+    pending = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, Mapping):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, depth + 1)
+        if deepest > MAX_NESTING:
+            break
+        pending += [(child, depth + 1) for child in children]
+    return deepest
 
 
 def read_settings(folder: str | Path) -> Settings:
     """The settings in ``folder/advocacy.toml``, or empty settings when there is no such file.
 
     Raises:
-        SourceError: the file is not valid TOML or holds a setting it should not.
+        SettingsError: the file is no regular file, is too large, is not UTF-8 TOML text, nests too
+            deep, or holds a setting it should not.
     """
     path = Path(folder) / SETTINGS_FILE
-    if not path.is_file():
+    if not path.exists() and not path.is_symlink():
         return Settings()
     try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
-        raise _fail(f"not valid TOML ({error}).") from None
+        with open_regular(path, MAX_SETTINGS_BYTES) as handle:
+            data = handle.read()
+    except AdvocacyKpisError as error:
+        raise _fail(str(error).removeprefix(f"{SETTINGS_FILE}: ")) from None
     except OSError as error:
         raise _fail(f"cannot be read ({error.strerror or error}).") from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise _fail(f"not UTF-8 text (line {line}: {error.reason}); save it as UTF-8.") from None
+    try:
+        table = tomllib.loads(text)
+    except RecursionError:
+        raise _fail(f"nests tables or arrays more than {MAX_NESTING} deep.") from None
+    except ValueError as error:  # TOMLDecodeError, and an integer of more than 4,300 digits
+        reason = " ".join(str(error).split())
+        raise _fail(f"not valid TOML ({reason if len(reason) <= 200 else shorten(reason, 200)}).") from None
+    if _depth(table) > MAX_NESTING:
+        raise _fail(f"nests tables or arrays more than {MAX_NESTING} deep.")
     return parse_settings(table)

@@ -112,6 +112,8 @@ def svg(chart: Chart, prefix: str) -> str:
     from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
     settings = {
+        # Labels come from the data: a segment value such as "$x$" is text, never mathtext.
+        "text.parse_math": False,
         "svg.hashsalt": f"advocacy-kpis-{chart.metric}",
         "svg.fonttype": "none",
         "font.family": "sans-serif",

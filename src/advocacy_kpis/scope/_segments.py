@@ -48,14 +48,33 @@ def _freeze_values(name: str, value: Any, function: str = "Segment.where") -> fr
 
 
 def _same_value(value: Any, allowed: frozenset[Scalar]) -> bool:
-    """``value in allowed``, except that a bool never matches an int (``True == 1`` in Python)."""
+    """Whether a record's attribute ``value`` is one of the ``allowed`` values.
+
+    A flag (a bool attribute) is matched by True and False, and also by 1 and 0, as the loader
+    reads 1 and 0 in a flag column; ``--segment icp=1`` would otherwise select nobody. A number
+    is matched by numbers only: the attribute ``seats=1`` is never matched by True.
+    """
     if value not in allowed:
         return False
     if isinstance(value, bool):
-        return any(item is value for item in allowed)
+        return any(item is value or type(item) is int for item in allowed if item == value)
     if isinstance(value, numbers.Integral):
         return any(type(item) is int and item == value for item in allowed)
     return True
+
+
+def _meet(first: frozenset[Scalar], second: frozenset[Scalar]) -> frozenset[Scalar]:
+    """The values that select what both criteria select: where 1 meets True, only flags (True) are."""
+    numbers_ = {v for v in second if type(v) is int}
+    met: set[Scalar] = set()
+    for value in first:
+        if value not in second:
+            continue
+        if isinstance(value, bool) or type(value) is not int or value in numbers_:
+            met.add(value)
+        else:
+            met.add(bool(value))  # the number 1 met True: a flag
+    return frozenset(met)
 
 
 _PLAIN_NAME = re.compile(r"[A-Za-z_][\w.]*")
@@ -94,8 +113,10 @@ class Segment:
     may take. ``Segment.all()`` has no criteria and matches everything.
 
     Values keep their type: ``Segment.where(seats=5)`` matches the integer 5 and not the string
-    ``"5"``, and a bool never matches an int (although ``True == 1`` in Python). Two segments are
-    equal only when their criteria and the types of their values are.
+    ``"5"``, and True never matches the number 1 (although ``True == 1`` in Python). On a flag
+    (an attribute holding True or False), 1 and 0 match True and False, as the loader reads them
+    in a flag column. Two segments are equal only when their criteria and the types of their
+    values are.
 
     Examples:
         >>> s = Segment.where(tier="enterprise") & Segment.where(region=("EMEA", "NA"))
@@ -107,6 +128,8 @@ class Segment:
         True
         >>> Segment.where(seats=5).name, Segment.where(seats="5").name
         ('seats=5', 'seats="5"')
+        >>> Segment.where(icp=1).matches({"icp": True}), Segment.where(icp=True).matches({"icp": 1})
+        (True, False)
     """
 
     criteria: tuple[tuple[str, frozenset[Scalar]], ...] = ()
@@ -184,10 +207,7 @@ class Segment:
             raise ParameterError("other", "Segment &", "a Segment such as Segment.where(tier='smb')", other)
         merged: dict[str, frozenset[Scalar]] = dict(self.criteria)
         for name, values in other.criteria:
-            if name in merged:
-                merged[name] = frozenset(v for v in merged[name] if _same_value(v, values))
-            else:
-                merged[name] = values
+            merged[name] = _meet(merged[name], values) if name in merged else values
         return Segment(tuple(sorted(merged.items())))
 
     def matches(self, attributes: Mapping[str, Any]) -> bool:
