@@ -11,6 +11,7 @@ over all records; they ask the data set.
 from __future__ import annotations
 
 import bisect
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -23,6 +24,7 @@ import attrs
 from advocacy_kpis.errors import (
     SHOWN_CHARACTERS,
     CalendarMismatchError,
+    CurrencyMismatchError,
     DuplicateIdError,
     InvalidRecordError,
     ParameterError,
@@ -422,25 +424,49 @@ class AdvocacyData:
     def _accounts_by_id(self) -> dict[str, Account]:
         return self._cached("accounts_by_id", lambda: {a.id: a for a in self.accounts})
 
+    def account_values(self, names: tuple[str, ...]) -> Mapping[str, tuple[Any, ...]]:
+        """Each account's values of the attributes ``names``, by account id (built once per names).
+
+        A name is read from the account's field of that name (`Account.segment_view` lets the
+        fields win), else from its ``attributes``; a missing value is None.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> tiny().account_values(("tier", "region"))["a1"]
+            ('enterprise', 'EMEA')
+        """
+
+        def build() -> Mapping[str, tuple[Any, ...]]:
+            accounts = self.accounts
+            if len(names) > 1 and all(name in _ACCOUNT_FIELDS for name in names):
+                read = operator.attrgetter(*names)
+                return MappingProxyType({a.id: read(a) for a in accounts})
+            return MappingProxyType(
+                {
+                    a.id: tuple(
+                        getattr(a, name) if name in _ACCOUNT_FIELDS else a.attributes.get(name)
+                        for name in names
+                    )
+                    for a in accounts
+                }
+            )
+
+        return self._cached(("account_values", names), build)
+
     def timeline(self, kind: type) -> Timeline:
         """Records of ``kind`` in the order of their event time (`EVENT_TIME`), ties by id, with
         those instants: a window is two binary searches in it (built once per kind)."""
 
         def build() -> Timeline:
             field = EVENT_TIME[kind]
-            ordered: list[Any] = sorted(self.collection(kind), key=lambda r: (getattr(r, field), r.id))
-            return Timeline([getattr(r, field) for r in ordered], ordered)
+            ordered: list[Any] = sorted(self.collection(kind), key=operator.attrgetter(field, "id"))
+            return Timeline(list(map(operator.attrgetter(field), ordered)), ordered)
 
         return self._cached(("timeline", kind), build)
 
-    def surveys_of(self, kind: SurveyKind) -> tuple[list[datetime], list[SurveyResponse]]:
-        """The survey responses of one kind in time order, with their instants (built once per kind)."""
-
-        def build() -> tuple[list[datetime], list[SurveyResponse]]:
-            chosen = [r for r in self.timeline(SurveyResponse).records if r.kind is kind]
-            return [r.responded_at for r in chosen], chosen
-
-        return self._cached(("surveys", kind), build)
+    def surveys_of(self, kind: SurveyKind) -> Sequence[SurveyResponse]:
+        """The survey responses of one kind, in the order given (built once per kind, with no sort)."""
+        return self._cached(("surveys", kind), lambda: tuple([r for r in self.surveys if r.kind is kind]))
 
     def first_touches(self) -> frozenset[str]:
         """Ids of the referrals that are the first touch of the account they converted.
@@ -486,12 +512,20 @@ class AdvocacyData:
 
     def _by_account(self, kind: type) -> dict[str, Timeline]:
         def build() -> dict[str, Timeline]:
+            # Each account's few records are sorted apart: no sort of the whole collection.
             field = EVENT_TIME[kind]
+            order, stamp = operator.attrgetter(field, "id"), operator.attrgetter(field)
             grouped: dict[str, list[Any]] = defaultdict(list)
-            for record in self.timeline(kind).records:
+            records: tuple[Any, ...] = self.collection(kind)
+            for record in records:
                 if record.account_id is not None:
                     grouped[record.account_id].append(record)
-            return {k: Timeline([getattr(r, field) for r in v], v) for k, v in grouped.items()}
+            out = {}
+            for account_id, found in grouped.items():
+                if len(found) > 1:
+                    found.sort(key=order)
+                out[account_id] = Timeline(list(map(stamp, found)), found)
+            return out
 
         return self._cached(("by_account", kind), build)
 
@@ -550,27 +584,30 @@ class AdvocacyData:
         return self._cached(("unmatched", segment, on_records), lambda: self._unmatched(segment, on_records))
 
     def _unmatched(self, segment: Segment, on_records: type | None) -> str | None:
-        views: list[Mapping[str, Any]]
+        names = tuple(sorted(set(segment.attributes)))
+        values = self.account_values(names)
+        views: Iterable[Mapping[str, Any]]
         if on_records is None:
-            if self.segment_accounts(segment):
-                return None
-            what, views = "account", [a.segment_view() for a in self.accounts]
+            what = "account"
+            views = (dict(zip(names, v, strict=True)) for v in values.values())
         else:
-            records: tuple[Any, ...] = self.collection(on_records)
-            accounts = self._accounts_by_id()
             what = f"{on_records.__name__} record"
             # A reference request names the account that filled it, but segments read what was
             # asked for: its own attributes.
             own = on_records is ReferenceRequest
-            views = [
-                accounts[r.account_id].segment_view()
+            records: tuple[Any, ...] = self.collection(on_records)
+            views = (
+                dict(zip(names, values[r.account_id], strict=True))
                 if not own and getattr(r, "account_id", None) is not None
                 else getattr(r, "attributes", {})
                 for r in records
-            ]
-            if any(segment.matches(view) for view in views):
+            )
+        seen: list[Mapping[str, Any]] = []
+        for view in views:
+            if segment.matches(view):
                 return None
-        return unmatched_note(segment, what, views)
+            seen.append(view)
+        return unmatched_note(segment, what, seen)
 
     def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:
         """Refuse a segment that names an attribute no account (or record) carries.
@@ -669,14 +706,7 @@ class AdvocacyData:
         names = tuple(sorted(set(segment.attributes)))
 
         def build() -> int:
-            fields = [n for n in names if n in _ACCOUNT_FIELDS]
-            extra = [n for n in names if n not in _ACCOUNT_FIELDS]
-            return sum(
-                1
-                for a in self.accounts
-                if any(getattr(a, n) is None for n in fields)
-                or any(a.attributes.get(n) is None for n in extra)
-            )
+            return sum(1 for values in self.account_values(names).values() if None in values)
 
         return self._cached(("outside", names), build)
 
@@ -780,11 +810,19 @@ class AdvocacyData:
                 basis.name,
             )
         total = Decimal(0)
-        for contract in self.account_events(Contract, account_id):
-            if contract.start >= instant:
-                break
-            if contract.is_live_at(instant):
-                total += basis.convert(contract.arr, contract.currency, _who(contract))
+        found = self._by_account(Contract).get(account_id)
+        if found is not None:
+            records: list[Contract] = found.records
+            # In start order, those that started before the instant; of them, those not yet ended.
+            for contract in records[: bisect.bisect_left(found.times, instant)]:
+                if instant <= contract.end:
+                    if contract.currency == basis.currency:
+                        total += contract.arr
+                    else:
+                        rate = basis.rate(contract.currency)
+                        if rate is None:
+                            raise CurrencyMismatchError(contract.currency, basis.currency, _who(contract))
+                        total += contract.arr * rate
         return total / 12 if basis.kind is BasisKind.MRR else total
 
 

@@ -57,6 +57,10 @@ class Grid:
         self._cover: list[tuple[int, ...]] = [
             tuple(i for i, w in enumerate(self.windows) if w.start <= b < w.end) for b in bounds[:-1]
         ]
+        self._window_stretches: list[tuple[int, ...]] = [
+            tuple(k for k, covering in enumerate(self._cover) if w in covering)
+            for w in range(len(self.windows))
+        ]
         self._cells_memo: dict[tuple[int, tuple[int, ...]], tuple[int, ...]] = {}
         self._attributes = tuple(sorted({name for s in self.segments for name in s.attributes}))
         self._profile_memo: dict[tuple[Any, ...], int] = {}
@@ -77,6 +81,11 @@ class Grid:
     def stretches(self) -> Sequence[tuple[int, ...]]:
         """For each stretch ``[bounds[k], bounds[k + 1])``, the indices of the windows containing it."""
         return self._cover
+
+    @property
+    def window_stretches(self) -> Sequence[tuple[int, ...]]:
+        """For each window, the indices of the stretches it is made of."""
+        return self._window_stretches
 
     @property
     def attributes(self) -> tuple[str, ...]:

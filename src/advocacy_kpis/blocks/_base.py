@@ -33,8 +33,6 @@ S = TypeVar("S")
 R = TypeVar("R")
 C = TypeVar("C", bound="Context")
 
-_ACCOUNT_FIELDS: Final = frozenset({"tier", "region", "industry", "icp", "acquisition_channel"})
-
 
 class Block(Generic[S]):
     """A building block: a population and what is accumulated over it, on every engine.
@@ -83,7 +81,8 @@ class Records:
     def __init__(self, data: AdvocacyData, grid: Grid) -> None:
         self.data = data
         self.grid = grid
-        self._account_pid: dict[str, int] | None = None
+        self._profiles: dict[str, int] | None = None
+        self._segments: dict[str, tuple[int, ...]] | None = None
         self._cache: dict[Hashable, Any] = {}
 
     @property
@@ -110,38 +109,44 @@ class Records:
 
     # -- segments ---------------------------------------------------------------------------------
 
-    def _account_profiles(self) -> dict[str, int]:
-        table = self._account_pid
-        if table is None:
+    def profiles(self) -> Mapping[str, int]:
+        """Each account's attribute profile, by account id: accounts with one profile share their
+        segments, so a tally counts by profile and spreads over segments once."""
+        found = self._profiles
+        if found is None:
             grid = self.grid
-            names = grid.attributes
-            fields = [name if name in _ACCOUNT_FIELDS else None for name in names]
-            table = {}
-            for account in self.data.accounts:
-                extra = account.attributes
-                values = tuple(
-                    getattr(account, field) if field is not None else extra.get(name)
-                    for name, field in zip(names, fields, strict=True)
-                )
-                table[account.id] = grid.profile_of(values)
-            self._account_pid = table
-        return table
+            numbers: dict[tuple[Any, ...], int] = {}
+            found = {}
+            for account_id, values in self.data.account_values(grid.attributes).items():
+                profile = numbers.get(values)
+                if profile is None:
+                    profile = numbers[values] = grid.profile_of(values)
+                found[account_id] = profile
+            self._profiles = found
+        return found
+
+    def segments(self) -> Mapping[str, tuple[int, ...]]:
+        """The indices of the segments each account belongs to, by account id."""
+        found = self._segments
+        if found is None:
+            of_profile = self.grid.profile_segments
+            found = self._segments = {account_id: of_profile(p) for account_id, p in self.profiles().items()}
+        return found
 
     def account_profile(self, account_id: str) -> int:
         """The attribute profile of an account: accounts with one profile share their segments."""
-        return self._account_profiles()[account_id]
+        return self.profiles()[account_id]
 
     def account_segments(self, account_id: str) -> tuple[int, ...]:
         """Indices of the segments the account belongs to."""
-        return self.grid.profile_segments(self._account_profiles()[account_id])
+        return self.segments()[account_id]
 
     def record_profile(self, record: Any) -> int:
         """The attribute profile of a record: its account's, else its own attributes'."""
         account_id = getattr(record, "account_id", None)
         if account_id is not None:
-            return self._account_profiles()[account_id]
-        attributes = getattr(record, "attributes", None) or {}
-        return self.grid.profile_of(tuple(attributes.get(name) for name in self.grid.attributes))
+            return self.profiles()[account_id]
+        return self.own_profile(record)
 
     def own_profile(self, record: Any) -> int:
         """The attribute profile of a record's own ``attributes`` (never its account's)."""
@@ -151,7 +156,11 @@ class Records:
     # -- records ----------------------------------------------------------------------------------
 
     def records(self, kind: type[R]) -> Sequence[R]:
-        """Records of ``kind`` stamped inside the grid's span (by `EVENT_TIME`), in time order."""
+        """Records of ``kind`` stamped inside the grid's span (by `EVENT_TIME`), in time order.
+
+        For tallies that depend on the order; an order-free tally reads the whole collection
+        (`AdvocacyData.collection`) and keeps what falls in the span, with no sort.
+        """
         timeline = self.data.timeline(kind)
         low = bisect.bisect_left(timeline.times, self.grid.start)
         high = bisect.bisect_left(timeline.times, self.grid.end)
@@ -159,11 +168,8 @@ class Records:
         return chosen
 
     def surveys(self, kind: SurveyKind) -> Sequence[SurveyResponse]:
-        """Survey responses of one kind stamped inside the grid's span, in time order."""
-        times, records = self.data.surveys_of(kind)
-        low = bisect.bisect_left(times, self.grid.start)
-        high = bisect.bisect_left(times, self.grid.end)
-        return records[low:high]
+        """Every survey response of one kind, in the order given (a tally keeps those in the span)."""
+        return self.data.surveys_of(kind)
 
     def account(self, account_id: str) -> Account:
         """The account with this id."""

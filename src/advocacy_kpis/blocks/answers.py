@@ -10,9 +10,12 @@ is read from it, and tallies of parts of the records add.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, ClassVar
 
 import attrs
@@ -61,6 +64,51 @@ def _kinds(value: Iterable[SurveyKind]) -> tuple[SurveyKind, ...]:
     return tuple(value)
 
 
+Who = tuple[str, "str | None"]
+"""A respondent: its account and its ``respondent_id`` there (None: the account itself)."""
+
+Latest = tuple[datetime, int, int]
+"""A respondent's latest answer to a question: its instant, its score and the account's profile."""
+
+_profile_and_score = itemgetter(2, 1)
+
+
+def _latest(held_in: Sequence[dict[Who, Latest]], covered: Sequence[int]) -> Mapping[Who, Latest]:
+    """Each respondent's latest answer over the stretches ``covered`` (a later instant wins, then
+    the higher score)."""
+    if len(covered) == 1:
+        return held_in[covered[0]]
+    merged = dict(held_in[covered[0]])
+    for k in covered[1:]:
+        for who, seen in held_in[k].items():
+            if seen > merged.setdefault(who, seen):
+                merged[who] = seen
+    return merged
+
+
+def _respondents(questions: Sequence[Mapping[Who, Latest]]) -> Iterator[tuple[str, int, Pattern]]:
+    """Each respondent of a window: its account, the account's profile and its pattern."""
+    if len(questions) == 1:
+        for (account_id, _), (_, score, profile) in questions[0].items():
+            yield account_id, profile, (score,)
+        return
+    everyone: dict[Who, None] = {}
+    for held in questions:
+        everyone.update(dict.fromkeys(held))
+    for who in everyone:
+        entries = [held.get(who) for held in questions]
+        profile = next(entry[2] for entry in entries if entry is not None)
+        yield who[0], profile, tuple(None if entry is None else entry[1] for entry in entries)
+
+
+def _groups(questions: Sequence[Mapping[Who, Latest]]) -> Mapping[tuple[int, Pattern], int]:
+    """How many respondents of a window have each (profile, pattern)."""
+    if len(questions) == 1:
+        counted = Counter(map(_profile_and_score, questions[0].values()))
+        return {(profile, (score,)): n for (profile, score), n in counted.items()}
+    return Counter((profile, pattern) for _, profile, pattern in _respondents(questions))
+
+
 @attrs.frozen(eq=False)
 class LatestAnswers(Block[AnswerState]):
     """Each respondent's latest score to each of ``kinds`` in each window.
@@ -79,43 +127,51 @@ class LatestAnswers(Block[AnswerState]):
 
     def on_records(self, run: Run[Records]) -> list[AnswerState]:
         grid, records = run.grid, run.context
-        position = {kind: i for i, kind in enumerate(self.kinds)}
-        width = len(self.kinds)
-        answered: dict[int, int] = {}
-        # Per (account, respondent, window): the latest (instant, score) of each question.
-        latest: dict[tuple[str, str | None, int], list[tuple[datetime, int] | None]] = {}
-        profile_of, windows_at, slot = records.account_profile, grid.windows_at, grid.slot
+        profiles = records.profiles()
+        bounds, stretches = grid.bounds, grid.stretches
+        n_stretches = len(stretches)
+        start, end = grid.start, grid.end
+        slots: list[int] = []
+        # Per question and stretch of time, each respondent's latest answer there; the answers come
+        # in any order.
+        per_question: list[list[dict[Who, Latest]]] = []
         for kind in self.kinds:
-            i = position[kind]
+            held_in: list[dict[Who, Latest]] = [{} for _ in stretches]
             for r in records.surveys(kind):
-                t, score = r.responded_at, r.score
-                key = slot(t, profile_of(r.account_id))
-                if key < 0:
+                t = r.responded_at
+                if t < start or t >= end:
                     continue
-                answered[key] = answered.get(key, 0) + 1
-                for w in windows_at(t):
-                    who = (r.account_id, r.respondent_id, w)
-                    held = latest.get(who)
-                    if held is None:
-                        held = latest[who] = [None] * width
-                    entry = held[i]
-                    # Answers come in time order: a later one replaces, one at the same instant if higher.
-                    if entry is None or entry[0] < t or score > entry[1]:
-                        held[i] = (t, score)
-        answers = grid.spread(answered, 0)
-        out = [AnswerState(answers=n) for n in answers]
+                k = bisect_right(bounds, t) - 1
+                if not stretches[k]:
+                    continue
+                account_id = r.account_id
+                profile = profiles[account_id]
+                slots.append(profile * n_stretches + k)
+                who = (account_id, r.respondent_id)
+                seen = (t, r.score, profile)
+                held = held_in[k]
+                if seen > held.setdefault(who, seen):
+                    held[who] = seen
+            per_question.append(held_in)
+        out = [AnswerState(answers=n) for n in grid.spread(Counter(slots), 0)]
         reading = annual(run.basis) if self.weigh and run.basis is not None else None
         ns = grid.n_segments
-        for (account_id, _, w), held in latest.items():
-            pattern: Pattern = tuple(None if e is None else e[1] for e in held)
-            weight = (
-                records.data.arr_at(account_id, grid.window_end(w), reading) if reading is not None else None
-            )
-            for s in records.account_segments(account_id):
-                cell = out[w * ns + s]
-                cell.patterns[pattern] = cell.patterns.get(pattern, 0) + 1
-                if weight is not None:
-                    cell.weights[pattern] = cell.weights.get(pattern, Decimal(0)) + weight
+        for w, covered in enumerate(grid.window_stretches):
+            questions = [_latest(held_in, covered) for held_in in per_question]
+            # Respondents by (profile, pattern) first, so each is one update and not one per segment.
+            weights: dict[tuple[int, Pattern], Decimal] = {}
+            if reading is not None:
+                at = grid.window_end(w)
+                for account_id, profile, pattern in _respondents(questions):
+                    weight = records.data.arr_at(account_id, at, reading)
+                    weights[profile, pattern] = weights.get((profile, pattern), Decimal(0)) + weight
+            for (profile, pattern), n in _groups(questions).items():
+                weight_ = weights.get((profile, pattern))
+                for s in grid.profile_segments(profile):
+                    cell = out[w * ns + s]
+                    cell.patterns[pattern] = cell.patterns.get(pattern, 0) + n
+                    if weight_ is not None:
+                        cell.weights[pattern] = cell.weights.get(pattern, Decimal(0)) + weight_
         return out
 
     def on_tables(self, run: Run[TablesRun]) -> list[AnswerState]:
