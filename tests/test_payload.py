@@ -31,7 +31,7 @@ from advocacy_kpis import (
 )
 from advocacy_kpis.errors import PayloadError, SchemaVersionError, SegmentNotApplicableError
 from advocacy_kpis.payload import SCHEMA_VERSION
-from advocacy_kpis.scorecard import scorecard
+from advocacy_kpis.scorecard import Scorecard, scorecard
 from tests.strategies import HEAVY, datasets
 
 # -- an exact comparison, independent of the code under test ------------------------------------
@@ -458,3 +458,105 @@ def sample_result() -> MetricResult:
         sample.tiny(), window=Window.quarter(2026, 3)
     )
     return result
+
+
+# -- scorecard rows -------------------------------------------------------------------------------
+
+ROWS_VALIDATOR = jsonschema.Draft202012Validator(Scorecard.rows_json_schema())
+
+
+def assert_rebuilt(card: Scorecard, again: Scorecard) -> None:
+    assert (again.metrics, again.windows, again.segments) == (card.metrics, card.windows, card.segments)
+    assert exact(again.basis) == exact(card.basis)
+    assert exact(again.results) == exact(card.results)
+    assert again.data is None
+
+
+def test_a_sample_scorecard_is_rebuilt_exactly_from_its_rows_as_json() -> None:
+    basis = RevenueBasis.arr("USD", fx_rates={"EUR": Decimal("1.0825")})
+    card = scorecard(
+        sample.tiny(), windows=Window.year(2026).split("quarter"), segments=Segment.by("tier"), basis=basis
+    )
+    rows = json.loads(json.dumps(card.to_rows()))
+    assert not list(ROWS_VALIDATOR.iter_errors(rows))
+    again = Scorecard.from_rows(rows)
+    assert_rebuilt(card, again)
+    # The rebuilt scorecard answers as the original does.
+    q3 = Window.quarter(2026, 3)
+    assert exact(again.get("nps", q3)) == exact(card.get("nps", q3))
+    assert [c.note for c in again.changes("nps")] == [c.note for c in card.changes("nps")]
+
+
+@HEAVY
+@given(
+    data=datasets(max_accounts=8, max_per_account=3),
+    metric_ids=st.lists(st.sampled_from([s.id for s in catalog.all()]), min_size=1, max_size=3, unique=True),
+    picks=st.lists(st.integers(0, 7), min_size=1, max_size=3, unique=True),
+    basis=st.sampled_from((None, *BASES)),
+)
+def test_scorecards_of_generated_data_are_rebuilt_exactly_from_their_rows(
+    data: AdvocacyData, metric_ids: list[str], picks: list[int], basis: RevenueBasis | None
+) -> None:
+    windows = [windows_on(Calendar())[i] for i in picks]
+    try:
+        segments = Segment.by("tier").resolve(data)
+    except SegmentNotApplicableError:
+        segments = None
+    card = scorecard(data, metrics=metric_ids, windows=windows, segments=segments, basis=basis)
+    rows = json.loads(json.dumps(card.to_rows()))
+    assert ROWS_VALIDATOR.is_valid(rows)
+    uses_basis = any(r.basis is not None for r in card.results)
+    # A scorecard whose cells carry no basis keeps its own only when it is given back.
+    assert_rebuilt(card, Scorecard.from_rows(rows, basis=None if uses_basis else basis))
+
+
+def _rows() -> list[dict[str, Any]]:
+    card = scorecard(
+        sample.tiny(), metrics=["nps", "revenue_from_referrals"], windows=[Window.quarter(2026, 3)],
+        segments=[Segment.all(), Segment.where(tier="smb")], basis=RevenueBasis.arr("USD"),
+    )  # fmt: skip
+    rows: list[dict[str, Any]] = json.loads(json.dumps(card.to_rows()))
+    return rows
+
+
+def test_a_scorecard_without_basis_cells_keeps_the_basis_it_is_given() -> None:
+    card = scorecard(sample.tiny(), metrics=["nps"], windows=[Window.quarter(2026, 3)], basis=BASES[1])
+    rows = card.to_rows()
+    assert Scorecard.from_rows(rows).basis is None
+    assert Scorecard.from_rows(rows, basis=BASES[1]).basis == BASES[1]
+
+
+def _other_basis(row: dict[str, Any]) -> dict[str, Any]:
+    """The row as if its cell had been computed on another basis than the scorecard's others."""
+    return _set(_set(row, ("result", "basis"), RevenueBasis.mrr("USD").to_dict()), ("basis",), "MRR (USD)")
+
+
+ROW_FAULTS = [
+    (lambda r: [], "$ must be at least one row. Got [] instead."),
+    (lambda r: {"rows": r}, "$ must be a list of rows as Scorecard.to_rows() writes them"),
+    (lambda r: [*r[:1], "row"], "$[1] must be an object: a row as Scorecard.to_rows() writes it"),
+    (lambda r: r[:3], "$ must be a row for every metric, window and segment of the scorecard: this one is missing. Got 'revenue_from_referrals in 2026Q3 for tier=smb' instead."),
+    (lambda r: [*r, r[0]], "$[4] must be a cell not given before (row 0 has the same metric, window and segment)"),
+    (lambda r: [_set(r[0], ("value",), 99.0), *r[1:]], "$[0].value must be 25.0, as the row's result gives it. Got 99.0 instead."),
+    (lambda r: [_set(r[0], ("sample_size",), 4.0), *r[1:]], "$[0].sample_size must be an integer of at least 0. Got 4.0 instead."),
+    (lambda r: [_set(r[0], ("result", "interval", "low"), "x"), *r[1:]], "$[0].result.interval.low must be a number. Got 'x' instead."),
+    (lambda r: [_set(r[0], ("schema_version",), 7), *r[1:]], "$[0].schema_version must be 1, the schema version this release"),
+    (lambda r: [_set(r[0], ("result", "schema_version"), 7), *r[1:]], "$[0].result.schema_version must be 1"),
+    (lambda r: [*r[:3], _other_basis(r[3])], "$[3].result.basis must be the scorecard's basis, ARR (USD), or null. Got 'MRR (USD)' instead."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("mutate", "message"), ROW_FAULTS)
+def test_malformed_rows_are_refused_naming_path_value_and_expectation(mutate: Any, message: str) -> None:
+    with pytest.raises(PayloadError) as caught:
+        Scorecard.from_rows(mutate(_rows()))
+    assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_the_rows_schema_is_valid_and_lists_every_key_to_rows_writes() -> None:
+    schema = Scorecard.rows_json_schema()
+    jsonschema.Draft202012Validator.check_schema(schema)
+    row = schema["$defs"]["row"]
+    assert set(_rows()[0]) == set(row["properties"]) == set(row["required"])
+    assert schema["$defs"]["result"]["properties"] == MetricResult.json_schema()["properties"]
+    assert not ROWS_VALIDATOR.is_valid([{**_rows()[0], "value": "lots"}])

@@ -606,9 +606,9 @@ def read_types(value: Any, path: str, roots: Collection[str]) -> dict[str, str]:
     for pointer, tag in value.items():
         if not any(pointer.startswith(f"/{root}/") or pointer == f"/{root}" for root in roots):
             expected = f"a JSON Pointer into {' or '.join(roots)}"
-            raise PayloadError(f"{path}[{json.dumps(pointer)}]", pointer, expected)
+            raise PayloadError(child(path, pointer), pointer, expected)
         if tag not in TAGS:
-            raise PayloadError(f"{path}[{json.dumps(pointer)}]", tag, f"one of {', '.join(map(repr, TAGS))}")
+            raise PayloadError(child(path, pointer), tag, f"one of {', '.join(map(repr, TAGS))}")
     return dict(value)
 
 

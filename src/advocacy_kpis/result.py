@@ -30,6 +30,7 @@ from advocacy_kpis.payload import (
     SCHEMA_VERSION,
     Kind,
     check_version,
+    child,
     decode,
     encode,
     object_schema,
@@ -284,7 +285,7 @@ class MetricResult:
         return json.dumps(self.to_dict(), indent=indent)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> MetricResult:
+    def from_dict(cls, data: Mapping[str, Any], *, path: str = "$") -> MetricResult:
         """The result `to_dict` wrote, read back exactly.
 
         Decimals come back as Decimals with their exponent (``"60000.00"`` stays two places),
@@ -294,6 +295,8 @@ class MetricResult:
 
         Args:
             data: a mapping as `to_dict` writes it (or as ``json.loads`` reads it back).
+            path: the JSONPath of ``data`` in a larger document, for messages
+                (``$.results[3]``); ``$`` when it is the whole document.
 
         Raises:
             SchemaVersionError: ``schema_version`` is not one this release reads.
@@ -307,23 +310,21 @@ class MetricResult:
             ...
             advocacy_kpis.errors.PayloadError: $.value is missing: it must be ...
         """
-        check_version(data, "$")
-        fields = read_object(data, "$", _RESULT_FIELDS, what="a result as MetricResult.to_dict() writes it")
+        check_version(data, path)
+        fields = read_object(data, path, _RESULT_FIELDS, what="a result as MetricResult.to_dict() writes it")
+        reason = child(path, "undefined_reason")
         if fields["value"] is None and fields["undefined_reason"] is None:
-            expected = "the reason the value is undefined (value is null)"
-            raise PayloadError("$.undefined_reason", None, expected)
+            raise PayloadError(reason, None, "the reason the value is undefined (value is null)")
         if fields["value"] is not None and fields["undefined_reason"] is not None:
-            expected = "null (the value is defined)"
-            raise PayloadError("$.undefined_reason", fields["undefined_reason"], expected)
+            raise PayloadError(reason, fields["undefined_reason"], "null (the value is defined)")
         del fields["schema_version"]
         types = fields.pop("types")
         used: set[str] = set()
         for name in _FREE_FORM:
-            fields[name] = decode(fields[name], f"/{name}", types, f"$.{name}", used)
+            fields[name] = decode(fields[name], f"/{name}", types, child(path, name), used)
         for pointer in sorted(types.keys() - used):
-            raise PayloadError(
-                f"$.types[{json.dumps(pointer)}]", pointer, "the JSON Pointer of a value there is"
-            )
+            where = child(child(path, "types"), pointer)
+            raise PayloadError(where, pointer, "the JSON Pointer of a value there is")
         return cls(**fields)
 
     @classmethod
