@@ -190,3 +190,16 @@ def test_the_page_publishes_the_schemas_the_readers_apply(schema_hook: ModuleTyp
     # Inside their collapsible blocks: indented under the admonition line.
     assert all(indent == "    " for indent, _ in blocks)
     assert "json-schema:" not in markdown
+
+
+def test_the_cost_benchmark_runs_the_example_on_a_small_request(capsys: pytest.CaptureFixture[str]) -> None:
+    """It is run, never timed, here: the figures on the page come from a full run."""
+    path = Path(__file__).parent.parent / "benchmarks" / "bench_service.py"
+    spec = importlib.util.spec_from_file_location("bench_service", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--rows", "50", "--repeat", "1"])
+    out = capsys.readouterr().out
+    assert out.startswith("50 rows (5 accounts, 45 NPS answers)")
+    assert "whole request (WSGI call)" in out and "MetricResult.from_json" in out
