@@ -343,6 +343,8 @@ MALFORMED = [
     (lambda p: _set(p, ("types", "/components/nothing"), "decimal"), '$.types["/components/nothing"] must be the JSON Pointer of a value there is', False),
     (lambda p: _set(p, ("types", "/components/first_contract_revenue"), "money"), '$.types["/components/first_contract_revenue"] must be one of', True),
     (lambda p: _set(p, ("types", "/window"), "window"), '$.types["/window"] must be a JSON Pointer into components or details or parameters', True),
+    (lambda p: _set(p, ("types", "/details"), "interval"), '$.types["/details"] must be a JSON Pointer into components or details or parameters', True),
+    (lambda p: _set(_set(p, ("parameters",), {}), ("types", "/parameters"), "segment"), '$.types["/parameters"] must be a JSON Pointer into', True),
     (lambda p: _set(p, ("components", "first_contract_revenue"), 24000.0), "$.components.first_contract_revenue must be a decimal number written as text", False),
     (lambda p: _set(p, ("components", "first_contract_revenue"), "24 000"), "$.components.first_contract_revenue must be a decimal number", False),
 ]  # fmt: skip

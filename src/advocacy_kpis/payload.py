@@ -600,11 +600,15 @@ def read_json(text: Any) -> Any:
 
 
 def read_types(value: Any, path: str, roots: Collection[str]) -> dict[str, str]:
-    """Read a ``types`` mapping: JSON Pointers under one of ``roots`` to a tag of `TAGS`."""
+    """Read a ``types`` mapping: JSON Pointers under one of ``roots`` to a tag of `TAGS`.
+
+    A pointer leads into a root, never to the root itself: each root is an object of named
+    values, and a tag there would read it back as something else.
+    """
     if not isinstance(value, Mapping):
         raise PayloadError(path, value, "an object of JSON Pointer to type")
     for pointer, tag in value.items():
-        if not any(pointer.startswith(f"/{root}/") or pointer == f"/{root}" for root in roots):
+        if not any(pointer.startswith(f"/{root}/") for root in roots):
             expected = f"a JSON Pointer into {' or '.join(roots)}"
             raise PayloadError(child(path, pointer), pointer, expected)
         if tag not in TAGS:
@@ -618,7 +622,7 @@ def types_schema(roots: Collection[str]) -> dict[str, Any]:
     return {
         "description": "Where plain JSON would read a value back as another type: JSON Pointer to type.",
         "type": "object",
-        "propertyNames": {"pattern": f"^/({names})(/[\\s\\S]*)?$"},
+        "propertyNames": {"pattern": f"^/({names})/[\\s\\S]*$"},
         "additionalProperties": {"enum": list(TAGS)},
     }
 
