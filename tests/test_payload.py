@@ -29,7 +29,7 @@ from advocacy_kpis import (
     catalog,
     sample,
 )
-from advocacy_kpis.errors import PayloadError, SchemaVersionError, SegmentNotApplicableError
+from advocacy_kpis.errors import ParameterError, PayloadError, SchemaVersionError, SegmentNotApplicableError
 from advocacy_kpis.payload import SCHEMA_VERSION
 from advocacy_kpis.scorecard import Scorecard, scorecard
 from tests.strategies import HEAVY, datasets
@@ -526,6 +526,13 @@ def test_a_scorecard_without_basis_cells_keeps_the_basis_it_is_given() -> None:
     rows = card.to_rows()
     assert Scorecard.from_rows(rows).basis is None
     assert Scorecard.from_rows(rows, basis=BASES[1]).basis == BASES[1]
+
+
+def test_a_basis_that_is_no_revenue_basis_is_refused_as_a_parameter() -> None:
+    with pytest.raises(
+        ParameterError, match=r"^The 'basis' parameter of Scorecard.from_rows must be a RevenueBasis"
+    ):
+        Scorecard.from_rows(_rows(), basis="arr:USD")  # type: ignore[arg-type]
 
 
 def _other_basis(row: dict[str, Any]) -> dict[str, Any]:

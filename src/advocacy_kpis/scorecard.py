@@ -598,6 +598,7 @@ class Scorecard:
                 scorecard whose metrics take no basis has none in its rows, so pass it to keep it.
 
         Raises:
+            ParameterError: a ``basis`` that is no `RevenueBasis`.
             SchemaVersionError: a row of a schema version this release does not read.
             PayloadError: a malformed row, a cell given twice or missing from the grid of
                 metrics × windows × segments, or cells on two bases; the message names the
@@ -612,6 +613,9 @@ class Scorecard:
             >>> again.results == card.results, again.segments == card.segments, again.data is None
             (True, True, True)
         """
+        if basis is not None and not isinstance(basis, RevenueBasis):
+            expected = "a RevenueBasis such as RevenueBasis.arr('USD'), or None"
+            raise ParameterError("basis", "Scorecard.from_rows", expected, basis)
         if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
             raise PayloadError("$", rows, "a list of rows as Scorecard.to_rows() writes them")
         results: list[MetricResult] = []
