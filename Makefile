@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.installed-bench
 
-.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench bench-load bench-engines mutation clean
+.PHONY: setup demo test test-thorough lint typecheck unit docs docs-serve bench bench-load bench-service bench-engines mutation clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,8 @@ demo: $(STAMP)
 	$(BIN)/advocacy-kpis demo
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests docs/_hooks benchmarks tools
-	$(BIN)/ruff format --check src tests docs/_hooks benchmarks tools
+	$(BIN)/ruff check src tests docs/_hooks docs/examples benchmarks tools
+	$(BIN)/ruff format --check src tests docs/_hooks docs/examples benchmarks tools
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
@@ -51,6 +51,10 @@ bench: $(BENCH_STAMP)
 
 bench-load: $(STAMP)
 	$(BIN)/python benchmarks/bench_load.py
+
+# One call of the service example (docs/services.md) on 1,000 rows, in CPU milliseconds.
+bench-service: $(STAMP)
+	$(BIN)/python benchmarks/bench_service.py
 
 # Mutation testing of the numeric core against its unit tests ([tool.mutmut] in pyproject.toml).
 # Not part of `make test`: it takes about half an hour on two cores.

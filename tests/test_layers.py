@@ -19,7 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         {"errors", "version"},
         {"scope", "stats", "expr"},
-        {"records", "result", "formulas"},
+        {"records", "result", "formulas", "payload"},
         {"catalog", "policy"},
         {"data", "grid"},
         {"context"},

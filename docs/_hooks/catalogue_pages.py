@@ -230,9 +230,7 @@ def metric_page(spec: MetricSpec) -> str:
         lines += ['!!! info "Interpretation"', "", *body, ""]
     if spec.parameters:
         lines += ["## Parameters", "", "| Name | Default | Meaning |", "|---|---|---|"]
-        lines += [
-            f"| `{p.name}` | `{p.shown}` | {cell(p.description)} |" for p in spec.parameters
-        ]
+        lines += [f"| `{p.name}` | `{p.shown}` | {cell(p.description)} |" for p in spec.parameters]
         lines.append("")
     if spec.thresholds:
         lines += ["## Thresholds", ""]

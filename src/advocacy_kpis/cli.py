@@ -715,7 +715,8 @@ def _basis_for(args: argparse.Namespace, source: DataSource, command: str) -> Re
 
 def _write_csv(rows: list[dict[str, Any]], out: TextIO) -> None:
     writer = csv.writer(out, lineterminator="\n")
-    columns = list(rows[0]) if rows else []
+    # A cell holds one value: nested objects (a scorecard row's whole result) stay in the JSON output.
+    columns = [name for name, value in rows[0].items() if not isinstance(value, Mapping)] if rows else []
     writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_cell(row[c]) for c in columns])

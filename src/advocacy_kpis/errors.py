@@ -16,9 +16,12 @@ __all__ = [
     "LoadError",
     "MissingExtraError",
     "ParameterError",
+    "PayloadError",
+    "SchemaVersionError",
     "SegmentNotApplicableError",
     "SettingsError",
     "SourceError",
+    "UnknownMetricAttributeError",
     "UnknownMetricError",
     "UnknownReferenceError",
     "shorten",
@@ -257,6 +260,39 @@ class UnknownMetricError(AdvocacyKpisError, KeyError):
 
     def __str__(self) -> str:
         return str(self.args[0]) if self.args else "unknown metric"
+
+
+class UnknownMetricAttributeError(UnknownMetricError, AttributeError):
+    """A name looked up on `advocacy_kpis.metrics` that is no metric function there.
+
+    An `AttributeError` too, so ``hasattr`` and ``getattr(metrics, name, default)`` behave as
+    they do on any module; the message names the closest metric ids.
+    """
+
+
+class PayloadError(AdvocacyKpisError, ValueError):
+    """A serialised result or scorecard row that cannot be read back.
+
+    Attributes:
+        path: where in the payload, as a JSONPath: ``$.interval.low``, ``$[3].result.value``.
+        value: the value found there (None when the key is missing).
+        expected: what the path must hold, in words.
+        missing: whether the key is missing altogether.
+    """
+
+    def __init__(self, path: str, value: Any, expected: str, *, missing: bool = False) -> None:
+        self.path = path
+        self.value = value
+        self.expected = expected
+        self.missing = missing
+        if missing:
+            super().__init__(f"{path} is missing: it must be {expected}.")
+        else:
+            super().__init__(f"{path} must be {expected}. Got {shorten(value)} instead.")
+
+
+class SchemaVersionError(PayloadError):
+    """A payload written under a schema version this release does not read."""
 
 
 class EngineNotSupportedError(AdvocacyKpisError, NotImplementedError):

@@ -126,6 +126,19 @@ class TapPolicy:
         """Whether an ask at ``ask_at`` respects the policy after one at ``previous_ask_at``."""
         return previous_ask_at is None or ask_at >= self.earliest_next(previous_ask_at, effort)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form, recorded in results so a compliance rate says which policy it was read against.
+
+        Examples:
+            >>> TapPolicy(high_effort_gap_months=4).to_dict()["effort"]["reference"]
+            'high'
+        """
+        return {
+            "high_effort_gap_months": self.high_effort_gap_months,
+            "low_effort_gap_months": self.low_effort_gap_months,
+            "effort": {asset.value: effort.value for asset, effort in self.effort.items()},
+        }
+
 
 DEFAULT_TAP_POLICY: Final = TapPolicy()
 """At most once per 3 calendar months for high-effort assets, once per month for low-effort ones."""

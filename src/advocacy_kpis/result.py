@@ -4,12 +4,16 @@ A result carries its context (window, segment, basis, parameters, the definition
 ``as_of``) so a stored number always says what it is. Undefined values are ``None`` with a
 reason, never 0. A result is immutable all the way down: its components, details and parameters
 are read-only mappings, with tuples for lists.
+
+`MetricResult.to_dict` writes a result as JSON holds it and `MetricResult.from_dict` reads it
+back exactly; `MetricResult.json_schema` is the JSON Schema of that form.
 """
 
 from __future__ import annotations
 
+import copy
 import enum
-import math
+import json
 import numbers
 from collections.abc import Mapping
 from datetime import datetime
@@ -19,7 +23,22 @@ from typing import Any, Final, NoReturn
 
 import attrs
 
-from advocacy_kpis.errors import IncomparableResultsError, ParameterError, shorten
+from advocacy_kpis.errors import IncomparableResultsError, ParameterError, PayloadError, shorten
+from advocacy_kpis.payload import (
+    DEFINITIONS,
+    JSON_SCHEMA_DIALECT,
+    SCHEMA_VERSION,
+    Kind,
+    check_version,
+    child,
+    decode,
+    encode,
+    object_schema,
+    read_json,
+    read_object,
+    read_types,
+    types_schema,
+)
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import (
     Interval,
@@ -34,6 +53,7 @@ from advocacy_kpis.stats import (
 __all__ = [
     "FISHER_BELOW",
     "NPS_TEST_MIN_RESPONDENTS",
+    "SCHEMA_VERSION",
     "SMALL_SAMPLE",
     "Change",
     "Direction",
@@ -128,25 +148,9 @@ def _freeze(value: Mapping[str, Any] | None) -> Mapping[str, Any]:
 
 def json_safe(value: Any) -> Any:
     """A value as JSON holds it: Decimals as strings, instants in ISO 8601, enums by value, values
-    of the library by their ``to_dict()``, a float that is not finite as None."""
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (Window, Segment, RevenueBasis, Interval)):
-        return value.to_dict()
-    if isinstance(value, Mapping):
-        return {str(k.value if isinstance(k, enum.Enum) else k): json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, frozenset, set)):
-        items = [json_safe(v) for v in value]
-        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
-    if attrs.has(type(value)):
-        return {field.name: json_safe(getattr(value, field.name)) for field in attrs.fields(type(value))}
-    return value
+    of the library by their ``to_dict()``, a float that is not finite as None, a set as a list
+    sorted by text."""
+    return encode(value)
 
 
 @attrs.frozen
@@ -243,8 +247,132 @@ class MetricResult:
         return self.value is not None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-safe dict: Decimals as strings, instants in ISO 8601, enums as their values."""
-        return {field.name: json_safe(getattr(self, field.name)) for field in attrs.fields(MetricResult)}
+        """A JSON-safe dict that `from_dict` reads back exactly.
+
+        Each attribute under its name: Decimals as their exact text (``"182400.00"``), instants
+        in ISO 8601 with their UTC offset, enums as their values, the window, segment, basis and
+        interval by their ``to_dict()``. Two keys more: ``schema_version`` (`SCHEMA_VERSION`),
+        and ``types``, which names by JSON Pointer each value in ``components``, ``details`` and
+        ``parameters`` that plain JSON would read back as another type (a Decimal, an instant, a
+        set, an interval...). `json_schema` describes the whole.
+
+        Examples:
+            >>> from advocacy_kpis import metrics, sample
+            >>> result = metrics.revenue_from_referrals(
+            ...     sample.tiny(), window=Window.year(2026), basis=RevenueBasis.arr("USD"))
+            >>> payload = result.to_dict()
+            >>> payload["schema_version"], payload["value"], payload["types"]["/components/first_contract_revenue"]
+            (1, '24000', 'decimal')
+            >>> MetricResult.from_dict(payload) == result
+            True
+        """
+        types: dict[str, str] = {}
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        for field in attrs.fields(MetricResult):
+            value = getattr(self, field.name)
+            out[field.name] = (
+                encode(value, f"/{field.name}", types) if field.name in _FREE_FORM else encode(value)
+            )
+        out["types"] = types
+        return out
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """`to_dict` as JSON text, which `from_json` reads back exactly.
+
+        Args:
+            indent: indent nested levels by this many spaces (None: one line).
+        """
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, path: str = "$") -> MetricResult:
+        """The result `to_dict` wrote, read back exactly.
+
+        Decimals come back as Decimals with their exponent (``"60000.00"`` stays two places),
+        instants with their UTC offset, ints as ints and floats as floats, lists as tuples,
+        and everything ``types`` names as its type. An undefined value comes back None with
+        its reason.
+
+        Args:
+            data: a mapping as `to_dict` writes it (or as ``json.loads`` reads it back).
+            path: the JSONPath of ``data`` in a larger document, for messages
+                (``$.results[3]``); ``$`` when it is the whole document.
+
+        Raises:
+            SchemaVersionError: ``schema_version`` is not one this release reads.
+            PayloadError: anything else malformed: a key missing or unknown, a value of the
+                wrong type, an undefined value without a reason; the message names its path
+                (``$.interval.low``), the value and what was expected.
+
+        Examples:
+            >>> MetricResult.from_dict({"schema_version": 1, "metric": "net_promoter_score"})
+            Traceback (most recent call last):
+            ...
+            advocacy_kpis.errors.PayloadError: $.value is missing: it must be ...
+        """
+        check_version(data, path)
+        fields = read_object(data, path, _RESULT_FIELDS, what="a result as MetricResult.to_dict() writes it")
+        reason = child(path, "undefined_reason")
+        if fields["value"] is None and fields["undefined_reason"] is None:
+            raise PayloadError(reason, None, "the reason the value is undefined (value is null)")
+        if fields["value"] is not None and fields["undefined_reason"] is not None:
+            raise PayloadError(reason, fields["undefined_reason"], "null (the value is defined)")
+        del fields["schema_version"]
+        types = fields.pop("types")
+        used: set[str] = set()
+        for name in _FREE_FORM:
+            fields[name] = decode(fields[name], f"/{name}", types, child(path, name), used)
+        for pointer in sorted(types.keys() - used):
+            where = child(child(path, "types"), pointer)
+            raise PayloadError(where, pointer, "the JSON Pointer of a value there is")
+        return cls(**fields)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> MetricResult:
+        """The result `to_json` wrote, read back exactly (see `from_dict`).
+
+        Raises:
+            PayloadError: ``text`` is not JSON, or as in `from_dict`.
+            SchemaVersionError: as in `from_dict`.
+
+        Examples:
+            >>> from advocacy_kpis import metrics, sample
+            >>> result = metrics.net_promoter_score(sample.tiny(), window=Window.quarter(2025, 1))
+            >>> again = MetricResult.from_json(result.to_json())
+            >>> again == result, again.value, again.undefined_reason
+            (True, None, 'no NPS responses in the window and segment')
+        """
+        return cls.from_dict(read_json(text))
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of what `to_dict` writes and `from_dict` reads.
+
+        Examples:
+            >>> schema = MetricResult.json_schema()
+            >>> schema["$schema"], schema["properties"]["schema_version"]
+            ('https://json-schema.org/draft/2020-12/schema', {'const': 1})
+        """
+        schema = object_schema(_RESULT_FIELDS)
+        # Undefined is never zero: a null value comes with its reason, a defined one without.
+        schema["allOf"] = [
+            {
+                "if": {"properties": {"value": {"type": "null"}}},
+                "then": {"properties": {"undefined_reason": {"type": "string"}}},
+                "else": {"properties": {"undefined_reason": {"type": "null"}}},
+            }
+        ]
+        # A fresh copy each time: a caller may change the schema it is given.
+        return copy.deepcopy(
+            {
+                "$schema": JSON_SCHEMA_DIALECT,
+                "$id": f"urn:advocacy-kpis:result:{SCHEMA_VERSION}",
+                "title": "MetricResult",
+                "description": "One metric over one window and segment, as MetricResult.to_dict() writes it.",
+                **schema,
+                "$defs": dict(DEFINITIONS),
+            }
+        )
 
     def format(self) -> str:
         """A one-line human-readable rendering, e.g. ``net_promoter_score = 42.0 [31.5, 52.5]``."""
@@ -366,6 +494,36 @@ class MetricResult:
             reason=reason,
             warnings=notes,
         )
+
+
+# What a result holds that has no fixed form: their values' types travel in ``types``.
+_FREE_FORM: Final = ("components", "details", "parameters")
+
+_RESULT_FIELDS: Final = {
+    "schema_version": Kind.version(),
+    "metric": Kind.string(),
+    "value": Kind.exact().or_null(),
+    "unit": Kind.choice(Unit),
+    "window": Kind.scope("window"),
+    "segment": Kind.scope("segment"),
+    "as_of": Kind.instant(),
+    "basis": Kind.scope("basis").or_null(),
+    "numerator": Kind.exact().or_null(),
+    "denominator": Kind.exact().or_null(),
+    "sample_size": Kind.integer(0),
+    "interval": Kind.scope("interval").or_null(),
+    "components": Kind.anything(),
+    "details": Kind.anything(),
+    "undefined_reason": Kind.string().or_null(),
+    "warnings": Kind.strings(),
+    "definition_version": Kind.integer(1),
+    "parameters": Kind.anything(),
+    "types": Kind(
+        types_schema(_FREE_FORM),
+        lambda value, path: read_types(value, path, _FREE_FORM),
+        "an object of JSON Pointer to type",
+    ),
+}
 
 
 # Changes on these scales are read in points: no relative change.

@@ -3,16 +3,17 @@
 `scorecard` builds one `Grid` for all the windows and segments asked for, runs every metric's
 tally once over it and finishes each cell, so the cost follows the records, not the number of
 cells. A `Scorecard` holds the results and reads them back as series, breakdowns, period-over-
-period changes, tidy rows and DataFrames.
+period changes, tidy rows and DataFrames; `Scorecard.from_rows` rebuilds one from its rows.
 
 `compute` is the one-metric entry point by id (aliases resolved), as used by the command line.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -24,9 +25,20 @@ from advocacy_kpis.errors import (
     IncomparableResultsError,
     MissingExtraError,
     ParameterError,
+    PayloadError,
     SegmentNotApplicableError,
+    shorten,
 )
 from advocacy_kpis.grid import Grid
+from advocacy_kpis.payload import (
+    JSON_SCHEMA_DIALECT,
+    SCHEMA_VERSION,
+    Kind,
+    check_version,
+    child,
+    object_schema,
+    read_object,
+)
 from advocacy_kpis.result import Change, MetricResult, Unit, format_value, json_safe
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.tally import Metric, context, definition, source_of
@@ -419,14 +431,14 @@ class Scorecard:
     """The results of a `scorecard`: one per metric, window and segment.
 
     Attributes:
-        data: the data set it was computed on.
+        data: the data set it was computed on; None for a scorecard rebuilt by `from_rows`.
         metrics: the metric ids, in the order asked.
         windows: the windows, in the order asked.
         segments: the segments, in the order asked (``Segment.by`` expanded).
         basis: the revenue basis, or None.
     """
 
-    data: AdvocacyData | Tables
+    data: AdvocacyData | Tables | None
     metrics: tuple[str, ...]
     windows: tuple[Window, ...]
     segments: tuple[Segment, ...]
@@ -572,8 +584,129 @@ class Scorecard:
         return sorted(out, key=lambda c: c.window.start)
 
     def to_rows(self) -> list[dict[str, Any]]:
-        """One JSON-safe dict per cell (Decimals as text, instants in ISO 8601)."""
+        """One JSON-safe dict per cell (Decimals as text, instants in ISO 8601), which `from_rows` reads back.
+
+        Each row has flat columns for tables (``metric``, ``window``, ``segment``, ``value``,
+        ``interval_low``...), ``schema_version``, and ``result``: the cell's whole result as
+        `MetricResult.to_dict` writes it. `rows_json_schema` describes a list of rows.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> card = scorecard(tiny(), metrics=["nps"], windows=[Window.quarter(2026, 3)])
+            >>> row = card.to_rows()[0]
+            >>> row["metric"], row["window"], row["segment"], row["value"], row["result"]["value"]
+            ('net_promoter_score', '2026Q3', 'all', 25.0, 25.0)
+        """
         return [_row(result) for result in self.results]
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, Any]], *, basis: RevenueBasis | None = None) -> Scorecard:
+        """The scorecard whose `to_rows` gave ``rows`` (also after a trip through JSON), with no data set.
+
+        Metrics, windows and segments come in the order of their first row, and every cell is
+        read back exactly (see `MetricResult.from_dict`). Each row's flat columns must agree
+        with its result, so an edited copy is refused rather than half believed.
+
+        Args:
+            rows: the rows, as `to_rows` wrote them.
+            basis: the scorecard's revenue basis. By default, the basis its cells carry; a
+                scorecard whose metrics take no basis has none in its rows, so pass it to keep it.
+
+        Raises:
+            ParameterError: a ``basis`` that is no `RevenueBasis`.
+            SchemaVersionError: a row of a schema version this release does not read.
+            PayloadError: a malformed row, a cell given twice or missing from the grid of
+                metrics × windows × segments, or cells on two bases; the message names the
+                path (``$[3].result.value``), the value and what was expected.
+
+        Examples:
+            >>> import json
+            >>> from advocacy_kpis.sample import tiny
+            >>> card = scorecard(tiny(), metrics=["nps", "customer_retention_rate"],
+            ...                  windows=Window.year(2026).split("quarter"), segments=Segment.by("tier"))
+            >>> again = Scorecard.from_rows(json.loads(json.dumps(card.to_rows())))
+            >>> again.results == card.results, again.segments == card.segments, again.data is None
+            (True, True, True)
+        """
+        if basis is not None and not isinstance(basis, RevenueBasis):
+            expected = "a RevenueBasis such as RevenueBasis.arr('USD'), or None"
+            raise ParameterError("basis", "Scorecard.from_rows", expected, basis)
+        if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Iterable):
+            raise PayloadError("$", rows, "a list of rows as Scorecard.to_rows() writes them")
+        results: list[MetricResult] = []
+        cells: dict[tuple[str, Window, Segment], int] = {}
+        for i, row in enumerate(rows):
+            path = child("$", i)
+            check_version(row, path)
+            fields = read_object(row, path, _ROW_FIELDS, what="a row as Scorecard.to_rows() writes it")
+            result = MetricResult.from_dict(fields["result"], path=child(path, "result"))
+            _check_columns(row, _row(result), path)
+            key = (result.metric, result.window, result.segment)
+            if key in cells:
+                expected = (
+                    f"a cell not given before (row {cells[key]} has the same metric, window and segment)"
+                )
+                raise PayloadError(path, _cell_name(key), expected)
+            cells[key] = i
+            results.append(result)
+        if not results:
+            raise PayloadError("$", [], "at least one row")
+        return cls._rebuilt(results, basis)
+
+    @classmethod
+    def _rebuilt(cls, results: list[MetricResult], basis: RevenueBasis | None) -> Scorecard:
+        metrics = list(dict.fromkeys(r.metric for r in results))
+        windows = list(dict.fromkeys(r.window for r in results))
+        segments = list(dict.fromkeys(r.segment for r in results))
+        bases = list(dict.fromkeys(r.basis for r in results if r.basis is not None))
+        chosen = basis if basis is not None else (bases[0] if bases else None)
+        for i, result in enumerate(results):
+            if result.basis is not None and result.basis != chosen:
+                expected = f"the scorecard's basis, {chosen.name if chosen else 'none'}, or null"
+                raise PayloadError(f"$[{i}].result.basis", result.basis.name, expected)
+        index = {(r.metric, r.window, r.segment): r for r in results}
+        cells = {}
+        for m in metrics:
+            for w, window in enumerate(windows):
+                for s, segment in enumerate(segments):
+                    found = index.get((m, window, segment))
+                    if found is None:
+                        expected = "a row for every metric, window and segment of the scorecard"
+                        raise PayloadError(
+                            "$", _cell_name((m, window, segment)), f"{expected}: this one is missing"
+                        )
+                    cells[(m, w, s)] = found
+        return cls(
+            data=None, metrics=tuple(metrics), windows=tuple(windows), segments=tuple(segments),
+            basis=chosen, cells=cells,
+        )  # fmt: skip
+
+    @staticmethod
+    def rows_json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of what `to_rows` writes and `from_rows` reads: a list of rows.
+
+        Each row's ``result`` is a result as `MetricResult.json_schema` describes it.
+
+        Examples:
+            >>> schema = Scorecard.rows_json_schema()
+            >>> schema["type"], schema["items"], schema["$defs"]["row"]["properties"]["result"]
+            ('array', {'$ref': '#/$defs/row'}, {'$ref': '#/$defs/result'})
+        """
+        result = MetricResult.json_schema()
+        definitions = result.pop("$defs")
+        for key in ("$schema", "$id"):
+            result.pop(key)
+        return copy.deepcopy(
+            {
+                "$schema": JSON_SCHEMA_DIALECT,
+                "$id": f"urn:advocacy-kpis:scorecard-rows:{SCHEMA_VERSION}",
+                "title": "Scorecard rows",
+                "description": "One row per cell of a scorecard, as Scorecard.to_rows() writes them.",
+                "type": "array",
+                "items": {"$ref": "#/$defs/row"},
+                "$defs": {**definitions, "result": result, "row": object_schema(_ROW_FIELDS)},
+            }
+        )
 
     def to_frame(self, kind: Literal["pandas", "polars"] = "pandas") -> Any:
         """The rows as a pandas or Polars DataFrame (needs the ``frames`` extra).
@@ -653,7 +786,47 @@ def _row(result: MetricResult) -> dict[str, Any]:
         "sample_size": result.sample_size,
         "undefined_reason": result.undefined_reason,
         "warnings": list(result.warnings),
+        "schema_version": SCHEMA_VERSION,
+        "result": result.to_dict(),
     }
+
+
+# The flat columns of a row are a view of its result: read for the schema, checked against the result.
+_ROW_FIELDS: Final = {
+    "metric": Kind.string(),
+    "unit": Kind.choice(Unit),
+    "window": Kind.string(),
+    "start": Kind.instant(),
+    "end": Kind.instant(),
+    "segment": Kind.string(),
+    "basis": Kind.string().or_null(),
+    "value": Kind.exact().or_null(),
+    "interval_low": Kind.number().or_null(),
+    "interval_high": Kind.number().or_null(),
+    "numerator": Kind.exact().or_null(),
+    "denominator": Kind.exact().or_null(),
+    "sample_size": Kind.integer(0),
+    "undefined_reason": Kind.string().or_null(),
+    "warnings": Kind.strings(),
+    "schema_version": Kind.version(),
+    "result": Kind(
+        {"$ref": "#/$defs/result"}, lambda value, path: value, "a result as MetricResult.to_dict() writes it"
+    ),
+}
+
+
+def _check_columns(row: Mapping[str, Any], expected: Mapping[str, Any], path: str) -> None:
+    """Refuse flat columns that say other than the row's result (types included: 1 is not 1.0)."""
+    for name in _COLUMNS:
+        given = row[name]
+        if given != expected[name] or type(given) is not type(expected[name]):
+            wanted = f"{shorten(expected[name])}, as the row's result gives it"
+            raise PayloadError(child(path, name), given, wanted)
+
+
+def _cell_name(key: tuple[str, Window, Segment]) -> str:
+    metric, window, segment = key
+    return f"{metric} in {window.label} for {segment.name}"
 
 
 def _short(result: MetricResult) -> str:

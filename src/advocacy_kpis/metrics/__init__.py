@@ -2,8 +2,15 @@
 
 Every function takes the data set first and everything else by keyword:
 ``metric(data, *, window, segment=..., basis=...)``, and returns a `MetricResult`.
+
+A misspelt name (``metrics.net_promotor_score``) raises `UnknownMetricAttributeError`, an
+`AttributeError` whose message names the closest metric ids.
 """
 
+from typing import TYPE_CHECKING, NoReturn
+
+from advocacy_kpis import catalog
+from advocacy_kpis.errors import UnknownMetricAttributeError, UnknownMetricError
 from advocacy_kpis.metrics.engagement import (
     AccountReadiness,
     advocate_re_engagement_rate,
@@ -116,3 +123,24 @@ __all__ += [
     "review_velocity",
     "tap_policy_compliance",
 ]
+
+
+def _no_such_attribute(name: str) -> NoReturn:
+    """Refuse a name that is no attribute of this module, naming the metric ids it is closest to."""
+    plain = f"module {__name__!r} has no attribute {name!r}"
+    # Tools probe modules for private and dunder names: those get the plain error, no suggestion.
+    if name.startswith("_"):
+        raise AttributeError(plain)
+    try:
+        target = catalog.resolve(name)
+    except UnknownMetricError as error:
+        raise UnknownMetricAttributeError(f"{plain}. {error}") from None
+    raise UnknownMetricAttributeError(
+        f"{plain}. {name!r} stands for the metric {target!r}: call metrics.{target}(...) "
+        f"or compute({name!r}, ...)."
+    )
+
+
+# At run time only: a module __getattr__ that a type checker saw would let every misspelt name type-check.
+if not TYPE_CHECKING:
+    __getattr__ = _no_such_attribute
