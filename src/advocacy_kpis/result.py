@@ -19,6 +19,7 @@ from typing import Any, Final, NoReturn
 
 import attrs
 
+from advocacy_kpis import display
 from advocacy_kpis.errors import IncomparableResultsError, ParameterError, shorten
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import (
@@ -169,6 +170,13 @@ class Change:
         confidence: the confidence level used.
         reason: why there is no test (``significant`` is None), else None.
         warnings: caveats: a small sample, a window that runs past ``as_of``, an undefined value.
+        metric: the catalogue id of the metric both results measure.
+        segment: the segment both results were measured on.
+        previous_window: the window of the earlier result.
+        current_window: the window of the later result.
+        unit: what the values measure (``absolute`` is in points of a rate or score).
+        basis: the revenue basis of both results, or None.
+        name: the metric's human name, as the results give it, or None.
 
     The tests assume the two samples are independent; the same respondents answering in both
     periods makes them conservative. Counts are compared per day of their windows known at
@@ -186,10 +194,26 @@ class Change:
     confidence: float
     reason: str | None = None
     warnings: tuple[str, ...] = ()
+    metric: str | None = None
+    segment: Segment | None = None
+    previous_window: Window | None = None
+    current_window: Window | None = None
+    unit: Unit | None = None
+    basis: RevenueBasis | None = None
+    name: str | None = attrs.field(default=None, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form."""
         return {field.name: json_safe(getattr(self, field.name)) for field in attrs.fields(Change)}
+
+    def __repr__(self) -> str:
+        return display.change_repr(self)
+
+    def __str__(self) -> str:
+        return display.change_view(self).text()
+
+    def _repr_html_(self) -> str:
+        return display.change_view(self).html()
 
 
 @attrs.frozen
@@ -217,6 +241,9 @@ class MetricResult:
         parameters: the metric's own parameters as used (``horizon_days``, ``threshold``,
             ``model``, ``lapse_days``, ...): results compare only when these are equal. The
             confidence level is not among them: it changes no value, and the interval records it.
+        name: the metric's human name in the catalogue (``Net Promoter Score``), which a display
+            heads it with; None for a result built by hand (the display shows ``metric``). It
+            takes no part in equality: the id says which metric a result measures.
     """
 
     metric: str
@@ -236,6 +263,7 @@ class MetricResult:
     warnings: tuple[str, ...] = ()
     definition_version: int = 1
     parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+    name: str | None = attrs.field(default=None, eq=False)
 
     @property
     def is_defined(self) -> bool:
@@ -251,7 +279,7 @@ class MetricResult:
         return f"{self.metric} = {format_value(self)}"
 
     def __str__(self) -> str:
-        return self.format()
+        return display.result_view(self).text()
 
     def __repr__(self) -> str:
         shown = format_value(self) if self.value is not None else f"undefined: {self.undefined_reason}"
@@ -262,24 +290,7 @@ class MetricResult:
         return f"<MetricResult {self.metric} {self.window.label} {self.segment.name}: {shown}{extra}>"
 
     def _repr_html_(self) -> str:
-        """A small table for notebooks: the value, its scope and its caveats."""
-        import html
-
-        rows = [
-            ("metric", self.metric),
-            ("value", format_value(self)),
-            (
-                "window",
-                f"{self.window.label} ({self.window.start.isoformat()} to {self.window.end.isoformat()})",
-            ),
-            ("segment", self.segment.name),
-            ("basis", self.basis.name if self.basis else "none"),
-            ("ratio", f"{self.numerator} / {self.denominator}" if self.numerator is not None else "-"),
-            ("sample size", str(self.sample_size)),
-            *[("warning", w) for w in self.warnings],
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-        return f"<table>{body}</table>"
+        return display.result_view(self).html()
 
     def check_comparable(self, other: MetricResult) -> None:
         """Raise unless ``other`` measures the same thing on the same footing.
@@ -339,7 +350,7 @@ class MetricResult:
             return Change(
                 previous=previous_value, current=current_value, absolute=None, relative=None,
                 p_value=None, significant=None, interval=None, method=None, confidence=confidence,
-                reason=f"the {which} value is undefined ({reason})", warnings=notes,
+                reason=f"the {which} value is undefined ({reason})", warnings=notes, **self._naming(previous),
             )  # fmt: skip
         absolute: Number
         if isinstance(current_value, Decimal) or isinstance(previous_value, Decimal):
@@ -365,7 +376,15 @@ class MetricResult:
             confidence=confidence,
             reason=reason,
             warnings=notes,
+            **self._naming(previous),
         )
+
+    def _naming(self, previous: MetricResult) -> dict[str, Any]:
+        """What a `Change` from ``previous`` to this result is about."""
+        return {
+            "metric": self.metric, "segment": self.segment, "previous_window": previous.window,
+            "current_window": self.window, "unit": self.unit, "basis": self.basis, "name": self.name,
+        }  # fmt: skip
 
 
 # Changes on these scales are read in points: no relative change.
@@ -521,27 +540,8 @@ _UNIT_WORDS: Final = {
 
 
 def format_value(result: MetricResult) -> str:
-    """The value with its unit and interval, for display (rates as percentages)."""
+    """The value with its unit and interval on one line (rates as percentages, money to the cent)."""
     if result.value is None:
         return f"undefined ({result.undefined_reason})"
-    value = result.value
-    interval = result.interval
-    if result.unit is Unit.RATE:
-        text = f"{float(value):.1%}"
-        if interval:
-            text += f" [{interval.low:.1%}, {interval.high:.1%}]"
-        return text
-    if result.unit is Unit.MONEY:
-        currency = result.basis.currency if result.basis else ""
-        return f"{Decimal(value):,.2f} {currency}".strip()
-    if isinstance(value, int):
-        text = f"{value}"
-    else:
-        text = f"{float(value):.1f}" if result.unit is not Unit.RATIO else f"{float(value):.3f}"
-    if result.unit is Unit.DAYS:
-        text += " days"
-    elif result.unit is Unit.PER_MONTH:
-        text += " per month"
-    if interval:
-        text += f" [{interval.low:.1f}, {interval.high:.1f}]"
-    return text
+    currency = result.basis.currency if result.basis else None
+    return display.value_text(result.value, result.unit.value, result.interval, currency, exact=True)
