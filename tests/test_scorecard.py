@@ -433,17 +433,19 @@ def test_compute_dispatches_by_id_and_refuses_foreign_parameters() -> None:
         compute("customer_satisfaction_score", tiny(), window=q3, basis=BASIS)
 
 
-def test_scorecard_repr_is_compact_and_html_is_a_table() -> None:
+def test_scorecard_repr_is_compact_and_html_is_a_table_per_segment() -> None:
     card = _card()
     assert len(repr(card)) < 200 and "Scorecard" in repr(card)
     html = card._repr_html_()
-    assert html.startswith("<table") and html.count("<tr>") == 1 + 3 * len(card.segments)
+    # A table per segment: its header row and a row per metric.
+    assert html.startswith('<div class="akv">') and html.count("<table") == len(card.segments)
+    assert html.count("<tr>") == (1 + len(card.metrics)) * len(card.segments)
 
 
 def test_result_repr_is_compact_and_has_an_html_form() -> None:
     result = compute("net_promoter_score", tiny(), window=Window.quarter(2026, 3))
     assert len(repr(result)) < 160 and "25.0" in repr(result)
-    assert "<table" in result._repr_html_() and "net_promoter_score" in result._repr_html_()
+    assert "<table" in result._repr_html_() and "Net Promoter Score" in result._repr_html_()
 
 
 def _cli(*argv: str) -> tuple[int, str]:
