@@ -211,7 +211,7 @@ def test_over_asking_lists_what_the_analysis_finds() -> None:
     found = over_asked(sample.generate(), q3)
     assert found.over_tapped, "the sample over-asks some advocates in 2026Q3"
     code, text = run("over-asking", "--sample", "--window", "2026Q3")
-    assert code == 0 and "Over-asking in 2026Q3" in text
+    assert code == 0 and "Over-asking in Q3 2026" in text
     for tap in found.over_tapped:
         assert f"{tap.contact}" in text and tap.asked_at.date().isoformat() in text
     code, text = run("over-asking", "--sample", "--window", "2026Q3", "--asset", "Reference", "--json")

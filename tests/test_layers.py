@@ -19,6 +19,7 @@ LAYERS: tuple[frozenset[str], ...] = tuple(
     for layer in (
         {"errors", "version"},
         {"scope", "stats", "expr"},
+        {"display"},
         {"records", "result", "formulas", "payload"},
         {"catalog", "policy"},
         {"data", "grid"},

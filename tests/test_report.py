@@ -754,7 +754,8 @@ def test_charts_dash_small_samples_drop_empty_series_and_keep_flat_lines_flat() 
 
 def test_the_report_displays_itself_in_a_notebook(sample_report: Report) -> None:
     shown = sample_report._repr_html_()
-    assert shown.startswith("<iframe") and "srcdoc=" in shown and "&lt;!DOCTYPE html&gt;" in shown
+    assert shown.startswith('<div class="akv">') and '<iframe class="akv-page"' in shown
+    assert "srcdoc=" in shown and "&lt;!DOCTYPE html&gt;" in shown
 
 
 def test_the_json_states_the_correction_and_every_test(sample_report: Report) -> None:

@@ -249,22 +249,68 @@ def test_series_is_in_time_order() -> None:
     assert [r.window.label for r in card.series("customer_retention_rate")] == ["2026Q1", "2026Q3"]
 
 
-def test_changes_compare_each_window_with_the_one_before() -> None:
-    card = scorecard(tiny(), metrics=["customer_retention_rate"], windows=Window.year(2026).split("quarter"))
-    changes = card.changes("customer_retention_rate")
-    assert [(c.window.label, c.previous.label) for c in changes] == [
-        ("2026Q2", "2026Q1"),
-        ("2026Q3", "2026Q2"),
-        ("2026Q4", "2026Q3"),
+def test_changes_give_every_metric_and_segment_between_two_windows_in_one_table() -> None:
+    quarters = Window.year(2026).split("quarter")[:3]
+    card = scorecard(
+        tiny(),
+        metrics=["customer_retention_rate", "net_promoter_score"],
+        windows=quarters,
+        segments=Segment.by("tier"),
+    )
+    moved = card.changes()
+    # By default the latest window against the one before it.
+    assert (moved.previous_window.label, moved.current_window.label) == ("2026Q2", "2026Q3")
+    segments = ["all", "tier=enterprise", "tier=mid", "tier=smb"]
+    assert [(c.metric, c.segment.name if c.segment else None) for c in moved] == [
+        *[("customer_retention_rate", s) for s in segments],
+        *[("net_promoter_score", s) for s in segments],
     ]
-    q3 = next(c for c in changes if c.window.label == "2026Q3")
-    before = card.get("customer_retention_rate", Window.quarter(2026, 2)).value
-    after = card.get("customer_retention_rate", Window.quarter(2026, 3)).value
-    assert q3.change is not None and q3.change.absolute == pytest.approx(after - before)  # type: ignore[operator]
-    # November 2026 starts after tiny()'s as_of: undefined, so no change and the note says why.
-    months = scorecard(tiny(), metrics=["customer_retention_rate"], windows=Window.year(2026).split("month"))
-    november = next(c for c in months.changes("customer_retention_rate") if c.window.label == "2026-11")
-    assert november.note and (november.change is None or november.change.absolute is None)
+    assert all((c.previous_window, c.current_window) == (quarters[1], quarters[2]) for c in moved)
+    # tiny(): 4 customers at the start of Q2 and Q3, all kept in Q2, one of them churned in Q3.
+    whole = moved.get("customer_retention_rate")
+    assert (whole.previous, whole.current, whole.absolute) == (1.0, 0.75, -0.25)
+    assert whole.name == "Customer Retention Rate"
+    # No mid-tier customer at the start of either quarter: undefined, never 0, and said why.
+    mid = moved.get("customer_retention_rate", Segment.where(tier="mid"))
+    assert mid.absolute is None and mid.significant is None and mid.reason
+    # Any two windows of the scorecard: Q3 against Q1.
+    apart = card.changes(quarters[2], quarters[0], metrics="customer_retention_rate", segments=Segment.all())
+    assert [(c.previous, c.current) for c in apart] == [(1.0, 0.75)]
+
+
+def test_changes_rows_name_the_metric_segment_and_windows() -> None:
+    card = scorecard(
+        tiny(), metrics=["customer_retention_rate"], windows=Window.year(2026).split("quarter")[:3]
+    )
+    (row,) = card.changes().to_rows()
+    assert {k: row[k] for k in ("metric", "segment", "unit", "previous_window", "current_window")} == {
+        "metric": "customer_retention_rate",
+        "segment": "all",
+        "unit": "rate",
+        "previous_window": "2026Q2",
+        "current_window": "2026Q3",
+    }
+    assert (row["previous"], row["current"], row["absolute"]) == (1.0, 0.75, -0.25)
+    assert json.loads(json.dumps(row)) == row
+    frame = card.changes().to_frame("pandas")
+    assert list(frame["metric"]) == ["customer_retention_rate"]
+    assert list(frame["absolute"]) == [-0.25]
+
+
+def test_changes_refuse_windows_the_scorecard_does_not_hold() -> None:
+    quarters = Window.year(2026).split("quarter")[:3]
+    card = scorecard(tiny(), metrics=["customer_retention_rate"], windows=quarters)
+    with pytest.raises(ParameterError, match="metrics='net_promoter_score'"):
+        card.changes("customer_retention_rate")  # type: ignore[arg-type]
+    with pytest.raises(ParameterError, match="2026Q1, 2026Q2, 2026Q3"):
+        card.changes(quarters[0])
+    with pytest.raises(ParameterError, match="other than 2026Q2"):
+        card.changes(quarters[1], quarters[1])
+    with pytest.raises(ParameterError, match="metric"):
+        card.changes(metrics="net_promoter_score")
+    lone = scorecard(tiny(), metrics=["customer_retention_rate"], windows=[quarters[0], quarters[2]])
+    with pytest.raises(ParameterError, match="previous"):
+        lone.changes()
 
 
 def test_breakdown_ranks_segments_and_marks_reliable_differences() -> None:
@@ -445,17 +491,19 @@ def test_compute_dispatches_by_id_and_refuses_foreign_parameters() -> None:
         compute("customer_satisfaction_score", tiny(), window=q3, basis=BASIS)
 
 
-def test_scorecard_repr_is_compact_and_html_is_a_table() -> None:
+def test_scorecard_repr_is_compact_and_html_is_a_table_per_segment() -> None:
     card = _card()
     assert len(repr(card)) < 200 and "Scorecard" in repr(card)
     html = card._repr_html_()
-    assert html.startswith("<table") and html.count("<tr>") == 1 + 3 * len(card.segments)
+    # A table per segment: its header row and a row per metric.
+    assert html.startswith('<div class="akv">') and html.count("<table") == len(card.segments)
+    assert html.count("<tr>") == (1 + len(card.metrics)) * len(card.segments)
 
 
 def test_result_repr_is_compact_and_has_an_html_form() -> None:
     result = compute("net_promoter_score", tiny(), window=Window.quarter(2026, 3))
     assert len(repr(result)) < 160 and "25.0" in repr(result)
-    assert "<table" in result._repr_html_() and "net_promoter_score" in result._repr_html_()
+    assert "<table" in result._repr_html_() and "Net Promoter Score" in result._repr_html_()
 
 
 def _cli(*argv: str) -> tuple[int, str]:

@@ -15,7 +15,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from advocacy_kpis import AdvocacyKpisError, MetricResult, Scorecard, Window
+from advocacy_kpis import AdvocacyKpisError, Change, MetricResult, Scorecard, Window
 
 EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "service.py"
 PAGE = Path(__file__).parent.parent / "docs" / "services.md"
@@ -186,7 +186,7 @@ def test_the_page_publishes_the_schemas_the_readers_apply(schema_hook: ModuleTyp
     markdown = schema_hook.on_page_markdown(PAGE.read_text(), Page(), None, None)
     blocks = re.findall(r"^( *)```json\n(.*?)^\1```$", markdown, re.S | re.M)
     published = [json.loads(block) for _, block in blocks]
-    assert published == [MetricResult.json_schema(), Scorecard.rows_json_schema()]
+    assert published == [MetricResult.json_schema(), Scorecard.rows_json_schema(), Change.json_schema()]
     # Inside their collapsible blocks: indented under the admonition line.
     assert all(indent == "    " for indent, _ in blocks)
     assert "json-schema:" not in markdown

@@ -18,13 +18,14 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
-from advocacy_kpis import MetricResult, Scorecard
+from advocacy_kpis import Change, MetricResult, Scorecard
 from advocacy_kpis.payload import SCHEMA_VERSION
 
 PAGE = "services.md"
 SCHEMAS: dict[str, Callable[[], dict[str, Any]]] = {
     "result": MetricResult.json_schema,
     "scorecard-rows": Scorecard.rows_json_schema,
+    "change": Change.json_schema,
 }
 
 

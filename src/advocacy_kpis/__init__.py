@@ -53,7 +53,7 @@ from advocacy_kpis.records import (
 )
 from advocacy_kpis.result import Change, Direction, Interval, MetricResult, Unit
 from advocacy_kpis.scope import Calendar, Grain, Money, RevenueBasis, Segment, SegmentsBy, Window
-from advocacy_kpis.scorecard import BreakdownRow, PeriodChange, Scorecard, compute, scorecard
+from advocacy_kpis.scorecard import BreakdownRow, Changes, Scorecard, compute, scorecard
 from advocacy_kpis.version import __version__
 
 __all__ = [
@@ -68,6 +68,7 @@ __all__ = [
     "BreakdownRow",
     "Calendar",
     "Change",
+    "Changes",
     "CommunityMember",
     "Contract",
     "CurrencyMismatchError",
@@ -87,7 +88,6 @@ __all__ = [
     "Money",
     "Opportunity",
     "ParameterError",
-    "PeriodChange",
     "ProductChange",
     "ProgramCost",
     "PromptAction",

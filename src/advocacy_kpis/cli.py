@@ -46,16 +46,15 @@ from typing import Any, Final, NoReturn, TextIO, TypeVar, cast
 import attrs
 
 from advocacy_kpis import catalog
-from advocacy_kpis.blocks import SMALL_SAMPLE, SMALL_SAMPLE_NOTE
 from advocacy_kpis.catalog import BasisUse, MetricSpec, Parameter
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError, shorten
 from advocacy_kpis.io import LoadReport, load_folder, read_settings
 from advocacy_kpis.io.coerce import Refused, check_datetime_format, instant_converter
-from advocacy_kpis.result import MetricResult, Unit, format_value
+from advocacy_kpis.result import MetricResult, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, SegmentsBy, Window
-from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, compute, scorecard, unit_label
+from advocacy_kpis.scorecard import HEADLINE_METRICS, Scorecard, compute, scorecard
 
 T = TypeVar("T")
 
@@ -414,25 +413,6 @@ def _parse_fx(text: str, command: str = "advocacy-kpis compute") -> tuple[str, D
     return code.strip().upper(), value
 
 
-def _table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]], out: TextIO) -> None:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    out.write(f"\n{title}\n")
-    out.write(
-        "  ".join(
-            h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(header, widths, strict=True))
-        )
-        + "\n"
-    )
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for row in rows:
-        out.write(
-            "  ".join(
-                c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))
-            )
-            + "\n"
-        )
-
-
 def _last_quarters(data: AdvocacyData, count: int) -> list[Window]:
     """The last ``count`` quarters that ended by ``as_of``, oldest first."""
     current = Window.quarter(data.as_of.year, (data.as_of.month - 1) // 3 + 1, data.calendar)
@@ -440,65 +420,10 @@ def _last_quarters(data: AdvocacyData, count: int) -> list[Window]:
     return [latest.shift(-k) for k in range(count - 1, -1, -1)]
 
 
-def _cell_text(result: MetricResult, notes: list[str]) -> str:
-    """A cell: the value without its interval; ``*`` marks a small sample, ``[n]`` a footnote."""
-    if result.value is None:
-        reason = result.undefined_reason or ""
-        if reason.startswith(_NOT_APPLICABLE):
-            return "n/a"
-        return f"undefined {_footnote(reason, notes)}"
-    value = result.value
-    if result.unit is Unit.RATE:
-        text = f"{float(value):.1%}"
-    elif result.unit is Unit.MONEY:
-        text = f"{Decimal(value):,.0f}"
-    elif isinstance(value, int):
-        text = str(value)
-    elif result.unit is Unit.RATIO:
-        text = f"{float(value):.2f}"
-    else:
-        text = f"{float(value):.1f}"
-    if any(w.startswith(SMALL_SAMPLE_NOTE) for w in result.warnings):
-        text += "*"
-    for warning in result.warnings:
-        if not warning.startswith(SMALL_SAMPLE_NOTE):
-            text += f" {_footnote(warning, notes)}"
-    return text
-
-
-def _footnote(note: str, notes: list[str]) -> str:
-    """The marker of ``note`` in a table's footnotes, adding it when new."""
-    if note not in notes:
-        notes.append(note)
-    return f"[{notes.index(note) + 1}]"
-
-
-_NOT_APPLICABLE = (
-    "this metric cannot be segmented",
-    "this metric's records cannot be cut",
-    "this metric needs",
-)
-
-
 def _scorecard_tables(card: Scorecard, out: TextIO) -> None:
-    header = ["metric", *[w.label for w in card.windows]]
-    for segment in card.segments:
-        notes: list[str] = []
-        rows = [
-            [
-                f"{metric} ({unit_label(metric, card.basis)})",
-                *[_cell_text(card.get(metric, w, segment), notes) for w in card.windows],
-            ]
-            for metric in card.metrics
-        ]
-        title = "All accounts" if segment.is_all else f"Segment: {segment.name}"
-        _table(title, header, rows, out)
-        for number, note in enumerate(notes, start=1):
-            out.write(_wrap(f"[{number}] {note}", "") + "\n")
+    out.write("\n" + card.format(compact=True) + "\n")
     out.write(
-        "\n'undefined' means there was nothing to measure (never shown as 0); 'n/a' means the metric "
-        f"cannot be cut that way or needs a basis; * marks a sample under {SMALL_SAMPLE} (read the interval: "
-        "advocacy-kpis compute ID --sample --window ...).\n"
+        "Intervals, sample sizes and components of a cell: advocacy-kpis compute ID --sample --window ...\n"
     )
 
 

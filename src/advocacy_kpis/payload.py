@@ -233,6 +233,24 @@ class Kind:
         return Kind({"type": "integer", "minimum": minimum}, read, expected)
 
     @staticmethod
+    def boolean() -> Kind:
+        """true or false.
+
+        Examples:
+            >>> Kind.boolean().read(1, "$.significant")
+            Traceback (most recent call last):
+            ...
+            advocacy_kpis.errors.PayloadError: $.significant must be true or false. Got 1 instead.
+        """
+
+        def read(value: Any, path: str) -> bool:
+            if not isinstance(value, bool):
+                raise PayloadError(path, value, "true or false")
+            return value
+
+        return Kind({"type": "boolean"}, read, "true or false")
+
+    @staticmethod
     def number() -> Kind:
         """A JSON number: an int or a float, never a bool."""
         return Kind({"type": "number"}, _number, "a number")

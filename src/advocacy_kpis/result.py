@@ -23,6 +23,7 @@ from typing import Any, Final, NoReturn
 
 import attrs
 
+from advocacy_kpis import display
 from advocacy_kpis.errors import IncomparableResultsError, ParameterError, PayloadError, shorten
 from advocacy_kpis.payload import (
     DEFINITIONS,
@@ -173,6 +174,13 @@ class Change:
         confidence: the confidence level used.
         reason: why there is no test (``significant`` is None), else None.
         warnings: caveats: a small sample, a window that runs past ``as_of``, an undefined value.
+        metric: the catalogue id of the metric both results measure.
+        segment: the segment both results were measured on.
+        previous_window: the window of the earlier result.
+        current_window: the window of the later result.
+        unit: what the values measure (``absolute`` is in points of a rate or score).
+        basis: the revenue basis of both results, or None.
+        name: the metric's human name, as the results give it, or None.
 
     The tests assume the two samples are independent; the same respondents answering in both
     periods makes them conservative. Counts are compared per day of their windows known at
@@ -190,10 +198,95 @@ class Change:
     confidence: float
     reason: str | None = None
     warnings: tuple[str, ...] = ()
+    metric: str | None = None
+    segment: Segment | None = None
+    previous_window: Window | None = None
+    current_window: Window | None = None
+    unit: Unit | None = None
+    basis: RevenueBasis | None = None
+    name: str | None = attrs.field(default=None, eq=False)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-safe form."""
-        return {field.name: json_safe(getattr(self, field.name)) for field in attrs.fields(Change)}
+        """A JSON-safe dict that `from_dict` reads back exactly.
+
+        ``schema_version`` (`SCHEMA_VERSION`), then each attribute under its name: Decimals as
+        their exact text, the windows, segment, basis and interval by their ``to_dict()``, the
+        unit by its value. `json_schema` describes it.
+        """
+        out: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
+        out.update((field.name, encode(getattr(self, field.name))) for field in attrs.fields(Change))
+        return out
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        """`to_dict` as JSON text, which `from_json` reads back exactly."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, path: str = "$") -> Change:
+        """The change `to_dict` wrote, read back exactly (Decimals stay Decimals, instants keep their offset).
+
+        Args:
+            data: a mapping as `to_dict` writes it (or as ``json.loads`` reads it back).
+            path: the JSONPath of ``data`` in a larger document, for messages.
+
+        Raises:
+            SchemaVersionError: ``schema_version`` is not one this release reads.
+            PayloadError: a key missing or unknown, or a value of the wrong type; the message
+                names its path, the value and what was expected.
+
+        Examples:
+            >>> from advocacy_kpis import metrics, sample
+            >>> q2, q3 = Window.quarter(2026, 2), Window.quarter(2026, 3)
+            >>> change = metrics.customer_retention_rate(sample.tiny(), window=q3).change_from(
+            ...     metrics.customer_retention_rate(sample.tiny(), window=q2))
+            >>> again = Change.from_json(change.to_json())
+            >>> again == change, again.metric, again.previous_window.label, again.absolute
+            (True, 'customer_retention_rate', '2026Q2', -0.25)
+        """
+        check_version(data, path)
+        fields = read_object(
+            data, path, _CHANGE_FIELDS, optional=_OPTIONAL, what="a change as Change.to_dict() writes it"
+        )
+        del fields["schema_version"]
+        return cls(**fields)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Change:
+        """The change `to_json` wrote, read back exactly (see `from_dict`).
+
+        Raises:
+            PayloadError: ``text`` is not JSON, or as in `from_dict`.
+            SchemaVersionError: as in `from_dict`.
+        """
+        return cls.from_dict(read_json(text))
+
+    @staticmethod
+    def json_schema() -> dict[str, Any]:
+        """The JSON Schema (draft 2020-12) of what `to_dict` writes and `from_dict` reads.
+
+        Examples:
+            >>> Change.json_schema()["properties"]["significant"]
+            {'anyOf': [{'type': 'boolean'}, {'type': 'null'}]}
+        """
+        return copy.deepcopy(
+            {
+                "$schema": JSON_SCHEMA_DIALECT,
+                "$id": f"urn:advocacy-kpis:change:{SCHEMA_VERSION}",
+                "title": "Change",
+                "description": "The change of one metric between two windows, as Change.to_dict() writes it.",
+                **object_schema(_CHANGE_FIELDS, optional=_OPTIONAL),
+                "$defs": dict(DEFINITIONS),
+            }
+        )
+
+    def __repr__(self) -> str:
+        return display.change_repr(self)
+
+    def __str__(self) -> str:
+        return display.change_view(self).text()
+
+    def _repr_html_(self) -> str:
+        return display.change_view(self).html()
 
 
 @attrs.frozen
@@ -221,6 +314,9 @@ class MetricResult:
         parameters: the metric's own parameters as used (``horizon_days``, ``threshold``,
             ``model``, ``lapse_days``, ...): results compare only when these are equal. The
             confidence level is not among them: it changes no value, and the interval records it.
+        name: the metric's human name in the catalogue (``Net Promoter Score``), which a display
+            heads it with; None for a result built by hand (the display shows ``metric``). It
+            takes no part in equality: the id says which metric a result measures.
     """
 
     metric: str
@@ -240,6 +336,7 @@ class MetricResult:
     warnings: tuple[str, ...] = ()
     definition_version: int = 1
     parameters: Mapping[str, Any] = attrs.field(factory=dict, converter=_freeze)
+    name: str | None = attrs.field(default=None, eq=False)
 
     @property
     def is_defined(self) -> bool:
@@ -311,7 +408,13 @@ class MetricResult:
             advocacy_kpis.errors.PayloadError: $.value is missing: it must be ...
         """
         check_version(data, path)
-        fields = read_object(data, path, _RESULT_FIELDS, what="a result as MetricResult.to_dict() writes it")
+        fields = read_object(
+            data,
+            path,
+            _RESULT_FIELDS,
+            optional=_OPTIONAL,
+            what="a result as MetricResult.to_dict() writes it",
+        )
         reason = child(path, "undefined_reason")
         if fields["value"] is None and fields["undefined_reason"] is None:
             raise PayloadError(reason, None, "the reason the value is undefined (value is null)")
@@ -353,7 +456,7 @@ class MetricResult:
             >>> schema["$schema"], schema["properties"]["schema_version"]
             ('https://json-schema.org/draft/2020-12/schema', {'const': 1})
         """
-        schema = object_schema(_RESULT_FIELDS)
+        schema = object_schema(_RESULT_FIELDS, optional=_OPTIONAL)
         # Undefined is never zero: a null value comes with its reason, a defined one without.
         schema["allOf"] = [
             {
@@ -379,7 +482,7 @@ class MetricResult:
         return f"{self.metric} = {format_value(self)}"
 
     def __str__(self) -> str:
-        return self.format()
+        return display.result_view(self).text()
 
     def __repr__(self) -> str:
         shown = format_value(self) if self.value is not None else f"undefined: {self.undefined_reason}"
@@ -390,24 +493,7 @@ class MetricResult:
         return f"<MetricResult {self.metric} {self.window.label} {self.segment.name}: {shown}{extra}>"
 
     def _repr_html_(self) -> str:
-        """A small table for notebooks: the value, its scope and its caveats."""
-        import html
-
-        rows = [
-            ("metric", self.metric),
-            ("value", format_value(self)),
-            (
-                "window",
-                f"{self.window.label} ({self.window.start.isoformat()} to {self.window.end.isoformat()})",
-            ),
-            ("segment", self.segment.name),
-            ("basis", self.basis.name if self.basis else "none"),
-            ("ratio", f"{self.numerator} / {self.denominator}" if self.numerator is not None else "-"),
-            ("sample size", str(self.sample_size)),
-            *[("warning", w) for w in self.warnings],
-        ]
-        body = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-        return f"<table>{body}</table>"
+        return display.result_view(self).html()
 
     def check_comparable(self, other: MetricResult) -> None:
         """Raise unless ``other`` measures the same thing on the same footing.
@@ -467,7 +553,7 @@ class MetricResult:
             return Change(
                 previous=previous_value, current=current_value, absolute=None, relative=None,
                 p_value=None, significant=None, interval=None, method=None, confidence=confidence,
-                reason=f"the {which} value is undefined ({reason})", warnings=notes,
+                reason=f"the {which} value is undefined ({reason})", warnings=notes, **self._naming(previous),
             )  # fmt: skip
         absolute: Number
         if isinstance(current_value, Decimal) or isinstance(previous_value, Decimal):
@@ -493,7 +579,15 @@ class MetricResult:
             confidence=confidence,
             reason=reason,
             warnings=notes,
+            **self._naming(previous),
         )
+
+    def _naming(self, previous: MetricResult) -> dict[str, Any]:
+        """What a `Change` from ``previous`` to this result is about."""
+        return {
+            "metric": self.metric, "segment": self.segment, "previous_window": previous.window,
+            "current_window": self.window, "unit": self.unit, "basis": self.basis, "name": self.name,
+        }  # fmt: skip
 
 
 # What a result holds that has no fixed form: their values' types travel in ``types``.
@@ -518,6 +612,7 @@ _RESULT_FIELDS: Final = {
     "warnings": Kind.strings(),
     "definition_version": Kind.integer(1),
     "parameters": Kind.anything(),
+    "name": Kind.string().or_null(),
     "types": Kind(
         types_schema(_FREE_FORM),
         lambda value, path: read_types(value, path, _FREE_FORM),
@@ -525,6 +620,31 @@ _RESULT_FIELDS: Final = {
     ),
 }
 
+
+# Written by every release of schema 1, but not needed to read a result back: the human name only heads displays.
+_OPTIONAL: Final = ("name",)
+
+_CHANGE_FIELDS: Final = {
+    "schema_version": Kind.version(),
+    "previous": Kind.exact().or_null(),
+    "current": Kind.exact().or_null(),
+    "absolute": Kind.exact().or_null(),
+    "relative": Kind.number().or_null(),
+    "p_value": Kind.number().or_null(),
+    "significant": Kind.boolean().or_null(),
+    "interval": Kind.scope("interval").or_null(),
+    "method": Kind.string().or_null(),
+    "confidence": Kind.number(),
+    "reason": Kind.string().or_null(),
+    "warnings": Kind.strings(),
+    "metric": Kind.string().or_null(),
+    "segment": Kind.scope("segment").or_null(),
+    "previous_window": Kind.scope("window").or_null(),
+    "current_window": Kind.scope("window").or_null(),
+    "unit": Kind.choice(Unit).or_null(),
+    "basis": Kind.scope("basis").or_null(),
+    "name": Kind.string().or_null(),
+}
 
 # Changes on these scales are read in points: no relative change.
 _POINTS: Final = frozenset({Unit.SCORE, Unit.RATIO})
@@ -679,27 +799,8 @@ _UNIT_WORDS: Final = {
 
 
 def format_value(result: MetricResult) -> str:
-    """The value with its unit and interval, for display (rates as percentages)."""
+    """The value with its unit and interval on one line (rates as percentages, money to the cent)."""
     if result.value is None:
         return f"undefined ({result.undefined_reason})"
-    value = result.value
-    interval = result.interval
-    if result.unit is Unit.RATE:
-        text = f"{float(value):.1%}"
-        if interval:
-            text += f" [{interval.low:.1%}, {interval.high:.1%}]"
-        return text
-    if result.unit is Unit.MONEY:
-        currency = result.basis.currency if result.basis else ""
-        return f"{Decimal(value):,.2f} {currency}".strip()
-    if isinstance(value, int):
-        text = f"{value}"
-    else:
-        text = f"{float(value):.1f}" if result.unit is not Unit.RATIO else f"{float(value):.3f}"
-    if result.unit is Unit.DAYS:
-        text += " days"
-    elif result.unit is Unit.PER_MONTH:
-        text += " per month"
-    if interval:
-        text += f" [{interval.low:.1f}, {interval.high:.1f}]"
-    return text
+    currency = result.basis.currency if result.basis else None
+    return display.value_text(result.value, result.unit.value, result.interval, currency, exact=True)

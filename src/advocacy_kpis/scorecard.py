@@ -11,19 +11,16 @@ period changes, tidy rows and DataFrames; `Scorecard.from_rows` rebuilds one fro
 from __future__ import annotations
 
 import copy
-import html
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 import attrs
 
-from advocacy_kpis import catalog
+from advocacy_kpis import catalog, display
 from advocacy_kpis.blocks import Cell, Context, DataSource
 from advocacy_kpis.catalog import BasisUse, SegmentUse
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import (
-    IncomparableResultsError,
-    MissingExtraError,
     ParameterError,
     PayloadError,
     SegmentNotApplicableError,
@@ -39,7 +36,7 @@ from advocacy_kpis.payload import (
     object_schema,
     read_object,
 )
-from advocacy_kpis.result import Change, MetricResult, Unit, format_value, json_safe
+from advocacy_kpis.result import SMALL_SAMPLE, Change, Direction, MetricResult, Unit, json_safe
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.tally import Metric, context, definition, source_of
 
@@ -49,7 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "HEADLINE_METRICS",
     "BreakdownRow",
-    "PeriodChange",
+    "Changes",
     "Scorecard",
     "compute",
     "scorecard",
@@ -180,24 +177,6 @@ class BreakdownRow:
     segment: Segment
     result: MetricResult
     versus_whole: Literal["above", "below"] | None = None
-    note: str | None = None
-
-
-@attrs.frozen
-class PeriodChange:
-    """One window of a `Scorecard.changes` series against the window before it.
-
-    Attributes:
-        window: the window.
-        previous: the window before it (``window.previous()``).
-        change: the change, or None when it cannot be given (see ``note``).
-        note: why there is no change: the previous window is not in the scorecard, a value
-            is undefined, or the two results are not comparable.
-    """
-
-    window: Window
-    previous: Window
-    change: Change | None
     note: str | None = None
 
 
@@ -408,18 +387,26 @@ def _refusal(
     """Why a metric cannot be computed for a segment with this basis, or None when it can."""
     spec = definition_.spec
     if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY) and basis is None:
-        return "this metric needs a revenue basis (scorecard(..., basis=RevenueBasis.arr('USD')))"
+        return f"{_NEEDS_BASIS} (scorecard(..., basis=RevenueBasis.arr('USD')))"
     if spec.segment is SegmentUse.NONE and not segment.is_all:
-        return "this metric cannot be segmented"
+        return _UNSEGMENTED
     try:
         definition_.check_scope(source, [window], [segment], basis)
     except SegmentNotApplicableError as error:
-        return f"this metric's records cannot be cut by this segment ({error})"
+        return f"{_UNCUT} ({error})"
     except ParameterError as error:
         if basis is None or error.parameter != "basis":
             raise
-        return f"this metric cannot use the basis {basis.name} ({error})"
+        return f"{_WRONG_BASIS} {basis.name} ({error})"
     return None
+
+
+_NEEDS_BASIS: Final = "this metric needs a revenue basis"
+_UNSEGMENTED: Final = "this metric cannot be segmented"
+_UNCUT: Final = "this metric's records cannot be cut by this segment"
+_WRONG_BASIS: Final = "this metric cannot use the basis"
+_NOT_APPLICABLE: Final = (_NEEDS_BASIS, _UNSEGMENTED, _UNCUT, _WRONG_BASIS)
+"""How the reasons of the cells a metric cannot give start: a display shows them as ``n/a``."""
 
 
 def _label(value: Any) -> str:
@@ -552,36 +539,92 @@ class Scorecard:
         return rows + unranked
 
     def changes(
-        self, metric: str, segment: Segment | None = None, *, confidence: float = 0.95
-    ) -> list[PeriodChange]:
-        """Each window against the window before it (``window.previous()``), where the scorecard has both.
+        self,
+        window: Window | None = None,
+        previous: Window | None = None,
+        *,
+        metrics: str | Iterable[str] | None = None,
+        segments: Segment | Iterable[Segment] | None = None,
+        confidence: float = 0.95,
+    ) -> Changes:
+        """Every metric × segment change between two windows of the scorecard, in one table.
 
-        Comparisons follow `MetricResult.change_from`: results that are not comparable give no
-        change and say why.
+        Each change follows `MetricResult.change_from`, with the test suited to the metric; a
+        change whose value is undefined in either window says why.
+
+        Args:
+            window: the later window (default: the latest window of the scorecard whose
+                ``previous()`` window it also holds, or the latest window when ``previous`` is given).
+            previous: the earlier window (default: ``window.previous()``): a year earlier, say,
+                for a change year on year.
+            metrics: a metric id or several (default: every metric of the scorecard).
+            segments: a segment or several (default: every segment of the scorecard).
+            confidence: the confidence level of the tests and their intervals.
+
+        Returns:
+            The `Changes`, by metric, then segment.
+
+        Raises:
+            ParameterError: a window, metric or segment that is not in the scorecard, no earlier
+                window to compare with, or the same window twice.
+            IncomparableResultsError: the two windows differ in length, calendar or alignment.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> quarters = Window.year(2026).split("quarter")[:3]
+            >>> card = scorecard(tiny(), metrics=["customer_retention_rate"], windows=quarters)
+            >>> moved = card.changes()
+            >>> moved.previous_window.label, moved.current_window.label
+            ('2026Q2', '2026Q3')
+            >>> [(c.metric, c.segment.name, c.previous, c.current) for c in moved]
+            [('customer_retention_rate', 'all', 1.0, 0.75)]
+            >>> moved.get("retention").absolute
+            -0.25
         """
-        chosen, s = self._metric(metric), self._segment_index(segment)
-        out: list[PeriodChange] = []
-        for w, window in enumerate(self.windows):
-            previous = window.previous()
-            if previous not in self.windows:
-                continue
-            current, before = (
-                self._cells[(chosen, w, s)],
-                self._cells[(chosen, self.windows.index(previous), s)],
+        where = "Scorecard.changes"
+        current, earlier = self._change_windows(window, previous, where)
+        chosen = [
+            self._metric(m) for m in ([metrics] if isinstance(metrics, str) else metrics or self.metrics)
+        ]
+        if isinstance(segments, Segment):
+            segments = [segments]
+        picked = [self.segments[self._segment_index(s)] for s in (segments or self.segments)]
+        w, v = self.windows.index(current), self.windows.index(earlier)
+        found = []
+        for metric in dict.fromkeys(chosen):
+            for segment in dict.fromkeys(picked):
+                s = self.segments.index(segment)
+                later, before = self._cells[(metric, w, s)], self._cells[(metric, v, s)]
+                found.append(later.change_from(before, confidence=confidence))
+        return Changes(self, earlier, current, tuple(found), confidence)
+
+    def _change_windows(self, window: Any, previous: Any, where: str) -> tuple[Window, Window]:
+        """The later and the earlier window of `changes`, checked."""
+        for name, given in (("window", window), ("previous", previous)):
+            if given is not None and not isinstance(given, Window):
+                expected = "a Window of the scorecard (for one metric: metrics='net_promoter_score')"
+                raise ParameterError(name, where, expected, given)
+        by_time = sorted(self.windows, key=lambda w: (w.end, w.start), reverse=True)
+        if window is None:
+            window = next((w for w in by_time if previous is not None or w.previous() in self.windows), None)
+            if window is None:
+                shown = ", ".join(w.label for w in self.windows)
+                raise ParameterError(
+                    "window",
+                    where,
+                    f"a window whose previous() is in the scorecard ({shown}); or give both",
+                    None,
+                )
+        self._window_index(window)
+        earlier = window.previous() if previous is None else previous
+        if earlier not in self.windows:
+            shown = ", ".join(w.label for w in self.windows)
+            raise ParameterError(
+                "previous", where, f"one of the scorecard's windows ({shown})", earlier.label
             )
-            try:
-                change = current.change_from(before, confidence=confidence)
-            except IncomparableResultsError as error:
-                out.append(PeriodChange(window, previous, None, str(error)))
-                continue
-            if change is None:
-                note: str | None = "a value is undefined in one of the two windows"
-            elif change.absolute is None:
-                note = change.reason or "a value is undefined in one of the two windows"
-            else:
-                note = None
-            out.append(PeriodChange(window, previous, change, note))
-        return sorted(out, key=lambda c: c.window.start)
+        if earlier == window:
+            raise ParameterError("previous", where, f"a window other than {window.label}", earlier.label)
+        return window, earlier
 
     def to_rows(self) -> list[dict[str, Any]]:
         """One JSON-safe dict per cell (Decimals as text, instants in ISO 8601), which `from_rows` reads back.
@@ -718,24 +761,27 @@ class Scorecard:
             MissingExtraError: narwhals or the asked library is not installed.
             ParameterError: an unknown ``kind``.
         """
-        if kind not in ("pandas", "polars"):
-            raise ParameterError("kind", "Scorecard.to_frame", "'pandas' or 'polars'", kind)
-        try:
-            import narwhals as nw
-        except ImportError:
-            raise MissingExtraError("narwhals", "frames", "Scorecard.to_frame") from None
-        try:
-            backend = __import__(kind)
-        except ImportError:
-            raise MissingExtraError(kind, "frames", f"Scorecard.to_frame({kind!r})") from None
         rows = self.to_rows()
         columns: dict[str, list[Any]] = {name: [row[name] for row in rows] for name in _COLUMNS}
         columns["value_text"] = [None if v is None else str(v) for v in columns["value"]]
-        for name in ("value", "numerator", "denominator"):
-            columns[name] = [None if v is None else float(v) for v in columns[name]]
-        columns["warnings"] = ["; ".join(w) for w in columns["warnings"]]
-        frame = nw.from_dict(columns, backend=backend)
-        return frame.to_native()
+        return _frame(columns, ("value", "numerator", "denominator"), kind, "Scorecard.to_frame")
+
+    def format(self, *, compact: bool = False) -> str:
+        """The scorecard as text: a table per segment, a row per metric, a column per window.
+
+        Each cell holds the value, in the unit its row names, and under it the interval and
+        the sample size n. ``*`` marks a small sample; an undefined value reads ``undefined``
+        (``n/a`` where the metric cannot be cut that way or needs a basis) with its reason in
+        the table's notes, as does every other warning.
+
+        Args:
+            compact: one line per metric, named by its id, each cell its value alone (the
+                command line's table).
+        """
+        return self._view(compact=compact).text()
+
+    def __str__(self) -> str:
+        return self.format()
 
     def __repr__(self) -> str:
         return (
@@ -745,21 +791,220 @@ class Scorecard:
         )
 
     def _repr_html_(self) -> str:
-        header = "".join(f"<th>{html.escape(w.label)}</th>" for w in self.windows)
-        body = []
-        for metric in self.metrics:
-            for s, segment in enumerate(self.segments):
-                cells = "".join(
-                    f"<td>{html.escape(_short(self._cells[(metric, w, s)]))}</td>"
-                    for w in range(len(self.windows))
+        return self._view().html()
+
+    def _view(self, *, compact: bool = False) -> display.View:
+        tables = []
+        for s, segment in enumerate(self.segments):
+            notes = display.Footnotes()
+            rows = []
+            for metric in self.metrics:
+                label = (
+                    display.Cell(f"{metric} ({unit_label(metric, self.basis)})")
+                    if compact
+                    else display.Cell(
+                        catalog.get(metric).name, (unit_label(metric, self.basis),), tone="label"
+                    )
                 )
-                body.append(
-                    f"<tr><th>{html.escape(metric)}</th><td>{html.escape(segment.name)}</td>{cells}</tr>"
-                )
-        return (
-            f"<table><thead><tr><th>metric</th><th>segment</th>{header}</tr></thead>"
-            f"<tbody>{''.join(body)}</tbody></table>"
+                cells = [_cell(self._cells[(metric, w, s)], notes, compact) for w in range(len(self.windows))]
+                rows.append((label, *cells))
+            caption = "All accounts" if segment.is_all else f"Segment: {segment.name}"
+            columns = ("metric", *(w.label for w in self.windows))
+            tables.append(display.Table(columns, tuple(rows), caption, notes.notes))
+        legend = _LEGEND if compact else f"{_LEGEND} {_intervals(self.results)}"
+        if compact:
+            return display.View("", parts=tuple(tables), legend=legend)
+        basis = f"; money on {self.basis.name}" if self.basis else ""
+        scope = (
+            f"{display.counted(len(self.metrics), 'metric')} × {display.counted(len(self.windows), 'window')} × "
+            f"{display.counted(len(self.segments), 'segment')}{basis}; "
+            f"as of {self.results[0].as_of.date().isoformat()}"
         )
+        return display.View("Scorecard", (scope,), tuple(tables), legend=legend)
+
+
+_LEGEND: Final = (
+    "'undefined' means there was nothing to measure (never shown as 0); 'n/a' means the metric cannot be "
+    f"cut that way or needs a basis; the notes say why. * marks a sample under {SMALL_SAMPLE}: read the "
+    "interval, not the point."
+)
+
+
+def _intervals(results: Iterable[MetricResult]) -> str:
+    levels = sorted({r.interval.confidence for r in results if r.interval is not None})
+    shown = " or ".join(f"{level:.0%}" for level in levels) or "95%"
+    return f"Under each value: its {shown} interval [low, high] where one is defined, and its sample size n."
+
+
+def _cell(result: MetricResult, notes: display.Footnotes, compact: bool = False) -> display.Cell:
+    """A scorecard's cell: ``n/a`` (with the reason) for a metric that cannot give this cell."""
+    refused = result.value is None and (result.undefined_reason or "").startswith(_NOT_APPLICABLE)
+    return display.result_cell(result, notes, compact=compact, not_applicable=refused)
+
+
+def _frame(columns: dict[str, list[Any]], numbers: Sequence[str], kind: str, where: str) -> Any:
+    """Rows' columns as a DataFrame: ``numbers`` as floats, warnings joined with ``; ``."""
+    for name in numbers:
+        columns[name] = [None if v is None else float(v) for v in columns[name]]
+    columns["warnings"] = ["; ".join(w) for w in columns["warnings"]]
+    return display.frame(columns, kind, where)
+
+
+@attrs.frozen(eq=False)
+class Changes:
+    """Every metric × segment change of a `Scorecard` between two of its windows (`Scorecard.changes`).
+
+    It reads as a sequence of `Change` (by metric, then segment), each naming its metric,
+    segment and windows; `to_rows` and `to_frame` give it as a table, and a notebook shows it
+    with both values, their intervals and sample sizes, the change and its test.
+
+    Attributes:
+        scorecard: the scorecard the changes are read from.
+        previous_window: the earlier window.
+        current_window: the later window.
+        changes: the changes, by metric, then segment.
+        confidence: the confidence level of the tests.
+    """
+
+    scorecard: Scorecard = attrs.field(repr=False)
+    previous_window: Window
+    current_window: Window
+    changes: tuple[Change, ...]
+    confidence: float
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self.changes)
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> tuple[Change, ...]: ...
+
+    def __getitem__(self, index: int | slice) -> Change | tuple[Change, ...]:
+        return self.changes[index]
+
+    def get(self, metric: str, segment: Segment | None = None) -> Change:
+        """The change of one metric in one segment (default: the whole).
+
+        Raises:
+            ParameterError: a metric or segment that is not in the table.
+        """
+        chosen, wanted = _resolve(metric), Segment.all() if segment is None else segment
+        for change in self.changes:
+            if change.metric == chosen and change.segment == wanted:
+                return change
+        shown = ", ".join(
+            dict.fromkeys(f"{c.metric} in {c.segment.name if c.segment else 'all'}" for c in self)
+        )
+        raise ParameterError("metric", "Changes.get", f"a metric and segment of the table ({shown})", metric)
+
+    def to_rows(self) -> list[dict[str, Any]]:
+        """One JSON-safe dict per change (Decimals as text, windows by their labels)."""
+        return [_change_row(change) for change in self.changes]
+
+    def to_frame(self, kind: Literal["pandas", "polars"] = "pandas") -> Any:
+        """The rows as a pandas or Polars DataFrame (needs the ``frames`` extra).
+
+        ``previous``, ``current``, ``absolute`` and the interval bounds are float columns;
+        the rows keep their exact text.
+
+        Raises:
+            MissingExtraError: narwhals or the asked library is not installed.
+            ParameterError: an unknown ``kind``.
+        """
+        rows = self.to_rows()
+        columns: dict[str, list[Any]] = {name: [row[name] for row in rows] for name in _CHANGE_COLUMNS}
+        numbers = ("previous", "current", "absolute", "interval_low", "interval_high")
+        return _frame(columns, numbers, kind, "Changes.to_frame")
+
+    def format(self) -> str:
+        """The table as text: a block per metric, a row per segment with both values, the change and its test."""
+        return self._view().text()
+
+    def __str__(self) -> str:
+        return self.format()
+
+    def __repr__(self) -> str:
+        metrics = len({c.metric for c in self.changes})
+        segments = len({c.segment for c in self.changes})
+        return (
+            f"<Changes {self.previous_window.label}->{self.current_window.label}: "
+            f"{display.counted(metrics, 'metric')} × {display.counted(segments, 'segment')}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
+    def _view(self) -> display.View:
+        card = self.scorecard
+        earlier, later = self.previous_window, self.current_window
+        notes = display.Footnotes()
+        rows: list[tuple[display.Cell, ...] | display.Heading] = []
+        last = None
+        for change in self.changes:
+            metric, segment = change.metric or "", change.segment or Segment.all()
+            if metric != last:
+                rows.append(display.Heading(f"{catalog.get(metric).name} ({unit_label(metric, card.basis)})"))
+                last = metric
+            values = [_cell(card.get(metric, w, segment), notes) for w in (earlier, later)]
+            moved, test = display.change_cells(change, notes, tone=_tone(change), warnings=False)
+            label = display.Cell("All accounts" if segment.is_all else segment.name, tone="label")
+            rows.append((label, *values, moved, test))
+        columns = ("segment", earlier.label, later.label, "change", "test")
+        table = display.Table(columns, tuple(rows), notes=notes.notes)
+        basis = f"; money on {card.basis.name}" if card.basis else ""
+        metrics = display.counted(len({c.metric for c in self}), "metric")
+        scope = f"{metrics} × {display.counted(len({c.segment for c in self}), 'segment')}{basis}"
+        legend = f"{display.change_legend(self.confidence)} {_LEGEND} {_intervals(card.results)}"
+        return display.View(
+            f"Changes from {earlier.label} to {later.label}", (scope,), (table,), legend=legend
+        )
+
+
+def _tone(change: Change) -> display.Tone:
+    """``good`` or ``bad`` for a significant change, in its metric's direction."""
+    if not change.significant or change.absolute is None or change.metric is None or change.absolute == 0:
+        return "plain"
+    direction = catalog.get(change.metric).direction
+    if direction is Direction.TARGET_RANGE:
+        return "plain"
+    rose = change.absolute > 0
+    return "good" if rose == (direction is Direction.HIGHER_IS_BETTER) else "bad"
+
+
+_CHANGE_COLUMNS = (
+    "metric", "segment", "unit", "basis", "previous_window", "current_window", "previous", "current",
+    "absolute", "relative", "interval_low", "interval_high", "p_value", "significant", "method",
+    "confidence", "reason", "warnings",
+)  # fmt: skip
+
+
+def _change_row(change: Change) -> dict[str, Any]:
+    interval = change.interval
+    return {
+        "metric": change.metric,
+        "segment": change.segment.name if change.segment is not None else None,
+        "unit": change.unit.value if change.unit is not None else None,
+        "basis": change.basis.name if change.basis is not None else None,
+        "previous_window": change.previous_window.label if change.previous_window is not None else None,
+        "current_window": change.current_window.label if change.current_window is not None else None,
+        "previous": json_safe(change.previous),
+        "current": json_safe(change.current),
+        "absolute": json_safe(change.absolute),
+        "relative": json_safe(change.relative),
+        "interval_low": json_safe(interval.low) if interval else None,
+        "interval_high": json_safe(interval.high) if interval else None,
+        "p_value": json_safe(change.p_value),
+        "significant": change.significant,
+        "method": change.method,
+        "confidence": change.confidence,
+        "reason": change.reason,
+        "warnings": list(change.warnings),
+    }
 
 
 _COLUMNS = (
@@ -827,12 +1072,6 @@ def _check_columns(row: Mapping[str, Any], expected: Mapping[str, Any], path: st
 def _cell_name(key: tuple[str, Window, Segment]) -> str:
     metric, window, segment = key
     return f"{metric} in {window.label} for {segment.name}"
-
-
-def _short(result: MetricResult) -> str:
-    if result.value is None:
-        return "undefined"
-    return format_value(result).split(" [")[0]
 
 
 def _versus(result: MetricResult, whole: MetricResult | None) -> Literal["above", "below"] | None:

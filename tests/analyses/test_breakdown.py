@@ -169,7 +169,7 @@ def test_outputs_rows_frames_html_and_json() -> None:
     assert [r["label"] for r in rows] == ["Enterprise", "SMB", "Mid"]
     assert rows[0]["n_rest"] == 210 and rows[0]["versus_rest"] == "above"
     assert list(ranked.to_frame("polars")["segment"]) == ["tier=enterprise", "tier=smb", "tier=mid"]
-    assert "<table>" in ranked._repr_html_()
+    assert '<table class="akv-t">' in ranked._repr_html_()
     payload = json.loads(json.dumps(ranked.to_dict()))
     assert (
         payload["correction"]["tests"] == 2

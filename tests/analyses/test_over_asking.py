@@ -121,7 +121,7 @@ def test_eligibility_reads_as_a_sequence_and_has_rows_frames_and_html() -> None:
     rows = found.to_rows()
     assert [r["left_out"] is None for r in rows] == [True, True, False]
     assert list(found.to_frame()["contact"])[-1] == "d/vd"
-    assert "<table>" in found._repr_html_()
+    assert '<table class="akv-t">' in found._repr_html_()
     assert json.loads(json.dumps(found.to_dict()))["left_out"][0]["contact"] == "d/vd"
     assert "Left out: 1 advocate(s)" in str(found)
 

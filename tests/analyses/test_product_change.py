@@ -133,7 +133,7 @@ def test_an_after_window_not_yet_observed_is_shortened_with_the_before_window_or
     assert release.before.start == RELEASE - timedelta(days=45) and release.after.end == RELEASE + timedelta(
         days=45
     )
-    assert "shortened to the 45 days observed" in str(seen)
+    assert "Shortened to the 45 days observed" in str(seen)
 
 
 def test_a_release_that_changed_nothing_in_stationary_data_is_no_drop_at_any_distance() -> None:
@@ -243,7 +243,7 @@ def test_outputs_rows_frames_html_and_json() -> None:
     )
     frame = found.to_frame("pandas")
     assert list(frame["segment"]) == ["all", "tier=enterprise", "tier=smb"]
-    assert "<table>" in found._repr_html_() and "Holm" in found._repr_html_()
+    assert '<table class="akv-t">' in found._repr_html_() and "Holm" in found._repr_html_()
     payload = json.loads(json.dumps(found.to_dict()))
     assert payload["correction"]["method"] == "holm" and payload["correction"]["tests"] == 3
     assert "p = 0.000" not in str(found) and "adjusted p = " in str(found)

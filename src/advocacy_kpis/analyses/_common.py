@@ -4,14 +4,15 @@ and the tabular outputs (rows, frames, a notebook's HTML) of every analysis resu
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Final
 
 import attrs
 
-from advocacy_kpis.errors import MissingExtraError, ParameterError
+from advocacy_kpis import display
+from advocacy_kpis.display import p_text
+from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.scope import Grain, Segment, Window
 from advocacy_kpis.stats import CORRECTIONS, adjust_p_values
 
@@ -104,21 +105,6 @@ class Correction:
         }
 
 
-def p_text(p_value: float | None, adjusted: bool = False) -> str:
-    """A p-value for people: ``p = 0.068``, ``p < 0.001``, never ``p = 0.000``; ``no test`` without one.
-
-    Examples:
-        >>> p_text(0.0683), p_text(0.0000012), p_text(None), p_text(1.0, adjusted=True)
-        ('p = 0.068', 'p < 0.001', 'no test', 'adjusted p = 1.000')
-    """
-    if p_value is None:
-        return "no test"
-    name = "adjusted p" if adjusted else "p"
-    if p_value < 0.001:
-        return f"{name} < 0.001"
-    return f"{name} = {p_value:.3f}"
-
-
 # -- labels --------------------------------------------------------------------------------------
 
 _ACRONYMS: Final = frozenset(
@@ -206,10 +192,11 @@ def period_label(window: Window) -> str:
 
 
 class Tabular:
-    """Rows, frames and a notebook's HTML for an analysis result that defines `to_rows`.
+    """Rows, frames and the displays of an analysis result.
 
     A subclass gives ``to_rows()`` (flat, JSON-safe dicts, one per row of its table) and
-    ``_title()``; `to_frame` and ``_repr_html_`` follow from them.
+    ``_view()`` (what it shows); `to_frame`, ``str()``, a short ``repr()`` and a notebook's
+    HTML follow from them.
     """
 
     __slots__ = ()
@@ -218,11 +205,8 @@ class Tabular:
         """One flat, JSON-safe dict per row."""
         raise NotImplementedError
 
-    def _title(self) -> str:  # pragma: no cover - every subclass defines it
+    def _view(self) -> display.View:  # pragma: no cover - every subclass defines it
         raise NotImplementedError
-
-    def _footer(self) -> str:
-        return ""
 
     def to_frame(self, kind: str = "pandas") -> Any:
         """`to_rows` as a pandas or Polars DataFrame (needs the ``frames`` extra).
@@ -231,36 +215,16 @@ class Tabular:
             MissingExtraError: narwhals or the asked library is not installed.
             ParameterError: an unknown ``kind``.
         """
-        where = f"{type(self).__name__}.to_frame"
-        if kind not in ("pandas", "polars"):
-            raise ParameterError("kind", where, "'pandas' or 'polars'", kind)
-        try:
-            import narwhals as nw
-        except ImportError:
-            raise MissingExtraError("narwhals", "frames", where) from None
-        try:
-            backend = __import__(kind)
-        except ImportError:
-            raise MissingExtraError(kind, "frames", f"{where}({kind!r})") from None
         rows = self.to_rows()
         names = list(dict.fromkeys(name for row in rows for name in row))
         columns = {name: [row.get(name) for row in rows] for name in names}
-        return nw.from_dict(columns, backend=backend).to_native()
+        return display.frame(columns, kind, f"{type(self).__name__}.to_frame")
+
+    def __str__(self) -> str:
+        return self._view().text()
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__}: {self._view().title}>"
 
     def _repr_html_(self) -> str:
-        rows = self.to_rows()
-        names = list(dict.fromkeys(name for row in rows for name in row))
-
-        def cell(value: object) -> str:
-            return "" if value is None else html.escape(str(value))
-
-        head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
-        body = "".join(
-            "<tr>" + "".join(f"<td>{cell(row.get(n))}</td>" for n in names) + "</tr>" for row in rows
-        )
-        footer = self._footer()
-        note = f"<p>{html.escape(footer)}</p>" if footer else ""
-        return (
-            f"<div><table><caption>{html.escape(self._title())}</caption><thead><tr>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>{note}</div>"
-        )
+        return self._view().html()

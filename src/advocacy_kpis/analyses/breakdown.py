@@ -19,13 +19,12 @@ from typing import Any, Literal
 
 import attrs
 
-from advocacy_kpis import catalog
+from advocacy_kpis import catalog, display
 from advocacy_kpis.analyses._common import (
     ERROR_RATE,
     Correction,
     Tabular,
     check_correction,
-    p_text,
     period_label,
     segment_label,
 )
@@ -34,12 +33,14 @@ from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.result import (
     FISHER_BELOW,
     NPS_TEST_MIN_RESPONDENTS,
+    SMALL_SAMPLE,
     Direction,
     MetricResult,
     Unit,
     format_value,
 )
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
+from advocacy_kpis.scorecard import unit_label
 from advocacy_kpis.stats import (
     TestResult,
     conditional_binomial_test,
@@ -223,7 +224,7 @@ def _number(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class SegmentBreakdown(Tabular):
     """A metric's segments in one window, ranked, each tested against the rest.
 
@@ -294,38 +295,75 @@ class SegmentBreakdown(Tabular):
             ],
         }
 
-    def _title(self) -> str:
-        return f"{catalog.get(self.metric).name} in {period_label(self.window)} by segment, each against the rest"
-
-    def _footer(self) -> str:
-        return f"Verdicts under {self.correction.describe()}."
-
-    def __str__(self) -> str:
-        per_account = self.whole.unit in (Unit.COUNT, Unit.MONEY)
-        lines = [f"{self._title()}; whole: {format_value(self.whole)}"]
-        if per_account:
-            lines.append("  counts and money are compared and ranked per active account")
+    def _view(self) -> display.View:
+        spec = catalog.get(self.metric)
+        whole = self.whole
+        per_account = whole.unit in (Unit.COUNT, Unit.MONEY)
+        unit = unit_label(self.metric, whole.basis)
+        notes = display.Footnotes()
+        rows = []
         for row in self.rows:
-            rank = f"{row.rank:>3}" if row.rank is not None else "  -"
             test = row.rest.test
             if row.note:
-                verdict = f"not ranked: {row.note}"
+                verdict = display.Cell("not ranked", notes=(notes.number(row.note),), tone="na")
             elif test is None:
-                verdict = f"against the rest: {row.rest.note}" if row.rest.note else ""
+                verdict = display.Cell("no test", notes=(notes.number(row.rest.note or "no test applies"),))
             else:
-                side = (
-                    f"{row.versus_rest} the rest"
-                    if row.versus_rest
-                    else "not significantly different from the rest"
+                word = f"{row.versus_rest} the rest" if row.versus_rest else "not significant"
+                tone: display.Tone = "plain" if row.better is None else "good" if row.better else "bad"
+                adjusted = display.p_text(row.adjusted_p, adjusted=True)
+                verdict = display.Cell(word, (display.p_text(test.p_value), adjusted), tone=tone)
+            rows.append(
+                (
+                    display.Cell(str(row.rank) if row.rank is not None else "–"),
+                    display.Cell(row.label, (row.segment.name,), tone="label"),
+                    display.result_cell(row.result, notes),
+                    *([_per_account(row.rest.segment_value)] if per_account else []),
+                    _rest_cell(row.rest, whole.unit, per_account),
+                    _difference_cell(test, whole.unit),
+                    verdict,
                 )
-                verdict = f"{side} ({p_text(test.p_value)}, {p_text(row.adjusted_p, adjusted=True)})"
-            shown = format_value(row.result)
-            if per_account and row.rest.segment_value is not None:
-                currency = f" {row.result.basis.currency}" if row.result.basis is not None else ""
-                shown += f"; {float(row.rest.segment_value):,.2f}{currency} per account"
-            lines.append(f"{rank}  {row.label:<28} {shown}  {verdict}".rstrip())
-        lines.append(f"Verdicts under {self.correction.describe()}.")
-        return "\n".join(lines)
+            )
+        columns = (
+            "rank", "segment", unit, *(["per account"] if per_account else []), "the rest", "difference", "verdict",
+        )  # fmt: skip
+        lines = [f"whole: {format_value(whole)} (n={whole.sample_size:,})"]
+        if per_account:
+            lines.append("counts and money are compared and ranked per active account")
+        table = display.Table(columns, tuple(rows), notes=notes.notes, left=2)
+        verdicts = display.Paragraph(f"Verdicts under {self.correction.describe()}.")
+        title = f"{spec.name} in {period_label(self.window)} by segment, each against the rest"
+        return display.View(title, tuple(lines), (table, verdicts), legend=_LEGEND)
+
+
+_LEGEND = (
+    "A segment is above or below the rest when the corrected test says so; the difference is the "
+    f"segment's value less the rest's, with its interval. * marks a sample under {SMALL_SAMPLE}."
+)
+
+
+def _per_account(value: float | Decimal | None) -> display.Cell:
+    return display.Cell(f"{float(value):,.2f}" if value is not None else "–")
+
+
+def _rest_cell(rest: RestComparison, unit: Unit, per_account: bool) -> display.Cell:
+    """The rest's value (per account for counts and money) and its n."""
+    sub = (f"n={rest.n:,}",) if rest.n is not None else ()
+    if rest.value is None:
+        return display.Cell("–", sub)
+    if per_account:
+        return display.Cell(f"{float(rest.value):,.2f}", sub)
+    return display.Cell(display.number_text(rest.value, unit.value, words=False), sub)
+
+
+def _difference_cell(test: TestResult | None, unit: Unit) -> display.Cell:
+    """The segment less the rest, with its interval: points for rates, per account for counts."""
+    if test is None:
+        return display.Cell("–")
+    if unit is Unit.COUNT:
+        return display.Cell(f"{test.estimate:+.2f}".replace("-", display.MINUS))
+    shown, *bounds = display.difference_text(test.estimate, unit.value, interval=test.interval)
+    return display.Cell(shown, tuple(bounds))
 
 
 def _names(by: Any) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Any, Final, overload
 
 import attrs
 
+from advocacy_kpis import display
 from advocacy_kpis.analyses._common import Tabular, period_label, segment_label
 from advocacy_kpis.blocks import scope_warnings
 from advocacy_kpis.data import AdvocacyData
@@ -47,7 +48,7 @@ def _day(instant: datetime) -> str:
     return instant.date().isoformat()
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class OverAsking(Tabular):
     """The asks of a window that broke the tap policy.
 
@@ -133,51 +134,45 @@ class OverAsking(Tabular):
             for tap in self.over_tapped
         ]
 
-    def _title(self) -> str:
+    def _view(self) -> display.View:
+        policy = self.policy
         share = f"{self.compliance:.1%} compliant" if self.compliance is not None else "no asks"
-        return (
+        title = (
             f"Over-asking in {period_label(self.window)} ({segment_label(self.segment)}): "
             f"{len(self.over_tapped)} of {self.asks} asks too soon, {share}"
         )
-
-    def __str__(self) -> str:
-        policy = self.policy
-        lines = [
-            f"Over-asking in {self.window.label} ({self.segment.name})",
+        lines = (
+            f"window {self.window.label} · segment {self.segment.name} · as of {_day(self.as_of)}",
             f"Tap policy: per contact, high-effort asks {policy.high_effort_gap_months} and low-effort asks "
             f"{policy.low_effort_gap_months} calendar month(s) apart",
-        ]
-        if not self.asks:
-            lines.append("No asks were made in the window.")
-        else:
-            share = self.compliance or 0.0
-            lines.append(
-                f"{self.asks} asks, {len(self.over_tapped)} too soon after the previous one "
-                f"({share:.1%} compliant); {len(self.contacts)} contact(s) over-tapped"
+        )
+        notes = display.Footnotes()
+        numbers = tuple(notes.number(w) for w in self.warnings)
+        facts = display.Facts(
+            (
+                ("asks", display.Cell(f"{self.asks:,}", notes=numbers), 0),
+                *((asset, display.Cell(f"{count:,}"), 1) for asset, count in self.asks_by_asset.items()),
+                ("too soon", display.Cell(f"{len(self.over_tapped):,}"), 0),
+                ("contacts over-tapped", display.Cell(f"{len(self.contacts):,}"), 0),
             )
+        )
+        parts: list[display.Part] = [facts]
         if self.over_tapped:
-            header = ("contact", "asset", "previous ask", "this ask", "allowed from")
-            rows = [
+            rows = tuple(
                 (
-                    tap.contact,
-                    tap.asset.value,
-                    f"{_day(tap.previous_asked_at)} ({tap.previous_asset.value})",
-                    _day(tap.asked_at),
-                    _day(tap.allowed_from),
+                    display.Cell(tap.contact),
+                    display.Cell(tap.asset.value),
+                    display.Cell(f"{_day(tap.previous_asked_at)} ({tap.previous_asset.value})"),
+                    display.Cell(_day(tap.asked_at)),
+                    display.Cell(_day(tap.allowed_from)),
                 )
                 for tap in self.over_tapped
-            ]
-            lines += _table(header, rows)
-        lines += [f"warning: {warning}" for warning in self.warnings]
-        return "\n".join(lines)
-
-
-def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    return [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in [header, *rows]
-    ]
+            )
+            columns = ("contact", "asset", "previous ask", "this ask", "allowed from")
+            parts.append(display.Table(columns, rows, "Asks too soon after the previous one", left=5))
+        else:
+            parts.append(display.Paragraph("No ask came too soon." if self.asks else "No asks were made."))
+        return display.View(title, lines, tuple(parts), notes.notes)
 
 
 def _check_common(data: Any, segment: Any, policy: Any, function: str) -> Segment:
@@ -240,10 +235,19 @@ def over_asked(
         >>> found.asks, found.contacts, found.compliance
         (2, ('a1/v1',), 0.5)
         >>> print(found)  # doctest: +NORMALIZE_WHITESPACE
-        Over-asking in 2026Q2 (all)
+        Over-asking in Q2 2026 (All customers): 1 of 2 asks too soon, 50.0% compliant
+        window 2026Q2 · segment all · as of 2026-10-15
         Tap policy: per contact, high-effort asks 3 and low-effort asks 1 calendar month(s) apart
-        2 asks, 1 too soon after the previous one (50.0% compliant); 1 contact(s) over-tapped
+        <BLANKLINE>
+          asks                  2
+            case_study          1
+            reference           1
+          too soon              1
+          contacts over-tapped  1
+        <BLANKLINE>
+        Asks too soon after the previous one
         contact  asset      previous ask             this ask    allowed from
+        -------  ---------  -----------------------  ----------  ------------
         a1/v1    reference  2026-04-15 (case_study)  2026-06-01  2026-07-15
         >>> over_asked(tiny(), Window.quarter(2026, 3)).over_tapped
         ()
@@ -358,7 +362,7 @@ class LeftOut:
                 "until": _when(self.until)}  # fmt: skip
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class Eligibility(Tabular, Sequence[EligibleAdvocate]):
     """Who may be asked for an asset at an instant, in order of readiness, and who is left out and why.
 
@@ -418,18 +422,29 @@ class Eligibility(Tabular, Sequence[EligibleAdvocate]):
             "left_out": [e.to_dict() for e in self.left_out],
         }
 
-    def _title(self) -> str:
-        return f"May be asked for {self.asset.value} on {_day(self.at)}: {len(self.eligible)} advocate(s)"
-
-    def __str__(self) -> str:
-        lines = [self._title() + " (readiest accounts first)"]
-        for entry in self.eligible:
-            score = f"readiness {entry.readiness:.0f}" if entry.readiness is not None else "not scored"
-            lines.append(f"  {entry.contact:<28} {score:<14} {entry.last_ask}")
+    def _view(self) -> display.View:
+        title = f"May be asked for {self.asset.value} on {_day(self.at)}: {len(self.eligible)} advocate(s)"
+        rows = tuple(
+            (
+                display.Cell(str(rank)),
+                display.Cell(entry.contact),
+                display.Cell(entry.last_ask),
+                display.Cell(f"{entry.readiness:.0f}" if entry.readiness is not None else "not scored"),
+            )
+            for rank, entry in enumerate(self.eligible, start=1)
+        )
+        columns = ("order", "contact", "last ask", "readiness")
+        parts: list[display.Part] = [display.Table(columns, rows, "Readiest accounts first", left=3)]
         if self.left_out:
-            lines.append(f"Left out: {len(self.left_out)} advocate(s)")
-            lines += [f"  {out.contact:<28} {out.reason}" for out in self.left_out]
-        return "\n".join(lines)
+            left = tuple((display.Cell(out.contact), display.Cell(out.reason)) for out in self.left_out)
+            caption = f"Left out: {len(self.left_out)} advocate(s)"
+            parts.append(display.Table(("contact", "why"), left, caption, left=2))
+        rule = (
+            f"An advocate whose account gave a detractor answer in the {self.detractor_days} days before is left out."
+            if self.detractor_days is not None
+            else "Detractor answers are not checked."
+        )
+        return display.View(title, (), tuple(parts), legend=f"The tap policy spaces asks per contact. {rule}")
 
 
 def _planning_order(entry: EligibleAdvocate) -> tuple[float, bool, datetime, str]:

@@ -21,20 +21,26 @@ from typing import Any, Final
 import attrs
 from dateutil.relativedelta import relativedelta
 
-from advocacy_kpis import catalog
+from advocacy_kpis import catalog, display
 from advocacy_kpis.analyses._common import (
     ERROR_RATE,
     Correction,
     Tabular,
     check_correction,
-    p_text,
     period_label,
     segment_label,
 )
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.records import ProductChange
-from advocacy_kpis.result import NPS_TEST_MIN_RESPONDENTS, Direction, MetricResult, Unit, json_safe
+from advocacy_kpis.result import (
+    NPS_TEST_MIN_RESPONDENTS,
+    SMALL_SAMPLE,
+    Direction,
+    MetricResult,
+    Unit,
+    json_safe,
+)
 from advocacy_kpis.scope import RevenueBasis, Segment, SegmentsBy, Window
 from advocacy_kpis.stats import Interval, TestResult, nps_contrast_test, proportion_contrast_test
 
@@ -189,24 +195,7 @@ def _n(result: MetricResult | None) -> int | None:
     return None if result is None else result.sample_size
 
 
-def _shown(result: MetricResult | None) -> str:
-    if result is None or result.value is None:
-        return "—"
-    if result.unit is Unit.RATE:
-        return f"{float(result.value):.1%}"
-    return f"{float(result.value):.1f}"
-
-
-def _delta(value: float | None, unit: Unit) -> str:
-    if value is None:
-        return "—"
-    sign = "−" if value < 0 else "+"
-    if unit is Unit.RATE:
-        return f"{sign}{abs(value) * 100:.1f} pts"
-    return f"{sign}{abs(value):.1f}"
-
-
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ProductChangeImpact(Tabular):
     """Rate and score metrics around product changes, against a comparison, under one correction.
 
@@ -327,64 +316,66 @@ class ProductChangeImpact(Tabular):
             "rows": [r.to_dict() for r in self.rows],
         }
 
-    def _title(self) -> str:
+    def _view(self) -> display.View:
         names = ", ".join(r.change.name or r.change.id for r in self.releases)
-        return f"{', '.join(self.metrics)} around {names}"
-
-    def _footer(self) -> str:
-        return f"Verdicts under {self.correction.describe()}."
-
-    def __str__(self) -> str:
-        lines = []
         comparison = (
             "the same span a year earlier"
-            if self.comparison == YEAR_EARLIER
-            else f"the accounts the change did not reach ({segment_label(self.comparison)})"  # type: ignore[arg-type]
+            if isinstance(self.comparison, str)
+            else f"the accounts the change did not reach ({segment_label(self.comparison)})"
         )
+        parts: list[display.Part] = []
         for release in self.releases:
             change = release.change
-            lines.append(
+            said = (
                 f"{change.name or change.id} (released {change.released_at.date()}): "
                 f"{period_label(release.before)} against {period_label(release.after)}, "
-                f"{release.observed_days:g} days each"
+                f"{release.observed_days:g} days each; comparison: {comparison} (difference in differences)."
             )
             if release.partial:
-                lines.append(
-                    f"  shortened to the {release.observed_days:g} days observed after the release by as_of"
+                said += (
+                    f" Shortened to the {release.observed_days:g} days observed after the release by as_of."
                 )
             if release.note:
-                lines.append(f"  no verdict: {release.note}")
-            lines.append(f"  comparison: {comparison} (difference in differences)")
+                said += f" No verdict: {release.note}."
+            parts.append(display.Paragraph(said))
             for metric in self.metrics:
-                unit = catalog.get(metric).unit
-                lines.append(f"  {catalog.get(metric).name}")
-                for row in self.rows:
-                    if row.change.id != change.id or row.metric != metric:
-                        continue
-                    sides = f"{_shown(row.before)} (n={_n(row.before)}) -> {_shown(row.after)} (n={_n(row.after)})"
-                    if row.control_before is not None and row.control_after is not None:
-                        sides += (
-                            f"; comparison {_shown(row.control_before)} (n={_n(row.control_before)}) -> "
-                            f"{_shown(row.control_after)} (n={_n(row.control_after)})"
-                        )
-                    if row.test is None:
-                        verdict = f"no verdict: {row.note}" if row.note else "no verdict"
-                    else:
-                        interval = row.interval
-                        bounds = (
-                            f" [{_delta(interval.low, unit)}, {_delta(interval.high, unit)}]"
-                            if interval
-                            else ""
-                        )
-                        word = row.verdict.upper() if row.dropped else row.verdict
-                        verdict = (
-                            f"{_delta(row.estimate, unit)} vs comparison{bounds}, {p_text(row.p_value)}, "
-                            f"{p_text(row.adjusted_p, adjusted=True)}: {word}"
-                        )
-                    lines.append(f"    {segment_label(row.segment)}: {sides}")
-                    lines.append(f"      {verdict}")
-        lines.append(f"Verdicts under {self.correction.describe()}.")
-        return "\n".join(lines)
+                rows = [r for r in self.rows if r.change.id == change.id and r.metric == metric]
+                parts.append(_impact_table(metric, change.name or change.id, rows))
+        parts.append(display.Paragraph(f"Verdicts under {self.correction.describe()}."))
+        legend = (
+            "Each value with its interval and n; the difference in differences is (after - before) - "
+            f"(comparison after - comparison before), in points for rates. * marks a sample under {SMALL_SAMPLE}."
+        )
+        metrics = ", ".join(catalog.get(m).name for m in self.metrics)
+        return display.View(f"{metrics} around {names}", (), tuple(parts), legend=legend)
+
+
+def _impact_table(metric: str, release: str, rows: Sequence[ImpactRow]) -> display.Table:
+    """One metric around one release: a row per segment."""
+    unit = catalog.get(metric).unit.value
+    notes = display.Footnotes()
+    cells = []
+    for row in rows:
+        sides = [
+            display.result_cell(r, notes) if r is not None else display.Cell("–", tone="na")
+            for r in (row.before, row.after, row.control_before, row.control_after)
+        ]
+        if row.test is None:
+            moved = display.Cell("–")
+            verdict = display.Cell(
+                "no verdict", notes=(notes.number(row.note or "no test applies"),), tone="na"
+            )
+        else:
+            shown, *bounds = display.difference_text(row.test.estimate, unit, interval=row.interval)
+            moved = display.Cell(shown, tuple(bounds))
+            tone: display.Tone = "bad" if row.dropped else "good" if row.rose else "plain"
+            tested = (display.p_text(row.p_value), display.p_text(row.adjusted_p, adjusted=True))
+            verdict = display.Cell(row.verdict, tested, tone=tone)
+        label = display.Cell(segment_label(row.segment), tone="label")
+        cells.append((label, *sides, moved, verdict))
+    columns = ("segment", "before", "after", "comparison before", "comparison after", "difference", "verdict")
+    caption = f"{catalog.get(metric).name} around {release}"
+    return display.Table(columns, tuple(cells), caption, notes.notes)
 
 
 def _find_one(data: AdvocacyData, change: ProductChange | str) -> ProductChange:

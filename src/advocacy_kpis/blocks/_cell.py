@@ -9,21 +9,19 @@ spec does not allow, in the same words for every metric.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from typing import Any, Final
+from typing import Any
 
 import attrs
 
 from advocacy_kpis.blocks._base import DataSource
 from advocacy_kpis.catalog import BasisUse, MetricSpec, SegmentUse
+from advocacy_kpis.display import SMALL_SAMPLE_NOTE
 from advocacy_kpis.errors import ParameterError
 from advocacy_kpis.result import SMALL_SAMPLE, MetricResult, Number
 from advocacy_kpis.scope import RevenueBasis, Segment, Window
 from advocacy_kpis.stats import Interval
 
 __all__ = ["SMALL_SAMPLE", "SMALL_SAMPLE_NOTE", "Cell", "check_args", "scope_warnings", "unsegmented_note"]
-
-SMALL_SAMPLE_NOTE: Final = "small sample: "
-"""How a small-sample warning begins, so a reader of results can tell it from the others."""
 
 
 def scope_warnings(source: DataSource, window: Window) -> list[str]:
@@ -191,4 +189,5 @@ class Cell:
             warnings=tuple(notes),
             definition_version=spec.version,
             parameters=_plain_parameters(parameters),
+            name=spec.name,
         )

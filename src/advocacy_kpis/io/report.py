@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from advocacy_kpis import display
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import shorten
 from advocacy_kpis.scope import Calendar
@@ -96,7 +97,7 @@ class CollectionCount:
         return attrs.asdict(self)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class LoadReport:
     """The account of one load: counts, rejected rows, notes and the ``as_of`` used.
 
@@ -143,27 +144,45 @@ class LoadReport:
         Args:
             limit: how many rejected rows to list (None: all); the rest are counted.
         """
-        lines = [
-            f"as_of: {self.as_of.isoformat()} ({self.as_of_source}); calendar time zone: "
-            f"{self.calendar.to_dict()['timezone']}",
-        ]
-        width = max([len(c.source) for c in self.counts] + [6])
-        lines.append(f"{'source':<{width}}  {'read':>8}  {'loaded':>8}  {'rejected':>8}")
-        for c in self.counts:
-            lines.append(f"{c.source:<{width}}  {c.read:>8}  {c.loaded:>8}  {c.rejected:>8}")
-        if self.rejections:
-            lines.append(f"{len(self.rejections)} rows rejected:")
-            shown = self.rejections if limit is None else self.rejections[:limit]
-            lines += [f"  {r}" for r in shown]
-            if len(shown) < len(self.rejections):
-                lines.append(f"  ... and {len(self.rejections) - len(shown)} more")
-        else:
-            lines.append("every row was loaded")
-        lines += [f"note: {n}" for n in self.notes]
-        return "\n".join(lines)
+        return self._view(limit).text()
 
     def __str__(self) -> str:
         return self.format()
+
+    def __repr__(self) -> str:
+        return f"<LoadReport {self.rows_read} rows read, {self.rows_rejected} rejected; as_of {self.as_of.isoformat()}>"
+
+    def _repr_html_(self) -> str:
+        return self._view().html()
+
+    def _view(self, limit: int | None = 50) -> display.View:
+        counts = tuple(
+            tuple(
+                display.Cell(text) for text in (c.source, f"{c.read:,}", f"{c.loaded:,}", f"{c.rejected:,}")
+            )
+            for c in self.counts
+        )
+        parts: list[display.Part] = [display.Table(("source", "read", "loaded", "rejected"), counts)]
+        if self.rejections:
+            shown = self.rejections if limit is None else self.rejections[:limit]
+            listed = [str(r) for r in shown]
+            if len(shown) < len(self.rejections):
+                listed.append(f"... and {len(self.rejections) - len(shown)} more")
+            parts.append(
+                display.Items(tuple(listed), f"{display.counted(len(self.rejections), 'row')} rejected:")
+            )
+        else:
+            parts.append(display.Paragraph("every row was loaded"))
+        parts += [display.Paragraph(f"note: {n}") for n in self.notes]
+        loaded = self.rows_read - self.rows_rejected
+        return display.View(
+            f"Loaded {loaded:,} of {self.rows_read:,} rows",
+            (
+                f"as_of: {self.as_of.isoformat()} ({self.as_of_source}); calendar time zone: "
+                f"{self.calendar.to_dict()['timezone']}",
+            ),
+            tuple(parts),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe form, every rejected row included."""

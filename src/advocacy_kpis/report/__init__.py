@@ -28,7 +28,6 @@ notebook shows it), and JSON (`Report.to_dict`, `Report.to_json`).
 
 from __future__ import annotations
 
-import html
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
@@ -36,7 +35,7 @@ from typing import Any
 
 import attrs
 
-from advocacy_kpis import catalog
+from advocacy_kpis import catalog, display
 from advocacy_kpis.analyses import Correction, check_correction, period_label, segment_label
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import MissingExtraError, ParameterError
@@ -244,16 +243,23 @@ class Report:
 
         return html_page(self)
 
+    def __str__(self) -> str:
+        return self.to_markdown()
+
     def _repr_html_(self) -> str:
-        """The report in a notebook: the HTML page in a frame of its own, so its styles stay inside it."""
+        """The report in a notebook: the HTML page in a frame of its own, so its styles stay inside it
+        (its Markdown, without the ``report`` extra)."""
         try:
-            page = self.to_html()
+            page: str | None = self.to_html()
         except MissingExtraError:
-            return f"<pre>{html.escape(self.to_markdown())}</pre>"
-        return (
-            f'<iframe title="{html.escape(self.title)}" srcdoc="{html.escape(page, quote=True)}" '
-            'style="width:100%;height:900px;border:1px solid #d9e2ec"></iframe>'
+            page = None
+        findings = f"{len(self.wins)} wins, {len(self.risks)} risks under {self.correction.describe()}"
+        shown = display.Page(self.to_markdown(), page, self.title)
+        lines = (
+            f"{self.cadence}, {period_label(self.period)}; as of {self.as_of.date().isoformat()}",
+            findings,
         )
+        return display.View(self.title, lines, (shown,)).html()
 
     def __repr__(self) -> str:
         return (

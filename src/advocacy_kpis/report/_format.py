@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
-from typing import Any
 
+from advocacy_kpis import display
 from advocacy_kpis.analyses import p_text as _p_text
 from advocacy_kpis.result import Change, MetricResult, Number, Unit
 from advocacy_kpis.scope import RevenueBasis
 
-MINUS = "\u2212"
+MINUS = display.MINUS
 """The minus sign of changes (a typographic minus, not a hyphen)."""
 
 UNDEFINED = "\u2014"
@@ -21,23 +20,11 @@ def number_text(value: Number, unit: Unit, basis: RevenueBasis | None = None) ->
     """A value in its unit: ``17.6%``, ``42.5``, ``73,364 USD``, ``12.0 days``.
 
     Examples:
+        >>> from decimal import Decimal
         >>> number_text(0.176, Unit.RATE), number_text(Decimal("73364.4"), Unit.MONEY, RevenueBasis.arr("USD"))
         ('17.6%', '73,364 USD')
     """
-    if unit is Unit.RATE:
-        return f"{float(value):.1%}"
-    if unit is Unit.MONEY:
-        currency = f" {basis.currency}" if basis is not None else ""
-        return f"{Decimal(value):,.0f}{currency}"
-    if unit is Unit.COUNT:
-        return f"{int(value):,}" if float(value).is_integer() else f"{float(value):,.1f}"
-    if unit is Unit.DAYS:
-        return f"{float(value):.1f} days"
-    if unit is Unit.RATIO:
-        return f"{float(value):.2f}"
-    if unit is Unit.PER_MONTH:
-        return f"{float(value):.1f}/month"
-    return f"{float(value):.1f}"
+    return display.number_text(value, unit.value, basis.currency if basis is not None else None)
 
 
 def value_text(result: MetricResult | None) -> str:
@@ -47,12 +34,6 @@ def value_text(result: MetricResult | None) -> str:
     return number_text(result.value, result.unit, result.basis)
 
 
-def _signed(magnitude: str, negative: bool, zero: bool) -> str:
-    if zero:
-        return f"\u00b1{magnitude}"
-    return f"{MINUS if negative else '+'}{magnitude}"
-
-
 def delta_text(absolute: Number, unit: Unit, basis: RevenueBasis | None = None) -> str:
     """A difference in its unit: rates in percentage points, money in the basis currency.
 
@@ -60,24 +41,7 @@ def delta_text(absolute: Number, unit: Unit, basis: RevenueBasis | None = None) 
         >>> delta_text(-0.032, Unit.RATE), delta_text(2.25, Unit.SCORE), delta_text(0, Unit.COUNT)
         ('\u22123.2 pts', '+2.2', '\u00b10')
     """
-    negative = absolute < 0
-    size: Any = -absolute if negative else absolute
-    if unit is Unit.RATE:
-        text = f"{float(size) * 100:.1f} pts"
-        zero = text == "0.0 pts"
-    elif unit is Unit.MONEY:
-        text = f"{Decimal(size):,.0f}" + (f" {basis.currency}" if basis is not None else "")
-        zero = Decimal(size).quantize(Decimal(1)) == 0
-    elif unit is Unit.COUNT:
-        text = f"{int(size):,}" if float(size).is_integer() else f"{float(size):,.1f}"
-        zero = float(size) == 0
-    elif unit is Unit.RATIO:
-        text = f"{float(size):.2f}"
-        zero = text == "0.00"
-    else:
-        text = f"{float(size):.1f}" + (" days" if unit is Unit.DAYS else "")
-        zero = float(f"{float(size):.1f}") == 0
-    return _signed(text, negative, zero)
+    return display.delta_text(absolute, unit.value, basis.currency if basis is not None else None)
 
 
 def change_text(change: Change | None, unit: Unit, basis: RevenueBasis | None = None) -> str:
