@@ -55,7 +55,7 @@ from advocacy_kpis.io._load import (
     concatenated,
 )
 from advocacy_kpis.io._sources import SUFFIXES, frame_table, read_csv, read_jsonl, read_parquet, rows_table
-from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
+from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection, RejectionGroup
 from advocacy_kpis.io.settings import SETTINGS_FILE, Settings, read_settings
 from advocacy_kpis.scope import UTC_CALENDAR, Calendar, as_calendar
 
@@ -67,6 +67,7 @@ __all__ = [
     "LoadReport",
     "Loaded",
     "Rejection",
+    "RejectionGroup",
     "Settings",
     "ValueMaps",
     "bounds",

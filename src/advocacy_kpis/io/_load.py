@@ -46,7 +46,7 @@ from advocacy_kpis.errors import (
 )
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io.bounds import MAX_CELL_LENGTH
-from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
+from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection, group_rejections
 from advocacy_kpis.records import Contract, column_builder
 from advocacy_kpis.scope import Calendar
 
@@ -820,6 +820,27 @@ def _renewals(contracts: _Loaded, sink: _Sink) -> None:
     contracts.keep(lambda record, _: kept.get(record.id, True))
 
 
+def _some_accounts(accounts: _Loaded, sink: _Sink) -> None:
+    """Refuse a load with no ``as_of`` given when accounts were read and every one was refused.
+
+    Such a load has no data set to take ``as_of`` from that the user would recognise: what
+    they need is why the accounts were refused, so the error says that (the main reasons).
+    With ``as_of`` given, the load returns its empty data set, and the report says first that
+    every account was refused (`LoadReport.refused_whole`).
+    """
+    table = accounts.table
+    if accounts.records or not table.read:
+        return
+    groups = group_rejections(sink.rejections.get("accounts", ()))
+    reasons = "; ".join(str(group) for group in groups[:3])
+    more = f"; and {len(groups) - 3} more reasons" if len(groups) > 3 else ""
+    raise SourceError(
+        f"Every row of {table.source} was refused ({table.read:,} {'row' if table.read == 1 else 'rows'}), "
+        "so there are no accounts to load. "
+        f"{'The reason' if len(groups) == 1 else 'The main reasons'}: {reasons}{more}."
+    )
+
+
 # -- the whole load -------------------------------------------------------------------------------
 
 
@@ -1130,6 +1151,7 @@ def build(
     for found in loaded.values():
         _unique(found, sink)
     if given_as_of is None:
+        _some_accounts(loaded["accounts"], sink)
         latest = latest_timestamp(loaded)
         if latest is None:
             raise SourceError(
