@@ -249,7 +249,12 @@ def _loading(
         )
     try:
         # Names and kinds only: a value is checked against its field by the load, in its calendar.
-        return check_files(files), check_constants(constants, None), check_values(values, None)
+        check_values(values, None)
+        return (
+            check_files(files),
+            check_constants(constants, None),
+            {key: dict(v) for key, v in values.items()},
+        )
     except AdvocacyKpisError as error:
         raise _fail(str(error)) from None
 
