@@ -17,8 +17,9 @@ Commands:
     demo               the headline scorecard of the sample data: last four quarters, overall and by tier
 
 Commands that read data take the options of `add_data_options` (``--sample`` or ``--data DIR``,
-``--as-of``, ``--calendar``, ``--fx``) and get the data set from `data_source_from_args`, so every
-such command reads a folder the same way.
+``--as-of``, ``--calendar``, ``--datetime-format``, ``--fx``, ``--file``, ``--constant``,
+``--value``) and get the data set from `data_source_from_args`, so every such command reads a
+folder the same way.
 
 ``ID`` is a metric id or a common short name (``nps``, ``csat``, ``churn``, ...). A mistake in
 the arguments ends the command with status 2 and a one-line message naming the flag, never a
@@ -49,8 +50,9 @@ from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec, Parameter
 from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError, shorten
-from advocacy_kpis.io import LoadReport, load_folder, read_settings
-from advocacy_kpis.io.coerce import Refused, check_datetime_format, instant_converter
+from advocacy_kpis.io import LoadReport, Settings, load_folder, read_settings
+from advocacy_kpis.io.coerce import Converter, Refused, check_datetime_format, instant_converter
+from advocacy_kpis.io.settings import check_constants, check_files, check_values
 from advocacy_kpis.result import MetricResult, format_value
 from advocacy_kpis.sample import SAMPLE_FX_RATES
 from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, SegmentsBy, Window
@@ -281,7 +283,7 @@ class DataSource:
 
 def add_data_options(parser: argparse.ArgumentParser) -> None:
     """Add the data-source options: ``--sample`` or ``--data DIR``, ``--as-of``, ``--calendar``,
-    ``--datetime-format``, ``--fx``."""
+    ``--datetime-format``, ``--fx``, ``--file``, ``--constant``, ``--value``."""
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--sample", action="store_true", help="use the embedded sample data set")
     source.add_argument(
@@ -312,6 +314,29 @@ def add_data_options(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="CUR=RATE",
         help="FX rate into the basis currency, e.g. EUR=1.08; repeatable (overrides advocacy.toml's)",
+    )
+    parser.add_argument(
+        "--file",
+        action="append",
+        default=[],
+        metavar="NAME=COLLECTION",
+        help="with --data: a file name or glob and the collection it holds, e.g. companies.csv=accounts or "
+        "'nps_*.csv=surveys' (files of one collection are read as one); repeatable (adds to advocacy.toml's [files])",
+    )
+    parser.add_argument(
+        "--constant",
+        action="append",
+        default=[],
+        metavar="COLLECTION.FIELD=VALUE",
+        help="with --data: a value every row of a collection takes, e.g. surveys.kind=nps; repeatable",
+    )
+    parser.add_argument(
+        "--value",
+        action="append",
+        default=[],
+        metavar="COLLECTION.FIELD:TEXT=VALUE",
+        help="with --data: a text of a field's column and the value it stands for, "
+        "e.g. 'surveys.kind:Relationship NPS=nps'; repeatable",
     )
 
 
@@ -362,6 +387,9 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
             ("--as-of", args.as_of),
             ("--calendar", args.calendar),
             ("--datetime-format", args.datetime_format),
+            ("--file", args.file[0] if args.file else None),
+            ("--constant", args.constant[0] if args.constant else None),
+            ("--value", args.value[0] if args.value else None),
         )
         for flag, value in given:
             if value is not None:
@@ -373,13 +401,82 @@ def data_source_from_args(args: argparse.Namespace, command: str) -> DataSource:
         if args.calendar is not None:
             calendar = _parse_calendar(args.calendar, calendar, command)
         as_of = None if args.as_of is None else _parse_as_of(args.as_of, calendar or Calendar(), command)
-        loaded = load_folder(args.data, as_of=as_of, calendar=calendar, datetime_format=args.datetime_format)
+        instant = instant_converter(calendar or Calendar(), args.datetime_format or settings.datetime_format)
+        files, constants, values = _loading_flags(args, settings, instant, command)
+        loaded = load_folder(
+            args.data,
+            as_of=as_of,
+            calendar=calendar,
+            datetime_format=args.datetime_format,
+            files=files,
+            constants=constants,
+            values=values,
+        )
     except SourceError as error:
         raise SourceError(f"--data {shorten(args.data)}: {error}") from None
     rates = {**settings.fx_rates, **flags}
     return DataSource(
         loaded.data, loaded.report, settings.currency or DEMO_BASIS.currency, rates, dict(settings.targets)
     )
+
+
+def _loading_flags(
+    args: argparse.Namespace, settings: Settings, instant: Converter, command: str
+) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """``--file``, ``--constant`` and ``--value``, checked and merged over the settings file's.
+
+    Raises:
+        ParameterError: a flag not of its form, or naming no collection or field, or giving a
+            value the field refuses; the message names the flag.
+    """
+    files = dict(settings.files)
+    for text in args.file:
+        pattern, equals, collection = text.rpartition("=")
+        if not equals:
+            raise ParameterError("--file", command, "NAME=COLLECTION, such as 'nps_*.csv=surveys'", text)
+        _checked_flag("--file", command, text, check_files, {pattern: collection})
+        files[pattern] = collection
+    constants = {name: dict(given) for name, given in settings.constants.items()}
+    for text in args.constant:
+        key, equals, value = text.partition("=")
+        collection, dot, field = key.partition(".")
+        if not equals or not dot:
+            raise ParameterError(
+                "--constant", command, "COLLECTION.FIELD=VALUE, such as surveys.kind=nps", text
+            )
+        _checked_flag("--constant", command, text, check_constants, {collection: {field: value}}, instant)
+        constants.setdefault(collection, {})[field] = value
+    values = {key: dict(given) for key, given in settings.values.items()}
+    for text in args.value:
+        key, colon, rest = text.partition(":")
+        found, equals, meant = rest.rpartition("=")
+        if not colon or not equals:
+            raise ParameterError(
+                "--value",
+                command,
+                "COLLECTION.FIELD:TEXT=VALUE, such as 'surveys.kind:Relationship NPS=nps'",
+                text,
+            )
+        _checked_flag("--value", command, text, check_values, {key: {found: meant}}, instant)
+        values.setdefault(key, {})[found] = meant
+    return files, constants, values
+
+
+def _checked_flag(flag: str, command: str, text: str, check: Callable[..., object], *given: Any) -> None:
+    try:
+        check(*given)
+    except SourceError as error:
+        reason = str(error).rstrip(".")
+        raise ParameterError(
+            flag, command, f"{_FLAG_FORMS[flag]} that the load takes ({reason})", text
+        ) from None
+
+
+_FLAG_FORMS: Final = {
+    "--file": "NAME=COLLECTION",
+    "--constant": "COLLECTION.FIELD=VALUE",
+    "--value": "COLLECTION.FIELD:TEXT=VALUE",
+}
 
 
 def data_from_args(args: argparse.Namespace, command: str = "advocacy-kpis") -> AdvocacyData:

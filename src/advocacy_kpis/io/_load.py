@@ -11,6 +11,7 @@ that refers to a refused row is refused too, naming it.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import enum
 import functools
@@ -45,7 +46,7 @@ from advocacy_kpis.errors import (
 )
 from advocacy_kpis.io import coerce
 from advocacy_kpis.io.bounds import MAX_CELL_LENGTH
-from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection
+from advocacy_kpis.io.report import CollectionCount, Loaded, LoadReport, Rejection, group_rejections
 from advocacy_kpis.records import Contract, column_builder
 from advocacy_kpis.scope import Calendar
 
@@ -70,6 +71,10 @@ class Table:
         ready: columns whose cells already hold, where not None, what the converter of a kind of
             field (``"text"``, ``"instant"``, ``"bool"``) would give them: a typed source
             knows, and a field of that kind takes them without a conversion pass.
+        parts: for the rows of several files (see `concatenated`), each file in order: its name,
+            the position of its first row, and the index of its first broken row. Empty for
+            one file, whose name is ``source``.
+        part_columns: for the rows of several files, the column names of each file.
     """
 
     collection: str
@@ -81,11 +86,85 @@ class Table:
     quoted: bool = True
     broken: list[tuple[int, str, Any]] = attrs.Factory(list)
     ready: Mapping[str, str] = attrs.Factory(dict)
+    parts: Sequence[tuple[str, int, int]] = ()
+    part_columns: Sequence[frozenset[str]] = ()
 
     @property
     def read(self) -> int:
         """Rows read, broken ones included."""
         return len(self.numbers) + len(self.broken)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The file (or table) names the rows come from, in order."""
+        return tuple(name for name, _, _ in self.parts) or (self.source,)
+
+    def part_of(self, position: int) -> int:
+        """The index in `names` of the file a row (by its position) comes from."""
+        if not self.parts:
+            return 0
+        return bisect.bisect_right([start for _, start, _ in self.parts], position) - 1
+
+    def broken_part(self, index: int) -> int:
+        """The index in `names` of the file a broken row (by its index in ``broken``) comes from."""
+        if not self.parts:
+            return 0
+        return bisect.bisect_right([start for _, _, start in self.parts], index) - 1
+
+
+def concatenated(tables: Sequence[Table]) -> Table:
+    """The rows of several files of one collection and format as one table, each row keeping its
+    file and its number in that file.
+
+    A column that one file lacks is missing (blank) in that file's rows. A column is taken as
+    `Table.ready` only where every file that has it says so.
+    """
+    if len(tables) == 1:
+        return tables[0]
+    first = tables[0]
+    names: dict[str, None] = {}
+    for table in tables:
+        names.update(dict.fromkeys(table.columns))
+    blank = "" if first.textual else None
+    columns: dict[str, list[Any]] = {}
+    for name in names:
+        cells: list[Any] = []
+        for table in tables:
+            own = table.columns.get(name)
+            cells.extend(own if own is not None else itertools.repeat(blank, len(table.numbers)))
+        columns[name] = cells
+    ready = {
+        name: kind
+        for name, kind in first.ready.items()
+        if all(t.ready.get(name, kind) == kind and (name in t.ready or name not in t.columns) for t in tables)
+    }
+    parts = []
+    numbers: list[int] = []
+    broken: list[tuple[int, str, Any]] = []
+    for table in tables:
+        parts.append((table.source, len(numbers), len(broken)))
+        numbers.extend(table.numbers)
+        broken.extend(table.broken)
+    return Table(
+        first.collection,
+        files_label([t.source for t in tables]),
+        first.row_kind,
+        columns,
+        numbers,
+        textual=first.textual,
+        quoted=any(t.quoted for t in tables),
+        broken=broken,
+        ready=ready,
+        parts=parts,
+        part_columns=[frozenset(t.columns) for t in tables],
+    )
+
+
+def files_label(names: Sequence[str]) -> str:
+    """Several file names as a report's counts name them: all of them when few, else the first two."""
+    if len(names) <= 3:
+        return ", ".join(names)
+    return f"{names[0]}, {names[1]}, ... ({len(names)} files)"
 
 
 # -- what each record field takes -----------------------------------------------------------------
@@ -274,15 +353,19 @@ class _Sink:
         expected: str,
         *,
         number: int | None = None,
+        part: int | None = None,
     ) -> None:
         row = number if number is not None else table.numbers[position or 0]
+        if part is None:
+            part = table.part_of(position or 0)
+        source = table.names[part]
         if self.strict:
             raise LoadError(
-                table.source, row, field or WHOLE_ROW, value, expected, row_kind=table.row_kind, column=column
+                source, row, field or WHOLE_ROW, value, expected, row_kind=table.row_kind, column=column
             )
         found = Rejection(
             table.collection,
-            table.source,
+            source,
             row,
             table.row_kind,
             field,
@@ -355,17 +438,35 @@ def table_records(
     notes: list[str],
     *,
     iso_text: bool = True,
+    constants: Mapping[str, Any] | None = None,
+    values: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> _Loaded:
     """Convert and build the records of one table, refusing rows that cannot become one.
 
-    Each column is converted once, with the rule of its field. The records are then built by
-    `column_builder`, which skips the checks that conversion has already answered (a value's
-    type, an instant in UTC, text that is not blank) and runs every other one.
+    Each column is converted once, with the rule of its field, after its value map (``values``,
+    text to the value it stands for). A field or attribute in ``constants`` takes that value
+    (already converted) in every row. The records are then built by `column_builder`, which
+    skips the checks that conversion has already answered (a value's type, an instant in UTC,
+    text that is not blank) and runs every other one.
     """
     kind = COLLECTIONS[table.collection]
     fields = fields_of(kind)
     field_names = {f.name for f in fields}
     named = _columns(table, column_map, notes)
+    constants = constants or {}
+    values = values or {}
+    for name in constants:
+        if name in named:
+            raise SourceError(
+                f"{table.source}: column {shorten(named[name][0])} gives {shorten(name)}, and so does a constant "
+                f"of {table.collection}; drop the constant, or map the column to another name"
+            )
+    for name in values:
+        if name not in named and name not in constants:
+            notes.append(
+                f"{table.source}: the value map of {table.collection}.{shorten(name)} was not used: "
+                f"no column gives {shorten(name)}"
+            )
     textual = table.textual
     quoted = textual and table.quoted
     count = len(table.numbers)
@@ -382,6 +483,9 @@ def table_records(
     sources: dict[str, str] = {}
     for field in fields:
         found = named.get(field.name)
+        if field.name in constants:
+            columns.append([constants[field.name]] * count)
+            continue
         if found is None:
             if field.required:
                 expected = (
@@ -399,19 +503,20 @@ def table_records(
         if textual and fast in ("instant", "text"):
             fast += " text"  # a CSV file's cells are all text
         bad: dict[int, str] = {}
-        if table.ready.get(source_name) == field.kind:
-            values = list(cells)
+        value_map = values.get(field.name)
+        if table.ready.get(source_name) == field.kind and value_map is None:
+            converted = list(cells)
         else:
-            values, bad = _convert(unquoted(cells), _converter(field, instant), fast)
+            converted, bad = _convert(_mapped(unquoted(cells), value_map), _converter(field, instant), fast)
         for position, expected in bad.items():
             refused.setdefault(position, (field.name, source_name, cells[position], expected))
-        if field.required and None in values:
-            for position in [p for p, value in enumerate(values) if value is None]:
-                missing = (field.name, source_name, cells[position], "given (the field is required)")
+        if field.required and None in converted:
+            for position in [p for p, value in enumerate(converted) if value is None]:
+                missing = (field.name, source_name, cells[position], _required(table, source_name, position))
                 refused.setdefault(position, missing)
         elif field.default is not None:
-            values = [field.default if value is None else value for value in values]
-        columns.append(values)
+            converted = [field.default if value is None else value for value in converted]
+        columns.append(converted)
 
     extra: list[tuple[str, list[Any]]] = []
     attributes_at = next((i for i, f in enumerate(fields) if f.kind == "attributes"), None)
@@ -425,12 +530,17 @@ def table_records(
             )
             continue
         cells = list(cells)
-        convert = coerce.attribute_column_converter(cells) if textual else coerce.to_attribute
-        values, bad = _convert(unquoted(cells), convert)
+        value_map = values.get(target)
+        # A CSV column's type is read from its cells as written: a guarded '-3 is text, not -3.
+        convert = (
+            coerce.attribute_column_converter(_mapped(cells, value_map)) if textual else coerce.to_attribute
+        )
+        attribute, bad = _convert(_mapped(unquoted(cells), value_map), convert)
         for position, expected in bad.items():
             refused.setdefault(position, (target, source_name, cells[position], expected))
-        extra.append((target, values))
+        extra.append((target, attribute))
     if attributes_at is not None:
+        extra += [(name, [value] * count) for name, value in constants.items() if name not in field_names]
         columns[attributes_at] = _attributes(columns[attributes_at], extra, count)
 
     good: Sequence[int] = range(count)
@@ -447,26 +557,53 @@ def table_records(
     records: list[Any]
     records, positions, failures = column_builder(kind)(good, *given)
 
-    problems: list[tuple[int, int | None, str | None, str | None, Any, str]] = [
-        (table.numbers[position], position, *problem) for position, problem in refused.items()
+    part_of = table.part_of
+    problems: list[tuple[int, int, int | None, str | None, str | None, Any, str]] = [
+        (part_of(position), table.numbers[position], position, *problem)
+        for position, problem in refused.items()
     ]
     for position, error in failures:
         column = sources.get(error.field)
         raw = table.columns[column][position] if column is not None else error.value
-        problems.append((table.numbers[position], position, error.field, column, raw, error.expected))
-    problems += [(number, None, None, None, row, expected) for number, expected, row in table.broken]
-    # Rows are refused in the order of the file, so that strict mode raises on its first bad row.
-    problems.sort(key=lambda problem: problem[0])
+        problems.append(
+            (part_of(position), table.numbers[position], position, error.field, column, raw, error.expected)
+        )
+    problems += [
+        (table.broken_part(index), number, None, None, None, row, expected)
+        for index, (number, expected, row) in enumerate(table.broken)
+    ]
+    # Rows are refused in the order of the files, so that strict mode raises on the first bad row.
+    problems.sort(key=lambda problem: problem[:2])
     ids = columns[next(i for i, f in enumerate(fields) if f.name == "id")]
     refused_ids: dict[str, int] = {}
-    for number, at, field_name, column, value, expected in problems:
-        sink.reject(table, at, field_name, column, value, expected, number=number)
+    for part, number, at, field_name, column, value, expected in problems:
+        sink.reject(table, at, field_name, column, value, expected, number=number, part=part)
         if at is not None and ids is not None and isinstance(ids[at], str):
             refused_ids.setdefault(ids[at], at)
     by_field = {
         field.name: column for field, column in zip(fields, columns, strict=True) if column is not None
     }
     return _Loaded(table, records, positions, sources, refused_ids, by_field)
+
+
+def _required(table: Table, column: str, position: int) -> str:
+    """What a required field missing from a row expects: said of the row's file when it has no such column."""
+    if table.part_columns:
+        part = table.part_of(position)
+        if column not in table.part_columns[part]:
+            return (
+                f"given: {table.names[part]} has no column {shorten(column)} for this required field "
+                f"(its columns: {_listed(sorted(table.part_columns[part])) or 'none'})"
+            )
+    return "given (the field is required)"
+
+
+def _mapped(cells: Sequence[Any], value_map: Mapping[str, Any] | None) -> Sequence[Any]:
+    """The cells with every text that ``value_map`` names (blanks around it ignored) replaced."""
+    if not value_map:
+        return cells
+    get = value_map.get
+    return [get(cell.strip(), cell) if type(cell) is str else cell for cell in cells]
 
 
 def _listed(names: Iterable[str]) -> str:
@@ -499,7 +636,7 @@ def _attributes(
 
 def _where(loaded: _Loaded, position: int) -> str:
     table = loaded.table
-    return f"{table.source} {table.row_kind} {table.numbers[position]}"
+    return f"{table.names[table.part_of(position)]} {table.row_kind} {table.numbers[position]}"
 
 
 def _unique(loaded: _Loaded, sink: _Sink) -> None:
@@ -683,6 +820,27 @@ def _renewals(contracts: _Loaded, sink: _Sink) -> None:
     contracts.keep(lambda record, _: kept.get(record.id, True))
 
 
+def _some_accounts(accounts: _Loaded, sink: _Sink) -> None:
+    """Refuse a load with no ``as_of`` given when accounts were read and every one was refused.
+
+    Such a load has no data set to take ``as_of`` from that the user would recognise: what
+    they need is why the accounts were refused, so the error says that (the main reasons).
+    With ``as_of`` given, the load returns its empty data set, and the report says first that
+    every account was refused (`LoadReport.refused_whole`).
+    """
+    table = accounts.table
+    if accounts.records or not table.read:
+        return
+    groups = group_rejections(sink.rejections.get("accounts", ()))
+    reasons = "; ".join(str(group) for group in groups[:3])
+    more = f"; and {len(groups) - 3} more reasons" if len(groups) > 3 else ""
+    raise SourceError(
+        f"Every row of {table.source} was refused ({table.read:,} {'row' if table.read == 1 else 'rows'}), "
+        "so there are no accounts to load. "
+        f"{'The reason' if len(groups) == 1 else 'The main reasons'}: {reasons}{more}."
+    )
+
+
 # -- the whole load -------------------------------------------------------------------------------
 
 
@@ -709,6 +867,178 @@ def check_column_map(column_map: ColumnMap | None) -> dict[str, Mapping[str, str
                 f"Got {shorten(mapping)} instead."
             )
         checked[name] = mapping
+    return checked
+
+
+def check_files(files: Any) -> dict[str, str]:
+    """The ``files`` argument, checked: file names or globs (text, no folder) to collection names."""
+    if files is None:
+        return {}
+    example = "e.g. {'companies.csv': 'accounts', 'nps_*.csv': 'surveys'}"
+    if not isinstance(files, Mapping):
+        raise SourceError(
+            f"files must map a file name or glob to a collection, {example}. Got {shorten(files)} instead."
+        )
+    for pattern, collection in files.items():
+        if not isinstance(pattern, str) or not pattern.strip() or "/" in pattern or "\\" in pattern:
+            raise SourceError(
+                f"files names {shorten(pattern)}: give a file name or glob within the folder, such as "
+                f"'nps_*.csv' (no folder part), {example}."
+            )
+        if collection not in COLLECTIONS:
+            raise SourceError(
+                f"files gives {shorten(pattern)} to {shorten(collection)}, which is no collection: "
+                f"use one of {', '.join(COLLECTIONS)}."
+            )
+    return dict(files)
+
+
+Constants = Mapping[str, Mapping[str, Any]]
+"""Per collection, a field (or attribute) to the value it takes in every row."""
+
+ValueMaps = Mapping[str, Mapping[str, Any]]
+"""Per ``"collection.field"``, a text found in the source to the value it stands for."""
+
+_SETTING_VALUE: Final = "text, a number or true/false"
+
+
+def _field_named(collection: str, name: Any, what: str) -> _Field | None:
+    """The field ``name`` of a collection's records, or None for an attribute of a record that has them.
+
+    Raises:
+        SourceError: ``name`` is no text, names the ``attributes`` mapping itself, or names no
+            field of a record without attributes; the message lists the fields.
+    """
+    fields = fields_of(COLLECTIONS[collection])
+    loadable = [f for f in fields if f.kind != "attributes"]
+    found = next((f for f in loadable if f.name == name), None)
+    if found is not None:
+        return found
+    has_attributes = len(loadable) < len(fields)
+    if has_attributes and isinstance(name, str) and name and name != "attributes" and len(name) <= 200:
+        return None
+    extra = " or an attribute" if has_attributes else ""
+    raise SourceError(
+        f"{what} names {_dotted(collection, name)}, which is no field of {collection}: "
+        f"use one of {', '.join(f.name for f in loadable)}{extra}."
+    )
+
+
+def _dotted(collection: str, name: Any) -> str:
+    """``collection.field`` for a message, the field shortened unless it is a plain short name."""
+    plain = isinstance(name, str) and name.isidentifier() and len(name) <= 60
+    return f"{collection}.{name if plain else shorten(name)}"
+
+
+def _setting_value(field: _Field | None, value: Any, instant: coerce.Converter | None, what: str) -> Any:
+    """``value`` converted as the field (or an attribute) takes it, or the `SourceError` that names it.
+
+    Without ``instant`` (a settings file is read before the load's calendar is known), the
+    value is only checked to be of a kind a setting can hold, and given back as it is.
+    """
+    if instant is None and isinstance(value, (str, bool, int, float, Decimal, date)):
+        return value
+    if isinstance(value, (str, bool, int, float, Decimal, date)):
+        assert instant is not None
+        convert = coerce.to_attribute if field is None else _converter(field, instant)
+        try:
+            converted = convert(value)
+        except coerce.Refused as refusal:
+            expected = refusal.expected
+        else:
+            if converted is not None:
+                return converted
+            expected = "given (not blank)"
+    else:
+        expected = _SETTING_VALUE
+    raise SourceError(f"{what} must be {expected}. Got {shorten(value)} instead.")
+
+
+def check_constants(
+    constants: Constants | None, instant: coerce.Converter | None
+) -> dict[str, dict[str, Any]]:
+    """The constants, checked and converted: per collection, field (or attribute) to its value.
+
+    Without ``instant``, the names are checked and the values kept as they are.
+
+    Raises:
+        SourceError: no mapping of collection to {field: value}, a name that is no collection or
+            no field, or a value that the field refuses.
+    """
+    if constants is None:
+        return {}
+    example = "e.g. {'surveys': {'kind': 'nps'}}"
+    if not isinstance(constants, Mapping):
+        raise SourceError(
+            f"The constants must map a collection name to {{field: value}}, {example}. "
+            f"Got {shorten(constants)} instead."
+        )
+    checked: dict[str, dict[str, Any]] = {}
+    for collection, given in constants.items():
+        if collection not in COLLECTIONS:
+            raise SourceError(
+                f"The constants name {shorten(collection)}, which is no collection: "
+                f"use one of {', '.join(COLLECTIONS)}."
+            )
+        if not isinstance(given, Mapping):
+            raise SourceError(
+                f"The constants of {collection} must map a field to its value, {example}. Got {shorten(given)} instead."
+            )
+        checked[collection] = {
+            name: _setting_value(
+                _field_named(collection, name, "A constant"),
+                value,
+                instant,
+                f"The constant {_dotted(collection, name)}",
+            )
+            for name, value in given.items()
+        }
+    return checked
+
+
+def check_values(
+    values: ValueMaps | None, instant: coerce.Converter | None
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """The value maps, checked: per collection, field (or attribute) to {text found: value meant}.
+
+    Without ``instant``, the names are checked and the values meant kept unchecked.
+
+    Each value meant must be one the field takes; the text found is matched with blanks around
+    it ignored, so its keys are stripped here.
+
+    Raises:
+        SourceError: a key that is not ``collection.field`` with a known collection and field, a
+            map that is no mapping of non-blank text to a value, or a value the field refuses.
+    """
+    if values is None:
+        return {}
+    example = "e.g. {'surveys.kind': {'Relationship NPS': 'nps'}}"
+    if not isinstance(values, Mapping):
+        raise SourceError(
+            f"The value maps must map 'collection.field' to {{text: value}}, {example}. Got {shorten(values)} instead."
+        )
+    checked: dict[str, dict[str, dict[str, Any]]] = {}
+    for key, given in values.items():
+        collection, dot, name = key.partition(".") if isinstance(key, str) else ("", "", "")
+        if not dot or collection not in COLLECTIONS:
+            raise SourceError(
+                f"A value map is named {shorten(key)}: name it 'collection.field', such as 'surveys.kind', "
+                f"with a collection among {', '.join(COLLECTIONS)}."
+            )
+        field = _field_named(collection, name, "A value map")
+        if not isinstance(given, Mapping) or not all(isinstance(k, str) and k.strip() for k in given):
+            raise SourceError(
+                f"The value map {shorten(key)} must map non-blank text found in the source to the value it "
+                f"stands for, {example}. Got {shorten(given)} instead."
+            )
+        mapping: dict[str, Any] = {}
+        for found, meant in given.items():
+            # Checked as the field takes it, and kept as given: the column's converter reads it.
+            _setting_value(
+                field, meant, instant, f"The value map {_dotted(collection, name)}, for {shorten(found)},"
+            )
+            mapping[found.strip()] = meant
+        checked.setdefault(collection, {})[name] = mapping
     return checked
 
 
@@ -789,15 +1119,19 @@ def build(
     datetime_format: str | None,
     strict: bool,
     notes: Iterable[str] = (),
+    constants: Constants | None = None,
+    values: ValueMaps | None = None,
 ) -> Loaded:
     """Load ``tables`` (at most one per collection, ``accounts`` among them) into a data set."""
     maps = check_column_map(column_map)
     coerce.check_datetime_format(datetime_format)
     given_as_of = None if as_of is None else resolve_as_of(as_of, calendar)
+    instant = coerce.instant_converter(calendar, datetime_format)
+    fixed = check_constants(constants, instant)
+    value_maps = check_values(values, instant)
     by_name = {t.collection: t for t in tables}
     if "accounts" not in by_name:
         raise SourceError("No accounts were given: every data set needs its accounts (accounts.csv, ...).")
-    instant = coerce.instant_converter(calendar, datetime_format)
     sink = _Sink(strict)
     found_notes = list(notes)
     loaded = {
@@ -808,6 +1142,8 @@ def build(
             sink,
             found_notes,
             iso_text=datetime_format is None,
+            constants=fixed.get(name),
+            values=value_maps.get(name),
         )
         for name in COLLECTIONS
         if name in by_name
@@ -815,6 +1151,7 @@ def build(
     for found in loaded.values():
         _unique(found, sink)
     if given_as_of is None:
+        _some_accounts(loaded["accounts"], sink)
         latest = latest_timestamp(loaded)
         if latest is None:
             raise SourceError(
@@ -841,7 +1178,8 @@ def build(
     rejections: list[Rejection] = []
     counts = []
     for name, found in loaded.items():
-        refused = sorted(sink.rejections.get(name, ()), key=lambda r: r.row)
+        order = {source: index for index, source in enumerate(found.table.names)}
+        refused = sorted(sink.rejections.get(name, ()), key=lambda r: (order.get(r.source, 0), r.row))
         rejections += refused
         counts.append(
             CollectionCount(name, found.table.source, found.table.read, len(found.records), len(refused))

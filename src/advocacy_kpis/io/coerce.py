@@ -48,6 +48,7 @@ __all__ = [
     "attribute_column_converter",
     "check_datetime_format",
     "enum_converter",
+    "format_hint",
     "instant_converter",
     "is_missing",
     "nests_too_deep",
@@ -464,13 +465,13 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
                 try:
                     found = midnight(date.fromisoformat(stripped))
                 except ValueError:
-                    raise Refused(expected) from None
+                    raise Refused(expected + format_hint(stripped)) from None
                 midnights[stripped] = found
             return found
         try:
             parsed = datetime.fromisoformat(stripped)
         except ValueError:
-            raise Refused(expected) from None
+            raise Refused(expected + format_hint(stripped)) from None
         return parsed if parsed.tzinfo is UTC else from_datetime(parsed)
 
     def convert(value: Any) -> Any:
@@ -496,6 +497,59 @@ def instant_converter(calendar: Calendar, datetime_format: str | None = None) ->
         raise Refused(expected)
 
     return convert
+
+
+# Dates as spreadsheets and CRMs write them: 07/20/2026, 20.07.2026, 2026/07/20, Jul 20, 2026.
+_NUMERIC_DATE: Final = re.compile(
+    r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})(?:[ T,]+\d{1,2}:\d{2}.*)?", re.ASCII
+)
+_NAMED_DATE: Final = re.compile(
+    r"(?:[A-Za-z]{3,9}\.? \d{1,2},? \d{4}|\d{1,2} [A-Za-z]{3,9}\.? \d{4})(?:[ T,]+\d{1,2}:\d{2}.*)?", re.ASCII
+)
+
+
+def format_hint(text: str) -> str:
+    """For text that looks like a date in another format than ISO 8601, a hint naming ``datetime_format``.
+
+    Only the shape is read, to say which setting to use and a format of that shape; the
+    format is never guessed for the user (``07/08/2026`` is July or August as they say).
+
+    Examples:
+        >>> format_hint("07/20/2026").split(", the")[0]
+        "; for dates written like this, name their format: datetime_format='%m/%d/%Y' (or '%d/%m/%Y')"
+        >>> format_hint("20 July 2026").split(", the")[0]
+        "; for dates written like this, name their format: datetime_format='%d %B %Y'"
+        >>> format_hint("2026-13-01"), format_hint("soon")
+        ('', '')
+    """
+    numeric = _NUMERIC_DATE.fullmatch(text)
+    if numeric is not None:
+        first, separator, _, last = numeric.groups()
+        timed = " %H:%M" if ":" in text else ""
+        if len(first) == 4 and separator == "-":
+            return ""  # ISO 8601's shape: the date itself is wrong, not its format
+        if len(first) == 4:
+            example = f"'%Y{separator}%m{separator}%d{timed}'"
+        elif len(last) in (2, 4):
+            year = "%Y" if len(last) == 4 else "%y"
+            month_first = f"%m{separator}%d{separator}{year}{timed}"
+            day_first = f"%d{separator}%m{separator}{year}{timed}"
+            example = (
+                f"'{day_first}' (or '{month_first}')"
+                if separator == "."
+                else (f"'{month_first}' (or '{day_first}')")
+            )
+        else:
+            return ""
+    elif _NAMED_DATE.fullmatch(text) is not None:
+        month = "%b" if len(re.sub(r"[^A-Za-z]", "", text.split(" ")[text[0].isdigit()])) == 3 else "%B"
+        example = f"'{month} %d, %Y'" if text[0].isalpha() else f"'%d {month} %Y'"
+    else:
+        return ""
+    return (
+        f"; for dates written like this, name their format: datetime_format={example}, "
+        "the command line's --datetime-format, advocacy.toml's datetime_format"
+    )
 
 
 _ATTRIBUTE: Final = "text, a whole number or true/false"

@@ -2,12 +2,15 @@
 
 A load in collecting mode (the default) returns a `Loaded`: the data set and a `LoadReport`.
 For every collection, rows read = rows loaded + rows rejected, always; every rejected row is
-listed with its source, row number, field, value (shortened) and reason.
+listed with its source, row number, field, value (shortened) and reason, and the summary groups
+rows refused for the same reason (a thousand survey rows with one unknown label are one line
+with a count).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
@@ -18,7 +21,7 @@ from advocacy_kpis.data import AdvocacyData
 from advocacy_kpis.errors import shorten
 from advocacy_kpis.scope import Calendar
 
-__all__ = ["CollectionCount", "LoadReport", "Loaded", "Rejection"]
+__all__ = ["CollectionCount", "LoadReport", "Loaded", "Rejection", "RejectionGroup", "group_rejections"]
 
 
 @attrs.frozen
@@ -83,6 +86,128 @@ class Rejection:
 
 
 @attrs.frozen
+class RejectionGroup:
+    """Rejected rows of one collection refused for one reason: the same field, expecting the same.
+
+    Attributes:
+        collection: the collection the rows were for.
+        sources: the files (or tables) they came from, in order.
+        row_kind: ``"line"`` or ``"row index"``.
+        field: the record field at fault, or None for rows refused whole.
+        column: the source's own column name, when a column map renamed it.
+        expected: what the field accepts.
+        count: how many rows.
+        values: the values refused, most frequent first, each with how many rows hold it (at
+            most `GROUP_VALUES` of them).
+        distinct: how many different values were refused.
+        first: where the first rows are (at most `GROUP_ROWS`), e.g. ``"surveys.csv line 2"``.
+    """
+
+    collection: str
+    sources: tuple[str, ...]
+    row_kind: str
+    field: str | None
+    column: str | None
+    expected: str
+    count: int
+    values: tuple[tuple[str, int], ...]
+    distinct: int
+    first: tuple[str, ...]
+
+    @property
+    def reason(self) -> str:
+        """Why the rows were refused, in words."""
+        return f"must be {self.expected}"
+
+    def __str__(self) -> str:
+        rows = "row" if self.count == 1 else "rows"
+        sources = ", ".join(self.sources[:3]) + (
+            f" and {len(self.sources) - 3} more" if len(self.sources) > 3 else ""
+        )
+        shown = ", ".join(value if self.distinct == 1 else f"{value} ({n:,})" for value, n in self.values)
+        if self.distinct > len(self.values):
+            shown += f" and {self.distinct - len(self.values):,} other values"
+        if len(self.sources) == 1:
+            numbers = [where.rsplit(" ", 1)[-1] for where in self.first]
+            kind = (
+                self.row_kind
+                if len(numbers) == 1
+                else {"row index": "row indexes"}.get(self.row_kind, "lines")
+            )
+            at = f"{kind} {', '.join(numbers)}"
+        else:
+            at = ", ".join(self.first)
+        if self.count > len(self.first):
+            at += ", ..."
+        if self.field is None:
+            return f"{self.count:,} {rows} of {sources}: the row must be {self.expected}; got {shown} ({at})"
+        named = (
+            shorten(self.field)
+            if self.column in (None, self.field)
+            else f"{shorten(self.field)} (column {shorten(self.column)})"
+        )
+        return f"{self.count:,} {rows} of {sources}, field {named}: {shown} {self.reason} ({at})"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form."""
+        return {
+            "collection": self.collection,
+            "sources": list(self.sources),
+            "row_kind": self.row_kind,
+            "field": self.field,
+            "column": self.column,
+            "reason": self.reason,
+            "count": self.count,
+            "values": [{"value": value, "rows": n} for value, n in self.values],
+            "distinct": self.distinct,
+            "first": list(self.first),
+        }
+
+
+GROUP_VALUES = 3
+"""How many of the values of a `RejectionGroup` it shows."""
+
+GROUP_ROWS = 5
+"""How many rows of a `RejectionGroup` it names."""
+
+
+def group_rejections(rejections: Iterable[Rejection]) -> tuple[RejectionGroup, ...]:
+    """Rejections grouped by reason: collection, field, column and what was expected.
+
+    Every rejection is in exactly one group. Groups come largest first, then in the order of
+    their first row.
+    """
+    grouped: dict[tuple[str, str | None, str | None, str, str], list[Rejection]] = {}
+    for rejection in rejections:
+        key = (
+            rejection.collection,
+            rejection.field,
+            rejection.column,
+            rejection.expected,
+            rejection.row_kind,
+        )
+        grouped.setdefault(key, []).append(rejection)
+    groups = []
+    for (collection, field, column, expected, row_kind), members in grouped.items():
+        values = Counter(r.value for r in members)
+        groups.append(
+            RejectionGroup(
+                collection,
+                tuple(dict.fromkeys(r.source for r in members)),
+                row_kind,
+                field,
+                column,
+                expected,
+                len(members),
+                tuple(values.most_common(GROUP_VALUES)),
+                len(values),
+                tuple(r.where for r in members[:GROUP_ROWS]),
+            )
+        )
+    return tuple(sorted(groups, key=lambda g: -g.count))
+
+
+@attrs.frozen
 class CollectionCount:
     """Rows read, loaded and rejected for one supplied collection (read = loaded + rejected)."""
 
@@ -134,15 +259,28 @@ class LoadReport:
         """Rows rejected over all collections."""
         return len(self.rejections)
 
+    @property
+    def groups(self) -> tuple[RejectionGroup, ...]:
+        """The rejections grouped by reason, largest group first (see `group_rejections`)."""
+        return group_rejections(self.rejections)
+
+    @property
+    def refused_whole(self) -> tuple[CollectionCount, ...]:
+        """The collections of which rows were read and every one refused: supplied, yet empty."""
+        return tuple(c for c in self.counts if c.read and not c.loaded)
+
     def count(self, collection: str) -> CollectionCount | None:
         """The counts of one collection, or None when it was not supplied."""
         return next((c for c in self.counts if c.collection == collection), None)
 
     def format(self, limit: int | None = 50) -> str:
-        """The report as text: a line per collection, then the rejected rows (at most ``limit``).
+        """The report as text: a line per collection, a warning for each collection of which every
+        row was refused, the reasons rows were refused with how many rows each (when a reason
+        refused several), then the rejected rows.
 
         Args:
-            limit: how many rejected rows to list (None: all); the rest are counted.
+            limit: how many reasons and how many rejected rows to list (None: all); the rest are
+                counted.
         """
         return self._view(limit).text()
 
@@ -163,6 +301,24 @@ class LoadReport:
             for c in self.counts
         )
         parts: list[display.Part] = [display.Table(("source", "read", "loaded", "rejected"), counts)]
+        parts += [
+            display.Paragraph(
+                f"warning: every row of {whole.source} was refused ({whole.read:,}): no {whole.collection} were loaded"
+            )
+            for whole in self.refused_whole
+        ]
+        groups = self.groups
+        if len(groups) < len(self.rejections):
+            # Some reason refused several rows: the summary says it once, with a count.
+            shown_groups = groups if limit is None else groups[:limit]
+            reasons = [str(g) for g in shown_groups]
+            if len(shown_groups) < len(groups):
+                reasons.append(f"... and {len(groups) - len(shown_groups)} more reasons")
+            caption = (
+                f"{display.counted(len(self.rejections), 'row')} rejected, "
+                f"for {display.counted(len(groups), 'reason')}:"
+            )
+            parts.append(display.Items(tuple(reasons), caption))
         if self.rejections:
             shown = self.rejections if limit is None else self.rejections[:limit]
             listed = [str(r) for r in shown]
@@ -194,6 +350,8 @@ class LoadReport:
             "rows_read": self.rows_read,
             "rows_rejected": self.rows_rejected,
             "rejections": [r.to_dict() for r in self.rejections],
+            "groups": [g.to_dict() for g in self.groups],
+            "refused_whole": [c.collection for c in self.refused_whole],
             "notes": list(self.notes),
         }
 

@@ -14,18 +14,42 @@ fiscal_year_start_month = 2
 [fx_rates]                        # basis-currency units per unit of each currency
 EUR = "1.08"
 
+[files]                           # file names or globs = the collection they hold
+"companies.csv" = "accounts"
+"nps_*.csv" = "surveys"           # several files: read as one collection, rows numbered per file
+
 [column_map.accounts]             # the source's column name = the record field it holds
 "Account ID" = "id"
 "Customer Since" = "customer_since"
+
+[constants.surveys]               # a field every row of a collection takes
+kind = "nps"
+
+[values."surveys.kind"]           # text found in a field's column = the value it stands for
+"Relationship NPS" = "nps"
 
 [targets]                         # the report's targets, by metric id, in the metric's unit
 net_promoter_score = 30
 customer_advocacy_rate = 0.15     # rates as fractions
 ```
 
-`io.load_folder` applies ``as_of``, ``calendar``, ``datetime_format`` and ``column_map`` unless
-its caller gives them; the command line does the same with its flags, and its ``report`` command
-reads ``targets``.
+`io.load_folder` applies ``as_of``, ``calendar``, ``datetime_format``, ``files``, ``column_map``,
+``constants`` and ``values`` unless its caller gives them (see its arguments for what each does);
+the command line does the same with its flags, and its ``report`` command reads ``targets``.
+
+* ``files``: a file name, or a glob (``*``, ``?``, ``[...]``) matched against the names of the
+  folder's files, to the collection it holds. A collection given files here takes no others,
+  and its files are read as one (in name order, in one format), each row keeping its file and
+  line in the report. A name without glob characters must be a file of the folder.
+* ``constants``: per collection, a field (or an attribute, for records that have them) to the
+  value every row takes: text, a number, true/false, or a TOML date. A file that also has a
+  column for that field is refused.
+* ``values``: per ``"collection.field"``, a text found in that field's column (blanks around it
+  ignored) to the value it stands for; other text is read as it is.
+
+Names of collections and fields are checked when the file is read: one that names nothing is
+refused, naming the valid ones. Whether a constant or a mapped value suits its field is checked
+when a folder is loaded, before any row is.
 
 The file must be a regular file of UTF-8 text (a BOM allowed) of at most `MAX_SETTINGS_BYTES`,
 nesting tables and arrays at most `MAX_NESTING` deep. Whatever it holds, reading it either
@@ -47,17 +71,28 @@ import attrs
 
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SettingsError, shorten
 from advocacy_kpis.io._files import open_regular
-from advocacy_kpis.io._load import resolve_as_of
+from advocacy_kpis.io._load import check_constants, check_files, check_values, resolve_as_of
 from advocacy_kpis.io.bounds import MAX_NESTING, MAX_SETTINGS_BYTES
 from advocacy_kpis.io.coerce import check_datetime_format
 from advocacy_kpis.scope import Calendar, RevenueBasis, check_currency
 
-__all__ = ["SETTINGS_FILE", "Settings", "read_settings"]
+__all__ = ["SETTINGS_FILE", "Settings", "check_constants", "check_files", "check_values", "read_settings"]
 
 SETTINGS_FILE: Final = "advocacy.toml"
 """The settings file's name in a data folder."""
 
-_KEYS: Final = ("as_of", "calendar", "currency", "datetime_format", "fx_rates", "column_map", "targets")
+_KEYS: Final = (
+    "as_of",
+    "calendar",
+    "currency",
+    "datetime_format",
+    "fx_rates",
+    "files",
+    "column_map",
+    "constants",
+    "values",
+    "targets",
+)
 
 
 @attrs.frozen
@@ -73,6 +108,9 @@ class Settings:
         column_map: per collection, source column name to record field.
         datetime_format: a `datetime.strptime` format for files not in ISO 8601.
         targets: the report's targets, by metric id (checked against the catalogue by the report).
+        files: file name or glob to the collection it holds.
+        constants: per collection, field (or attribute) to the value every row takes.
+        values: per ``"collection.field"``, text found to the value it stands for.
     """
 
     as_of: datetime | date | str | None = None
@@ -82,6 +120,9 @@ class Settings:
     column_map: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict)
     datetime_format: str | None = None
     targets: Mapping[str, float] = attrs.field(factory=dict)
+    files: Mapping[str, str] = attrs.field(factory=dict)
+    constants: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
+    values: Mapping[str, Mapping[str, Any]] = attrs.field(factory=dict)
 
 
 def _fail(what: str) -> SettingsError:
@@ -176,9 +217,46 @@ def parse_settings(table: Mapping[str, Any]) -> Settings:
             raise _fail(
                 f"targets.{shorten(name)} must be a finite number such as 30 or 0.15. Got {shorten(value)} instead."
             )
+    files, constants, values = _loading(table)
     return Settings(
-        as_of, calendar, currency, rates, column_map, fmt, {k: float(v) for k, v in targets.items()}
+        as_of,
+        calendar,
+        currency,
+        rates,
+        column_map,
+        fmt,
+        {k: float(v) for k, v in targets.items()},
+        files,
+        constants,
+        values,
     )
+
+
+def _loading(
+    table: Mapping[str, Any],
+) -> tuple[dict[str, str], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The ``files``, ``constants`` and ``values`` tables, their names checked."""
+    files = table.get("files", {})
+    if not isinstance(files, Mapping):
+        raise _fail('files must be a table such as [files] "companies.csv" = "accounts".')
+    constants = table.get("constants", {})
+    if not isinstance(constants, Mapping) or not all(isinstance(v, Mapping) for v in constants.values()):
+        raise _fail('constants must be a table of tables such as [constants.surveys] kind = "nps".')
+    values = table.get("values", {})
+    if not isinstance(values, Mapping) or not all(isinstance(v, Mapping) for v in values.values()):
+        raise _fail(
+            'values must be a table of tables such as [values."surveys.kind"] "Relationship NPS" = "nps".'
+        )
+    try:
+        # Names and kinds only: a value is checked against its field by the load, in its calendar.
+        check_values(values, None)
+        return (
+            check_files(files),
+            check_constants(constants, None),
+            {key: dict(v) for key, v in values.items()},
+        )
+    except AdvocacyKpisError as error:
+        raise _fail(str(error)) from None
 
 
 def _finite(value: float) -> bool:
