@@ -38,17 +38,19 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The tests run on every core (pytest-xdist): the suite is CPU-bound.
+# The tests run on every core (pytest-xdist): the suite is CPU-bound. Tests that share an expensive
+# fixture (the docs site, built once with --strict) form an xdist group and run on one worker.
 unit: $(STAMP)
-	$(BIN)/python -m pytest --numprocesses=auto
+	$(BIN)/python -m pytest --numprocesses=auto --dist loadgroup
 
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-test: lint typecheck unit docs
+# The strict docs build is part of unit: tests/test_docs_site.py builds the site and reads it.
+test: lint typecheck unit
 
 test-thorough: $(STAMP)
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest --numprocesses=auto
+	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest --numprocesses=auto --dist loadgroup
 
 docs-serve: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
