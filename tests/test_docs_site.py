@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import doctest
 import html
+import importlib
 import importlib.util
 import os
 import re
@@ -132,3 +133,36 @@ def test_pages_with_formulas_render_offline(site: Path, path: str, size: str, tm
     assert shown.failed == []
     assert [line for line in shown.console_errors if _SEARCH_FROM_FILE not in line] == []
     assert png_colours(shown.screenshot) > 64
+
+
+def _documented_names(pages: dict[str, str]) -> set[str]:
+    """The dotted names the API reference gives a heading (mkdocstrings' anchors)."""
+    return {
+        name
+        for page_name, page in pages.items()
+        if page_name.startswith("api/")
+        for name in re.findall(r'id="(advocacy_kpis(?:\.\w+)+)"', page)
+    }
+
+
+def test_the_api_reference_documents_only_public_names(pages: dict[str, str]) -> None:
+    names = _documented_names(pages)
+    assert "advocacy_kpis.scorecard.Scorecard" in names
+    private = sorted(name for name in names if any(part.startswith("_") for part in name.split(".")))
+    assert private == []
+    outside_all = []
+    for name in names:
+        parts = name.split(".")
+        # The longest importable prefix is the module; the name after it must be in its __all__.
+        for cut in range(len(parts), 0, -1):
+            module_name = ".".join(parts[:cut])
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue
+            if cut < len(parts) and parts[cut] not in getattr(module, "__all__", [parts[cut]]):
+                outside_all.append(name)
+            break
+    assert sorted(outside_all) == []
+    internal = {"survival_tallies", "previous_grid", "Run", "Tally", "Grid", "TallyState"}
+    assert sorted(name for name in names if name.rsplit(".", 1)[-1] in internal) == []
