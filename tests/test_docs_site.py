@@ -13,6 +13,7 @@ import doctest
 import html
 import importlib
 import importlib.util
+import json
 import os
 import re
 import subprocess
@@ -166,3 +167,19 @@ def test_the_api_reference_documents_only_public_names(pages: dict[str, str]) ->
     assert sorted(outside_all) == []
     internal = {"survival_tallies", "previous_grid", "Run", "Tally", "Grid", "TallyState"}
     assert sorted(name for name in names if name.rsplit(".", 1)[-1] in internal) == []
+
+
+def test_a_metric_page_opens_with_its_definition_which_search_shows(site: Path) -> None:
+    index = json.loads((site / "search" / "search_index.json").read_text())
+    openings = {
+        entry["location"]: entry["text"]
+        for entry in index["docs"]
+        if re.fullmatch(r"metrics/\w+/", entry["location"]) and entry["location"] != "metrics/"
+    }
+    assert len(openings) >= 46
+    assert sorted(location for location, text in openings.items() if not text.startswith("<p>")) == []
+    conversion = openings["metrics/referral_conversion_rate/"]
+    assert conversion.startswith("<p>Of the referrals sent in the window")
+    # The facts are one row each, a name and its value, so the table is as narrow as the column.
+    page = (site / "metrics" / "referral_conversion_rate" / "index.html").read_text()
+    assert '<th scope="row">Revenue basis</th>' in page
