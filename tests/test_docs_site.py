@@ -126,6 +126,7 @@ def test_the_math_font_draws_every_character_of_the_formulas(site: Path, pages: 
         ("api/formulas/index.html", "1200,2400"),
         ("api/stats/index.html", "1000,16000"),
         ("concepts/index.html", "1000,9000"),
+        ("notebooks/first-look/index.html", "1100,4200"),
     ],
 )
 def test_pages_with_formulas_render_offline(site: Path, path: str, size: str, tmp_path: Path) -> None:
@@ -183,3 +184,18 @@ def test_a_metric_page_opens_with_its_definition_which_search_shows(site: Path) 
     # The facts are one row each, a name and its value, so the table is as narrow as the column.
     page = (site / "metrics" / "referral_conversion_rate" / "index.html").read_text()
     assert '<th scope="row">Revenue basis</th>' in page
+
+
+def test_the_example_notebook_page_shows_the_outputs_of_its_cells(site: Path, pages: dict[str, str]) -> None:
+    page = pages["notebooks/first-look/index.html"]
+    outputs = re.findall(r'class="notebook-output"', page)
+    assert len(outputs) >= 8
+    assert "<!-- notebook-output" not in page
+    # The scorecard's table, the young cohort's printed reason and the chart drawn as inline SVG.
+    assert "customer_retention_rate" in page and "tier=enterprise" in page
+    assert "none of the 32 referrals sent in the window has matured" in page
+    assert re.search(r'<div class="notebook-output"><svg\b', page)
+    assert (site / "notebooks" / "first-look.py").read_text() == (
+        ROOT / "docs" / "notebooks" / "first-look.py"
+    ).read_text()
+
