@@ -199,3 +199,10 @@ def test_the_example_notebook_page_shows_the_outputs_of_its_cells(site: Path, pa
         ROOT / "docs" / "notebooks" / "first-look.py"
     ).read_text()
 
+
+def test_the_changelog_page_is_the_repository_changelog(pages: dict[str, str]) -> None:
+    page = visible_text(pages["changelog/index.html"])
+    headings = re.findall(r"^#+ (.+)$", (ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert len(headings) >= 5
+    assert [heading for heading in headings if heading not in page] == []
+    assert "survival_tallies" not in page
