@@ -2,13 +2,16 @@
 
 A test calls `render`, which skips (with the reason) when Chromium is not installed; ``.ci/run``
 installs the Debian package ``chromium``. With ``offline=True`` the browser can reach no
-network, so a page that needs one (a script or a font from a CDN) shows it in ``failed``.
+network, so a page that needs one (a script or a font from a CDN) shows it in ``failed``: the
+browser records its network requests (``--log-net-log``), and those the page made that failed
+are listed with its own log lines about failed loads.
 Screenshots are written under ``ARTIFACTS`` (``build/screenshots`` unless the environment
 variable ``ADVOCACY_KPIS_SCREENSHOTS`` names another folder), to be looked at after a run.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,10 +32,12 @@ class Rendered:
     Attributes:
         screenshot: the PNG it took.
         log: its standard error (console messages and load failures).
+        requests_failed: the URLs of the network requests the page made that failed (offline only).
     """
 
     screenshot: Path
     log: str
+    requests_failed: tuple[str, ...] = ()
 
     @property
     def console_errors(self) -> list[str]:
@@ -42,9 +47,33 @@ class Rendered:
     @property
     def failed(self) -> list[str]:
         """Resources the page could not load."""
-        return [
+        logged = [
             line for line in self.log.splitlines() if "Failed to load resource" in line or "net::ERR_" in line
         ]
+        return logged + list(self.requests_failed)
+
+
+def page_requests_failed(net_log: Path) -> tuple[str, ...]:
+    """The URLs a page requested that failed, from a Chromium net log.
+
+    The browser's own requests (updates, spelling dictionaries) have no origin and are left out.
+    """
+    log = json.loads(net_log.read_text())
+    event_types = {number: name for name, number in log["constants"]["logEventTypes"].items()}
+    urls: dict[int, str] = {}
+    failed: set[int] = set()
+    for event in log["events"]:
+        params = event.get("params", {})
+        source = event["source"]["id"]
+        if (
+            event_types[event["type"]] == "URL_REQUEST_START_JOB"
+            and "url" in params
+            and params.get("initiator") != "not an origin"
+        ):
+            urls.setdefault(source, params["url"])
+        if params.get("net_error", 0) < 0:
+            failed.add(source)
+    return tuple(url for source, url in urls.items() if source in failed)
 
 
 def browser() -> str:
@@ -69,15 +98,20 @@ def render(
         f"--user-data-dir={tmp_path / 'chromium-profile'}", f"--screenshot={shot}", f"--window-size={size}",
         "--enable-logging=stderr", "--v=0",
     ]  # fmt: skip
+    net_log = tmp_path / f"{name}-net-log.json"
     if offline:
         # Every host resolves to nothing: only file:// pages load.
-        flags += ["--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=127.0.0.1:9"]
+        flags += [
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            "--proxy-server=127.0.0.1:9",
+            f"--log-net-log={net_log}",
+        ]
     done = subprocess.run(
         [executable, *flags, page.as_uri()], capture_output=True, text=True, timeout=180, check=False
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert shot.exists(), done.stderr[-2000:]
-    return Rendered(shot, done.stderr)
+    return Rendered(shot, done.stderr, page_requests_failed(net_log) if offline else ())
 
 
 def png_colours(path: Path) -> int:

@@ -14,6 +14,7 @@ its place in the navigation with no change to this file or to ``mkdocs.yml``.
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -58,6 +59,23 @@ def cell(text: str) -> str:
 
 def _words(value: str) -> str:
     return value.replace("_", " ")
+
+
+def facts(spec: MetricSpec) -> str:
+    """The HTML table of a metric's facts: id, number and family, unit, direction, kinds, version, seed."""
+    rows = {
+        "Id": f"<code>{spec.id}</code> · metric {spec.number} · {html.escape(spec.family.title)}",
+        "Unit": spec.unit.value,
+        "Direction": _words(spec.direction.value),
+        "Kind": spec.kind.value,
+        "Signal": spec.signal.value,
+        "Segment": _words(spec.segment.value),
+        "Revenue basis": _BASIS_USE[spec.basis],
+        "Definition version": str(spec.version),
+        "Seed": html.escape(spec.seed),
+    }
+    body = "".join(f'<tr><th scope="row">{name}</th><td>{value}</td></tr>' for name, value in rows.items())
+    return f"<table><tbody>{body}</tbody></table>"
 
 
 # --- navigation -------------------------------------------------------------------------------
@@ -194,19 +212,14 @@ def _usage(spec: MetricSpec) -> list[str]:
 def metric_page(spec: MetricSpec) -> str:
     """The Markdown page of one metric."""
     module = catalog.function(spec.id).__module__
+    # The definition comes first, so it is what search shows of the page; the facts follow as
+    # one row each, which fits the column however narrow.
     lines = [
         f"# {prose(spec.name)}",
         "",
-        f"`{spec.id}` · metric {spec.number} · {prose(spec.family.title)}",
-        "",
-        "| Unit | Direction | Kind | Signal | Segment | Revenue basis | Version | Seed |",
-        "|---|---|---|---|---|---|---|---|",
-        f"| {spec.unit.value} | {_words(spec.direction.value)} | {spec.kind.value} | {spec.signal.value} "
-        f"| {_words(spec.segment.value)} | {_BASIS_USE[spec.basis]} | {spec.version} | {cell(spec.seed)} |",
-        "",
-        "## Definition",
-        "",
         prose(spec.definition),
+        "",
+        facts(spec),
         "",
         "## Formula",
         "",

@@ -1,4 +1,4 @@
-r"""Griffe extension: render the reStructuredText math in the library's docstrings with MathJax.
+r"""Griffe extension: the reStructuredText math of the library's docstrings, as the site's formulas.
 
 The docstrings are Google style, but their formulas use reStructuredText's ``.. math::``
 directive and ``:math:`...``` role, which Markdown would print as literal text. Before
@@ -8,8 +8,9 @@ mkdocstrings renders a docstring, this extension rewrites
   into a display block ``\[ ... \]``;
 - a ``:math:`x``` role into inline ``\( x \)``;
 
-which ``pymdownx.arithmatex`` (``generic: true``) hands to MathJax. The source files keep their
-reStructuredText form (it is what ``help()`` and IDEs show); only the rendered site changes.
+which ``pymdownx.arithmatex`` (``generic: true``) marks up and the ``mathml.py`` hook renders
+to MathML, as it does the formulas of the pages. The source files keep their reStructuredText
+form (it is what ``help()`` and IDEs show); only the rendered site changes.
 ``mkdocs.yml`` loads this file through the ``extensions`` option of the mkdocstrings Python handler.
 """
 

@@ -543,8 +543,8 @@ def fisher_exact_test(
     Given both margins of the 2x2 table, the successes of the first sample follow the
     hypergeometric distribution
 
-    .. math:: P(X = k) = rac{inom{x_1 + x_2}{k} inom{n_1 + n_2 - x_1 - x_2}{n_1 - k}}
-                              {inom{n_1 + n_2}{n_1}}
+    .. math:: P(X = k) = \frac{\binom{x_1 + x_2}{k} \binom{n_1 + n_2 - x_1 - x_2}{n_1 - k}}
+                              {\binom{n_1 + n_2}{n_1}}
 
     and the two-sided p-value sums :math:`P(X = k)` over the tables no more likely than the
     observed one (:math:`P(X = k) \le P(X = x_1)`, with a relative tolerance of 1e-7 for
