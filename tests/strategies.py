@@ -44,7 +44,7 @@ from advocacy_kpis import (
 )
 from advocacy_kpis.records import MENTION_AUTHORS
 
-HEAVY = settings(max_examples=max(10, settings.default.max_examples * 5 // 8))
+HEAVY = settings(max_examples=max(3, settings.default.max_examples * 5 // 8))
 """For properties that build several data sets per example: fewer examples, scaled by the profile."""
 
 EPOCH = datetime(2025, 7, 1, tzinfo=UTC)

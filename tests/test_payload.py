@@ -430,7 +430,7 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-@settings(max_examples=300)
+@settings(max_examples=settings.default.max_examples * 25)
 @given(pick=st.integers(0, 10**6), replacement=json_values)
 def test_whatever_from_dict_accepts_the_schema_accepts(pick: int, replacement: Any) -> None:
     payload = _valid()

@@ -12,7 +12,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from advocacy_kpis import (
@@ -83,7 +83,7 @@ def test_every_scorecard_cell_equals_the_single_call(
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.basis is BasisUse.OPTIONAL], ids=lambda s: s.id)
 @given(data=datasets(max_accounts=6), window=st.sampled_from(WINDOW_CHOICES))
-@settings(max_examples=15)
+@HEAVY
 def test_weighted_scorecard_cells_equal_the_weighted_single_call(
     spec: catalog.MetricSpec, data: AdvocacyData, window: Window
 ) -> None:

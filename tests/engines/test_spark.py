@@ -1,7 +1,7 @@
 """PySpark in local mode: the same cells as the Python reference.
 
-Spark starts slowly (half a minute and more on two cores), so the module shares one session and
-keeps the grid small. ``make test`` runs the headline parity test; the whole catalogue of
+Spark starts slowly (half a minute and more on two cores), so the Spark tests share one session
+(``spark_session`` in conftest, on one worker) and keep the grid small. ``make test`` runs the headline parity test; the whole catalogue of
 supported metrics on Spark is marked ``thorough`` (``make test-thorough``).
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -32,7 +31,11 @@ def _java() -> bool:
     return subprocess.run([java, "-version"], capture_output=True, check=False).returncode == 0
 
 
-pytestmark = pytest.mark.skipif(not _java(), reason="Spark needs a Java runtime (java -version fails)")
+pytestmark = [
+    pytest.mark.skipif(not _java(), reason="Spark needs a Java runtime (java -version fails)"),
+    # On one worker, so the Spark tests share one JVM.
+    pytest.mark.xdist_group("spark"),
+]
 
 QUARTERS = [Window.quarter(2026, 2), Window.quarter(2026, 3)]
 HEADLINE = [
@@ -45,23 +48,8 @@ HEADLINE = [
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("advocacy_kpis-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.session.timeZone", "UTC")
-        # Tiny tables: skip code generation and adaptive planning, which cost more than they save.
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.adaptive.enabled", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
+def spark(spark_session: Any) -> Any:
+    return spark_session
 
 
 def test_headline_metrics_on_spark_equal_the_reference(spark: Any) -> None:

@@ -2,8 +2,8 @@
 
 Spark 3's default (ANSI off) turns a decimal overflow into a silent null, and a session's zone is
 how timestamps are shown: neither may change a number. The same session counts the Spark jobs a
-scorecard launches, which must not grow with its cells. One module-scoped session, tiny data and
-a handful of metrics keep it quick; without Java the module is skipped.
+scorecard launches, which must not grow with its cells. The worker's one Spark session (set so for
+this module, then put back), tiny data and a handful of metrics keep it quick; without Java the module is skipped.
 """
 
 from __future__ import annotations
@@ -18,38 +18,27 @@ import pytest
 from advocacy_kpis import RevenueBasis, Segment, Window, engines, metrics, sample, scorecard
 from tests.engines._frames import dst_day_data, dst_day_expectations, referred, utc
 from tests.engines._parity import mismatches
+from tests.engines.conftest import spark_settings
 from tests.engines.test_spark import _java
 
 pytest.importorskip("pyspark", reason="PySpark is not installed (pip install 'advocacy-kpis[spark]')")
 
-pytestmark = pytest.mark.skipif(not _java(), reason="Spark needs a Java runtime (java -version fails)")
+pytestmark = [
+    pytest.mark.skipif(not _java(), reason="Spark needs a Java runtime (java -version fails)"),
+    pytest.mark.xdist_group("spark"),
+]
 
 TOKYO = "Asia/Tokyo"
 _groups = itertools.count()
 
 
 @pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    from pyspark.sql import SparkSession
-
-    session = (
-        SparkSession.builder.master("local[1]")
-        .appName("advocacy_kpis-tests-hostile-session")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "1")
-        .config("spark.sql.session.timeZone", TOKYO)
-        .config("spark.sql.ansi.enabled", "false")
-        .config("spark.sql.codegen.wholeStage", "false")
-        .config("spark.sql.adaptive.enabled", "false")
-        .getOrCreate()
-    )
-    session.sparkContext.setLogLevel("ERROR")
-    # getOrCreate hands back a session another module left running; these settings are the point.
-    session.conf.set("spark.sql.session.timeZone", TOKYO)
-    session.conf.set("spark.sql.ansi.enabled", "false")
-    yield session
-    session.stop()
+def spark(spark_session: Any) -> Iterator[Any]:
+    # The worker's one session, set as these tests need it for the module, then put back.
+    with spark_settings(
+        spark_session, {"spark.sql.session.timeZone": TOKYO, "spark.sql.ansi.enabled": "false"}
+    ):
+        yield spark_session
 
 
 def test_the_session_is_in_tokyo_with_ansi_off(spark: Any) -> None:

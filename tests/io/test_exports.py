@@ -321,7 +321,7 @@ rejection = st.builds(
 )
 
 
-@settings(max_examples=200)
+@settings(max_examples=settings.default.max_examples * 20)
 @given(st.lists(rejection, max_size=40))
 def test_grouping_never_loses_or_doubles_a_rejection(rejections: list[Rejection]) -> None:
     groups = group_rejections(rejections)
