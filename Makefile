@@ -17,9 +17,10 @@ $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 	touch $(RUNTIME_STAMP)
 
 # The development extra, into the same environment: whatever `make demo` installed stays and is reused.
+# --no-compile: the extra's packages (PySpark alone is thousands of modules) are compiled when
+# first imported, not all at install time.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --no-compile -e '.[dev]'
 	touch $(STAMP) $(RUNTIME_STAMP)
 
 $(BENCH_STAMP): $(STAMP) pyproject.toml
