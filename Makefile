@@ -18,7 +18,6 @@ $(RUNTIME_STAMP): pyproject.toml | $(BIN)/python
 
 # The development extra, into the same environment: whatever `make demo` installed stays and is reused.
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP) $(RUNTIME_STAMP)
 
