@@ -48,7 +48,7 @@ def _tables(
     return engines.Tables(on_backend(arrow, backend), as_of=data.as_of, calendar=data.calendar)
 
 
-@settings(max_examples=max(3, settings.default.max_examples // 4))
+@settings(max_examples=max(2, settings.default.max_examples // 4))
 @given(
     data=boundary_datasets(window_bounds(WINDOWS)),
     backend=st.sampled_from(LOCAL),

@@ -32,7 +32,7 @@ FIXED = [
 
 @cache
 def _sample() -> AdvocacyData:
-    return sample.generate(400)
+    return sample.generate(200)
 
 
 @cache
@@ -48,7 +48,7 @@ def test_engine_equals_reference_on_sample_data(name: str, backend: str) -> None
     assert mismatches(_reference(name), card(tables)) == []
 
 
-@settings(max_examples=max(5, settings.default.max_examples // 4))
+@settings(max_examples=max(2, settings.default.max_examples // 4))
 @given(data=datasets(max_accounts=10, max_per_account=3), backend=st.sampled_from(LOCAL))
 def test_engine_equals_reference_on_generated_data(data: AdvocacyData, backend: str) -> None:
     tables = engines.tables_from_data(data, backend)

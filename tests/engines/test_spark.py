@@ -1,8 +1,9 @@
 """PySpark in local mode: the same cells as the Python reference.
 
 Spark starts slowly (half a minute and more on two cores), so the Spark tests share one session
-(``spark_session`` in conftest, on one worker) and keep the grid small. ``make test`` runs the headline parity test; the whole catalogue of
-supported metrics on Spark is marked ``thorough`` (``make test-thorough``).
+(``spark_session`` in conftest, on one worker) and keep the grid small. Both tests here run under
+``make test-thorough``: ``make test`` computes on Spark in ``test_spark_jobs`` (64 cells of three
+metrics against the records, money with ANSI mode off, a daylight-saving day).
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def spark(spark_session: Any) -> Any:
     return spark_session
 
 
+@pytest.mark.thorough
 def test_headline_metrics_on_spark_equal_the_reference(spark: Any) -> None:
     data = sample.tiny()
     tables = engines.tables_from_data(data, "spark", connection=spark)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from advocacy_kpis import RevenueBasis, Segment, Window, engines, metrics, sample, scorecard
+from advocacy_kpis import RevenueBasis, Scorecard, Segment, Window, engines, metrics, sample, scorecard
 from tests.engines._frames import dst_day_data, dst_day_expectations, referred, utc
 from tests.engines._parity import mismatches
 from tests.engines.conftest import spark_settings
@@ -108,8 +108,8 @@ EIGHT_SEGMENTS = [
 """The same attributes as `FOUR_SEGMENTS` (tier, region, both), so only the number of cells differs."""
 
 
-def _jobs(spark: Any, windows: list[Window], segments: list[Segment]) -> int:
-    """The Spark jobs one scorecard launches on fresh tables (their input checks included)."""
+def _jobs(spark: Any, windows: list[Window], segments: list[Segment]) -> tuple[int, Scorecard]:
+    """The Spark jobs one scorecard launches on fresh tables (their input checks included), and the scorecard."""
     context = spark.sparkContext
     tables = engines.tables_from_data(sample.tiny(), "spark", connection=spark)
     group = f"advocacy-kpis-cells-{next(_groups)}"
@@ -119,16 +119,19 @@ def _jobs(spark: Any, windows: list[Window], segments: list[Segment]) -> int:
     finally:
         context.setJobGroup("advocacy-kpis-other", "outside the counted scorecards")
     assert len(built.results) == len(JOB_METRICS) * len(windows) * len(segments)
-    return len(context.statusTracker().getJobIdsForGroup(group))
+    return len(context.statusTracker().getJobIdsForGroup(group)), built
 
 
 def test_a_scorecard_of_64_cells_launches_as_many_spark_jobs_as_one_of_8(spark: Any) -> None:
     quarters = Window.year(2026).split("quarter")[1:3]
     months = Window.year(2026).split("month")[:8]
-    small = _jobs(spark, quarters, FOUR_SEGMENTS)
-    large = _jobs(spark, months, EIGHT_SEGMENTS)
+    small, _ = _jobs(spark, quarters, FOUR_SEGMENTS)
+    large, built = _jobs(spark, months, EIGHT_SEGMENTS)
     assert small > 0
     assert large == small
+    # And the 64 cells, computed in a Tokyo session with ANSI off, equal the records'.
+    reference = scorecard(sample.tiny(), metrics=JOB_METRICS, windows=months, segments=EIGHT_SEGMENTS)
+    assert mismatches(reference, built) == []
 
 
 # -- the soundness cases ---------------------------------------------------------------------------------
