@@ -8,6 +8,7 @@ Spark in a session set to Tokyo is in ``test_spark_jobs.py``.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,67 @@ def test_a_null_id_is_refused_naming_the_table_and_field(
     tables = engines.Tables(on_backend(_with_ids(accounts, surveys), backend), as_of=utc(2026, 10, 1))
     with pytest.raises(InvalidRecordError, match=rf"^{table} table: field 'id' must be set"):
         metrics.net_promoter_score(tables, window=Q3)
+
+
+# -- frames with only the required columns ---------------------------------------------------------
+
+
+def _bare_frames() -> dict[str, Any]:
+    """Four collections with their required columns only (no ``personalized``, ``converted_at``,
+    ``churned_at``...), as a CRM export might give them."""
+    import polars as pl
+
+    def at(*days: int) -> Any:
+        return pl.Series(
+            [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=d) for d in days]
+        ).dt.cast_time_unit("us")
+
+    return {
+        "accounts": pl.DataFrame(
+            {"id": ["a1", "a2", "a3"], "customer_since": at(-400, -300, -200), "tier": ["smb", "mid", "smb"]}
+        ),
+        "referrals": pl.DataFrame({"id": ["r1", "r2"], "account_id": ["a1", "a2"], "invited_at": at(10, 40)}),
+        "surveys": pl.DataFrame(
+            {
+                "id": ["s1", "s2", "s3"],
+                "account_id": ["a1", "a2", "a3"],
+                "kind": ["nps", "nps", "nps"],
+                "score": [10, 6, 9],
+                "responded_at": at(5, 20, 70),
+            }
+        ),
+        "contracts": pl.DataFrame(
+            {
+                "id": ["c1", "c2"],
+                "account_id": ["a1", "a3"],
+                "start": at(-400, -200),
+                "end": at(330, 530),
+                "arr": pl.Series(["1200.00", "800.50"]).cast(pl.Decimal(18, 2)),
+                "currency": ["USD", "USD"],
+            }
+        ),
+    }
+
+
+@pytest.mark.parametrize("backend", ["polars", "duckdb"])
+def test_frames_with_only_the_required_columns_compute_every_metric_as_the_records_do(backend: str) -> None:
+    # An absent optional column reads as nulls; in a filter (personalized referrals) it raised a
+    # narwhals InvalidOperationError.
+    from advocacy_kpis import io
+
+    frames = _bare_frames()
+    as_of = datetime(2026, 6, 1, tzinfo=UTC)
+    data, report = io.from_frames(frames, as_of=as_of)
+    assert report.ok
+    if backend == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect()
+        frames = {name: connection.from_arrow(frame.to_arrow()) for name, frame in frames.items()}
+    tables = engines.Tables(frames, as_of=as_of)
+    kwargs: dict[str, Any] = {
+        "windows": [Window.quarter(2026, 1)],
+        "segments": [Segment.all(), Segment.where(tier="smb")],
+        "basis": RevenueBasis.arr("USD"),
+    }
+    assert mismatches(scorecard(data, **kwargs), scorecard(tables, **kwargs)) == []

@@ -68,7 +68,10 @@ class FirstTouch(Marks):
 
     def frame(self, tables: TablesRun) -> Any:
         nw = tables.nw
-        named = tables.frame("referrals").filter(~nw.col("converted_account_id").is_null())
+        referrals = tables.frame("referrals")
+        if "converted_account_id" not in tables.engine.columns("referrals"):
+            return referrals.head(0).select("id")  # no referral names an account it converted
+        named = referrals.filter(~nw.col("converted_account_id").is_null())
         earliest = named.group_by("converted_account_id").agg(nw.col("invited_at").min().alias("_t"))
         return (
             named.join(earliest, on="converted_account_id", how="inner")

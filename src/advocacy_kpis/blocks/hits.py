@@ -200,5 +200,5 @@ def source_events(run: Run[TablesRun], sources: tuple[Source, ...]) -> Any:
         )
         parts.append(tables.in_grid(picked, "_t").select("_acc", "_k"))
     if not parts:
-        return tables.accounts().filter(nw.lit(False)).select("_acc", nw.lit(0, dtype=nw.Int64()).alias("_k"))
+        return tables.accounts().head(0).select("_acc", nw.lit(0, dtype=nw.Int64()).alias("_k"))
     return parts[0] if len(parts) == 1 else nw.concat(parts, how="vertical")

@@ -320,7 +320,9 @@ class _Table:
             return nw.col(name)
         from advocacy_kpis.engines._tables import null_of
 
-        return null_of(self.collection, name)
+        # A null in every row, not a bare literal: a literal is one value, which narwhals will not
+        # take as a filter or a row-wise column (every table has its ids).
+        return nw.when(nw.col("id").is_null()).then(null_of(self.collection, name))
 
     def mark(self, marks: Marks) -> Any:
         return _narwhals().col(mark_column(marks)).fill_null(False)
@@ -544,7 +546,7 @@ class TablesRun:
                 named = engine.frame("referrals").filter(~nw.col("converted_account_id").is_null())
                 marks.append(named.select(nw.col("converted_account_id").alias("_acc")))
             if not marks:
-                return accounts.filter(nw.lit(False)).select(nw.col("id").alias("_acc"))
+                return accounts.head(0).select(nw.col("id").alias("_acc"))
             union = marks[0] if len(marks) == 1 else nw.concat(marks, how="vertical")
             return union.unique()
 
