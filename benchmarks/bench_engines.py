@@ -37,6 +37,7 @@ import bench_scorecard as bs
 
 import advocacy_kpis
 from advocacy_kpis import Segment, engines, sample
+from advocacy_kpis import io as kpi_io
 
 GOAL_VERSUS_HAND = 1.2
 SEED = 11
@@ -210,6 +211,12 @@ def _report(name: str, problems: list[str]) -> None:
 
 def synthetic_tables(rows: int, seed: int = SEED) -> tuple[Any, dict[str, int]]:
     """About ``rows`` rows over four collections, generated as Polars frames (no records)."""
+    frames, sizes, as_of = synthetic_frames(rows, seed)
+    return engines.Tables(frames, as_of=as_of), sizes
+
+
+def synthetic_frames(rows: int, seed: int = SEED) -> tuple[dict[str, Any], dict[str, int], datetime]:
+    """The Polars frames of `synthetic_tables`, their sizes and their ``as_of``."""
     import numpy as np
     import polars as pl
 
@@ -283,7 +290,15 @@ def synthetic_tables(rows: int, seed: int = SEED) -> tuple[Any, dict[str, int]]:
         }
     )
     frames = {"accounts": accounts, "surveys": surveys, "referrals": referrals, "contracts": contracts}
-    return engines.Tables(frames, as_of=as_of), sizes
+    return frames, sizes, as_of
+
+
+BIG_SEGMENTS = [
+    Segment.all(),
+    *[Segment.where(tier=t) for t in ("enterprise", "mid", "smb")],
+    *[Segment.where(region=r) for r in ("APAC", "EMEA", "LATAM", "NA")],
+]
+"""The segments of the generated-rows runs: the whole, each tier, each region."""
 
 
 def big_run(rows: int) -> dict[str, Any]:
@@ -293,11 +308,7 @@ def big_run(rows: int) -> dict[str, Any]:
     made = time.perf_counter() - made
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     windows = bs.grid_windows()
-    segments = [
-        Segment.all(),
-        *[Segment.where(tier=t) for t in ("enterprise", "mid", "smb")],
-        *[Segment.where(region=r) for r in ("APAC", "EMEA", "LATAM", "NA")],
-    ]
+    segments = BIG_SEGMENTS
     cpu, wall = time.process_time(), time.perf_counter()
     checks = _warm(tables)
     card = engine_card(tables, windows, segments)
@@ -311,6 +322,44 @@ def big_run(rows: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+CATALOGUE_ENGINES = ("records", "polars", "duckdb")
+
+
+def catalogue_run(engine: str, rows: int) -> dict[str, Any]:
+    """The whole catalogue over the grid's windows and segments on ``rows`` synthetic rows, on one
+    engine (run in a child process, so the peak memory is its own).
+
+    ``records`` loads the frames into an `AdvocacyData` (`io.from_frames`, timed: the build is
+    part of its cost); ``polars`` computes on the frames; ``duckdb`` on DuckDB relations made
+    from them (the copy not timed).
+    """
+    frames, sizes, as_of = synthetic_frames(rows)
+    source: Any
+    if engine == "duckdb":
+        import duckdb
+
+        connection = duckdb.connect()
+        frames = {name: connection.from_arrow(frame.to_arrow()) for name, frame in frames.items()}
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cpu = time.process_time()
+    if engine == "records":
+        source, report = kpi_io.from_frames(frames, as_of=as_of)
+        rejected = report.rows_rejected
+    else:
+        source, rejected = engines.Tables(frames, as_of=as_of), 0
+    windows = [g.window for g in bs.grid_windows()]
+    card = advocacy_kpis.scorecard(source, windows=windows, segments=BIG_SEGMENTS, basis=bs.BASIS)
+    cpu = time.process_time() - cpu
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    nps = card.get("net_promoter_score", windows[7])
+    return {
+        "engine": engine, "rows": sum(sizes.values()), "rejected": rejected, "cpu_s": cpu,
+        "peak_rss_mb": peak / 1024, "rss_before_mb": before / 1024, "metrics": len(card.metrics),
+        "cells": len(card.results), "defined": sum(r.value is not None for r in card.results),
+        "nps_last_quarter": nps.value,
+    }  # fmt: skip
+
+
 # -- main ------------------------------------------------------------------------------------------
 
 
@@ -319,10 +368,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--accounts", type=int, default=100_000, help="sample accounts (default 100000)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per timing; the best is kept (default 3)")
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows of the large run (0: skip it)")
+    parser.add_argument(
+        "--catalogue-rows", type=int, default=1_000_000,
+        help="rows of the whole-catalogue run on each engine (0: skip it; default 1000000)",
+    )  # fmt: skip
     parser.add_argument("--big-only", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--catalogue-only", nargs=2, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.big_only:
         print(json.dumps(big_run(args.big_only)))
+        return
+    if args.catalogue_only:
+        engine, rows = args.catalogue_only
+        print(json.dumps(catalogue_run(engine, int(rows)), default=str))
         return
 
     import duckdb
@@ -392,6 +450,26 @@ def main(argv: list[str] | None = None) -> None:
                 f"after generating: {big['rss_before_mb']:.0f} MB"
             )
             print(f"  e.g. NPS 2026Q3 = {big['nps_last_quarter']} over {big['respondents']:,} respondents")
+    if args.catalogue_rows:
+        print(
+            f"\n4. the whole catalogue ({len(advocacy_kpis.catalog.all())} metrics) x {len(bs.grid_windows())} windows "
+            f"x {len(BIG_SEGMENTS)} segments on {args.catalogue_rows:,} generated rows, each engine in a child process"
+        )
+        for engine in CATALOGUE_ENGINES:
+            child = subprocess.run(
+                [sys.executable, __file__, "--catalogue-only", engine, str(args.catalogue_rows)],
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if child.returncode:
+                print(f"  {engine}: failed:\n" + child.stderr[-2000:])
+                continue
+            run = json.loads(child.stdout.strip().splitlines()[-1])
+            built = " (build included)" if engine == "records" else ""
+            print(
+                f"  {engine:<8} {run['cpu_s']:7.1f} s CPU{built}, peak memory {run['peak_rss_mb']:6.0f} MB "
+                f"(after generating {run['rss_before_mb']:.0f} MB); {run['cells']:,} cells, "
+                f"{run['defined']:,} defined; rows refused {run['rejected']}; NPS 2026Q3 {run['nps_last_quarter']}"
+            )
     print(f"\nthe benchmark took {time.process_time() - started:.0f} s CPU (this process)")
 
 

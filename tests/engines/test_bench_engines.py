@@ -22,8 +22,11 @@ def test_engine_benchmark_agrees_with_hand_written_polars_and_sql(
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, "bench_engines", module)
     spec.loader.exec_module(module)
-    module.main(["--accounts", "300", "--repeat", "1", "--rows", "20000"])
+    module.main(["--accounts", "300", "--repeat", "1", "--rows", "20000", "--catalogue-rows", "20000"])
     out = capsys.readouterr().out
     assert out.count("check engine vs hand-written") == 2
     assert "mismatches" not in out, out
     assert "20,000" in out and "peak memory" in out
+    # The whole catalogue on each engine, each in its child process.
+    assert "failed" not in out, out
+    assert all(f"  {engine:<8} " in out for engine in ("records", "polars", "duckdb")), out
