@@ -72,6 +72,7 @@ __all__ = [
     "AdvocacyData",
     "contract_value",
     "cycle_text",
+    "refuse_unknown_attributes",
     "renewal_cycle",
     "renewal_cycle_of",
 ]
@@ -621,15 +622,8 @@ class AdvocacyData:
         Raises:
             SegmentNotApplicableError: an attribute of the segment is unknown.
         """
-        if segment.is_all:
-            return
-        known = self._known_attributes(on_records)
-        for name in segment.attributes:
-            if name not in known:
-                shown = ", ".join(sorted(known)) or "none"
-                raise SegmentNotApplicableError(
-                    "segment", function, f"criteria on attributes the records carry ({shown})", name
-                )
+        if not segment.is_all:
+            refuse_unknown_attributes(segment, function, self._known_attributes(on_records))
 
     def _known_attributes(self, on_records: type | None) -> frozenset[str]:
         def build() -> frozenset[str]:
@@ -937,6 +931,20 @@ def _check_no_renewal_cycle(contracts: tuple[Contract, ...]) -> None:
             f"a contract that is not renewed, through its own renewals, by this one "
             f"(renewal cycle: {cycle_text(cycle)})",
         )
+
+
+def refuse_unknown_attributes(segment: Segment, function: str, known: frozenset[str]) -> None:
+    """Refuse a segment naming an attribute outside ``known`` (on records and tables alike).
+
+    Raises:
+        SegmentNotApplicableError: the first attribute of the segment not in ``known``.
+    """
+    for name in segment.attributes:
+        if name not in known:
+            shown = ", ".join(sorted(known)) or "none"
+            raise SegmentNotApplicableError(
+                "segment", function, f"criteria on attributes the records carry ({shown})", name
+            )
 
 
 def cycle_text(cycle: Sequence[str]) -> str:

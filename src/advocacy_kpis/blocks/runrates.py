@@ -127,23 +127,9 @@ class RunRates(Block[MovementState]):
                 for instant in (start, end):
                     if instant not in arr:
                         arr[instant] = data.arr_at(account.id, instant, reading)
-                before, after = arr[start], arr[end]
-                kept, gained = account_revenue_change(before, after)
                 stays = account.is_customer_at(end)
-                lost = before - kept
                 for s in segments:
-                    acc = out[i * ns + s]
-                    _add(acc.counts, "accounts", 1)
-                    _add(acc.counts, UNBILLED, int(before == 0))
-                    _add(acc.sums, "retained", kept)
-                    _add(acc.sums, "expansion", gained)
-                    _add(acc.counts, "expanded_accounts", int(gained > 0))
-                    if stays:
-                        _add(acc.sums, "contraction", lost)
-                        _add(acc.counts, "contracted_accounts", int(lost > 0))
-                    else:
-                        _add(acc.sums, "churned", lost)
-                        _add(acc.counts, "churned_accounts", 1)
+                    _add_account(out[i * ns + s], arr[start], arr[end], stays)
         return out
 
     def on_tables(self, run: Run[TablesRun]) -> list[MovementState]:
@@ -275,21 +261,8 @@ class RunRates(Block[MovementState]):
                         {currency: decimal_of(value)}, reading, "contracts", tables.first_in_currency
                     )
         for (_, w), (stays_, values_, before_, after_) in per_account.items():
-            kept_, gained_ = account_revenue_change(before_, after_)
-            lost_ = before_ - kept_
             for s in grid.profile_segments(tables.pid(values_)):
-                cell = out[w * ns + s]
-                _add(cell.counts, "accounts", 1)
-                _add(cell.counts, UNBILLED, int(before_ == 0))
-                _add(cell.sums, "retained", kept_)
-                _add(cell.sums, "expansion", gained_)
-                _add(cell.counts, "expanded_accounts", int(gained_ > 0))
-                if stays_:
-                    _add(cell.sums, "contraction", lost_)
-                    _add(cell.counts, "contracted_accounts", int(lost_ > 0))
-                else:
-                    _add(cell.sums, "churned", lost_)
-                    _add(cell.counts, "churned_accounts", 1)
+                _add_account(out[w * ns + s], before_, after_, stays_)
         return out
 
 
@@ -311,3 +284,21 @@ def unbilled_note(state_: MovementState, start: datetime) -> list[str]:
 
 def _add(into: dict[str, Any], name: str, value: Any) -> None:
     into[name] = into.get(name, 0) + value
+
+
+def _add_account(cell: MovementState, before: Decimal, after: Decimal, stays: bool) -> None:
+    """Add one account's movement over a span to ``cell``: its run rate ``before`` and ``after``,
+    and whether it is still a customer at the end (what it lost is contraction, else churn)."""
+    kept, gained = account_revenue_change(before, after)
+    lost = before - kept
+    _add(cell.counts, "accounts", 1)
+    _add(cell.counts, UNBILLED, int(before == 0))
+    _add(cell.sums, "retained", kept)
+    _add(cell.sums, "expansion", gained)
+    _add(cell.counts, "expanded_accounts", int(gained > 0))
+    if stays:
+        _add(cell.sums, "contraction", lost)
+        _add(cell.counts, "contracted_accounts", int(lost > 0))
+    else:
+        _add(cell.sums, "churned", lost)
+        _add(cell.counts, "churned_accounts", 1)

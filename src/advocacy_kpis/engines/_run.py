@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import attrs
 
 from advocacy_kpis.context import Run
-from advocacy_kpis.data import COLLECTIONS, unmatched_note
+from advocacy_kpis.data import COLLECTIONS, refuse_unknown_attributes, unmatched_note
 from advocacy_kpis.errors import CurrencyMismatchError, InvalidRecordError, ParameterError
 from advocacy_kpis.expr import Env, Expr, Marks, micros
 from advocacy_kpis.grid import Grid
@@ -121,17 +121,8 @@ class Engine:
 
     def check_segment(self, segment: Segment, function: str, *, on_records: type | None = None) -> None:
         """Refuse a segment naming an attribute no account (or record) carries."""
-        from advocacy_kpis.errors import SegmentNotApplicableError
-
-        if segment.is_all:
-            return
-        known = self.known_attributes(on_records)
-        for name in segment.attributes:
-            if name not in known:
-                shown = ", ".join(sorted(known)) or "none"
-                raise SegmentNotApplicableError(
-                    "segment", function, f"criteria on attributes the records carry ({shown})", name
-                )
+        if not segment.is_all:
+            refuse_unknown_attributes(segment, function, self.known_attributes(on_records))
 
     def known_attributes(self, on_records: type | None) -> frozenset[str]:
         """The attributes a segment may name: account fields and attribute columns with a value
