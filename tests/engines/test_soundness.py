@@ -6,7 +6,7 @@ Expected values are counted by hand from the few records each test builds.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -209,3 +209,83 @@ def test_a_member_still_waiting_leaves_shares_past_the_longest_follow_up_unknown
     assert dict(got.components) == {"cohort": 3, "events": 2, "censored": 1}
     assert shares(got) == [pytest.approx(2 / 3), None, None]
     assert got.to_dict() == metric(data, window=Q1).to_dict()
+
+
+# -- the latest answer: the latest instant, then the higher score --------------------------------------
+
+
+def latest_answers() -> AdvocacyData:
+    """Respondents answering NPS and repurchase more than once in 2026Q3."""
+    from advocacy_kpis import SurveyKind, SurveyResponse
+
+    def answer(ident: str, account: str, who: str | None, kind: SurveyKind, score: int, at: datetime) -> Any:
+        return SurveyResponse(
+            id=ident, account_id=account, respondent_id=who, kind=kind, score=score, responded_at=at
+        )
+
+    nps, again, more = SurveyKind.NPS, SurveyKind.REPURCHASE, SurveyKind.UPSELL
+    return AdvocacyData.from_records(
+        accounts=[Account(id=a, customer_since=utc(2025, 1, 1)) for a in ("a1", "a2")],
+        surveys=[
+            # r1 answers 0 and 10 at one instant: 10 counts.
+            answer("s1", "a1", "r1", nps, 0, utc(2026, 7, 10)),
+            answer("s2", "a1", "r1", nps, 10, utc(2026, 7, 10)),
+            # r2 answers 10, then 3: 3 counts in the quarter, 10 in July, 3 in August.
+            answer("s3", "a1", "r2", nps, 10, utc(2026, 7, 1)),
+            answer("s4", "a1", "r2", nps, 3, utc(2026, 8, 1)),
+            # a2's account-level answer in the last microsecond of the quarter: a passive.
+            answer(
+                "s5",
+                "a2",
+                None,
+                nps,
+                8,
+                datetime(2026, 9, 30, 23, 59, 59, 999999, tzinfo=utc(2026, 1, 1).tzinfo),
+            ),
+            # r3 answers 9, then 2 a microsecond later: 2 counts.
+            answer("s6", "a2", "r3", nps, 9, utc(2026, 7, 5)),
+            answer("s11", "a2", "r3", nps, 2, utc(2026, 7, 5) + timedelta(microseconds=1)),
+            # Repurchase answers of r1: 2 then 7 at a later instant, and 9 at the first one.
+            answer("s7", "a1", "r1", again, 2, utc(2026, 7, 2)),
+            answer("s8", "a1", "r1", again, 9, utc(2026, 7, 2)),
+            answer("s9", "a1", "r1", again, 7, utc(2026, 9, 2)),
+            answer("s10", "a1", "r1", more, 5, utc(2026, 8, 15)),
+        ],
+        as_of=utc(2026, 12, 1),
+    )
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_each_respondent_counts_once_with_the_latest_answer_and_the_higher_score_at_one_instant(
+    source: str,
+) -> None:
+    data = _on(latest_answers(), source)
+    quarter = metrics.net_promoter_score(data, window=Q3)
+    # r1 10 (promoter), r2 3 and r3 2 (detractors), a2 8 (passive): (1 - 2) / 4.
+    assert (quarter.value, quarter.numerator, quarter.denominator) == (-25.0, -1, 4)
+    july = metrics.net_promoter_score(data, window=Window.month(2026, 7))
+    # r1 10, r2 10, r3 2: (2 - 1) / 3.
+    assert (july.value, july.denominator) == (pytest.approx(100 / 3), 3)
+    august = metrics.net_promoter_score(data, window=Window.month(2026, 8))
+    assert (august.value, august.denominator) == (-100.0, 1)
+    card = engines_scorecard(data)
+    assert [r.value for r in card.results] == [-25.0, pytest.approx(100 / 3), -100.0]
+
+
+@pytest.mark.parametrize("source", SOURCES)
+def test_the_loyalty_index_reads_each_questions_latest_answer(source: str) -> None:
+    data = _on(latest_answers(), source)
+    # Only r1 answered all three in 2026Q3: NPS 10, repurchase 7 (after 9 at an earlier
+    # instant), upsell 5; 10 * (10 + 7 + 5) / 3.
+    got = metrics.customer_loyalty_index(data, window=Q3)
+    assert got.value == pytest.approx(220 / 3)
+    assert got.sample_size == 1
+    # In July r1 has no upsell answer: nobody is complete.
+    assert metrics.customer_loyalty_index(data, window=Window.month(2026, 7)).value is None
+
+
+def engines_scorecard(data: AdvocacyData | engines.Tables) -> Any:
+    from advocacy_kpis import scorecard
+
+    windows = [Q3, Window.month(2026, 7), Window.month(2026, 8)]
+    return scorecard(data, metrics=["net_promoter_score"], windows=windows)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from operator import itemgetter
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Final
 
 import attrs
 
@@ -32,6 +32,9 @@ __all__ = ["AnswerState", "LatestAnswers", "Pattern"]
 
 Pattern = tuple[int | None, ...]
 """A respondent's latest score to each question, in the block's order (None: not answered)."""
+
+SCORE_KEY: Final = 16
+"""Above every score of every scale: the tables side orders answers by instant * SCORE_KEY + score."""
 
 
 @attrs.define
@@ -198,26 +201,35 @@ class LatestAnswers(Block[AnswerState]):
             key = tables.slot(row[0], row[1 : 1 + na])
             answered[key] = answered.get(key, 0) + int(row[-1])
         out = [AnswerState(answers=n) for n in grid.spread(answered, 0)]
-        # Each respondent's latest answer to each question in each window: the latest instant,
-        # then the highest score given at it.
-        spread = answers.join(tables.cover().select("_k", "_w", "_je"), on="_k", how="inner")
-        who = ["_acc", "_who", "_w", "kind"]
-        latest = spread.group_by(*who).agg(nw.col("_t").max().alias("_last"))
-        kept = (
-            spread.join(latest, on=who, how="inner")
-            .filter(nw.col("_t") == nw.col("_last"))
-            .group_by(*who)
-            .agg(nw.col("_score").max(), nw.col("_je").max())
-        )
+        # Each respondent's latest answer to each question in each window (the latest instant, then
+        # the highest score given at it) in one aggregation: the greatest key (instant since the
+        # grid's start) * SCORE_KEY + score, whose instant is the latest, so the score is the key
+        # less that instant's part. Integers only, exact on every backend.
+        spread = answers.join(tables.cover().select("_k", "_w"), on="_k", how="inner")
+        origin = tables.bounds[0]
         scores = [f"_s{i}" for i in range(len(kinds))]
-        by_kind = kept.with_columns(
+        keyed = spread.with_columns(
             *[
-                nw.when(nw.col("kind") == k).then(nw.col("_score")).alias(s)
+                expression
                 for k, s in zip(kinds, scores, strict=True)
+                for expression in (
+                    nw.when(nw.col("kind") == k).then(nw.col("_t")).alias(f"{s}t"),
+                    nw.when(nw.col("kind") == k)
+                    .then((nw.col("_t") - origin) * SCORE_KEY + nw.col("_score"))
+                    .alias(f"{s}k"),
+                )
             ]
         )
-        patterns = by_kind.group_by("_acc", "_who", "_w").agg(
-            *[nw.col(s).max() for s in scores], nw.col("_je").max().alias("_i")
+        latest = keyed.group_by("_acc", "_who", "_w").agg(
+            *[nw.col(f"{s}{part}").max() for s in scores for part in ("t", "k")]
+        )
+        patterns = latest.select(
+            "_acc",
+            "_w",
+            *[
+                (nw.col(f"{s}k") - (nw.col(f"{s}t") - origin) * SCORE_KEY).cast(nw.Int64).alias(s)
+                for s in scores
+            ],
         )
         patterns = tables.with_profile(patterns, "_acc")
         ns = grid.n_segments
@@ -228,7 +240,10 @@ class LatestAnswers(Block[AnswerState]):
                 cell = out[w * ns + s]
                 cell.patterns[pattern] = cell.patterns.get(pattern, 0) + int(row[-1])
         if self.weigh and run.basis is not None:
-            weighed = patterns.join(tables.rates_at_bounds(), on=["_acc", "_i"], how="inner")
+            ends = tables.window_positions().select("_w", nw.col("_je").alias("_i"))
+            weighed = patterns.join(ends, on="_w", how="inner").join(
+                tables.rates_at_bounds(), on=["_acc", "_i"], how="inner"
+            )
             sums: dict[tuple[int, int, Pattern, str], Decimal] = {}
             for row in tables.grouped(
                 weighed, ["_w", *tables.attrs, *scores, "currency"], {"_arr": nw.col("_arr")}

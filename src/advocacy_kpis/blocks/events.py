@@ -452,11 +452,9 @@ class Events(Block[EventState]):
         if self.accounts:
             pairs = (
                 frame.filter(~nw.col("account_id").is_null())
-                .select("account_id", "_k", *tables.attrs)
-                .unique()
+                .pipe(tables.distinct, ["account_id", "_k", *tables.attrs])
                 .join(tables.cover().select("_k", "_w"), on="_k", how="inner")
-                .select("account_id", "_w", *tables.attrs)
-                .unique()
+                .pipe(tables.distinct, ["account_id", "_w", *tables.attrs])
             )
             for c, n in enumerate(tables.window_counts(pairs)):
                 out[c].accounts = n

@@ -151,7 +151,7 @@ class Hits(Block[HitState]):
         active = self.population == "active"
         member = (ps <= je) & (pc > js)
         kept = members.filter(member) if active else members
-        found = kept.select("_acc", "_w", "_pc", "_je", *tables.attrs).unique()
+        found = tables.distinct(kept, ["_acc", "_w", "_pc", "_je", *tables.attrs])
         hits = tables.window_counts(found)
         outside = tables.window_counts(members.filter(~member)) if active else None
         weights = None

@@ -181,7 +181,7 @@ class Pool(Block[PoolState]):
             )
         )
         advocates_in = tables.window_counts(members)
-        accounts_in = tables.window_counts(members.select("_acc", "_w", *tables.attrs).unique())
+        accounts_in = tables.window_counts(tables.distinct(members, ["_acc", "_w", *tables.attrs]))
         active: list[int] | None = None
         if self.lookback is not None:
             span = tables.micros_span(timedelta(days=run.params[self.lookback]))
@@ -194,8 +194,7 @@ class Pool(Block[PoolState]):
                     & (nw.col("_t") >= nw.col("_we") - span)
                     & (nw.col("_t") < nw.col("_we"))
                 )
-                .select("_adv", "_acc", "_w", *tables.attrs)
-                .unique()
+                .pipe(tables.distinct, ["_adv", "_acc", "_w", *tables.attrs])
             )
             active = tables.window_counts(touched)
         flows: dict[str, list[int]] = {}

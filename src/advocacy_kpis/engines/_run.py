@@ -41,7 +41,7 @@ from advocacy_kpis.scope import Calendar, RevenueBasis, Segment, Window
 if TYPE_CHECKING:
     from advocacy_kpis.engines._tables import Tables
 
-__all__ = ["Engine", "TablesRun"]
+__all__ = ["Engine", "TablesRun", "distinct"]
 
 S = TypeVar("S")
 
@@ -60,6 +60,18 @@ def _narwhals() -> Any:
     import narwhals
 
     return narwhals
+
+
+def distinct(frame: Any, columns: Sequence[str] | None = None) -> Any:
+    """The distinct rows of ``frame`` (keeping ``columns``, all when None).
+
+    A group-by on every kept column, which each backend runs as a hash aggregation; narwhals'
+    ``unique`` partitions a window function on the SQL backends, several times slower there.
+    Nulls are values like any other, as in ``unique``.
+    """
+    names = list(frame.columns if columns is None else columns)
+    counted = "_n_" + "_".join(names)
+    return frame.group_by(*names, drop_null_keys=False).agg(_narwhals().len().alias(counted)).drop(counted)
 
 
 def plain(value: Any) -> Any:
@@ -231,7 +243,7 @@ class Engine:
             ]
         else:
             picked = [o.alias(f"_a{i}") for i, o in enumerate(own)]
-        rows = self.rows(frame.with_columns(*picked).select(*[f"_a{i}" for i in range(len(names))]).unique())
+        rows = self.rows(distinct(frame.with_columns(*picked), [f"_a{i}" for i in range(len(names))]))
         return [dict(zip(names, (plain(v) for v in row), strict=True)) for row in rows]
 
     # -- tables -------------------------------------------------------------------------------------
@@ -539,7 +551,7 @@ class TablesRun:
             if not marks:
                 return accounts.head(0).select(nw.col("id").alias("_acc"))
             union = marks[0] if len(marks) == 1 else nw.concat(marks, how="vertical")
-            return union.unique()
+            return distinct(union)
 
         return self.cached(("referred",), build)
 
@@ -554,7 +566,7 @@ class TablesRun:
         """``id`` of the records ``marks`` singles out, with the boolean column `mark_column` True."""
         return self.cached(
             ("marked", marks),
-            lambda: marks.frame(self).unique().with_columns(self.nw.lit(True).alias(mark_column(marks))),
+            lambda: distinct(marks.frame(self)).with_columns(self.nw.lit(True).alias(mark_column(marks))),
         )
 
     def with_marks(self, frame: Any, exprs: Iterable[Expr | None]) -> Any:
@@ -568,6 +580,10 @@ class TablesRun:
         return frame
 
     # -- grouping ----------------------------------------------------------------------------------------
+
+    def distinct(self, frame: Any, columns: Sequence[str] | None = None) -> Any:
+        """The distinct rows of ``frame`` (keeping ``columns``, all when None); see `distinct`."""
+        return distinct(frame, columns)
 
     def grouped(self, frame: Any, keys: Sequence[str], sums: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         """Group by ``keys``; each named value is summed (None: rows counted). Rows of

@@ -630,8 +630,7 @@ def _any_between(
     return (
         events.join(customers.select("_acc", "_e", since, "_at"), on="_acc", how="inner")
         .filter((nw.col("_t") >= nw.col(since)) & (nw.col("_t") < nw.col("_at")))
-        .select("_acc", "_e")
-        .unique()
+        .pipe(tables.distinct, ["_acc", "_e"])
     )
 
 
@@ -916,8 +915,7 @@ class Lapses(Block[LapseState]):
         )
         back = (
             per_window.filter((nw.col("_t") >= nw.col("_ws")) & (nw.col("_t") < nw.col("_we")))
-            .select(*contacts)
-            .unique()
+            .pipe(tables.distinct, contacts)
             .with_columns(nw.lit(True).alias("_back"))
         )
         advocates = tables.table("advocates")

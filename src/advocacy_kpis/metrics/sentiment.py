@@ -784,8 +784,7 @@ class FeedbackGivers(Block[GiverState]):
         givers = (
             events.join(periods, how="cross")
             .filter((nw.col("_t") >= nw.col("_ps")) & (nw.col("_t") < nw.col("_pe")))
-            .select("_acc", "_w", "_pe", "_we")
-            .unique()
+            .pipe(tables.distinct, ["_acc", "_w", "_pe", "_we"])
             .join(tables.accounts().select("_acc", "_since", "_churn", *tables.attrs), on="_acc", how="inner")
         )
         churn = nw.col("_churn")
