@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import operator
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -454,13 +454,51 @@ class AdvocacyData:
 
         return self._cached(("account_values", names), build)
 
+    def profile_counts(self, names: tuple[str, ...]) -> Mapping[tuple[Any, ...], int]:
+        """The distinct combinations of values of ``names`` among the accounts, with how many
+        accounts have each (read as in `account_values`; built once per names).
+
+        Taken from the values of the accounts by id when those were built, else read straight
+        from the accounts, with no table by id.
+
+        Examples:
+            >>> from advocacy_kpis.sample import tiny
+            >>> sorted(tiny().profile_counts(("tier",)).items())
+            [(('enterprise',), 2), (('mid',), 2), (('smb',), 2)]
+        """
+
+        def build() -> Mapping[tuple[Any, ...], int]:
+            known = self._cache.get(("account_values", names))
+            if known is not None:
+                return MappingProxyType(Counter(known.values()))
+            accounts = self.accounts
+            if all(name in _ACCOUNT_FIELDS for name in names):
+                if len(names) == 1:
+                    single = Counter(map(operator.attrgetter(names[0]), accounts))
+                    return MappingProxyType({(value,): n for value, n in single.items()})
+                return MappingProxyType(Counter(map(operator.attrgetter(*names), accounts)))
+            return MappingProxyType(
+                Counter(
+                    tuple(
+                        getattr(a, name) if name in _ACCOUNT_FIELDS else a.attributes.get(name)
+                        for name in names
+                    )
+                    for a in accounts
+                )
+            )
+
+        return self._cached(("profile_counts", names), build)
+
     def timeline(self, kind: type) -> Timeline:
         """Records of ``kind`` in the order of their event time (`EVENT_TIME`), ties by id, with
         those instants: a window is two binary searches in it (built once per kind)."""
 
         def build() -> Timeline:
             field = EVENT_TIME[kind]
-            ordered: list[Any] = sorted(self.collection(kind), key=operator.attrgetter(field, "id"))
+            # By id, then stably by time: ties stay in id order. Two sorts on one key each are
+            # more than twice as fast as one on (time, id), which builds a tuple per record.
+            ordered: list[Any] = sorted(self.collection(kind), key=operator.attrgetter("id"))
+            ordered.sort(key=operator.attrgetter(field))
             return Timeline(list(map(operator.attrgetter(field), ordered)), ordered)
 
         return self._cached(("timeline", kind), build)
@@ -586,12 +624,12 @@ class AdvocacyData:
 
     def _unmatched(self, segment: Segment, on_records: type | None) -> str | None:
         names = tuple(sorted(set(segment.attributes)))
-        values = self.account_values(names)
         views: Iterable[Mapping[str, Any]]
         if on_records is None:
             what = "account"
-            views = (dict(zip(names, v, strict=True)) for v in values.values())
+            views = (dict(zip(names, v, strict=True)) for v in self.profile_counts(names))
         else:
+            values = self.account_values(names)
             what = f"{on_records.__name__} record"
             # A reference request names the account that filled it, but segments read what was
             # asked for: its own attributes.
@@ -630,8 +668,7 @@ class AdvocacyData:
             names: set[str] = set()
             if on_records is None:
                 names.update(_ACCOUNT_FIELDS)
-                for account in self.accounts:
-                    names.update(account.attributes)
+                names.update(*map(operator.attrgetter("attributes"), self.accounts))
             else:
                 if on_records in (Opportunity, Review, CommunityMember):
                     names.update(self._known_attributes(None))
@@ -700,7 +737,7 @@ class AdvocacyData:
         names = tuple(sorted(set(segment.attributes)))
 
         def build() -> int:
-            return sum(1 for values in self.account_values(names).values() if None in values)
+            return sum(n for values, n in self.profile_counts(names).items() if None in values)
 
         return self._cached(("outside", names), build)
 

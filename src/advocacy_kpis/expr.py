@@ -15,6 +15,7 @@ are three-valued, and a condition that is unknown does not hold. Enum fields rea
 from __future__ import annotations
 
 import enum
+import keyword
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,19 @@ from typing import Any, Final, Protocol
 
 import attrs
 
-__all__ = ["Env", "Expr", "Marks", "TableColumns", "as_of", "days_of", "field", "lit", "marked", "param"]
+__all__ = [
+    "Env",
+    "Expr",
+    "Marks",
+    "TableColumns",
+    "as_of",
+    "compile_python",
+    "days_of",
+    "field",
+    "lit",
+    "marked",
+    "param",
+]
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND: Final = timedelta(microseconds=1)
@@ -91,6 +104,10 @@ class Expr:
 
     def python(self, env: Env) -> RecordFunction:
         """A function of a record giving this expression's value (None when unknown)."""
+        return _Code(env).function([self], single=True)
+
+    def emit(self, code: _Code) -> str:
+        """Add the statements computing this expression to ``code``; the local holding its value."""
         raise NotImplementedError
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
@@ -194,14 +211,10 @@ def _expr(value: Any) -> Expr:
 class Field(Expr):
     name: str
 
-    def python(self, env: Env) -> RecordFunction:
-        get = operator.attrgetter(self.name)
-
-        def read(record: Any) -> Any:
-            value = get(record)
-            return value.value if isinstance(value, enum.Enum) else value
-
-        return read
+    def emit(self, code: _Code) -> str:
+        value = code.local(code.read(self.name))
+        code.line(f"if isinstance({value}, _Enum): {value} = {value}.value")
+        return value
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return table.column(self.name)
@@ -216,9 +229,8 @@ class Constant(Expr):
     def constant(self, env: Env) -> Any:
         raise NotImplementedError
 
-    def python(self, env: Env) -> RecordFunction:
-        value = _py_plain(self.constant(env))
-        return lambda _: value
+    def emit(self, code: _Code) -> str:
+        return code.constant(_py_plain(self.constant(code.env)))
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         import narwhals as nw
@@ -263,9 +275,8 @@ class AsOf(Constant):
 class Marked(Expr):
     marks: Marks
 
-    def python(self, env: Env) -> RecordFunction:
-        ids = env.marked[self.marks]
-        return lambda record: record.id in ids
+    def emit(self, code: _Code) -> str:
+        return code.local(f"record.id in {code.constant(code.env.marked[self.marks])}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return table.mark(self.marks)
@@ -287,6 +298,10 @@ _COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
 }
 
 
+_SYMBOL: Final = {op: op for op in _COMPARE}
+"""The text of each comparison in compiled code: only these six ever reach it."""
+
+
 def _operand(expr: Expr, table: TableColumns, env: Env) -> Any:
     # A constant beside a column is passed as a plain value, so the backend types it from the column.
     if isinstance(expr, (Lit, Param, AsOf)):
@@ -300,14 +315,9 @@ class Compare(Expr):
     left: Expr
     right: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        compare, left, right = _COMPARE[self.op], self.left.python(env), self.right.python(env)
-
-        def apply(record: Any) -> Any:
-            a, b = left(record), right(record)
-            return None if a is None or b is None else compare(a, b)
-
-        return apply
+    def emit(self, code: _Code) -> str:
+        a, b = code.value(self.left), code.value(self.right)
+        return code.local(f"None if {a} is None or {b} is None else {a} {_SYMBOL[self.op]} {b}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return _COMPARE[self.op](self.left.narwhals(table, env), _operand(self.right, table, env))
@@ -322,15 +332,10 @@ class Arithmetic(Expr):
     left: Expr
     right: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        apply_op = operator.sub if self.op == "-" else operator.add
-        left, right = self.left.python(env), self.right.python(env)
-
-        def apply(record: Any) -> Any:
-            a, b = left(record), right(record)
-            return None if a is None or b is None else apply_op(a, b)
-
-        return apply
+    def emit(self, code: _Code) -> str:
+        a, b = code.value(self.left), code.value(self.right)
+        op = "-" if self.op == "-" else "+"
+        return code.local(f"None if {a} is None or {b} is None else {a} {op} {b}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         left = self.left.narwhals(table, env)
@@ -347,31 +352,14 @@ class Logic(Expr):
     left: Expr
     right: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        left, right = self.left.python(env), self.right.python(env)
-        if self.op == "and":
-
-            def both(record: Any) -> Any:
-                a = left(record)
-                if a is False:
-                    return False
-                b = right(record)
-                if b is False:
-                    return False
-                return None if a is None or b is None else True
-
-            return both
-
-        def either(record: Any) -> Any:
-            a = left(record)
-            if a is True:
-                return True
-            b = right(record)
-            if b is True:
-                return True
-            return None if a is None or b is None else False
-
-        return either
+    def emit(self, code: _Code) -> str:
+        a, b = code.value(self.left), code.value(self.right)
+        # Three-valued: a False side decides an "and", a True side an "or"; else unknown wins.
+        decides, otherwise = ("False", "True") if self.op == "and" else ("True", "False")
+        return code.local(
+            f"{decides} if {a} is {decides} or {b} is {decides} "
+            f"else None if {a} is None or {b} is None else {otherwise}"
+        )
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         left, right = self.left.narwhals(table, env), self.right.narwhals(table, env)
@@ -385,14 +373,9 @@ class Logic(Expr):
 class Not(Expr):
     inner: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        inner = self.inner.python(env)
-
-        def negate(record: Any) -> Any:
-            value = inner(record)
-            return None if value is None else not value
-
-        return negate
+    def emit(self, code: _Code) -> str:
+        a = code.value(self.inner)
+        return code.local(f"None if {a} is None else not {a}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return ~self.inner.narwhals(table, env)
@@ -405,9 +388,8 @@ class Not(Expr):
 class IsNull(Expr):
     inner: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        inner = self.inner.python(env)
-        return lambda record: inner(record) is None
+    def emit(self, code: _Code) -> str:
+        return code.local(f"{code.value(self.inner)} is None")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).is_null()
@@ -421,15 +403,9 @@ class In(Expr):
     inner: Expr
     values: tuple[Any, ...]
 
-    def python(self, env: Env) -> RecordFunction:
-        inner = self.inner.python(env)
-        allowed = frozenset(_py_plain(v) for v in self.values)
-
-        def member(record: Any) -> Any:
-            value = inner(record)
-            return None if value is None else value in allowed
-
-        return member
+    def emit(self, code: _Code) -> str:
+        a, allowed = code.value(self.inner), code.constant(frozenset(_py_plain(v) for v in self.values))
+        return code.local(f"None if {a} is None else {a} in {allowed}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).is_in([_plain(v) for v in self.values])
@@ -443,14 +419,9 @@ class FillNull(Expr):
     inner: Expr
     default: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        inner, default = self.inner.python(env), self.default.python(env)
-
-        def fill(record: Any) -> Any:
-            value = inner(record)
-            return default(record) if value is None else value
-
-        return fill
+    def emit(self, code: _Code) -> str:
+        a, default = code.value(self.inner), code.value(self.default)
+        return code.local(f"{default} if {a} is None else {a}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).fill_null(_operand(self.default, table, env))
@@ -464,9 +435,9 @@ class When(Expr):
     condition: Expr
     value: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        condition, value = self.condition.python(env), self.value.python(env)
-        return lambda record: value(record) if condition(record) is True else None
+    def emit(self, code: _Code) -> str:
+        condition, value = code.value(self.condition), code.value(self.value)
+        return code.local(f"{value} if {condition} is True else None")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         import narwhals as nw
@@ -483,14 +454,9 @@ class When(Expr):
 class ListLen(Expr):
     inner: Expr
 
-    def python(self, env: Env) -> RecordFunction:
-        inner = self.inner.python(env)
-
-        def length(record: Any) -> Any:
-            value = inner(record)
-            return None if value is None else len(value)
-
-        return length
+    def emit(self, code: _Code) -> str:
+        a = code.value(self.inner)
+        return code.local(f"None if {a} is None else len({a})")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).list.len()
@@ -504,20 +470,89 @@ class Contains(Expr):
     inner: Expr
     value: Any
 
-    def python(self, env: Env) -> RecordFunction:
-        inner, wanted = self.inner.python(env), _py_plain(self.value)
-
-        def holds(record: Any) -> Any:
-            items = inner(record)
-            return None if items is None else any(_py_plain(item) == wanted for item in items)
-
-        return holds
+    def emit(self, code: _Code) -> str:
+        a, wanted = code.value(self.inner), code.constant(_py_plain(self.value))
+        return code.local(f"None if {a} is None else any(_py_plain(item) == {wanted} for item in {a})")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).list.contains(_plain(self.value))
 
     def fields(self) -> frozenset[str]:
         return self.inner.fields()
+
+
+class _Code:
+    """The body of one function compiled from expressions: a statement per node, each node once.
+
+    Expressions become one Python function of a record rather than a tree of closures calling
+    each other: a node shared by several expressions (a block's conditions often share one) is
+    computed once per record, and a record costs one call. Every node is computed, none is
+    skipped (a node of these expressions cannot fail, and a missing value reads as None), so the
+    code is straight-line. Constants and sets of ids are passed in by name, never written into
+    the text; field names are read as attributes only when they are identifiers.
+    """
+
+    def __init__(self, env: Env) -> None:
+        self.env = env
+        self.lines: list[str] = []
+        self.scope: dict[str, Any] = {"_Enum": enum.Enum, "_py_plain": _py_plain}
+        self._names: dict[int, str] = {}
+        self._locals = 0
+
+    def value(self, expr: Expr) -> str:
+        """The local (or constant) holding ``expr``'s value, its statements added on first use."""
+        name = self._names.get(id(expr))
+        if name is None:
+            name = self._names[id(expr)] = expr.emit(self)
+        return name
+
+    def local(self, text: str) -> str:
+        """A new local holding the value of the Python expression ``text``."""
+        name = f"v{self._locals}"
+        self._locals += 1
+        self.line(f"{name} = {text}")
+        return name
+
+    def line(self, statement: str) -> None:
+        """Add a statement."""
+        self.lines.append(statement)
+
+    def constant(self, value: Any) -> str:
+        """The name under which the function reads ``value``."""
+        name = f"c{len(self.scope)}"
+        self.scope[name] = value
+        return name
+
+    def read(self, name: str) -> str:
+        """The text reading field ``name`` of the record."""
+        if name.isidentifier() and not keyword.iskeyword(name):
+            return f"record.{name}"
+        return f"getattr(record, {self.constant(name)})"
+
+    def function(self, exprs: Sequence[Expr | None], *, single: bool = False) -> Callable[[Any], Any]:
+        """The function of a record giving each expression's value (None for a None), as a tuple,
+        or the one value when ``single``."""
+        results = [self.value(e) if e is not None else "None" for e in exprs]
+        returned = results[0] if single else "(" + "".join(f"{r}, " for r in results) + ")"
+        body = "".join(f"    {line}\n" for line in self.lines)
+        source = f"def compiled(record):\n{body}    return {returned}\n"
+        exec(compile(source, "<advocacy_kpis.expr>", "exec"), self.scope)
+        compiled: Callable[[Any], Any] = self.scope["compiled"]
+        return compiled
+
+
+def compile_python(exprs: Sequence[Expr | None], env: Env) -> Callable[[Any], tuple[Any, ...]]:
+    """One function of a record giving the values of all ``exprs`` at once (None for a None
+    expression), each node they share computed once.
+
+    Examples:
+        >>> from types import SimpleNamespace
+        >>> late = field("at") > lit(3)
+        >>> both = compile_python([late, late & (field("n") == lit(1)), None], Env({}, _EPOCH))
+        >>> both(SimpleNamespace(at=5, n=None))
+        (True, None, None)
+    """
+    return _Code(env).function(exprs)
 
 
 def field(name: str) -> Expr:

@@ -10,6 +10,7 @@ ARR at the instant that makes it a member (see `MEMBERS`).
 from __future__ import annotations
 
 import bisect
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -266,40 +267,45 @@ class Cohorts(Block[CohortState]):
 def _cohorts(records: Records, accept: Callable[[str], bool] | None) -> list[CohortState]:
     grid = records.grid
     ns = grid.n_segments
-    since_by: list[list[datetime]] = [[] for _ in range(ns)]
-    churn_by: list[list[datetime]] = [[] for _ in range(ns)]
-    churned: list[Account] = []
+    profiles = records.profiles()
+    # By attribute profile, not by segment: each account is read once, and accounts of one
+    # profile share their segments.
+    since_by: dict[int, list[datetime]] = defaultdict(list)
+    churn_by: dict[int, list[datetime]] = defaultdict(list)
+    churned: list[tuple[Account, int]] = []
     for account in records.data.accounts:
         if accept is not None and not accept(account.id):
             continue
-        segments = records.account_segments(account.id)
-        for s in segments:
-            since_by[s].append(account.customer_since)
+        profile = profiles[account.id]
+        since_by[profile].append(account.customer_since)
         if account.churned_at is not None:
-            for s in segments:
-                churn_by[s].append(account.churned_at)
-            churned.append(account)
+            churn_by[profile].append(account.churned_at)
+            churned.append((account, profile))
     out = [CohortState() for _ in range(grid.n_cells)]
     left = bisect.bisect_left
-    for s in range(ns):
-        since = sorted(since_by[s])
-        churn = sorted(churn_by[s])
+    for profile, since in since_by.items():
+        segments = grid.profile_segments(profile)
+        if not segments:
+            continue
+        since.sort()
+        churn = sorted(churn_by.get(profile, ()))
         for w, window in enumerate(grid.windows):
-            cell = out[w * ns + s]
             since_before_start = left(since, window.start)
             since_before_end = left(since, window.end)
             churn_before_start = left(churn, window.start)
             churn_before_end = left(churn, window.end)
-            # A customer at t: since < t <= churn; since <= churn always holds.
-            cell.start = since_before_start - churn_before_start
-            cell.end = since_before_end - churn_before_end
-            cell.new = since_before_end - since_before_start
-            cell.churned = churn_before_end - churn_before_start
-            cell.active = since_before_end - churn_before_start
-    for account in churned:
+            for s in segments:
+                cell = out[w * ns + s]
+                # A customer at t: since < t <= churn; since <= churn always holds.
+                cell.start += since_before_start - churn_before_start
+                cell.end += since_before_end - churn_before_end
+                cell.new += since_before_end - since_before_start
+                cell.churned += churn_before_end - churn_before_start
+                cell.active += since_before_end - churn_before_start
+    for account, profile in churned:
         churn_at = account.churned_at
         assert churn_at is not None
-        segments = records.account_segments(account.id)
+        segments = grid.profile_segments(profile)
         for w in grid.windows_at(churn_at):
             if account.customer_since < grid.window_start(w):
                 for s in segments:

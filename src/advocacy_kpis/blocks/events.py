@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import partial
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import attrs
 
@@ -21,7 +21,7 @@ from advocacy_kpis.blocks._base import Block, Records, Run, annual
 from advocacy_kpis.blocks._state import ADD, ADD_KEYS
 from advocacy_kpis.blocks.cohorts import AccountSet, members_of
 from advocacy_kpis.data import COLLECTIONS, EVENT_TIME, AdvocacyData, contract_value
-from advocacy_kpis.expr import Env, Expr, Marks
+from advocacy_kpis.expr import Env, Expr, Marks, compile_python, lit
 from advocacy_kpis.records import Contract
 from advocacy_kpis.scope import BasisKind, RevenueBasis
 
@@ -130,6 +130,10 @@ def env_of(run: Run[Records], *exprs: Expr | None) -> Env:
     for marks_ in marks:
         found[marks_] = records.cached(("marked", marks_), partial(marks_.ids, records.data))
     return Env(run.params, records.data.as_of, found)
+
+
+TRUE: Final = lit(True)
+"""The condition of a count or money sum declared with none: every record."""
 
 
 # -- money ----------------------------------------------------------------------------------------
@@ -270,14 +274,24 @@ class Events(Block[EventState]):
         )
         where = self.where.python(env) if self.where is not None else None
         accept = members_of(run, self.only)
-        counts = [(name, e.python(env) if e is not None else None) for name, e in self.counts]
-        sums = [(name, e.python(env)) for name, e in self.sums]
-        by = [(name, e.python(env)) for name, e in self.by]
-        money = [
-            (name, amount.reader(run, env), c.python(env) if c is not None else None)
-            for name, (amount, c) in (self.money if run.basis is not None else ())
-        ]
-        outside_when = self.outside_when.python(env) if self.outside_when is not None else None
+        declared = self.money if run.basis is not None else ()
+        # Every value of a record in one call, shared nodes computed once: counts' conditions,
+        # sums, categories, money conditions, then outside_when (None where not declared).
+        evaluate = compile_python(
+            [e if e is not None else TRUE for _, e in self.counts]
+            + [e for _, e in self.sums]
+            + [e for _, e in self.by]
+            + [c if c is not None else TRUE for _, (_, c) in declared]
+            + [self.outside_when],
+            env,
+        )
+        counts = [name for name, _ in self.counts]
+        sums = [name for name, _ in self.sums]
+        by = [name for name, _ in self.by]
+        money = [(name, amount.reader(run, env)) for name, (amount, _) in declared]
+        first_sum, first_by = len(counts), len(counts) + len(sums)
+        first_money = first_by + len(by)
+        checks_outside = self.outside_when is not None
         profile_of = records.own_profile if self.own else records.record_profile
         slot, start, end = grid.slot, grid.start, grid.end
         tallies: dict[int, EventState] = {}
@@ -297,26 +311,26 @@ class Events(Block[EventState]):
             key = slot(instant, profile)
             if key < 0:
                 continue
-            if outside_when is not None and outside_when(record) is True and grid.outside_segments(profile):
+            values = evaluate(record)
+            if checks_outside and values[-1] is True and grid.outside_segments(profile):
                 k = (profile, key)
                 outside[k] = outside.get(k, 0) + 1
             tally = tallies.get(key)
             if tally is None:
                 tally = tallies[key] = EventState()
-            for name, test in counts:
-                if test is None or test(record) is True:
+            for i, name in enumerate(counts):
+                if values[i] is True:
                     tally.counts[name] = tally.counts.get(name, 0) + 1
-            for name, value in sums:
-                amount = value(record)
-                if amount is not None:
-                    tally.sums[name] = tally.sums.get(name, 0) + amount
-            for name, category in by:
-                label = category(record)
+            for i, name in enumerate(sums, first_sum):
+                if values[i] is not None:
+                    tally.sums[name] = tally.sums.get(name, 0) + values[i]
+            for i, name in enumerate(by, first_by):
+                label = values[i]
                 if label is not None:
                     found = tally.by.setdefault(name, {})
                     found[label] = found.get(label, 0) + 1
-            for name, reader, test in money:
-                if test is None or test(record) is True:
+            for i, (name, reader) in enumerate(money, first_money):
+                if values[i] is True:
                     tally.money[name] = tally.money.get(name, Decimal(0)) + reader(record)
             if self.accounts and account_id is not None:
                 for w in grid.windows_at(instant):
