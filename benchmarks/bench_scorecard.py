@@ -655,6 +655,21 @@ def rebuild(data: AdvocacyData) -> AdvocacyData:
     return AdvocacyData.from_records(**data.as_collections(), as_of=data.as_of, calendar=data.calendar)
 
 
+def first_calls(
+    generated: AdvocacyData, windows: Sequence[GridWindow], segments: Sequence[Segment], repeat: int
+) -> Timed:
+    """The grid as the first call on a data set, its indexes built inside the timing: the best of
+    ``repeat`` calls, each on a data set freshly rebuilt (outside the timing) from the records."""
+    best: Timed | None = None
+    for _ in range(repeat):
+        fresh = rebuild(generated)
+        timed = best_of(1, lambda fresh=fresh: run_library(fresh, windows, segments))
+        if best is None or timed.cpu < best.cpu:
+            best = timed
+    assert best is not None
+    return best
+
+
 def build_with_indexes(data: AdvocacyData) -> AdvocacyData:
     """`rebuild` plus every index the five metrics read."""
     fresh = rebuild(data)
@@ -780,7 +795,7 @@ def main(argv: list[str] | None = None) -> None:
 
     data = rebuild(generated)
     segments = grid_segments(data)
-    cold = best_of(1, lambda: run_library(data, windows, segments))
+    cold = first_calls(generated, windows, segments, repeat)
 
     # 1. The grid at full size.
     main_run, pl_frames, pd_frames = grid_at_size(data, windows, repeat, with_pandas=True)
@@ -798,7 +813,13 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  metrics = {records}; 'per record' divides the grid's CPU time by that sum")
     print(f"  library (warm) {_ms(main_run.library.cpu)}  {lib_us:6.3f} us/record/metric   "
           f"goal <= {GOAL_US_PER_RECORD:g}: {_goal(lib_us <= GOAL_US_PER_RECORD)}")  # fmt: skip
-    print(f"  library (cold) {_ms(cold.cpu)}  first call on a fresh data set, building its indexes")
+    cold_us = cold.cpu / records * 1e6
+    versus_polars_cold = cold.cpu / main_run.polars.cpu
+    print(f"  library (cold) {_ms(cold.cpu)}  {cold_us:6.3f} us/record/metric   "
+          f"goal <= {GOAL_US_PER_RECORD:g}: {_goal(cold_us <= GOAL_US_PER_RECORD)}")  # fmt: skip
+    print(f"                 the first call on a fresh data set, building its indexes (best of {repeat} "
+          f"fresh data sets); cold/polars {versus_polars_cold:5.2f}   "
+          f"goal <= {GOAL_VERSUS_POLARS:g}: {_goal(versus_polars_cold <= GOAL_VERSUS_POLARS)}")  # fmt: skip
     print(f"  polars         {_ms(main_run.polars.cpu)}  library/polars {versus_polars:5.2f}   "
           f"goal <= {GOAL_VERSUS_POLARS:g}: {_goal(versus_polars <= GOAL_VERSUS_POLARS)}")  # fmt: skip
     print(f"  pandas         {_ms(main_run.pandas.cpu)}  library/pandas {versus_pandas:5.2f}   "

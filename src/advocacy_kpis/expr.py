@@ -17,7 +17,7 @@ from __future__ import annotations
 import enum
 import keyword
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
 
@@ -109,6 +109,24 @@ class Expr:
     def emit(self, code: _Code) -> str:
         """Add the statements computing this expression to ``code``; the local holding its value."""
         raise NotImplementedError
+
+    def node_key(self) -> Hashable:
+        """What makes two nodes one computation in compiled code: the kind of node and what it is
+        built from (two reads of one field, two tests of one condition are computed once)."""
+        if not attrs.has(type(self)):
+            return id(self)
+        parts: list[Hashable] = [type(self)]
+        for value in attrs.astuple(self, recurse=False):  # type: ignore[arg-type]
+            if isinstance(value, Expr):
+                parts.append(value.node_key())
+                continue
+            try:
+                hash(value)
+            except TypeError:
+                parts.append(id(value))
+            else:
+                parts.append((type(value), value))
+        return tuple(parts)
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         """The narwhals expression computing this over the rows of ``table``."""
@@ -276,7 +294,7 @@ class Marked(Expr):
     marks: Marks
 
     def emit(self, code: _Code) -> str:
-        return code.local(f"record.id in {code.constant(code.env.marked[self.marks])}")
+        return code.local(f"record.id in {code.constant(code.env.marked[self.marks])}", known=True)
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return table.mark(self.marks)
@@ -317,7 +335,7 @@ class Compare(Expr):
 
     def emit(self, code: _Code) -> str:
         a, b = code.value(self.left), code.value(self.right)
-        return code.local(f"None if {a} is None or {b} is None else {a} {_SYMBOL[self.op]} {b}")
+        return code.unless_missing([a, b], f"{a} {_SYMBOL[self.op]} {b}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return _COMPARE[self.op](self.left.narwhals(table, env), _operand(self.right, table, env))
@@ -335,7 +353,7 @@ class Arithmetic(Expr):
     def emit(self, code: _Code) -> str:
         a, b = code.value(self.left), code.value(self.right)
         op = "-" if self.op == "-" else "+"
-        return code.local(f"None if {a} is None or {b} is None else {a} {op} {b}")
+        return code.unless_missing([a, b], f"{a} {op} {b}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         left = self.left.narwhals(table, env)
@@ -356,9 +374,11 @@ class Logic(Expr):
         a, b = code.value(self.left), code.value(self.right)
         # Three-valued: a False side decides an "and", a True side an "or"; else unknown wins.
         decides, otherwise = ("False", "True") if self.op == "and" else ("True", "False")
+        missing = code.missing([a, b])
         return code.local(
             f"{decides} if {a} is {decides} or {b} is {decides} "
-            f"else None if {a} is None or {b} is None else {otherwise}"
+            + (f"else None if {missing} else {otherwise}" if missing else f"else {otherwise}"),
+            known=not missing,
         )
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
@@ -375,7 +395,7 @@ class Not(Expr):
 
     def emit(self, code: _Code) -> str:
         a = code.value(self.inner)
-        return code.local(f"None if {a} is None else not {a}")
+        return code.unless_missing([a], f"not {a}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return ~self.inner.narwhals(table, env)
@@ -389,7 +409,7 @@ class IsNull(Expr):
     inner: Expr
 
     def emit(self, code: _Code) -> str:
-        return code.local(f"{code.value(self.inner)} is None")
+        return code.local(f"{code.value(self.inner)} is None", known=True)
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).is_null()
@@ -405,7 +425,7 @@ class In(Expr):
 
     def emit(self, code: _Code) -> str:
         a, allowed = code.value(self.inner), code.constant(frozenset(_py_plain(v) for v in self.values))
-        return code.local(f"None if {a} is None else {a} in {allowed}")
+        return code.unless_missing([a], f"{a} in {allowed}")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).is_in([_plain(v) for v in self.values])
@@ -421,7 +441,7 @@ class FillNull(Expr):
 
     def emit(self, code: _Code) -> str:
         a, default = code.value(self.inner), code.value(self.default)
-        return code.local(f"{default} if {a} is None else {a}")
+        return code.local(f"{default} if {a} is None else {a}", known=code.known(default))
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).fill_null(_operand(self.default, table, env))
@@ -456,7 +476,7 @@ class ListLen(Expr):
 
     def emit(self, code: _Code) -> str:
         a = code.value(self.inner)
-        return code.local(f"None if {a} is None else len({a})")
+        return code.unless_missing([a], f"len({a})")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).list.len()
@@ -472,7 +492,7 @@ class Contains(Expr):
 
     def emit(self, code: _Code) -> str:
         a, wanted = code.value(self.inner), code.constant(_py_plain(self.value))
-        return code.local(f"None if {a} is None else any(_py_plain(item) == {wanted} for item in {a})")
+        return code.unless_missing([a], f"any(_py_plain(item) == {wanted} for item in {a})")
 
     def narwhals(self, table: TableColumns, env: Env) -> Any:
         return self.inner.narwhals(table, env).list.contains(_plain(self.value))
@@ -496,22 +516,41 @@ class _Code:
         self.env = env
         self.lines: list[str] = []
         self.scope: dict[str, Any] = {"_Enum": enum.Enum, "_py_plain": _py_plain}
-        self._names: dict[int, str] = {}
+        self._names: dict[Hashable, str] = {}
+        self._known: set[str] = set()
         self._locals = 0
 
     def value(self, expr: Expr) -> str:
         """The local (or constant) holding ``expr``'s value, its statements added on first use."""
-        name = self._names.get(id(expr))
+        key = expr.node_key()
+        name = self._names.get(key)
         if name is None:
-            name = self._names[id(expr)] = expr.emit(self)
+            name = self._names[key] = expr.emit(self)
         return name
 
-    def local(self, text: str) -> str:
-        """A new local holding the value of the Python expression ``text``."""
+    def local(self, text: str, *, known: bool = False) -> str:
+        """A new local holding the value of the Python expression ``text`` (``known``: never None)."""
         name = f"v{self._locals}"
         self._locals += 1
         self.line(f"{name} = {text}")
+        if known:
+            self._known.add(name)
         return name
+
+    def known(self, name: str) -> bool:
+        """Whether the local or constant ``name`` is never None."""
+        return name in self._known
+
+    def missing(self, names: Sequence[str]) -> str:
+        """The test that one of ``names`` is None ("" when none of them can be)."""
+        return " or ".join(f"{name} is None" for name in names if name not in self._known)
+
+    def unless_missing(self, names: Sequence[str], text: str) -> str:
+        """A new local: None when one of ``names`` is None, else the value of ``text``."""
+        missing = self.missing(names)
+        if not missing:
+            return self.local(text, known=True)
+        return self.local(f"None if {missing} else {text}")
 
     def line(self, statement: str) -> None:
         """Add a statement."""
@@ -521,6 +560,8 @@ class _Code:
         """The name under which the function reads ``value``."""
         name = f"c{len(self.scope)}"
         self.scope[name] = value
+        if value is not None:
+            self._known.add(name)
         return name
 
     def read(self, name: str) -> str:

@@ -294,7 +294,10 @@ class Events(Block[EventState]):
         checks_outside = self.outside_when is not None
         profile_of = records.own_profile if self.own else records.record_profile
         slot, start, end = grid.slot, grid.start, grid.end
-        tallies: dict[int, EventState] = {}
+        # Records are counted by (slot, values): most share their values, so each adds one to a
+        # counter and the states are written once per distinct group after the loop.
+        groups: dict[tuple[int, tuple[Any, ...]], int] = {}
+        amounts: dict[tuple[int, int], Decimal] = {}
         outside: dict[tuple[int, int], int] = {}
         seen: set[tuple[str, int]] = set()
         distinct: dict[tuple[int, int], int] = {}
@@ -315,29 +318,37 @@ class Events(Block[EventState]):
             if checks_outside and values[-1] is True and grid.outside_segments(profile):
                 k = (profile, key)
                 outside[k] = outside.get(k, 0) + 1
-            tally = tallies.get(key)
-            if tally is None:
-                tally = tallies[key] = EventState()
-            for i, name in enumerate(counts):
+            group = (key, values)
+            groups[group] = groups.get(group, 0) + 1
+            for i, (_, reader) in enumerate(money, first_money):
                 if values[i] is True:
-                    tally.counts[name] = tally.counts.get(name, 0) + 1
-            for i, name in enumerate(sums, first_sum):
-                if values[i] is not None:
-                    tally.sums[name] = tally.sums.get(name, 0) + values[i]
-            for i, name in enumerate(by, first_by):
-                label = values[i]
-                if label is not None:
-                    found = tally.by.setdefault(name, {})
-                    found[label] = found.get(label, 0) + 1
-            for i, (name, reader) in enumerate(money, first_money):
-                if values[i] is True:
-                    tally.money[name] = tally.money.get(name, Decimal(0)) + reader(record)
+                    held = (key, i)
+                    amounts[held] = amounts.get(held, Decimal(0)) + reader(record)
             if self.accounts and account_id is not None:
                 for w in grid.windows_at(instant):
                     if (account_id, w) not in seen:
                         seen.add((account_id, w))
                         k = (w, profile)
                         distinct[k] = distinct.get(k, 0) + 1
+        tallies: dict[int, EventState] = {}
+        for (key, values), n in groups.items():
+            tally = tallies.get(key)
+            if tally is None:
+                tally = tallies[key] = EventState()
+            for i, name in enumerate(counts):
+                if values[i] is True:
+                    tally.counts[name] = tally.counts.get(name, 0) + n
+            for i, name in enumerate(sums, first_sum):
+                if values[i] is not None:
+                    tally.sums[name] = tally.sums.get(name, 0) + values[i] * n
+            for i, name in enumerate(by, first_by):
+                label = values[i]
+                if label is not None:
+                    found = tally.by.setdefault(name, {})
+                    found[label] = found.get(label, 0) + n
+        for (key, i), amount in amounts.items():
+            name = money[i - first_money][0]
+            tallies[key].money[name] = tallies[key].money.get(name, Decimal(0)) + amount
         return spread_events(run, tallies, outside, distinct)
 
     def on_tables(self, run: Run[TablesRun]) -> list[EventState]:
