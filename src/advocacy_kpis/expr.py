@@ -115,7 +115,7 @@ class Expr:
         built from (two reads of one field, two tests of one condition are computed once)."""
         if not attrs.has(type(self)):
             return id(self)
-        parts: list[Hashable] = [type(self)]
+        parts: list[Hashable] = [type(self).__qualname__]
         for value in attrs.astuple(self, recurse=False):  # type: ignore[arg-type]
             if isinstance(value, Expr):
                 parts.append(value.node_key())
