@@ -532,14 +532,14 @@ class AdvocacyData:
         earliest start among the account's contracts."""
 
         def build() -> frozenset[str]:
+            # In start order, an account's first contract seen holds its earliest start.
             earliest: dict[str, datetime] = {}
-            for contract in self.contracts:
-                held = earliest.get(contract.account_id)
-                if held is None or contract.start < held:
-                    earliest[contract.account_id] = contract.start
-            return frozenset(
-                c.id for c in self.contracts if c.renewal_of is None and c.start == earliest[c.account_id]
-            )
+            first: list[str] = []
+            for contract in self.timeline(Contract).records:
+                start = contract.start
+                if earliest.setdefault(contract.account_id, start) == start and contract.renewal_of is None:
+                    first.append(contract.id)
+            return frozenset(first)
 
         return self._cached("first_contracts", build)
 

@@ -171,11 +171,22 @@ class Amount:
 
             return value
         reading: RevenueBasis = annual(basis) if self.contract else basis
-        amount, currency = self.amount.python(env), self.currency.python(env)
+        read = compile_python([self.amount, self.currency], env)
+        home = reading.currency
+        rates: dict[str, Decimal] = {}
 
         def converted(record: Any) -> Decimal:
-            where = f"{type(record).__name__} {record.id!r}"
-            return reading.convert(amount(record), currency(record), where)
+            amount, currency = read(record)
+            if currency == home:
+                return amount  # type: ignore[no-any-return]
+            rate = rates.get(currency)
+            if rate is None:
+                found = reading.rate(currency)
+                if found is None:
+                    # Raises CurrencyMismatchError, naming the record.
+                    return reading.convert(amount, currency, f"{type(record).__name__} {record.id!r}")
+                rate = rates[currency] = found
+            return amount * rate  # type: ignore[no-any-return]
 
         return converted
 
@@ -292,7 +303,7 @@ class Events(Block[EventState]):
         first_sum, first_by = len(counts), len(counts) + len(sums)
         first_money = first_by + len(by)
         checks_outside = self.outside_when is not None
-        profile_of = records.own_profile if self.own else records.record_profile
+        own_profile, profiles, own = records.own_profile, records.profiles(), self.own
         slot, start, end = grid.slot, grid.start, grid.end
         # Records are counted by (slot, values): most share their values, so each adds one to a
         # counter and the states are written once per distinct group after the loop.
@@ -310,7 +321,8 @@ class Events(Block[EventState]):
             account_id = getattr(record, "account_id", None)
             if accept is not None and (account_id is None or not accept(account_id)):
                 continue
-            profile = profile_of(record)
+            # The account's profile, else the record's own attributes' (Records.record_profile).
+            profile = own_profile(record) if own or account_id is None else profiles[account_id]
             key = slot(instant, profile)
             if key < 0:
                 continue
