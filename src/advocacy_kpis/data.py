@@ -464,7 +464,7 @@ class AdvocacyData:
         Examples:
             >>> from advocacy_kpis.sample import tiny
             >>> sorted(tiny().profile_counts(("tier",)).items())
-            [(('enterprise',), 2), (('mid',), 2), (('smb',), 2)]
+            [(('enterprise',), 2), (('mid',), 1), (('smb',), 3)]
         """
 
         def build() -> Mapping[tuple[Any, ...], int]:
