@@ -308,14 +308,14 @@ def big_run(rows: int) -> dict[str, Any]:
     made = time.perf_counter()
     tables, sizes = synthetic_tables(rows)
     made = time.perf_counter() - made
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kib()
     windows = bs.grid_windows()
     segments = BIG_SEGMENTS
     cpu, wall = time.process_time(), time.perf_counter()
     checks = _warm(tables)
     card = engine_card(tables, windows, segments)
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     nps = card.get("net_promoter_score", windows[7].window)
     return {
         "rows": sum(sizes.values()), "sizes": sizes, "generate_s": made, "cpu_s": cpu, "wall_s": wall,
@@ -325,6 +325,18 @@ def big_run(rows: int) -> dict[str, Any]:
 
 
 CATALOGUE_ENGINES = ("records", "polars", "duckdb")
+
+
+def peak_rss_kib() -> int:
+    """This process's peak resident memory in KiB: Linux's ``VmHWM``, which starts afresh when the
+    child process begins, where ``ru_maxrss`` keeps the parent's resident size at the fork (the
+    parent holds the 100k-account data sets of sections 1 and 2); ``ru_maxrss`` elsewhere."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def catalogue_run(engine: str, rows: int) -> dict[str, Any]:
@@ -342,7 +354,7 @@ def catalogue_run(engine: str, rows: int) -> dict[str, Any]:
 
         connection = duckdb.connect()
         frames = {name: connection.from_arrow(frame.to_arrow()) for name, frame in frames.items()}
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    before = peak_rss_kib()
     cpu = time.process_time()
     if engine == "records":
         source, report = kpi_io.from_frames(frames, as_of=as_of)
@@ -352,7 +364,7 @@ def catalogue_run(engine: str, rows: int) -> dict[str, Any]:
     windows = [g.window for g in bs.grid_windows()]
     card = advocacy_kpis.scorecard(source, windows=windows, segments=BIG_SEGMENTS, basis=bs.BASIS)
     cpu = time.process_time() - cpu
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak = peak_rss_kib()
     nps = card.get("net_promoter_score", windows[7])
     return {
         "engine": engine, "rows": sum(sizes.values()), "rejected": rejected, "cpu_s": cpu,
@@ -449,7 +461,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"(of which checks {big['checks_cpu_s']:.1f} s CPU)"
             )
             print(
-                f"  peak memory (max RSS of the child): {big['peak_rss_mb']:.0f} MB; "
+                f"  peak memory (the child's own high-water mark): {big['peak_rss_mb']:.0f} MB; "
                 f"after generating: {big['rss_before_mb']:.0f} MB"
             )
             print(f"  e.g. NPS 2026Q3 = {big['nps_last_quarter']} over {big['respondents']:,} respondents")
