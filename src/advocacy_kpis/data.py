@@ -660,8 +660,11 @@ class AdvocacyData:
         Raises:
             SegmentNotApplicableError: an attribute of the segment is unknown.
         """
-        if not segment.is_all:
-            refuse_unknown_attributes(segment, function, self._known_attributes(on_records))
+        if segment.is_all:
+            return
+        if on_records is None and _ACCOUNT_FIELDS.issuperset(segment.attributes):
+            return  # every account has these fields: no need to gather the attributes
+        refuse_unknown_attributes(segment, function, self._known_attributes(on_records))
 
     def _known_attributes(self, on_records: type | None) -> frozenset[str]:
         def build() -> frozenset[str]:

@@ -115,22 +115,18 @@ class Records:
         found = self._profiles
         if found is None:
             grid = self.grid
-            numbers: dict[tuple[Any, ...], int] = {}
-            found = {}
-            for account_id, values in self.data.account_values(grid.attributes).items():
-                profile = numbers.get(values)
-                if profile is None:
-                    profile = numbers[values] = grid.profile_of(values)
-                found[account_id] = profile
-            self._profiles = found
+            values_of = self.data.account_values(grid.attributes)
+            numbers = {values: grid.profile_of(values) for values in set(values_of.values())}
+            found = self._profiles = {account_id: numbers[v] for account_id, v in values_of.items()}
         return found
 
     def segments(self) -> Mapping[str, tuple[int, ...]]:
         """The indices of the segments each account belongs to, by account id."""
         found = self._segments
         if found is None:
-            of_profile = self.grid.profile_segments
-            found = self._segments = {account_id: of_profile(p) for account_id, p in self.profiles().items()}
+            profiles = self.profiles()
+            of_profile = {p: self.grid.profile_segments(p) for p in set(profiles.values())}
+            found = self._segments = {account_id: of_profile[p] for account_id, p in profiles.items()}
         return found
 
     def account_profile(self, account_id: str) -> int:
