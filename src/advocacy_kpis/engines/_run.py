@@ -167,10 +167,11 @@ class Engine:
         if segment.is_all:
             return 0
         names = tuple(sorted(set(segment.attributes)))
-        return sum(n for values, n in self.profile_counts(names) if any(v is None for v in values))
+        return sum(n for values, n in self.profile_counts(names).items() if None in values)
 
-    def profile_counts(self, names: Sequence[str]) -> list[tuple[tuple[Any, ...], int]]:
-        """The distinct combinations of values of ``names`` among the accounts, with how many have each."""
+    def profile_counts(self, names: Sequence[str]) -> Mapping[tuple[Any, ...], int]:
+        """The distinct combinations of values of ``names`` among the accounts, with how many have
+        each (see `AdvocacyData.profile_counts`)."""
         key = ("profiles", tuple(names))
         if key not in self._cache:
             nw = _narwhals()
@@ -183,17 +184,20 @@ class Engine:
             grouped = (
                 frame.group_by(*picked, drop_null_keys=False).agg(nw.len().alias("_n")) if picked else None
             )
+            counts: dict[tuple[Any, ...], int] = {}
             if grouped is None:
-                rows = [((), int(self.rows(self.frame("accounts").select(nw.len()))[0][0]))]
+                counts[()] = int(self.rows(self.frame("accounts").select(nw.len()))[0][0])
             else:
-                rows = [(tuple(plain(v) for v in row[:-1]), int(row[-1])) for row in self.rows(grouped)]
-            self._cache[key] = rows
-        found: list[tuple[tuple[Any, ...], int]] = self._cache[key]
+                for row in self.rows(grouped):
+                    values = tuple(plain(v) for v in row[:-1])
+                    counts[values] = counts.get(values, 0) + int(row[-1])
+            self._cache[key] = counts
+        found: Mapping[tuple[Any, ...], int] = self._cache[key]
         return found
 
     def segment_profiles(self, names: Sequence[str]) -> list[Mapping[str, Any]]:
         """The distinct values of ``names`` among the accounts (what `SegmentsBy.resolve` reads)."""
-        return [dict(zip(names, values, strict=True)) for values, _ in self.profile_counts(names)]
+        return [dict(zip(names, values, strict=True)) for values in self.profile_counts(names)]
 
     def unmatched_segment_warning(self, segment: Segment, on_records: type | None = None) -> str | None:
         """The warning for a segment that matches nothing (see `AdvocacyData.unmatched_segment_warning`)."""

@@ -217,7 +217,10 @@ class RevenueBasis:
         """The FX rate from ``currency`` to the basis currency, 1 for the basis currency itself."""
         if currency == self.currency:
             return Decimal(1)
-        return dict(self.fx_rates).get(currency)
+        for code, rate in self.fx_rates:  # a few pairs: a scan, with no mapping built per call
+            if code == currency:
+                return rate
+        return None
 
     def convert(self, amount: Decimal, currency: str, where: str = "") -> Decimal:
         """``amount`` in ``currency`` expressed in the basis currency.
