@@ -109,6 +109,30 @@ def test_as_of_defaults_to_the_latest_timestamp_and_the_report_says_so(crm: Path
     assert report.as_of_source == "the latest timestamp in the data: referrals.csv line 3, converted_at"
 
 
+def test_a_row_refused_by_a_later_check_does_not_set_the_inferred_as_of(tmp_path: Path) -> None:
+    write(tmp_path, "accounts.csv", "id,customer_since\na1,2026-01-01T00:00:00Z\n")
+    write(
+        tmp_path,
+        "surveys.csv",
+        "id,account_id,kind,score,responded_at\n"
+        "s1,a1,nps,9,2026-03-01T00:00:00Z\n"
+        "s2,zz,nps,9,2026-06-01T00:00:00Z\n",
+    )
+    write(
+        tmp_path,
+        "contracts.csv",
+        "id,account_id,start,end,arr,currency,renewal_of\n"
+        "c1,a1,2026-01-01T00:00:00Z,2027-01-01T00:00:00Z,100,USD,\n"
+        "c2,a1,2026-05-01T00:00:00Z,2027-05-01T00:00:00Z,100,USD,c9\n",
+    )
+    data, report = io.load_folder(tmp_path)
+    # s2 names no loaded account and c2 renews no loaded contract: both refused, so the latest
+    # timestamp left is s1's answer (a contract's start is not something that has happened yet).
+    assert {(r.collection, r.row) for r in report.rejections} == {("surveys", 3), ("contracts", 3)}
+    assert data.as_of == datetime(2026, 3, 1, tzinfo=UTC)
+    assert report.as_of_source == "the latest timestamp in the data: surveys.csv line 2, responded_at"
+
+
 def test_a_settings_file_gives_defaults_and_arguments_override_it(crm: Path) -> None:
     write(
         crm, "advocacy.toml",

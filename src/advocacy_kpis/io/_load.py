@@ -1152,6 +1152,17 @@ def build(
         _unique(found, sink)
     if given_as_of is None:
         _some_accounts(loaded["accounts"], sink)
+    else:
+        for found in loaded.values():
+            _not_after(found, given_as_of, sink)
+    accounts = loaded["accounts"]
+    for name, found in loaded.items():
+        if name != "accounts":
+            _references(found, accounts, sink)
+    if "contracts" in loaded:
+        _renewals(loaded["contracts"], sink)
+    if given_as_of is None:
+        # Taken once every check has run, so a refused row never sets it.
         latest = latest_timestamp(loaded)
         if latest is None:
             raise SourceError(
@@ -1161,14 +1172,6 @@ def build(
         source = f"the latest timestamp in the data: {where}"
     else:
         final_as_of, source = given_as_of, as_of_source
-        for found in loaded.values():
-            _not_after(found, final_as_of, sink)
-    accounts = loaded["accounts"]
-    for name, found in loaded.items():
-        if name != "accounts":
-            _references(found, accounts, sink)
-    if "contracts" in loaded:
-        _renewals(loaded["contracts"], sink)
     # Every check of from_records has been made above, row by row.
     data = AdvocacyData._from_checked(
         as_of=final_as_of,
