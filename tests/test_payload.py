@@ -328,7 +328,7 @@ def _drop(payload: dict[str, Any], key: str) -> dict[str, Any]:
 MALFORMED = [
     (lambda p: _set(p, ("interval", "low"), "low"), "$.interval.low must be a number. Got 'low' instead.", True),
     (lambda p: _drop(p, "value"), "$.value is missing: it must be a number, or a decimal number written as text", True),
-    (lambda p: _set(p, ("value",), "12,30"), "$.value must be a decimal number written as text, such as '182400.00'. Got '12,30' instead.", True),
+    (lambda p: _set(p, ("value",), "12,30"), "$.value must be a number, or a decimal number written as text such as '182400.00', or null. Got '12,30' instead.", True),
     (lambda p: _set(p, ("value",), True), "$.value must be a number", True),
     (lambda p: _set(p, ("unit",), "percent"), "$.unit must be one of 'rate', 'score'", True),
     (lambda p: _set(p, ("window", "start"), "2026-01-01T00:00:00"), "$.window.start must be an ISO 8601 instant with a UTC offset", True),
@@ -618,7 +618,7 @@ def test_a_change_names_its_metric_segment_and_windows_after_the_round_trip() ->
 @pytest.mark.parametrize(
     ("mutate", "message"),
     [
-        (lambda d: d.update(significant=1), "$.significant must be true or false. Got 1 instead."),
+        (lambda d: d.update(significant=1), "$.significant must be true or false, or null. Got 1 instead."),
         (lambda d: d.update(absolute="1,5"), "$.absolute must be"),
         (lambda d: d.pop("confidence"), "$.confidence is missing"),
         (lambda d: d.update(extra=True), "$.extra must be absent"),

@@ -198,14 +198,25 @@ class Kind:
         Examples:
             >>> Kind.string().or_null().read(None, "$.reason") is None
             True
+            >>> Kind.boolean().or_null().read(1, "$.significant")
+            Traceback (most recent call last):
+            ...
+            advocacy_kpis.errors.PayloadError: $.significant must be true or false, or null. Got 1 instead.
         """
-        read = self.read
+        read, expected = self.read, f"{self.expected}, or null"
+
+        def read_or_null(value: Any, path: str) -> Any:
+            if value is None:
+                return None
+            try:
+                return read(value, path)
+            except PayloadError as error:
+                if error.path != path or error.missing:
+                    raise  # a value inside this one: its own message says what it must be
+                raise PayloadError(path, value, expected) from None
+
         choices = list(self.schema["anyOf"]) if set(self.schema) == {"anyOf"} else [dict(self.schema)]
-        return Kind(
-            {"anyOf": [*choices, {"type": "null"}]},
-            lambda v, p: None if v is None else read(v, p),
-            f"{self.expected}, or null",
-        )
+        return Kind({"anyOf": [*choices, {"type": "null"}]}, read_or_null, expected)
 
     @staticmethod
     def string() -> Kind:
