@@ -509,10 +509,12 @@ COMPUTE = ("compute", "net_promoter_score", "--sample", "--window", "2026Q3")
         (["validate", "--data", "{plain}", "--datetime-format", "%"], "The --datetime-format flag of advocacy-kpis validate must be a strptime format"),
         (["validate", "--data", "{plain}", "--limit", "ten"], "argument --limit: invalid int value: 'ten'"),
         (["compute", "nps", "--sample", "--window", "2026Q3", "--no-such-flag"], "unrecognized arguments: --no-such-flag"),
+        (["scorecard", "--sample", "--windows", "2026Q1..2026Q5"], "The --windows flag of advocacy-kpis scorecard must be a label such as"),
+        (["breakdown", "net_promoter_score", "--sample", "--window", "2026Q5", "--by", "tier"], "The --window flag of advocacy-kpis breakdown must be a label"),
     ],
     ids=["window", "data", "segment", "metric_id", "5000 digits", "metrics comma", "misspelt param", "scorecard scope",
          "limit -1", "limit 0", "fx in settings", "deep settings", "latin-1 settings", "datetime format", "limit text",
-         "unknown flag"],
+         "unknown flag", "scorecard windows", "breakdown window"],
 )  # fmt: skip
 def test_a_hostile_argument_or_setting_is_one_error_line_and_exit_status_2(
     tmp_path: Path, argv: list[str], words: str

@@ -549,10 +549,14 @@ def _windows_arg(text: str | None, grain: str | None, data: AdvocacyData) -> lis
     if text is None:
         windows = _last_quarters(data, 4)
         return [p for w in windows for p in w.split(grain)] if grain else windows
+    command = "advocacy-kpis scorecard"
+
+    def parsed(part: str) -> Window:
+        return _flag("--windows", command, lambda: Window.parse(part.strip(), data.calendar))
+
     if ".." in text:
         first_text, _, last_text = text.partition("..")
-        first = Window.parse(first_text.strip(), data.calendar)
-        last = Window.parse(last_text.strip(), data.calendar)
+        first, last = parsed(first_text), parsed(last_text)
         if last.end <= first.start:
             raise ParameterError(
                 "--windows", "advocacy-kpis scorecard", "FIRST..LAST with LAST after FIRST", text
@@ -567,7 +571,7 @@ def _windows_arg(text: str | None, grain: str | None, data: AdvocacyData) -> lis
             )
         span = Window.between(first.start, last.end, data.calendar)
         return span.split(chosen)
-    windows = [Window.parse(part.strip(), data.calendar) for part in text.split(",") if part.strip()]
+    windows = [parsed(part) for part in text.split(",") if part.strip()]
     return [p for w in windows for p in w.split(grain)] if grain else windows
 
 
@@ -619,7 +623,7 @@ def _cmd_breakdown(args: argparse.Namespace, out: TextIO) -> int:
         if spec.basis in (BasisUse.REQUIRED, BasisUse.CURRENCY)
         else None
     )
-    window = Window.parse(args.window, data.calendar)
+    window = _flag("--window", "advocacy-kpis breakdown", lambda: Window.parse(args.window, data.calendar))
     parts = []
     for group in _by_groups(args.by):
         ranked = segment_breakdown(
