@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from advocacy_kpis import AdvocacyKpisError, RevenueBasis, Segment, Window, compute, io
-from advocacy_kpis.errors import UnknownMetricError
+from advocacy_kpis.errors import ParameterError, UnknownMetricError
 
 log = logging.getLogger(__name__)
 
@@ -72,11 +72,22 @@ def handle(environ: Mapping[str, Any]) -> dict[str, Any]:
     result = compute(
         path.removeprefix(PREFIX),
         data,
-        window=Window.parse(query["window"], data.calendar),
-        segment=Segment.parse(query["segment"]) if "segment" in query else None,
-        basis=RevenueBasis.parse(query["basis"]) if "basis" in query else None,
+        window=_query_value(query, "window", lambda text: Window.parse(text, data.calendar)),
+        segment=_query_value(query, "segment", Segment.parse),
+        basis=_query_value(query, "basis", RevenueBasis.parse),
     )
     return result.to_dict()
+
+
+def _query_value(query: Mapping[str, str], name: str, parse: Callable[[str], Any]) -> Any:
+    """A query value read by ``parse`` (None when absent); a wrong one is refused naming the query
+    key, in the client's terms, not the parameter of the function that read it."""
+    if name not in query:
+        return None
+    try:
+        return parse(query[name])
+    except ParameterError as error:
+        raise ParameterError(f"?{name}=", "the query", error.expected, error.got) from None
 
 
 def _json_body(environ: Mapping[str, Any]) -> dict[str, Any]:
