@@ -49,6 +49,7 @@ import attrs
 from advocacy_kpis import catalog
 from advocacy_kpis.catalog import BasisUse, MetricSpec, Parameter
 from advocacy_kpis.data import AdvocacyData
+from advocacy_kpis.display import detail_text
 from advocacy_kpis.errors import AdvocacyKpisError, ParameterError, SourceError, shorten
 from advocacy_kpis.io import LoadReport, Settings, load_folder, read_settings
 from advocacy_kpis.io.coerce import Converter, Refused, check_datetime_format, instant_converter
@@ -250,9 +251,9 @@ def _cmd_compute(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"   basis: {result.basis.name if result.basis else '-'}\n")
     out.write(f"  value:    {format_value(result)}\n")
     if result.numerator is not None:
-        out.write(f"  ratio:    {result.numerator} / {result.denominator}\n")
+        out.write(f"  ratio:    {detail_text(result.numerator)} / {detail_text(result.denominator)}\n")
     if result.components:
-        shown = ", ".join(f"{k}={v}" for k, v in result.components.items())
+        shown = ", ".join(f"{k}={detail_text(v)}" for k, v in result.components.items())
         out.write(_wrap(f"details:  {shown}") + "\n")
     for warning in result.warnings:
         out.write(_wrap(f"warning:  {warning}") + "\n")

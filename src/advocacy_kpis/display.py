@@ -57,6 +57,7 @@ __all__ = [
     "change_view",
     "counted",
     "delta_text",
+    "detail_text",
     "difference_text",
     "escape",
     "frame",
@@ -253,7 +254,7 @@ def p_text(p_value: float | None, adjusted: bool = False) -> str:
     return f"{name} = {p_value:.3f}"
 
 
-def _detail_text(value: object) -> str:
+def detail_text(value: object) -> str:
     """A value nested in components or details, as a reader takes it in."""
     if value is None:
         return "none"
@@ -272,7 +273,7 @@ def _detail_text(value: object) -> str:
     if isinstance(value, (Window, Segment, RevenueBasis)):
         return value.label if isinstance(value, Window) else value.name
     if isinstance(value, (tuple, list, set, frozenset)):
-        items = [_detail_text(v) for v in value]
+        items = [detail_text(v) for v in value]
         return ", ".join(sorted(items) if isinstance(value, (set, frozenset)) else items) or "none"
     return str(getattr(value, "value", value))
 
@@ -773,7 +774,7 @@ def _nested(mapping: Mapping[str, Any], depth: int = 0) -> list[tuple[str, Cell,
             items.append((_words(key), Cell(""), depth))
             items += _nested(value, depth + 1)
         else:
-            items.append((_words(key), Cell(_detail_text(value)), depth))
+            items.append((_words(key), Cell(detail_text(value)), depth))
     return items
 
 
@@ -800,7 +801,7 @@ def result_view(result: Measured, name: str | None = None) -> View:
         value = Cell(shown, sub=sub, notes=numbers, small=is_small(result), tone="lead")
     items = [("value", value, 0), ("sample size (n)", Cell(f"{result.sample_size:,}"), 0)]
     if result.numerator is not None or result.denominator is not None:
-        ratio = f"{_detail_text(result.numerator)} / {_detail_text(result.denominator)}"
+        ratio = f"{detail_text(result.numerator)} / {detail_text(result.denominator)}"
         items.append(("numerator / denominator", Cell(ratio), 0))
     if result.parameters:
         items += [("parameters", Cell(""), 0), *_nested(result.parameters, 1)]
