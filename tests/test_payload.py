@@ -28,6 +28,7 @@ from advocacy_kpis import (
     Unit,
     Window,
     catalog,
+    metrics,
     sample,
 )
 from advocacy_kpis.errors import ParameterError, PayloadError, SchemaVersionError, SegmentNotApplicableError
@@ -642,3 +643,24 @@ def test_a_change_of_another_schema_version_is_refused() -> None:
     payload = {"schema_version": SCHEMA_VERSION + 1}
     with pytest.raises(SchemaVersionError):
         Change.from_dict(payload)
+
+
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [
+        (
+            {"by_score": {9: 3}},
+            "$.details.by_score must be a mapping whose keys are text, as JSON's are. Got 9",
+        ),
+        # 1 beside "1" would be one JSON key: one of them would be lost.
+        ({"n": {1: "a", "1": "b"}}, "$.details.n must be a mapping whose keys are text"),
+        ({"by channel": [{(1, 2): 0}]}, '$.details["by channel"][0] must be a mapping whose keys are text'),
+    ],
+)
+def test_a_mapping_with_keys_that_are_not_text_is_refused_rather_than_written_as_text(
+    details: dict[str, Any], message: str
+) -> None:
+    result = metrics.net_promoter_score(sample.tiny(), window=Window.quarter(2026, 3))
+    with pytest.raises(PayloadError) as raised:
+        attrs.evolve(result, details=details).to_dict()
+    assert str(raised.value).startswith(message)

@@ -93,6 +93,20 @@ def _pointer(pointer: str, key: str | int) -> str:
     return f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
 
 
+def _path_of(pointer: str) -> str:
+    """A JSON Pointer as the JSONPath messages use (a part of digits read as a list index).
+
+    Examples:
+        >>> _path_of("/details/by channel/0")
+        '$.details["by channel"][0]'
+    """
+    path = "$"
+    for part in pointer.split("/")[1:]:
+        key = part.replace("~1", "/").replace("~0", "~")
+        path = child(path, int(key) if key.isdigit() else key)
+    return path
+
+
 # -- encoding -----------------------------------------------------------------------------------
 
 
@@ -109,6 +123,9 @@ def encode(value: Any, pointer: str = "", types: dict[str, str] | None = None) -
         Decimals as strings, instants in ISO 8601, enums by value, windows, segments, bases and
         intervals by their ``to_dict()``, a float that is not finite as None, sets as lists
         sorted by text, attrs classes as a mapping of their fields.
+
+    Raises:
+        PayloadError: a mapping has a key that is not text (nor an enum with a text value).
 
     Examples:
         >>> types = {}
@@ -139,7 +156,11 @@ def encode(value: Any, pointer: str = "", types: dict[str, str] | None = None) -
     if isinstance(value, Mapping):
         out = {}
         for key, item in value.items():
-            name = str(key.value if isinstance(key, enum.Enum) else key)
+            name = key.value if isinstance(key, enum.Enum) else key
+            if not isinstance(name, str):
+                # A JSON object's keys are text: 1 would come back as "1", and 1 beside "1" would
+                # be one key. Refused, so what is written reads back exactly.
+                raise PayloadError(_path_of(pointer), key, "a mapping whose keys are text, as JSON's are")
             out[name] = encode(item, _pointer(pointer, name), types)
         return out
     if isinstance(value, (list, tuple)):
