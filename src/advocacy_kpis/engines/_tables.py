@@ -342,6 +342,7 @@ class Tables(Mapping[str, Any]):
     _checked: set[str] = attrs.field(init=False, factory=set, repr=False)
     _library: str = attrs.field(init=False, default="", repr=False)
     _extents: dict[Any, tuple[int, Decimal]] = attrs.field(init=False, factory=dict, repr=False)
+    _schemas: dict[str, Mapping[str, Any]] = attrs.field(init=False, factory=dict, repr=False)
     _engine: Any = attrs.field(init=False, default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -404,8 +405,10 @@ class Tables(Mapping[str, Any]):
         return frame
 
     def schema(self, name: str) -> Mapping[str, Any]:
-        """The narwhals schema of a collection's frame."""
-        schema: Mapping[str, Any] = self._lazy[name].collect_schema()
+        """The narwhals schema of a collection's frame (asked of the backend once)."""
+        schema = self._schemas.get(name)
+        if schema is None:
+            schema = self._schemas[name] = self._lazy[name].collect_schema()
         return schema
 
     def prepared(self, name: str) -> Any:
