@@ -438,19 +438,8 @@ class AdvocacyData:
         """
 
         def build() -> Mapping[str, tuple[Any, ...]]:
-            accounts = self.accounts
-            if len(names) > 1 and all(name in _ACCOUNT_FIELDS for name in names):
-                read = operator.attrgetter(*names)
-                return MappingProxyType({a.id: read(a) for a in accounts})
-            return MappingProxyType(
-                {
-                    a.id: tuple(
-                        getattr(a, name) if name in _ACCOUNT_FIELDS else a.attributes.get(name)
-                        for name in names
-                    )
-                    for a in accounts
-                }
-            )
+            read = _account_reader(names)
+            return MappingProxyType({a.id: read(a) for a in self.accounts})
 
         return self._cached(("account_values", names), build)
 
@@ -469,23 +458,8 @@ class AdvocacyData:
 
         def build() -> Mapping[tuple[Any, ...], int]:
             known = self._cache.get(("account_values", names))
-            if known is not None:
-                return MappingProxyType(Counter(known.values()))
-            accounts = self.accounts
-            if all(name in _ACCOUNT_FIELDS for name in names):
-                if len(names) == 1:
-                    single = Counter(map(operator.attrgetter(names[0]), accounts))
-                    return MappingProxyType({(value,): n for value, n in single.items()})
-                return MappingProxyType(Counter(map(operator.attrgetter(*names), accounts)))
-            return MappingProxyType(
-                Counter(
-                    tuple(
-                        getattr(a, name) if name in _ACCOUNT_FIELDS else a.attributes.get(name)
-                        for name in names
-                    )
-                    for a in accounts
-                )
-            )
+            values = known.values() if known is not None else map(_account_reader(names), self.accounts)
+            return MappingProxyType(Counter(values))
 
         return self._cached(("profile_counts", names), build)
 
@@ -971,6 +945,24 @@ def _check_no_renewal_cycle(contracts: tuple[Contract, ...]) -> None:
             f"a contract that is not renewed, through its own renewals, by this one "
             f"(renewal cycle: {cycle_text(cycle)})",
         )
+
+
+def _account_reader(names: tuple[str, ...]) -> Callable[[Account], tuple[Any, ...]]:
+    """A function of an account giving its values of ``names``: a field of that name (fields win,
+    as in `Account.segment_view`), else its attribute; None where it has none."""
+    if names and all(name in _ACCOUNT_FIELDS for name in names):
+        if len(names) == 1:
+            get = operator.attrgetter(names[0])
+            return lambda account: (get(account),)
+        return operator.attrgetter(*names)
+
+    def read(account: Account) -> tuple[Any, ...]:
+        return tuple(
+            getattr(account, name) if name in _ACCOUNT_FIELDS else account.attributes.get(name)
+            for name in names
+        )
+
+    return read
 
 
 def refuse_unknown_attributes(segment: Segment, function: str, known: frozenset[str]) -> None:

@@ -172,21 +172,14 @@ class Amount:
             return value
         reading: RevenueBasis = annual(basis) if self.contract else basis
         read = compile_python([self.amount, self.currency], env)
-        home = reading.currency
-        rates: dict[str, Decimal] = {}
+        converts = {reading.currency, *(code for code, _ in reading.fx_rates)}
 
         def converted(record: Any) -> Decimal:
             amount, currency = read(record)
-            if currency == home:
-                return amount  # type: ignore[no-any-return]
-            rate = rates.get(currency)
-            if rate is None:
-                found = reading.rate(currency)
-                if found is None:
-                    # Raises CurrencyMismatchError, naming the record.
-                    return reading.convert(amount, currency, f"{type(record).__name__} {record.id!r}")
-                rate = rates[currency] = found
-            return amount * rate  # type: ignore[no-any-return]
+            if currency in converts:
+                return reading.convert(amount, currency)
+            # No rate: raises CurrencyMismatchError, naming the record (named only here).
+            return reading.convert(amount, currency, f"{type(record).__name__} {record.id!r}")
 
         return converted
 
@@ -303,7 +296,7 @@ class Events(Block[EventState]):
         first_sum, first_by = len(counts), len(counts) + len(sums)
         first_money = first_by + len(by)
         checks_outside = self.outside_when is not None
-        own_profile, profiles, own = records.own_profile, records.profiles(), self.own
+        profile_of = records.own_profile if self.own else records.record_profile
         slot, start, end = grid.slot, grid.start, grid.end
         # Records are counted by (slot, values): most share their values, so each adds one to a
         # counter and the states are written once per distinct group after the loop.
@@ -321,8 +314,7 @@ class Events(Block[EventState]):
             account_id = getattr(record, "account_id", None)
             if accept is not None and (account_id is None or not accept(account_id)):
                 continue
-            # The account's profile, else the record's own attributes' (Records.record_profile).
-            profile = own_profile(record) if own or account_id is None else profiles[account_id]
+            profile = profile_of(record)
             key = slot(instant, profile)
             if key < 0:
                 continue
